@@ -1,0 +1,309 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+// Package config is the exporter's configuration: data, defaults and
+// validation. It does nothing on the network.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	promconfig "github.com/prometheus/common/config"
+	"github.com/prometheus/common/model"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Transports a module may name.
+const (
+	TransportAuto           = "auto"
+	TransportStreamableHTTP = "streamable_http"
+)
+
+// Protocol revisions the exporter speaks, newest first.
+const (
+	Version20260728 = "2026-07-28"
+	Version20251125 = "2025-11-25"
+	Version20250618 = "2025-06-18"
+	Version20250326 = "2025-03-26"
+	Version20241105 = "2024-11-05"
+
+	// VersionAuto asks the probe to detect the server's era.
+	VersionAuto = "auto"
+)
+
+// KnownVersions lists every protocol revision the exporter speaks, newest first.
+var KnownVersions = []string{Version20260728, Version20251125, Version20250618, Version20250326, Version20241105}
+
+// DefaultModuleName is the module used when /probe names none.
+const DefaultModuleName = "default"
+
+// Config is the whole configuration file.
+type Config struct {
+	Modules map[string]Module `yaml:"modules"`
+}
+
+// Module is one way of probing a target.
+type Module struct {
+	// Timeout caps the probe's duration (the scrape timeout may shorten it).
+	Timeout model.Duration `yaml:"timeout,omitempty"`
+	// Transport is auto or streamable_http.
+	Transport string `yaml:"transport,omitempty"`
+	// ProtocolVersion pins a revision, or "auto" to detect the server's era.
+	ProtocolVersion string `yaml:"protocol_version,omitempty"`
+	// HTTPClientConfig is prometheus/common's HTTP client configuration.
+	HTTPClientConfig promconfig.HTTPClientConfig `yaml:"http_config,omitempty"`
+	// ValidProtocolVersions restricts the negotiated revision; empty means any known one.
+	ValidProtocolVersions []string `yaml:"valid_protocol_versions,omitempty"`
+	// MinTools is the least number of tools a server advertising the tools
+	// capability must list.
+	MinTools int `yaml:"min_tools"`
+	// RequiredTools are tool names that must be listed.
+	RequiredTools []string `yaml:"required_tools,omitempty"`
+	// ExpectedSchemaHash, when set, is the SHA-256 (hex) the schema hash must equal.
+	ExpectedSchemaHash string `yaml:"expected_schema_hash,omitempty"`
+	// FailIfNotTLS fails the probe unless the target is reached over TLS.
+	FailIfNotTLS bool `yaml:"fail_if_not_tls"`
+	// CloseSession ends the server's session with DELETE at the end of the probe.
+	CloseSession bool `yaml:"close_session"`
+}
+
+// DefaultModule holds the values a module has for every key it leaves out.
+var DefaultModule = Module{
+	Timeout:          model.Duration(10 * time.Second),
+	Transport:        TransportAuto,
+	ProtocolVersion:  VersionAuto,
+	HTTPClientConfig: promconfig.DefaultHTTPClientConfig,
+	MinTools:         1,
+	CloseSession:     true,
+}
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// validate checks a module's values; errors name the key in the user's words.
+func (m *Module) validate() error {
+	if m.Timeout <= 0 {
+		return fmt.Errorf("timeout: must be greater than 0, got %s", m.Timeout)
+	}
+	switch m.Transport {
+	case TransportAuto, TransportStreamableHTTP:
+	default:
+		return fmt.Errorf("transport: unknown transport %q (want %s or %s)", m.Transport, TransportAuto, TransportStreamableHTTP)
+	}
+	if m.ProtocolVersion != VersionAuto && !slices.Contains(KnownVersions, m.ProtocolVersion) {
+		return fmt.Errorf("protocol_version: unknown revision %q (want auto or one of %s)", m.ProtocolVersion, strings.Join(KnownVersions, ", "))
+	}
+	if m.ProtocolVersion == Version20241105 {
+		// 2024-11-05 servers speak the legacy HTTP+SSE transport, which this
+		// release does not; a pinned 2024-11-05 over Streamable HTTP would
+		// only confuse.
+		return fmt.Errorf("protocol_version: %s is spoken over the legacy HTTP+SSE transport, which is not supported yet", Version20241105)
+	}
+	for i, v := range m.ValidProtocolVersions {
+		if !slices.Contains(KnownVersions, v) {
+			return fmt.Errorf("valid_protocol_versions[%d]: unknown revision %q (want one of %s)", i, v, strings.Join(KnownVersions, ", "))
+		}
+	}
+	if m.ProtocolVersion != VersionAuto && len(m.ValidProtocolVersions) > 0 && !slices.Contains(m.ValidProtocolVersions, m.ProtocolVersion) {
+		return fmt.Errorf("protocol_version: pinned %s is not among valid_protocol_versions", m.ProtocolVersion)
+	}
+	if m.MinTools < 0 {
+		return fmt.Errorf("min_tools: must not be negative, got %d", m.MinTools)
+	}
+	for i, name := range m.RequiredTools {
+		if strings.TrimSpace(name) == "" {
+			return fmt.Errorf("required_tools[%d]: empty tool name", i)
+		}
+	}
+	if m.ExpectedSchemaHash != "" && !sha256Hex.MatchString(m.ExpectedSchemaHash) {
+		return errors.New("expected_schema_hash: want 64 lower-case hex digits (a SHA-256, as in probe_mcp_tools_schema_info's schema_sha256 label)")
+	}
+	if err := m.HTTPClientConfig.Validate(); err != nil {
+		return fmt.Errorf("http_config: %w", err)
+	}
+	return nil
+}
+
+// Load reads and validates a configuration file.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes and validates configuration bytes. Unknown keys are errors
+// that name the module and the key.
+func Parse(b []byte) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, tidyYAMLError(err, nil)
+	}
+	c := &Config{Modules: map[string]Module{}}
+	if len(root.Content) == 0 {
+		return nil, errors.New("the file is empty: it needs a modules: section")
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: the file must be a mapping with a modules: key", doc.Line)
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		if k.Value != "modules" {
+			return nil, fmt.Errorf("line %d: unknown key %q at the top level (want modules)", k.Line, k.Value)
+		}
+		if v.Kind != yaml.MappingNode && !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+			return nil, fmt.Errorf("line %d: modules must be a mapping of module names to modules", v.Line)
+		}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			name, body := v.Content[j].Value, v.Content[j+1]
+			if _, dup := c.Modules[name]; dup {
+				return nil, fmt.Errorf("line %d: module %q is defined twice", v.Content[j].Line, name)
+			}
+			m, err := decodeModule(body)
+			if err != nil {
+				return nil, fmt.Errorf("module %q: %w", name, err)
+			}
+			c.Modules[name] = m
+		}
+	}
+	if len(c.Modules) == 0 {
+		return nil, errors.New("no modules defined: add at least a module named \"default\"")
+	}
+	return c, nil
+}
+
+// decodeModule decodes one module strictly. yaml.v3 enforces KnownFields
+// only through a Decoder, so the module's node is re-encoded and decoded with
+// one; errors are then pointed back at the user's file.
+func decodeModule(n *yaml.Node) (Module, error) {
+	m := DefaultModule
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return m, nil // "name:" with no body takes every default
+	}
+	if n.Kind != yaml.MappingNode {
+		return m, fmt.Errorf("line %d: a module must be a mapping of keys to values", n.Line)
+	}
+	var raw bytes.Buffer
+	if err := yaml.NewEncoder(&raw).Encode(n); err != nil {
+		return m, err
+	}
+	dec := yaml.NewDecoder(&raw)
+	dec.KnownFields(true)
+	// Decoding into a method-less alias keeps DefaultModule's values for
+	// every key the module leaves out.
+	type plain Module
+	if err := dec.Decode((*plain)(&m)); err != nil {
+		return m, tidyYAMLError(err, n)
+	}
+	if err := m.validate(); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+var (
+	yamlLineRE    = regexp.MustCompile(`^line \d+: `)
+	yamlUnknownRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	yamlTypeRE    = regexp.MustCompile("cannot unmarshal (!!\\w+) `([^`]*)` into \\S+")
+)
+
+// tidyYAMLError rewrites yaml.v3's messages in the user's words: unknown
+// keys are named as keys, internal Go type names are dropped, and the line
+// is that of the offending key or value in n (the user's file), found by
+// looking it up, since the decoder only saw a re-encoded copy.
+func tidyYAMLError(err error, n *yaml.Node) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	var parts []string
+	for _, p := range strings.Split(msg, "\n") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if n == nil {
+			parts = append(parts, p)
+			continue
+		}
+		p = yamlLineRE.ReplaceAllString(p, "")
+		line := 0
+		if m := yamlUnknownRE.FindStringSubmatch(p); m != nil {
+			line = findNode(n, func(x *yaml.Node, isKey bool) bool { return isKey && x.Value == m[1] })
+			p = fmt.Sprintf("unknown key %q", m[1])
+		} else if m := yamlTypeRE.FindStringSubmatch(p); m != nil {
+			line = findNode(n, func(x *yaml.Node, isKey bool) bool { return !isKey && x.Value == m[2] })
+			p = yamlTypeRE.ReplaceAllString(p, "cannot use $1 value \"$2\" here")
+		}
+		if line > 0 {
+			p = "line " + strconv.Itoa(line) + ": " + p
+		}
+		parts = append(parts, p)
+	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
+// findNode returns the line of the first node under n that match accepts.
+func findNode(n *yaml.Node, match func(x *yaml.Node, isKey bool) bool) int {
+	for i, c := range n.Content {
+		isKey := n.Kind == yaml.MappingNode && i%2 == 0
+		if c.Kind == yaml.ScalarNode && match(c, isKey) {
+			return c.Line
+		}
+		if l := findNode(c, match); l > 0 {
+			return l
+		}
+	}
+	return 0
+}
+
+// SafeConfig holds the configuration in force and swaps it atomically on
+// reload, so that probes never wait on a lock and a bad file changes nothing.
+type SafeConfig struct {
+	mu sync.RWMutex
+	c  *Config
+}
+
+// NewSafeConfig returns a SafeConfig holding c.
+func NewSafeConfig(c *Config) *SafeConfig { return &SafeConfig{c: c} }
+
+// Get returns the configuration in force. Callers must not modify it.
+func (s *SafeConfig) Get() *Config {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.c
+}
+
+// Reload loads path and, only if it is valid, puts it in force.
+func (s *SafeConfig) Reload(path string) error {
+	c, err := Load(path)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.c = c
+	s.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,168 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+// Command mcp_exporter is a Prometheus exporter, in the style of
+// blackbox_exporter, that probes MCP (Model Context Protocol) servers.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+)
+
+// defaultListenAddress lies outside 9100-9999, the range of the Prometheus
+// default port allocations, which is fully allocated: any port in it is
+// some other exporter's.
+const defaultListenAddress = ":10115"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	app := kingpin.New("mcp_exporter", "Prometheus exporter that probes MCP (Model Context Protocol) servers.")
+	var (
+		configFile    = app.Flag("config.file", "Configuration file.").Default("mcp_exporter.yml").String()
+		configCheck   = app.Flag("config.check", "Validate the configuration file, then exit: 0 if it is valid, 1 if not.").Default("false").Bool()
+		timeoutOffset = app.Flag("timeout-offset", "Seconds taken off Prometheus' scrape timeout to allow for network latency.").Default("0.5").Float64()
+		historyLimit  = app.Flag("history.limit", "How many recent probes (and, separately, recent failed probes) to keep for the landing page and /logs.").Default("100").Uint()
+		logProber     = app.Flag("log.prober", "Level at which probe log lines reach the exporter's log. One of: [debug, info, warn, error]").Default("debug").Enum("debug", "info", "warn", "error")
+		externalURL   = app.Flag("web.external-url", "The URL under which the exporter is reached from outside (for example behind a reverse proxy). Its path is the default route prefix.").PlaceHolder("<url>").String()
+		routePrefix   = app.Flag("web.route-prefix", "Prefix for the exporter's HTTP endpoints. Defaults to the path of --web.external-url.").PlaceHolder("<path>").String()
+		webFlags      = kingpinflag.AddFlags(app, defaultListenAddress)
+	)
+	logConfig := &promslog.Config{}
+	promslogflag.AddFlags(app, logConfig)
+	app.Version(version.Print("mcp_exporter"))
+	app.HelpFlag.Short('h')
+	if _, err := app.Parse(args); err != nil {
+		fmt.Fprintf(os.Stderr, "mcp_exporter: %s\n", err)
+		return 2
+	}
+	logger := promslog.New(logConfig)
+
+	cfg, err := config.Load(*configFile)
+	if err != nil {
+		if *configCheck {
+			fmt.Fprintf(os.Stderr, "configuration is invalid: %s\n", err)
+			return 1
+		}
+		logger.Error("error loading the configuration", "err", err)
+		return 1
+	}
+	if *configCheck {
+		fmt.Printf("configuration %s is valid: %d module(s)\n", *configFile, len(cfg.Modules))
+		return 0
+	}
+
+	prefix, err := computeRoutePrefix(*routePrefix, *externalURL)
+	if err != nil {
+		logger.Error("invalid --web.external-url", "err", err)
+		return 1
+	}
+	var proberLevel slog.Level
+	_ = proberLevel.UnmarshalText([]byte(*logProber))
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(
+		versioncollector.NewCollector("mcp_exporter"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	e := newExporter(exporterOptions{
+		configFile:    *configFile,
+		config:        cfg,
+		logger:        logger,
+		proberLevel:   proberLevel,
+		timeoutOffset: time.Duration(*timeoutOffset * float64(time.Second)),
+		historyLimit:  int(*historyLimit),
+		routePrefix:   prefix,
+		registry:      registry,
+	})
+	handler, err := e.routes()
+	if err != nil {
+		logger.Error("setting up the HTTP endpoints", "err", err)
+		return 1
+	}
+
+	logger.Info("starting mcp_exporter", "version", version.Info(), "build_context", version.BuildContext())
+	logger.Info("loaded the configuration", "file", *configFile, "modules", len(cfg.Modules))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			_ = e.reload()
+		}
+	}()
+
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(server, webFlags, logger) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("serving HTTP failed", "err", err)
+			return 1
+		}
+	case <-ctx.Done():
+		logger.Info("shutting down; letting probes in flight finish")
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := server.Shutdown(sctx); err != nil {
+			logger.Error("shutdown did not complete", "err", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// computeRoutePrefix chooses the route prefix: the flag if given, else the
+// path of the external URL; "" means the root.
+func computeRoutePrefix(prefix, externalURL string) (string, error) {
+	if prefix == "" && externalURL != "" {
+		u, err := url.Parse(externalURL)
+		if err != nil {
+			return "", err
+		}
+		prefix = u.Path
+	}
+	prefix = strings.TrimRight(prefix, "/")
+	if prefix != "" && !strings.HasPrefix(prefix, "/") {
+		prefix = "/" + prefix
+	}
+	return prefix, nil
+}

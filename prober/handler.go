@@ -1,0 +1,212 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+)
+
+// minProbeTimeout is the floor of a probe's timeout, so that an odd scrape
+// timeout header never yields a zero or negative deadline.
+const minProbeTimeout = 100 * time.Millisecond
+
+// ExporterMetrics are the exporter's own metrics about probing, for /metrics.
+type ExporterMetrics struct {
+	Probes        *prometheus.CounterVec
+	UnknownModule prometheus.Counter
+	BadRequests   prometheus.Counter
+}
+
+// NewExporterMetrics creates the metrics and registers them with reg.
+func NewExporterMetrics(reg prometheus.Registerer) *ExporterMetrics {
+	m := &ExporterMetrics{
+		Probes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mcp_exporter_probes_total",
+			Help: "Probes run, by module and result (success or failure).",
+		}, []string{"module", "result"}),
+		UnknownModule: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mcp_exporter_module_unknown_total",
+			Help: "Probe requests that named a module the configuration lacks.",
+		}),
+		BadRequests: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mcp_exporter_probe_requests_invalid_total",
+			Help: "Probe requests refused for a missing or invalid target or scrape timeout.",
+		}),
+	}
+	reg.MustRegister(m.Probes, m.UnknownModule, m.BadRequests)
+	return m
+}
+
+// Handler serves /probe.
+type Handler struct {
+	Config  *config.SafeConfig
+	Prober  *Prober
+	History *History
+	Metrics *ExporterMetrics
+	// Logger is the exporter's log; probe log lines reach it at ProberLevel.
+	Logger      *slog.Logger
+	ProberLevel slog.Level
+	// TimeoutOffset is taken off the scrape timeout Prometheus announces.
+	TimeoutOffset time.Duration
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	params := r.URL.Query()
+	moduleName := params.Get("module")
+	if moduleName == "" {
+		moduleName = config.DefaultModuleName
+	}
+	module, ok := h.Config.Get().Modules[moduleName]
+	if !ok {
+		h.Metrics.UnknownModule.Inc()
+		http.Error(w, fmt.Sprintf("unknown module %q", moduleName), http.StatusBadRequest)
+		return
+	}
+	target, err := ParseTarget(params.Get("target"))
+	if err != nil {
+		h.Metrics.BadRequests.Inc()
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	timeout, err := ProbeTimeout(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), h.TimeoutOffset, time.Duration(module.Timeout))
+	if err != nil {
+		h.Metrics.BadRequests.Inc()
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+
+	shownTarget := target.Redacted()
+	logs := &bytes.Buffer{}
+	logger := slog.New(newProbeLogHandler(logs, h.Logger.Handler(), h.ProberLevel)).
+		With("module", moduleName, "target", shownTarget)
+	logger.Info("probe started", "timeout_seconds", timeout.Seconds())
+
+	registry := prometheus.NewRegistry()
+	start := time.Now()
+	success := h.Prober.Probe(ctx, target.String(), moduleName, module, registry, logger)
+	duration := time.Since(start)
+
+	probeSuccess := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_success", Help: "Whether the probe succeeded."})
+	probeDuration := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_duration_seconds", Help: "How long the probe took to complete, in seconds."})
+	probeTimeout := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_timeout_seconds", Help: "The time the probe was allowed, in seconds."})
+	registry.MustRegister(probeSuccess, probeDuration, probeTimeout)
+	probeDuration.Set(duration.Seconds())
+	probeTimeout.Set(timeout.Seconds())
+	result := "failure"
+	if success {
+		probeSuccess.Set(1)
+		result = "success"
+		logger.Info("probe succeeded", "duration_seconds", duration.Seconds())
+	} else {
+		logger.Error("probe failed", "duration_seconds", duration.Seconds())
+	}
+	h.Metrics.Probes.WithLabelValues(moduleName, result).Inc()
+
+	debugOutput := DebugOutput(module, logs.String(), registry)
+	if h.History != nil {
+		h.History.Add(moduleName, shownTarget, success, duration, debugOutput)
+	}
+	if params.Get("debug") == "true" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte(debugOutput))
+		return
+	}
+	promhttp.HandlerFor(registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+// ParseTarget checks the target parameter: an absolute http or https URL
+// with a host. Nothing is sent anywhere for a target that fails here.
+func ParseTarget(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, errors.New("target parameter is missing")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, errors.New("target is not a valid URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, errors.New("target must be an http:// or https:// URL of the MCP endpoint")
+	}
+	if u.Hostname() == "" {
+		return nil, errors.New("target URL has no host")
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u, nil
+}
+
+// ProbeTimeout computes a probe's timeout: the scrape timeout Prometheus
+// announces minus offset, capped by the module's timeout. It is never zero
+// or negative: without a usable header the module's timeout applies; when
+// the offset would eat the whole scrape timeout, the offset is dropped; and
+// minProbeTimeout is the floor.
+func ProbeTimeout(header string, offset, moduleTimeout time.Duration) (time.Duration, error) {
+	t := moduleTimeout
+	if header != "" {
+		secs, err := strconv.ParseFloat(strings.TrimSpace(header), 64)
+		if err != nil || math.IsNaN(secs) || math.IsInf(secs, 0) {
+			return 0, fmt.Errorf("invalid X-Prometheus-Scrape-Timeout-Seconds %q", header)
+		}
+		if secs > 0 {
+			scrape := time.Duration(secs * float64(time.Second))
+			if scrape-offset > 0 {
+				scrape -= offset
+			}
+			t = min(scrape, moduleTimeout)
+		}
+	}
+	return max(t, minProbeTimeout), nil
+}
+
+// DebugOutput is what debug=true returns and /logs shows: the probe's log
+// lines, its metrics, and the module with every secret hidden.
+func DebugOutput(module config.Module, logs string, registry *prometheus.Registry) string {
+	var b strings.Builder
+	b.WriteString("Logs for the probe:\n")
+	b.WriteString(logs)
+	b.WriteString("\n\nMetrics that would have been returned:\n")
+	if mfs, err := registry.Gather(); err == nil {
+		enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
+		for _, mf := range mfs {
+			_ = enc.Encode(mf)
+		}
+	} else {
+		fmt.Fprintf(&b, "error gathering metrics: %v\n", err)
+	}
+	b.WriteString("\n\nModule configuration:\n")
+	if y, err := yaml.Marshal(module); err == nil {
+		b.Write(y)
+	} else {
+		fmt.Fprintf(&b, "error marshalling the module: %v\n", err)
+	}
+	return b.String()
+}

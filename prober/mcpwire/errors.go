@@ -1,0 +1,116 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package mcpwire
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+)
+
+// Reason is why a probe layer failed, from a fixed vocabulary: it becomes
+// the reason label of probe_mcp_failure_info, so it must stay small.
+type Reason string
+
+// The reasons the wire client produces. The prober adds its own.
+const (
+	ReasonDNS                Reason = "dns"
+	ReasonConnect            Reason = "connect"
+	ReasonTLS                Reason = "tls"
+	ReasonTimeout            Reason = "timeout"
+	ReasonHTTPStatus         Reason = "http_status"
+	ReasonNotMCP             Reason = "not_mcp"
+	ReasonMalformedJSONRPC   Reason = "malformed_jsonrpc"
+	ReasonJSONRPCError       Reason = "jsonrpc_error"
+	ReasonProtocolViolation  Reason = "protocol_violation"
+	ReasonUnsupportedVersion Reason = "unsupported_protocol_version"
+	ReasonSession            Reason = "session"
+	ReasonResponseTooLarge   Reason = "response_too_large"
+)
+
+// Error is a failed exchange, classified. Its message never holds a
+// response body, a tool definition or a credential: only what the exporter
+// itself observed (status codes, media types, error codes).
+type Error struct {
+	Reason Reason
+	// Status is the HTTP status of the answer, 0 if none came.
+	Status int
+	// RPC is the JSON-RPC error the server returned, if any.
+	RPC *RPCError
+	Err error
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Err != nil:
+		return e.Err.Error()
+	case e.RPC != nil:
+		return e.RPC.String()
+	default:
+		return string(e.Reason)
+	}
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ReasonOf returns the reason of err, or "" when err is not classified.
+func ReasonOf(err error) Reason {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
+// classifyTransportError turns an error from http.Client.Do (or from
+// reading a body) into a classified Error. phase is what the connection
+// trace saw in progress when it failed.
+func classifyTransportError(ctx context.Context, err error, phase connPhase) *Error {
+	var reason Reason
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
+	var invalidErr x509.CertificateInvalidError
+	var recErr tls.RecordHeaderError
+	var alertErr tls.AlertError
+	switch {
+	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
+		reason = ReasonTimeout
+	case errors.As(err, &dnsErr) || phase == phaseDNS:
+		reason = ReasonDNS
+	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authErr),
+		errors.As(err, &invalidErr), errors.As(err, &recErr), errors.As(err, &alertErr), phase == phaseTLS:
+		reason = ReasonTLS
+	case phase == phaseConnect:
+		reason = ReasonConnect
+	default:
+		var opErr *net.OpError
+		if errors.As(err, &opErr) && opErr.Op == "dial" {
+			reason = ReasonConnect
+		} else {
+			// The connection broke after it was made (reset, EOF mid-answer).
+			reason = ReasonConnect
+		}
+	}
+	return &Error{Reason: reason, Err: err}
+}
+
+func errorf(reason Reason, status int, format string, args ...any) *Error {
+	return &Error{Reason: reason, Status: status, Err: fmt.Errorf(format, args...)}
+}

@@ -1,0 +1,124 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package mcpwire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// JSON-RPC error codes the prober tells apart.
+const (
+	CodeParseError     = -32700
+	CodeInvalidRequest = -32600
+	CodeMethodNotFound = -32601
+	CodeInvalidParams  = -32602
+	CodeInternalError  = -32603
+	// CodeHeaderMismatch: HTTP headers disagree with the request's _meta (2026-07-28).
+	CodeHeaderMismatch = -32020
+	// CodeUnsupportedProtocolVersion: the requested revision is not served (2026-07-28).
+	CodeUnsupportedProtocolVersion = -32022
+)
+
+// isModernErrorCode reports whether code is in the range that only servers
+// of the 2026-07-28 era use; seeing one in a server/discover answer means
+// the server is modern.
+func isModernErrorCode(code int) bool { return code <= -32020 && code >= -32099 }
+
+// request is an outgoing JSON-RPC request or notification (ID 0 = notification).
+type request struct {
+	JSONRPC string `json:"jsonrpc"`
+	ID      int64  `json:"id,omitempty"`
+	Method  string `json:"method"`
+	Params  any    `json:"params,omitempty"`
+}
+
+// message is any incoming JSON-RPC message. Fields stay raw so that the
+// prober can tell a response from a request or notification and classify
+// what is missing.
+type message struct {
+	JSONRPC *string         `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Method  *string         `json:"method"`
+	Result  json.RawMessage `json:"result"`
+	Error   json.RawMessage `json:"error"`
+}
+
+// RPCError is a JSON-RPC error object returned by the server. Only the code
+// is ever reported; the message and data stay inside the exporter.
+type RPCError struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// decodeMessage parses one JSON-RPC message. It fails with
+// malformed_jsonrpc on anything that is not a JSON-RPC 2.0 object, and with
+// protocol_violation on a batch, which the prober never sends.
+func decodeMessage(b []byte) (*message, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		return nil, &Error{Reason: ReasonProtocolViolation, Err: errors.New("server answered with a JSON-RPC batch to a single request")}
+	}
+	var m message
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("response is not a JSON object")}
+	}
+	if m.JSONRPC == nil || *m.JSONRPC != "2.0" {
+		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New(`message lacks "jsonrpc": "2.0"`)}
+	}
+	isResponse := m.Result != nil || m.Error != nil
+	if m.Method == nil && !isResponse {
+		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("message is neither a request, a notification nor a response")}
+	}
+	if m.Method == nil && m.Result != nil && m.Error != nil {
+		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("response carries both result and error")}
+	}
+	return &m, nil
+}
+
+// isResponse reports whether m answers a request (rather than being a
+// server-to-client request or notification).
+func (m *message) isResponse() bool { return m.Method == nil }
+
+// idEquals reports whether the response's id is the number id. Servers echo
+// the id as sent; a string "1" for a numeric 1 is not the same id.
+func (m *message) idEquals(id int64) bool {
+	return string(bytes.TrimSpace(m.ID)) == strconv.FormatInt(id, 10)
+}
+
+// rpcError decodes the error member of a response.
+func (m *message) rpcError() (*RPCError, error) {
+	var e RPCError
+	if err := json.Unmarshal(m.Error, &e); err != nil || bytes.Equal(bytes.TrimSpace(m.Error), []byte("null")) {
+		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("error member is not a JSON-RPC error object")}
+	}
+	return &e, nil
+}
+
+// supportedVersions extracts data.supported from an unsupported-version error.
+func (e *RPCError) supportedVersions() []string {
+	var d struct {
+		Supported []string `json:"supported"`
+	}
+	if len(e.Data) == 0 || json.Unmarshal(e.Data, &d) != nil {
+		return nil
+	}
+	return d.Supported
+}
+
+func (e *RPCError) String() string { return fmt.Sprintf("JSON-RPC error %d", e.Code) }

@@ -1,0 +1,339 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package mcpwire
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Era is the protocol generation a server speaks.
+type Era int
+
+// Eras. EraUnknown asks Handshake to detect it.
+const (
+	EraUnknown Era = iota
+	// EraStateful: initialize, sessions (2024-11-05 … 2025-11-25).
+	EraStateful
+	// EraStateless: server/discover, _meta on every request (2026-07-28).
+	EraStateless
+)
+
+func (e Era) String() string {
+	switch e {
+	case EraStateful:
+		return "stateful"
+	case EraStateless:
+		return "stateless"
+	}
+	return "unknown"
+}
+
+// HandshakeOptions says which revisions the prober may settle on.
+type HandshakeOptions struct {
+	// Pinned is the one revision to speak; "" detects the era.
+	Pinned string
+	// Accept lists the revisions the prober accepts, newest first.
+	Accept []string
+	// Hint is a remembered era: EraStateful skips server/discover.
+	Hint Era
+}
+
+// Handshake is what the server told about itself.
+type Handshake struct {
+	Era     Era
+	Version string
+	Server  Implementation
+	// Capabilities are the names of the advertised capabilities, sorted.
+	Capabilities []string
+	// Tools is true when the tools capability is advertised.
+	Tools bool
+}
+
+// serverResult holds the fields that initialize and server/discover results share.
+type serverResult struct {
+	ProtocolVersion   *string                    `json:"protocolVersion"`
+	SupportedVersions []string                   `json:"supportedVersions"`
+	Capabilities      map[string]json.RawMessage `json:"capabilities"`
+	ServerInfo        *Implementation            `json:"serverInfo"`
+	Meta              map[string]json.RawMessage `json:"_meta"`
+}
+
+// Handshake opens the conversation: server/discover for the stateless era,
+// initialize and notifications/initialized for the stateful one, detecting
+// the era when none is pinned or remembered.
+func (c *Client) Handshake(ctx context.Context, o HandshakeOptions) (*Handshake, error) {
+	accepts := func(v string) bool { return slices.Contains(o.Accept, v) }
+	tryDiscover := accepts(Version20260728) && o.Hint != EraStateful && (o.Pinned == "" || o.Pinned == Version20260728)
+	if tryDiscover {
+		hs, err := c.discover(ctx)
+		if err == nil || o.Pinned == Version20260728 || !legacyAnswer(err) {
+			return hs, err
+		}
+	}
+	if o.Pinned == Version20260728 {
+		return nil, errorf(ReasonUnsupportedVersion, 0, "%s is not accepted by valid_protocol_versions", Version20260728)
+	}
+	offer := o.Pinned
+	if offer == "" {
+		for _, v := range o.Accept {
+			if v != Version20260728 {
+				offer = v
+				break
+			}
+		}
+	}
+	if offer == "" {
+		return nil, errorf(ReasonUnsupportedVersion, 0, "server does not speak %s and no other revision is accepted", Version20260728)
+	}
+	legacyOK := func(v string) bool {
+		if o.Pinned != "" {
+			return v == o.Pinned
+		}
+		return v != Version20260728 && accepts(v)
+	}
+	return c.initialize(ctx, offer, legacyOK)
+}
+
+// legacyAnswer reports whether a failed server/discover means "not a
+// 2026-07-28 server, try initialize". Failures that initialize would meet
+// too (no connection, a refused credential, an oversized answer) are final.
+func legacyAnswer(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Reason {
+	case ReasonDNS, ReasonConnect, ReasonTLS, ReasonTimeout, ReasonResponseTooLarge:
+		return false
+	}
+	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden {
+		return false
+	}
+	if e.RPC != nil && isModernErrorCode(e.RPC.Code) {
+		// A modern error code means a modern server, unless it only says
+		// that 2026-07-28 is not among the revisions it serves.
+		return e.RPC.Code == CodeUnsupportedProtocolVersion && !slices.Contains(e.RPC.supportedVersions(), Version20260728)
+	}
+	return true
+}
+
+func (c *Client) meta() map[string]any {
+	return map[string]any{
+		metaProtocolVersion:    Version20260728,
+		metaClientInfo:         c.Info,
+		metaClientCapabilities: struct{}{},
+	}
+}
+
+// discover sends server/discover (2026-07-28). A result that does not list
+// 2026-07-28 (a stateful server answering it) is reported as an
+// unsupported-version error so that Handshake falls back to initialize.
+func (c *Client) discover(ctx context.Context) (*Handshake, error) {
+	c.stateless, c.version = true, Version20260728
+	raw, err := c.call(ctx, "server/discover", map[string]any{"_meta": c.meta()})
+	if err != nil {
+		c.stateless, c.version = false, ""
+		return nil, err
+	}
+	var r serverResult
+	if err := json.Unmarshal(raw, &r); err != nil {
+		c.stateless, c.version = false, ""
+		return nil, errorf(ReasonProtocolViolation, c.lastStatus, "server/discover result is not an object")
+	}
+	if !slices.Contains(r.SupportedVersions, Version20260728) {
+		c.stateless, c.version = false, ""
+		if len(r.SupportedVersions) == 0 {
+			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "server/discover result lacks supportedVersions")
+		}
+		return nil, &Error{Reason: ReasonUnsupportedVersion, Status: c.lastStatus,
+			RPC: &RPCError{Code: CodeUnsupportedProtocolVersion, Data: mustJSON(map[string]any{"supported": r.SupportedVersions})},
+			Err: fmt.Errorf("server/discover lists no %s", Version20260728)}
+	}
+	var info *Implementation
+	if b, ok := r.Meta[metaServerInfo]; ok {
+		if json.Unmarshal(b, &info) != nil {
+			info = nil
+		}
+	}
+	if info == nil {
+		info = r.ServerInfo
+	}
+	return c.handshakeResult(EraStateless, Version20260728, r.Capabilities, info)
+}
+
+// initialize performs the stateful handshake, offering version; ok decides
+// which answered revision the prober accepts. A server that rejects the
+// offer and names the revisions it supports is offered the best of those once.
+func (c *Client) initialize(ctx context.Context, version string, ok func(string) bool) (*Handshake, error) {
+	params := map[string]any{
+		"protocolVersion": version,
+		"capabilities":    struct{}{}, // the tool list must not depend on the prober
+		"clientInfo":      c.Info,
+	}
+	raw, err := c.call(ctx, "initialize", params)
+	var e *Error
+	if err != nil && errors.As(err, &e) && e.RPC != nil &&
+		(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
+		retry := ""
+		for _, v := range e.RPC.supportedVersions() {
+			if v != version && ok(v) && v > retry {
+				retry = v
+			}
+		}
+		if retry == "" {
+			e.Reason = ReasonUnsupportedVersion
+			return nil, e
+		}
+		params["protocolVersion"] = retry
+		raw, err = c.call(ctx, "initialize", params)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r serverResult
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, errorf(ReasonProtocolViolation, c.lastStatus, "initialize result is not an object")
+	}
+	if r.ProtocolVersion == nil || *r.ProtocolVersion == "" {
+		return nil, errorf(ReasonProtocolViolation, c.lastStatus, "initialize result lacks protocolVersion")
+	}
+	v := *r.ProtocolVersion
+	if !ok(v) {
+		return nil, errorf(ReasonUnsupportedVersion, c.lastStatus, "server chose revision %s, which the module does not accept", Sanitize(v, 32))
+	}
+	hs, err := c.handshakeResult(EraStateful, v, r.Capabilities, r.ServerInfo)
+	if err != nil {
+		return nil, err
+	}
+	c.version = v
+	if err := c.notify(ctx, "notifications/initialized", nil); err != nil {
+		return nil, err
+	}
+	return hs, nil
+}
+
+func (c *Client) handshakeResult(era Era, version string, caps map[string]json.RawMessage, info *Implementation) (*Handshake, error) {
+	if caps == nil {
+		return nil, errorf(ReasonProtocolViolation, c.lastStatus, "handshake result lacks capabilities")
+	}
+	if info == nil || info.Name == "" {
+		return nil, errorf(ReasonProtocolViolation, c.lastStatus, "handshake result lacks serverInfo.name")
+	}
+	hs := &Handshake{Era: era, Version: version, Server: *info}
+	for name, v := range caps {
+		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			continue
+		}
+		hs.Capabilities = append(hs.Capabilities, name)
+		if name == "tools" {
+			hs.Tools = true
+		}
+	}
+	sort.Strings(hs.Capabilities)
+	return hs, nil
+}
+
+// ListTools fetches every page of tools/list, at most maxPages of them, and
+// returns the raw tool objects.
+func (c *Client) ListTools(ctx context.Context, maxPages int) ([]json.RawMessage, error) {
+	var tools []json.RawMessage
+	seen := map[string]bool{}
+	cursor := ""
+	for page := 1; ; page++ {
+		params := map[string]any{}
+		if c.stateless {
+			params["_meta"] = c.meta()
+		}
+		if cursor != "" {
+			params["cursor"] = cursor
+		}
+		raw, err := c.call(ctx, "tools/list", params)
+		if err != nil {
+			return nil, fmt.Errorf("tools/list page %d: %w", page, err)
+		}
+		var r struct {
+			Tools      *[]json.RawMessage `json:"tools"`
+			NextCursor json.RawMessage    `json:"nextCursor"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: result is not an object with a tools array", page)
+		}
+		if r.Tools == nil {
+			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: result lacks the tools array", page)
+		}
+		tools = append(tools, *r.Tools...)
+		next := ""
+		if len(r.NextCursor) > 0 && !bytes.Equal(r.NextCursor, []byte("null")) {
+			if err := json.Unmarshal(r.NextCursor, &next); err != nil {
+				return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: nextCursor is not a string", page)
+			}
+		}
+		if next == "" {
+			return tools, nil
+		}
+		if seen[next] {
+			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: nextCursor repeats an earlier cursor", page)
+		}
+		if page >= maxPages {
+			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list has more than %d pages", maxPages)
+		}
+		seen[next] = true
+		cursor = next
+	}
+}
+
+// CloseSession ends the server's session with DELETE. Without a session
+// (stateless servers, or none issued) there is nothing to do. 405 is an
+// allowed answer: the server does not let clients end sessions.
+func (c *Client) CloseSession(ctx context.Context) (bool, error) {
+	if c.sessionID == "" {
+		return false, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, c.Endpoint, nil)
+	if err != nil {
+		return true, err
+	}
+	req.Header.Set(HeaderSessionID, c.sessionID)
+	if c.version >= Version20250618 {
+		req.Header.Set(HeaderProtocolVersion, c.version)
+	}
+	start := time.Now()
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		cerr := classifyTransportError(ctx, err, phaseDone)
+		c.record(Exchange{Op: "DELETE session", Duration: time.Since(start), Err: cerr})
+		return true, cerr
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if (resp.StatusCode < 200 || resp.StatusCode > 299) && resp.StatusCode != http.StatusMethodNotAllowed {
+		err = errorf(ReasonHTTPStatus, resp.StatusCode, "DELETE session answered HTTP %d", resp.StatusCode)
+	}
+	c.record(Exchange{Op: "DELETE session", Status: resp.StatusCode, ContentType: mediaTypeOf(resp.Header.Get("Content-Type")), Duration: time.Since(start), Err: err})
+	return true, err
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -1,0 +1,292 @@
+package mcpwire
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Event is one dispatched server-sent event.
+type Event struct {
+	Name string // the "event" field; "" means the default ("message")
+	ID   string // the "id" field of this event, if any
+	Data []byte // the data lines joined with "\n" (no trailing newline)
+}
+
+// ErrEventTooLarge is returned (wrapped) when a line or an event exceeds the decoder's limit.
+var ErrEventTooLarge = errors.New("SSE event too large")
+
+const (
+	// sseDefaultMaxEvent is the limit used when NewSSEDecoder gets maxEvent <= 0.
+	sseDefaultMaxEvent = 16 << 20
+	// sseReadBufSize is the fixed read buffer size. Lines that do not fit are
+	// assembled in a separate, bounded buffer, so this only affects the number
+	// of Read calls, never correctness.
+	sseReadBufSize    = 32 << 10
+	sseMinReadBufSize = 64
+	// sseRetainCap bounds the scratch capacity kept between events, so a single
+	// huge event does not pin up to maxEvent bytes for the life of a long stream.
+	sseRetainCap = 64 << 10
+	// sseMaxEmptyReads mirrors bufio: a reader returning (0, nil) this many
+	// times in a row is treated as broken rather than spun on forever.
+	sseMaxEmptyReads = 100
+)
+
+var (
+	sseBOM         = []byte("\xEF\xBB\xBF")
+	sseErrBadCount = errors.New("mcpwire: SSE reader returned invalid byte count")
+)
+
+// SSEDecoder reads server-sent events from a stream following the WHATWG
+// "event stream interpretation" rules, with memory bounded by the limit given
+// to NewSSEDecoder regardless of what the (untrusted) server sends.
+//
+// Deviation from the browser EventSource: the ID of an event is only the "id"
+// field seen within that event's block of lines; it does not carry over to
+// later events. Name is returned verbatim ("" when no "event" field was sent).
+//
+// An SSEDecoder is not safe for concurrent use.
+type SSEDecoder struct {
+	rd  io.Reader
+	max int
+
+	buf  []byte // fixed read buffer; buf[r:w] is unconsumed input
+	r, w int
+	lf   int   // absolute index of the next '\n' in buf[r:w] (w if none); stale when < r
+	rerr error // read error to report once buf is drained
+
+	err    error // sticky terminal error returned by every later Next
+	skipLF bool  // the last line ended in CR: a following LF belongs to it
+	bom    int   // BOM bytes matched at stream start; -1 once decided
+
+	line     []byte // assembles a line that spans reads
+	data     []byte // data lines joined with "\n"
+	haveData bool   // at least one "data" field seen (possibly empty)
+	name     []byte
+	id       []byte
+	lastName string // reused when consecutive events share a name, to save an allocation
+}
+
+// NewSSEDecoder returns a decoder that reads from r; maxEvent bounds both one line and one
+// event's accumulated data in bytes (<=0 means a default of 16 MiB).
+//
+// A line is measured without its terminator and includes the field name, so a
+// "data: " line carries at most maxEvent-6 bytes of payload. Memory use stays
+// O(maxEvent) no matter what the stream contains.
+func NewSSEDecoder(r io.Reader, maxEvent int) *SSEDecoder {
+	if maxEvent <= 0 {
+		maxEvent = sseDefaultMaxEvent
+	}
+	size := sseReadBufSize
+	if maxEvent < size {
+		// No point reading far past a limit this small.
+		size = max(maxEvent, sseMinReadBufSize)
+	}
+	return &SSEDecoder{
+		rd:  r,
+		max: maxEvent,
+		buf: make([]byte, size),
+		lf:  -1,
+	}
+}
+
+// Next returns the next event. It returns io.EOF when the stream ends cleanly between events;
+// a partial event at EOF is discarded (per the spec) and io.EOF returned; any read error is returned as is.
+//
+// Events with a "data" field whose value is empty (such as MCP priming events
+// that only carry an "id") are returned with empty Data. The returned Data is
+// a fresh slice owned by the caller.
+//
+// Errors are sticky: after Next returns an error (including io.EOF and an
+// error wrapping ErrEventTooLarge), every later call returns the same error.
+func (d *SSEDecoder) Next() (Event, error) {
+	if d.err != nil {
+		return Event{}, d.err
+	}
+	for {
+		line, err := d.sseReadLine()
+		if err == nil {
+			if len(line) == 0 {
+				if d.haveData {
+					ev := d.sseEvent()
+					d.sseReset()
+					return ev, nil
+				}
+				// Blank line without data: nothing to dispatch, but the
+				// block's name and id must not leak into the next event.
+				d.sseReset()
+				continue
+			}
+			err = d.sseField(line)
+		}
+		if err != nil {
+			d.err = err
+			d.sseReset()
+			d.line = nil
+			return Event{}, err
+		}
+	}
+}
+
+// sseReadLine returns the next line without its terminator. The result may
+// alias the read buffer and is valid only until the next call.
+func (d *SSEDecoder) sseReadLine() ([]byte, error) {
+	d.line = d.line[:0]
+	for {
+		for d.r == d.w {
+			if d.rerr != nil {
+				// Whatever is in d.line is an unterminated line: dropped,
+				// since the event it belongs to can never be completed.
+				return nil, d.rerr
+			}
+			d.sseFill()
+		}
+		if d.bom >= 0 {
+			// Match the BOM byte by byte so a BOM split across reads is
+			// handled without blocking for more input.
+			if d.buf[d.r] == sseBOM[d.bom] {
+				d.r++
+				if d.bom++; d.bom == len(sseBOM) {
+					d.bom = -1
+				}
+				continue
+			}
+			// A partial match was ordinary content after all.
+			d.line = append(d.line, sseBOM[:d.bom]...)
+			d.bom = -1
+		}
+		if d.skipLF {
+			d.skipLF = false
+			if d.buf[d.r] == '\n' {
+				d.r++
+				continue
+			}
+		}
+
+		// Find the end of line. The position of the next LF is cached so
+		// that a run of CR-terminated lines does not rescan the buffer
+		// each time (which would be quadratic in the buffer size).
+		if d.lf < d.r {
+			if j := bytes.IndexByte(d.buf[d.r:d.w], '\n'); j >= 0 {
+				d.lf = d.r + j
+			} else {
+				d.lf = d.w
+			}
+		}
+		end := d.lf
+		if j := bytes.IndexByte(d.buf[d.r:end], '\r'); j >= 0 {
+			end = d.r + j
+		} else if end == d.w {
+			// No terminator yet: keep what we have and read more.
+			chunk := d.buf[d.r:d.w]
+			if len(d.line)+len(chunk) > d.max {
+				return nil, d.sseTooLarge("line")
+			}
+			d.line = append(d.line, chunk...)
+			d.r = d.w
+			continue
+		}
+
+		line := d.buf[d.r:end]
+		if len(d.line)+len(line) > d.max {
+			return nil, d.sseTooLarge("line")
+		}
+		d.skipLF = d.buf[end] == '\r'
+		d.r = end + 1
+		if len(d.line) > 0 {
+			d.line = append(d.line, line...)
+			line = d.line
+		}
+		return line, nil
+	}
+}
+
+// sseFill refills the (fully consumed) read buffer.
+func (d *SSEDecoder) sseFill() {
+	d.r, d.w, d.lf = 0, 0, -1
+	for range sseMaxEmptyReads {
+		n, err := d.rd.Read(d.buf)
+		if n < 0 || n > len(d.buf) {
+			d.rerr = sseErrBadCount
+			return
+		}
+		d.w = n
+		if err != nil {
+			d.rerr = err
+		}
+		if n > 0 || err != nil {
+			return
+		}
+	}
+	d.rerr = io.ErrNoProgress
+}
+
+// sseField processes one non-empty line.
+func (d *SSEDecoder) sseField(line []byte) error {
+	if line[0] == ':' {
+		return nil // comment, e.g. a keep-alive
+	}
+	field, value := line, []byte(nil)
+	if i := bytes.IndexByte(line, ':'); i >= 0 {
+		field, value = line[:i], line[i+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+	}
+	switch string(field) {
+	case "event":
+		d.name = append(d.name[:0], value...)
+	case "data":
+		n := len(d.data) + len(value)
+		if d.haveData {
+			n++ // the "\n" joining it to the previous line
+		}
+		if n > d.max {
+			return d.sseTooLarge("event data")
+		}
+		if d.haveData {
+			d.data = append(d.data, '\n')
+		}
+		d.data = append(d.data, value...)
+		d.haveData = true
+	case "id":
+		if bytes.IndexByte(value, 0) < 0 {
+			d.id = append(d.id[:0], value...)
+		}
+	}
+	// "retry" and unknown fields are ignored.
+	return nil
+}
+
+// sseEvent builds the event to dispatch from the current buffers.
+func (d *SSEDecoder) sseEvent() Event {
+	data := make([]byte, len(d.data))
+	copy(data, d.data)
+	if string(d.name) != d.lastName {
+		d.lastName = string(d.name)
+	}
+	ev := Event{Name: d.lastName, Data: data}
+	if len(d.id) > 0 {
+		ev.ID = string(d.id)
+	}
+	return ev
+}
+
+// sseReset clears the per-event state.
+func (d *SSEDecoder) sseReset() {
+	d.data = d.data[:0]
+	d.haveData = false
+	d.name = d.name[:0]
+	d.id = d.id[:0]
+	if cap(d.data) > sseRetainCap {
+		d.data = nil
+	}
+	if cap(d.line) > sseRetainCap {
+		d.line = nil
+	}
+}
+
+func (d *SSEDecoder) sseTooLarge(what string) error {
+	return fmt.Errorf("mcpwire: %w: %s exceeds %d bytes", ErrEventTooLarge, what, d.max)
+}

@@ -1,0 +1,123 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package mcpwire
+
+import (
+	"crypto/tls"
+	"net/http/httptrace"
+	"sync"
+	"time"
+)
+
+type connPhase int
+
+const (
+	phaseNone connPhase = iota
+	phaseDNS
+	phaseConnect
+	phaseTLS
+	phaseDone
+)
+
+// ConnTrace records how the client's first connection was made: the
+// connect layer of a probe. Later connections (after a server closed the
+// first one, or a redirect to another host) do not change it.
+type ConnTrace struct {
+	mu         sync.Mutex
+	start      time.Time
+	dnsStart   time.Time
+	dnsDone    time.Time
+	phase      connPhase
+	gotConn    time.Time
+	reused     bool
+	tlsState   *tls.ConnectionState
+	httpTraced bool
+}
+
+// ConnInfo is what the trace saw of the first connection.
+type ConnInfo struct {
+	// Established is true once a connection was obtained.
+	Established bool
+	// Duration is from the first request's start until its connection was
+	// ready: DNS, TCP and TLS (and a proxy's CONNECT, when there is one).
+	Duration time.Duration
+	// DNSLookup is the DNS part of Duration; 0 for an IP address.
+	DNSLookup time.Duration
+	// Reused is true when the transport handed out a pooled connection.
+	Reused bool
+	// TLS is the TLS state of the first connection, nil for plain HTTP.
+	TLS *tls.ConnectionState
+}
+
+// Info returns what was recorded so far.
+func (t *ConnTrace) Info() ConnInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ci := ConnInfo{Reused: t.reused, TLS: t.tlsState}
+	if !t.dnsDone.IsZero() {
+		ci.DNSLookup = t.dnsDone.Sub(t.dnsStart)
+	}
+	if !t.gotConn.IsZero() {
+		ci.Established = true
+		ci.Duration = t.gotConn.Sub(t.start)
+	}
+	return ci
+}
+
+func (t *ConnTrace) currentPhase() connPhase {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.phase
+}
+
+// clientTrace returns the httptrace hooks for one request; only the first
+// request of the client is traced in detail.
+func (t *ConnTrace) clientTrace() *httptrace.ClientTrace {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.httpTraced {
+		return nil
+	}
+	t.httpTraced = true
+	t.start = time.Now()
+	set := func(f func()) { t.mu.Lock(); f(); t.mu.Unlock() }
+	return &httptrace.ClientTrace{
+		DNSStart: func(httptrace.DNSStartInfo) { set(func() { t.dnsStart = time.Now(); t.phase = phaseDNS }) },
+		DNSDone:  func(httptrace.DNSDoneInfo) { set(func() { t.dnsDone = time.Now() }) },
+		ConnectStart: func(string, string) {
+			set(func() {
+				if t.phase < phaseConnect {
+					t.phase = phaseConnect
+				}
+			})
+		},
+		TLSHandshakeStart: func() { set(func() { t.phase = phaseTLS }) },
+		TLSHandshakeDone: func(cs tls.ConnectionState, err error) {
+			set(func() {
+				if err == nil {
+					t.tlsState = &cs
+				}
+			})
+		},
+		GotConn: func(info httptrace.GotConnInfo) {
+			set(func() {
+				if t.gotConn.IsZero() {
+					t.gotConn = time.Now()
+					t.reused = info.Reused
+					t.phase = phaseDone
+				}
+			})
+		},
+	}
+}

@@ -1,0 +1,306 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+// Package prober runs the layered MCP probe and turns what it saw into
+// Prometheus metrics. The wire protocol lives in prober/mcpwire.
+package prober
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	promconfig "github.com/prometheus/common/config"
+	"github.com/prometheus/common/version"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+)
+
+// Layer names, in the order a probe runs them.
+const (
+	LayerConnect   = "connect"
+	LayerHandshake = "handshake"
+	LayerTools     = "tools"
+	LayerClose     = "close"
+)
+
+// Reasons the prober adds to the wire client's vocabulary.
+const (
+	ReasonNotTLS         mcpwire.Reason = "not_tls"
+	ReasonNoTools        mcpwire.Reason = "no_tools"
+	ReasonMissingTool    mcpwire.Reason = "missing_tool"
+	ReasonSchemaMismatch mcpwire.Reason = "schema_mismatch"
+)
+
+const (
+	// maxToolPages bounds tools/list pagination.
+	maxToolPages = 100
+	// closeTimeout bounds the DELETE that ends a session: a silent server
+	// must not hold the probe.
+	closeTimeout = 2 * time.Second
+	// labelMax bounds label values taken from the server.
+	labelMax = 128
+)
+
+// Prober runs probes. It keeps what outlives a single probe: which era each
+// (module, target) speaks, so that a stateful server is not sent a failing
+// server/discover on every scrape.
+type Prober struct {
+	eras eraCache
+	// testClient, when set, replaces the per-probe HTTP client (tests only).
+	testClient *http.Client
+}
+
+// New returns a Prober.
+func New() *Prober { return &Prober{} }
+
+// ForgetEras drops every remembered era verdict; called on config reload.
+func (p *Prober) ForgetEras() { p.eras.reset() }
+
+// Probe runs the module's layers against target, registers the resulting
+// metrics in registry and reports whether the probe succeeded.
+func (p *Prober) Probe(ctx context.Context, target, moduleName string, module config.Module, registry *prometheus.Registry, logger *slog.Logger) bool {
+	r := newRun(module, registry, logger)
+	defer r.report()
+
+	u, err := url.Parse(target)
+	if err != nil {
+		r.fail(LayerConnect, mcpwire.ReasonConnect, err)
+		return false
+	}
+	if module.FailIfNotTLS && u.Scheme != "https" {
+		r.fail(LayerConnect, ReasonNotTLS, fmt.Errorf("target scheme is %s, and fail_if_not_tls is set", u.Scheme))
+		return false
+	}
+	httpClient, err := promconfig.NewClientFromConfig(module.HTTPClientConfig, "mcp_probe",
+		promconfig.WithUserAgent("mcp_exporter/"+version.Version))
+	if err != nil {
+		r.fail(LayerConnect, mcpwire.ReasonConnect, fmt.Errorf("building HTTP client: %w", err))
+		return false
+	}
+	if p.testClient != nil {
+		httpClient = p.testClient
+	}
+	// Each probe has its own connections: the connect layer measures a real
+	// connection, and none outlives the probe.
+	defer httpClient.CloseIdleConnections()
+
+	c := &mcpwire.Client{
+		HTTP:       httpClient,
+		Endpoint:   target,
+		Info:       mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
+		OnExchange: r.logExchange,
+	}
+	r.transport(config.TransportStreamableHTTP)
+
+	eraKey := moduleName + "\x00" + target
+	hs, ok := r.handshake(ctx, c, p.handshakeOptions(module, eraKey))
+	if ok {
+		ok = r.tools(ctx, c, hs)
+	}
+	r.close(ctx, c)
+	r.httpStatus(c.LastStatus())
+	if module.ProtocolVersion == config.VersionAuto {
+		if ok {
+			p.eras.put(eraKey, hs.Era)
+		} else {
+			p.eras.forget(eraKey)
+		}
+	}
+	return ok
+}
+
+func (p *Prober) handshakeOptions(m config.Module, eraKey string) mcpwire.HandshakeOptions {
+	o := mcpwire.HandshakeOptions{Accept: config.KnownVersions}
+	if len(m.ValidProtocolVersions) > 0 {
+		o.Accept = nil
+		for _, v := range config.KnownVersions { // newest first
+			if slices.Contains(m.ValidProtocolVersions, v) {
+				o.Accept = append(o.Accept, v)
+			}
+		}
+	}
+	if m.ProtocolVersion != config.VersionAuto {
+		o.Pinned = m.ProtocolVersion
+	} else {
+		o.Hint = p.eras.get(eraKey)
+	}
+	return o
+}
+
+// handshake runs the first exchanges. The connect layer is read from the
+// trace of the first of them, and the handshake layer's duration is what
+// the exchanges took beyond making the connection.
+func (r *run) handshake(ctx context.Context, c *mcpwire.Client, o mcpwire.HandshakeOptions) (*mcpwire.Handshake, bool) {
+	start := time.Now()
+	hs, err := c.Handshake(ctx, o)
+	elapsed := time.Since(start)
+
+	conn := c.Conn()
+	if !conn.Established {
+		r.fail(LayerConnect, connectReason(err), err)
+		return nil, false
+	}
+	r.dnsLookup(conn.DNSLookup)
+	if conn.TLS != nil {
+		r.tlsState(conn.TLS)
+	}
+	if r.module.FailIfNotTLS && conn.TLS == nil {
+		r.fail(LayerConnect, ReasonNotTLS, fmt.Errorf("connection is not TLS (redirected to plain HTTP?)"))
+		return nil, false
+	}
+	r.pass(LayerConnect, conn.Duration)
+	r.logger.Debug("connected", "duration_seconds", conn.Duration.Seconds(), "dns_seconds", conn.DNSLookup.Seconds(), "tls", conn.TLS != nil)
+
+	hsDuration := elapsed - conn.Duration
+	r.layerDuration(LayerHandshake, hsDuration)
+	if err != nil {
+		r.fail(LayerHandshake, mcpwire.ReasonOf(err), err)
+		return nil, false
+	}
+	r.pass(LayerHandshake, hsDuration)
+	r.handshakeInfo(hs)
+	r.logger.Debug("handshake done", "era", hs.Era.String(), "protocol_version", hs.Version,
+		"server_name", mcpwire.Sanitize(hs.Server.Name, labelMax), "server_version", mcpwire.Sanitize(hs.Server.Version, labelMax),
+		"capabilities", hs.Capabilities, "session", c.SessionID() != "")
+	return hs, true
+}
+
+// connectReason names a failure before any connection was made.
+func connectReason(err error) mcpwire.Reason {
+	switch reason := mcpwire.ReasonOf(err); reason {
+	case mcpwire.ReasonDNS, mcpwire.ReasonConnect, mcpwire.ReasonTLS, mcpwire.ReasonTimeout:
+		return reason
+	}
+	return mcpwire.ReasonConnect
+}
+
+// tools lists the tools, hashes them and applies the module's expectations.
+func (r *run) tools(ctx context.Context, c *mcpwire.Client, hs *mcpwire.Handshake) bool {
+	if !hs.Tools {
+		// Without the tools capability, tools/list is not owed.
+		r.logger.Debug("server does not advertise the tools capability; tools/list skipped")
+		r.toolCount(0)
+		r.pass(LayerTools, 0)
+		return true
+	}
+	start := time.Now()
+	raw, err := c.ListTools(ctx, maxToolPages)
+	if err != nil {
+		r.layerDuration(LayerTools, time.Since(start))
+		r.fail(LayerTools, mcpwire.ReasonOf(err), err)
+		return false
+	}
+	digest, err := mcpwire.DigestTools(raw)
+	raw = nil // tool definitions are hashed and dropped
+	elapsed := time.Since(start)
+	r.layerDuration(LayerTools, elapsed)
+	if err != nil {
+		r.fail(LayerTools, mcpwire.ReasonProtocolViolation, fmt.Errorf("tools/list: %w", err))
+		return false
+	}
+	r.toolDigest(digest)
+	r.logger.Debug("tools listed", "tools", digest.Count,
+		"schema_sha256", hex.EncodeToString(digest.Schema[:]), "definition_sha256", hex.EncodeToString(digest.Definition[:]))
+
+	m := r.module
+	if digest.Count < m.MinTools {
+		r.fail(LayerTools, ReasonNoTools, fmt.Errorf("server advertises tools but lists %d, fewer than min_tools %d", digest.Count, m.MinTools))
+		return false
+	}
+	missing := 0
+	for _, name := range m.RequiredTools {
+		if _, found := slices.BinarySearch(digest.Names, name); !found {
+			missing++
+		}
+	}
+	if missing > 0 {
+		// Names come from the operator's config, but the prober still
+		// reports only how many are missing, not which.
+		r.fail(LayerTools, ReasonMissingTool, fmt.Errorf("%d of %d required_tools not listed", missing, len(m.RequiredTools)))
+		return false
+	}
+	if m.ExpectedSchemaHash != "" && m.ExpectedSchemaHash != hex.EncodeToString(digest.Schema[:]) {
+		r.fail(LayerTools, ReasonSchemaMismatch, fmt.Errorf("schema hash differs from expected_schema_hash"))
+		return false
+	}
+	r.pass(LayerTools, elapsed)
+	return true
+}
+
+// close ends the session, if there is one, within the probe's deadline and
+// at most closeTimeout. Its failure is reported on the close layer but does
+// not fail the probe.
+func (r *run) close(ctx context.Context, c *mcpwire.Client) {
+	if !r.module.CloseSession {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, closeTimeout)
+	defer cancel()
+	start := time.Now()
+	had, err := c.CloseSession(cctx)
+	elapsed := time.Since(start)
+	switch {
+	case !had:
+		r.pass(LayerClose, 0)
+	case err != nil:
+		r.layerDuration(LayerClose, elapsed)
+		r.logger.Info("closing the session failed; the probe is not failed for it", "err", err)
+	default:
+		r.pass(LayerClose, elapsed)
+	}
+}
+
+// eraCache remembers which era (module, target) pairs speak. It is bounded:
+// targets come from the scrape request, so the map must not grow without end.
+type eraCache struct {
+	mu sync.Mutex
+	m  map[string]mcpwire.Era
+}
+
+const eraCacheMax = 10000
+
+func (e *eraCache) get(key string) mcpwire.Era {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.m[key]
+}
+
+func (e *eraCache) put(key string, era mcpwire.Era) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.m == nil || len(e.m) >= eraCacheMax {
+		e.m = map[string]mcpwire.Era{} // forgetting only costs one extra server/discover
+	}
+	e.m[key] = era
+}
+
+func (e *eraCache) forget(key string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.m, key)
+}
+
+func (e *eraCache) reset() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.m = nil
+}

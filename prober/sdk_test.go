@@ -1,0 +1,141 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+)
+
+// sdkServerOptions chooses how a real go-sdk server runs.
+type sdkServerOptions struct {
+	http     mcp.StreamableHTTPOptions
+	versions []string // ServerOptions.SupportedProtocolVersions; nil = all
+	tools    int      // how many tools to register
+	pageSize int
+	noTools  bool // register no tools at all: no tools capability
+	tls      bool
+}
+
+type echoIn struct {
+	Text string `json:"text" jsonschema:"the text to echo"`
+}
+
+type echoOut struct {
+	Echo string `json:"echo"`
+}
+
+// newSDKServer starts a real MCP server from the official Go SDK.
+func newSDKServer(t testing.TB, o sdkServerOptions) *httptest.Server {
+	t.Helper()
+	server := mcp.NewServer(&mcp.Implementation{Name: "sdk-test-server", Version: "1.2.3"},
+		&mcp.ServerOptions{SupportedProtocolVersions: o.versions, PageSize: o.pageSize})
+	if !o.noTools {
+		n := max(o.tools, 1)
+		for i := range n {
+			name := "echo"
+			if i > 0 {
+				name = "echo_" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "_" + itoa(i)
+			}
+			mcp.AddTool(server, &mcp.Tool{Name: name, Description: "Echoes its input."},
+				func(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
+					return nil, echoOut{Echo: in.Text}, nil
+				})
+		}
+	}
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &o.http)
+	var ts *httptest.Server
+	if o.tls {
+		ts = httptest.NewTLSServer(h)
+	} else {
+		ts = httptest.NewServer(h)
+	}
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+// probeResult is what a probe produced.
+type probeResult struct {
+	ok      bool
+	metrics string // text exposition
+	logs    string
+}
+
+// runProbe probes target with module through a fresh Prober.
+func runProbe(t testing.TB, p *Prober, target string, module config.Module, client *http.Client) probeResult {
+	t.Helper()
+	if p == nil {
+		p = New()
+	}
+	reg := prometheus.NewRegistry()
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
+	defer cancel()
+	p.testClient = client
+	ok := p.Probe(ctx, target, "test", module, reg, logger)
+	return probeResult{ok: ok, metrics: gatherText(t, reg), logs: logs.String()}
+}
+
+func gatherText(t testing.TB, reg *prometheus.Registry) string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	var b strings.Builder
+	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
+var _ = io.Discard
+
+func TestSmokeSDK(t *testing.T) {
+	for name, o := range map[string]sdkServerOptions{
+		"stateful-sse":  {},
+		"stateful-json": {http: mcp.StreamableHTTPOptions{JSONResponse: true}},
+		"stateless":     {http: mcp.StreamableHTTPOptions{Stateless: true}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ts := newSDKServer(t, o)
+			res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+			t.Logf("ok=%v\n%s\n%s", res.ok, res.logs, res.metrics)
+		})
+	}
+}

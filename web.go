@@ -1,0 +1,216 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/prober"
+)
+
+// exporter is the exporter's HTTP side: the endpoints and the reload
+// logic, with everything it needs as named fields so that tests can build
+// one without starting the process.
+type exporter struct {
+	configFile  string
+	config      *config.SafeConfig
+	prober      *prober.Prober
+	history     *prober.History
+	logger      *slog.Logger
+	routePrefix string // "" or "/prefix", without a trailing slash
+	probe       *prober.Handler
+	registry    *prometheus.Registry
+
+	reloadMu        sync.Mutex
+	reloadSuccess   prometheus.Gauge
+	reloadTimestamp prometheus.Gauge
+}
+
+type exporterOptions struct {
+	configFile    string
+	config        *config.Config
+	logger        *slog.Logger
+	proberLevel   slog.Level
+	timeoutOffset time.Duration
+	historyLimit  int
+	routePrefix   string
+	registry      *prometheus.Registry
+}
+
+func newExporter(o exporterOptions) *exporter {
+	e := &exporter{
+		configFile:  o.configFile,
+		config:      config.NewSafeConfig(o.config),
+		prober:      prober.New(),
+		history:     prober.NewHistory(o.historyLimit),
+		logger:      o.logger,
+		routePrefix: strings.TrimRight(o.routePrefix, "/"),
+		registry:    o.registry,
+		reloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "mcp_exporter_config_last_reload_successful",
+			Help: "Whether the last configuration reload succeeded.",
+		}),
+		reloadTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "mcp_exporter_config_last_reload_success_timestamp_seconds",
+			Help: "Timestamp of the last successful configuration reload.",
+		}),
+	}
+	e.registry.MustRegister(e.reloadSuccess, e.reloadTimestamp)
+	e.reloadSuccess.Set(1)
+	e.reloadTimestamp.SetToCurrentTime()
+	e.probe = &prober.Handler{
+		Config:        e.config,
+		Prober:        e.prober,
+		History:       e.history,
+		Metrics:       prober.NewExporterMetrics(e.registry),
+		Logger:        o.logger,
+		ProberLevel:   o.proberLevel,
+		TimeoutOffset: o.timeoutOffset,
+	}
+	return e
+}
+
+// reload puts the configuration file in force again. A bad file changes
+// nothing: the old configuration keeps serving, and the log and the reload
+// metric say why.
+func (e *exporter) reload() error {
+	e.reloadMu.Lock()
+	defer e.reloadMu.Unlock()
+	if err := e.config.Reload(e.configFile); err != nil {
+		e.reloadSuccess.Set(0)
+		e.logger.Error("reloading the configuration failed; the previous configuration stays in force", "err", err)
+		return err
+	}
+	e.prober.ForgetEras()
+	e.reloadSuccess.Set(1)
+	e.reloadTimestamp.SetToCurrentTime()
+	e.logger.Info("configuration reloaded", "file", e.configFile)
+	return nil
+}
+
+func (e *exporter) routes() (http.Handler, error) {
+	mux := http.NewServeMux()
+	p := e.routePrefix
+	mux.Handle(p+"/probe", e.probe)
+	mux.Handle(p+"/metrics", promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{Registry: e.registry}))
+	mux.HandleFunc(p+"/config", e.serveConfig)
+	mux.HandleFunc(p+"/logs", e.serveLogs)
+	mux.HandleFunc(p+"/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("Healthy"))
+	})
+	mux.HandleFunc(p+"/-/reload", e.serveReload)
+	mux.HandleFunc(p+"/{$}", e.serveLanding)
+	if p != "" {
+		mux.Handle(p, http.RedirectHandler(p+"/", http.StatusFound))
+	}
+	return mux, nil
+}
+
+func (e *exporter) serveReload(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		w.Header().Set("Allow", "POST, PUT")
+		http.Error(w, "reload with POST", http.StatusMethodNotAllowed)
+		return
+	}
+	if err := e.reload(); err != nil {
+		http.Error(w, fmt.Sprintf("failed to reload the configuration: %s", err), http.StatusInternalServerError)
+		return
+	}
+	_, _ = w.Write([]byte("configuration reloaded\n"))
+}
+
+// serveConfig shows the configuration in force. Every secret is typed as
+// prometheus/common's Secret and so marshals as <secret>.
+func (e *exporter) serveConfig(w http.ResponseWriter, _ *http.Request) {
+	b, err := yaml.Marshal(e.config.Get())
+	if err != nil {
+		http.Error(w, fmt.Sprintf("marshalling the configuration: %s", err), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write(b)
+}
+
+func (e *exporter) serveLogs(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "id must be a probe id from the landing page", http.StatusBadRequest)
+		return
+	}
+	res := e.history.Get(id)
+	if res == nil {
+		http.Error(w, "no probe with that id is kept any more", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte(res.DebugOutput))
+}
+
+var recentProbes = template.Must(template.New("recent").Parse(`
+<h2>Recent probes</h2>
+<table border="1" cellpadding="3">
+<tr><th>Module</th><th>Target</th><th>Result</th><th>Duration</th><th>Time</th><th>Debug</th></tr>
+{{range .}}<tr><td>{{.Module}}</td><td>{{.Target}}</td><td>{{if .Success}}Success{{else}}<strong>Failure</strong>{{end}}</td><td>{{.Duration}}</td><td>{{.Time.UTC.Format "2006-01-02 15:04:05Z"}}</td><td><a href="logs?id={{.ID}}">logs</a></td></tr>
+{{else}}<tr><td colspan="6">No probes yet.</td></tr>{{end}}
+</table>`))
+
+// serveLanding renders exporter-toolkit's landing page with the recent
+// probes below it; targets are escaped by html/template.
+func (e *exporter) serveLanding(w http.ResponseWriter, r *http.Request) {
+	var table bytes.Buffer
+	if err := recentProbes.Execute(&table, e.history.List()); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	landing, err := web.NewLandingPage(web.LandingConfig{
+		RoutePrefix: e.routePrefix + "/",
+		Name:        "MCP Exporter",
+		Description: "Prometheus exporter that probes MCP (Model Context Protocol) servers",
+		Version:     version.Info(),
+		Form: web.LandingForm{
+			Action: "probe",
+			Inputs: []web.LandingFormInput{
+				{Label: "Target", Type: "text", Name: "target", Placeholder: "https://mcp.example.internal/mcp"},
+				{Label: "Module", Type: "text", Name: "module", Value: config.DefaultModuleName},
+				{Label: "Debug", Type: "checkbox", Name: "debug", Value: "true"},
+			},
+		},
+		Links: []web.LandingLinks{
+			{Address: "metrics", Text: "Metrics"},
+			{Address: "config", Text: "Configuration"},
+		},
+		ExtraHTML: table.String(),
+	})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	landing.ServeHTTP(w, r)
+}
