@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 )
 
 // Reason is why a probe layer failed, from a fixed vocabulary: it becomes
@@ -97,16 +98,15 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *Er
 	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authErr),
 		errors.As(err, &invalidErr), errors.As(err, &recErr), errors.As(err, &alertErr), phase == phaseTLS:
 		reason = ReasonTLS
-	case phase == phaseConnect:
-		reason = ReasonConnect
 	default:
-		var opErr *net.OpError
-		if errors.As(err, &opErr) && opErr.Op == "dial" {
-			reason = ReasonConnect
-		} else {
-			// The connection broke after it was made (reset, EOF mid-answer).
-			reason = ReasonConnect
-		}
+		// Refused or reset while connecting, or broken after the connection
+		// was made (reset or EOF mid-answer): the connection failed.
+		reason = ReasonConnect
+	}
+	if strings.Contains(err.Error(), "malformed HTTP") {
+		// net/http quotes what the server sent; no server bytes leave the
+		// exporter, so say what happened without them.
+		err = errors.New("the server's answer is not HTTP")
 	}
 	return &Error{Reason: reason, Err: err}
 }

@@ -1,0 +1,798 @@
+package mcpwire
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// canonMaxDepth bounds array/object nesting. Recursion is bounded by it, so a
+// hostile server cannot exhaust the stack with a deeply nested response.
+const canonMaxDepth = 1000
+
+// ErrTooDeep is returned (wrapped) when a value nests deeper than the limit.
+var ErrTooDeep = errors.New("JSON nested too deeply")
+
+// Unexported classes of failure for input that encoding/json would accept;
+// the tests use them to tell our stricter rules apart from syntax errors.
+var (
+	canonErrDupKey  = errors.New("duplicate object key")
+	canonErrBadUTF8 = errors.New("invalid UTF-8 in string")
+)
+
+// AppendCanonical appends the canonical encoding of the JSON value in src to dst.
+//
+// The canonical form sorts object keys (bytewise on the decoded UTF-8 key),
+// drops insignificant whitespace and copies number and string tokens exactly
+// as they appear in src, so no value is reinterpreted. src must hold exactly
+// one valid RFC 8259 value with valid UTF-8 strings, no duplicate keys and at
+// most canonMaxDepth levels of nesting; otherwise an error is returned along
+// with dst unchanged. dst must not overlap src.
+func AppendCanonical(dst, src []byte) ([]byte, error) {
+	e := canonEncoder{src: src, out: dst}
+	if err := e.document(); err != nil {
+		return dst, fmt.Errorf("mcpwire: %w", err)
+	}
+	return e.out, nil
+}
+
+// ToolsDigest is what the prober keeps of a tools/list result: derived figures only.
+type ToolsDigest struct {
+	Count      int
+	Names      []string // tool names, sorted; used only in memory for required_tools checks
+	Schema     [32]byte // SHA-256 of the canonical schema encoding
+	Definition [32]byte // SHA-256 of the canonical definition encoding
+}
+
+// DigestTools hashes the tools (each element one raw JSON tool object, as received).
+//
+// Tools are ordered by their decoded "name" (ties broken by the canonical
+// definition bytes). Definition is the SHA-256 of the JSON array of each
+// canonical tool without its top-level "_meta"; Schema is the SHA-256 of the
+// JSON array of canonical objects holding only each tool's "name",
+// "inputSchema", "outputSchema" and "annotations" members.
+func DigestTools(tools []json.RawMessage) (ToolsDigest, error) {
+	var e canonEncoder
+
+	// Pass 1 finds the names only, so pass 2 can canonicalize tool by tool in
+	// final order and stream into the hashers instead of keeping every
+	// canonical tool in memory.
+	order := make([]canonNamedTool, len(tools))
+	for i, raw := range tools {
+		name, err := e.toolName(raw)
+		if err != nil {
+			return ToolsDigest{}, fmt.Errorf("mcpwire: tool %d: %w", i, err)
+		}
+		order[i] = canonNamedTool{name: name, idx: i}
+	}
+	slices.SortFunc(order, func(a, b canonNamedTool) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return a.idx - b.idx
+	})
+
+	schemaH, defH := sha256.New(), sha256.New()
+	w := canonHashPair{schema: schemaH, def: defH}
+	for i := 0; i < len(order); {
+		j := i + 1
+		for j < len(order) && order[j].name == order[i].name {
+			j++
+		}
+		if err := w.writeGroup(&e, tools, order[i:j]); err != nil {
+			return ToolsDigest{}, err
+		}
+		i = j
+	}
+	w.finish()
+
+	d := ToolsDigest{Count: len(tools), Names: make([]string, len(order))}
+	for i, t := range order {
+		d.Names[i] = t.name
+	}
+	schemaH.Sum(d.Schema[:0])
+	defH.Sum(d.Definition[:0])
+	return d, nil
+}
+
+// canonNamedTool pairs a tool's decoded name with its index in the input.
+type canonNamedTool struct {
+	name string
+	idx  int
+}
+
+// canonHashPair streams the two array encodings into their hashers.
+type canonHashPair struct {
+	schema, def hash.Hash
+	n           int // tools written so far, for the separators
+}
+
+var (
+	canonOpen  = []byte{'['}
+	canonComma = []byte{','}
+	canonClose = []byte{']'}
+)
+
+// writeTool appends one tool's encodings to both arrays.
+func (w *canonHashPair) writeTool(schema, def []byte) {
+	sep := canonComma
+	if w.n == 0 {
+		sep = canonOpen
+	}
+	w.n++
+	w.schema.Write(sep)
+	w.schema.Write(schema)
+	w.def.Write(sep)
+	w.def.Write(def)
+}
+
+// finish closes both arrays (an empty list hashes as "[]").
+func (w *canonHashPair) finish() {
+	if w.n == 0 {
+		w.schema.Write(canonOpen)
+		w.def.Write(canonOpen)
+	}
+	w.schema.Write(canonClose)
+	w.def.Write(canonClose)
+}
+
+// writeGroup hashes the tools sharing one name. A lone tool (the normal case)
+// goes straight from the reused buffers into the hashers; duplicates are
+// copied so they can be ordered by their canonical definition bytes.
+func (w *canonHashPair) writeGroup(e *canonEncoder, tools []json.RawMessage, group []canonNamedTool) error {
+	if len(group) == 1 {
+		schema, def, err := e.toolEncodings(tools[group[0].idx])
+		if err != nil {
+			return fmt.Errorf("mcpwire: tool %d: %w", group[0].idx, err)
+		}
+		w.writeTool(schema, def)
+		return nil
+	}
+	type enc struct{ schema, def []byte }
+	encs := make([]enc, len(group))
+	for k, t := range group {
+		schema, def, err := e.toolEncodings(tools[t.idx])
+		if err != nil {
+			return fmt.Errorf("mcpwire: tool %d: %w", t.idx, err)
+		}
+		encs[k] = enc{schema: bytes.Clone(schema), def: bytes.Clone(def)}
+	}
+	// Equal definitions imply equal schema encodings (the schema members are
+	// a subset of the definition members), so this order is total in effect.
+	slices.SortFunc(encs, func(a, b enc) int { return bytes.Compare(a.def, b.def) })
+	for _, x := range encs {
+		w.writeTool(x.schema, x.def)
+	}
+	return nil
+}
+
+// canonSpan records one object member: where its decoded key lives and where
+// the encoded member ("key":value) sits in out.
+type canonSpan struct {
+	kOff, kLen int  // decoded key: src[kOff:kOff+kLen], or keys[...] if kEsc
+	kEsc       bool // key had escapes and was decoded into keys
+	start, end int  // member bytes in out
+}
+
+// canonEncoder holds the scanner state plus buffers reused across values and,
+// in DigestTools, across tools.
+type canonEncoder struct {
+	src     []byte
+	pos     int
+	depth   int
+	out     []byte
+	scratch []byte      // holds an object's members while they are reordered
+	aux     []byte      // per-tool schema/definition encodings
+	keys    []byte      // decoded keys that contained escapes
+	spans   []canonSpan // member spans of the objects being encoded, as a stack
+}
+
+// canonPlain marks string bytes that need no attention: printable ASCII other
+// than '"' and '\\'. A table keeps the hot string loop to one load per byte.
+var canonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+func (e *canonEncoder) errorf(format string, args ...any) error {
+	return fmt.Errorf("invalid JSON at offset %d: %s", e.pos, fmt.Sprintf(format, args...))
+}
+
+func (e *canonEncoder) wrapf(err error, format string, args ...any) error {
+	return fmt.Errorf("invalid JSON at offset %d: %w%s", e.pos, err, fmt.Sprintf(format, args...))
+}
+
+func (e *canonEncoder) reset(src []byte) {
+	e.src, e.pos, e.depth = src, 0, 0
+	e.out = e.out[:0]
+	e.keys = e.keys[:0]
+	e.spans = e.spans[:0]
+}
+
+// document encodes src as one complete value, rejecting trailing data.
+func (e *canonEncoder) document() error {
+	e.skipWS()
+	if err := e.value(); err != nil {
+		return err
+	}
+	e.skipWS()
+	if e.pos != len(e.src) {
+		return e.errorf("unexpected data after top-level value")
+	}
+	return nil
+}
+
+func (e *canonEncoder) skipWS() {
+	for e.pos < len(e.src) {
+		switch e.src[e.pos] {
+		case ' ', '\t', '\n', '\r':
+			e.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (e *canonEncoder) value() error {
+	if e.pos >= len(e.src) {
+		return e.errorf("unexpected end of input")
+	}
+	switch c := e.src[e.pos]; c {
+	case '{':
+		// Nested members and decoded keys are dropped once the object is
+		// written, so the stacks only hold the current path.
+		base, kbase := len(e.spans), len(e.keys)
+		err := e.object()
+		e.spans, e.keys = e.spans[:base], e.keys[:kbase]
+		return err
+	case '[':
+		return e.array()
+	case '"':
+		start := e.pos
+		if _, err := e.scanString(); err != nil {
+			return err
+		}
+		e.out = append(e.out, e.src[start:e.pos]...)
+		return nil
+	case 't':
+		return e.literal("true")
+	case 'f':
+		return e.literal("false")
+	case 'n':
+		return e.literal("null")
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			return e.number()
+		}
+		return e.errorf("invalid character %q looking for a value", c)
+	}
+}
+
+func (e *canonEncoder) literal(lit string) error {
+	if len(e.src)-e.pos < len(lit) || string(e.src[e.pos:e.pos+len(lit)]) != lit {
+		return e.errorf("invalid literal, expected %s", lit)
+	}
+	e.out = append(e.out, lit...)
+	e.pos += len(lit)
+	return nil
+}
+
+// number validates the RFC 8259 number grammar and copies the token verbatim.
+func (e *canonEncoder) number() error {
+	s, i := e.src, e.pos
+	start := i
+	if s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			e.pos = i
+			return e.errorf("leading zero in number")
+		}
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		e.pos = i
+		return e.errorf("invalid number")
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			e.pos = i
+			return e.errorf("missing digits after decimal point")
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			e.pos = i
+			return e.errorf("missing digits in exponent")
+		}
+	}
+	e.out = append(e.out, s[start:i]...)
+	e.pos = i
+	return nil
+}
+
+// scanString validates the string starting at e.pos (which is '"') and moves
+// past its closing quote. It reports whether the string contains escapes.
+func (e *canonEncoder) scanString() (escaped bool, err error) {
+	s := e.src
+	i := e.pos + 1
+	for {
+		for i < len(s) && canonPlain[s[i]] {
+			i++
+		}
+		if i >= len(s) {
+			e.pos = i
+			return false, e.errorf("unterminated string")
+		}
+		switch c := s[i]; {
+		case c == '"':
+			e.pos = i + 1
+			return escaped, nil
+		case c == '\\':
+			escaped = true
+			if i+1 >= len(s) {
+				e.pos = i
+				return false, e.errorf("unterminated string")
+			}
+			switch s[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if len(s)-i < 6 || !canonIsHex(s[i+2]) || !canonIsHex(s[i+3]) || !canonIsHex(s[i+4]) || !canonIsHex(s[i+5]) {
+					e.pos = i
+					return false, e.errorf("invalid \\u escape")
+				}
+				i += 6
+			default:
+				e.pos = i
+				return false, e.errorf("invalid escape \\%c", s[i+1])
+			}
+		case c < 0x20:
+			e.pos = i
+			return false, e.errorf("control character %#02x in string", c)
+		default:
+			r, size := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				e.pos = i
+				return false, e.wrapf(canonErrBadUTF8, "")
+			}
+			i += size
+		}
+	}
+}
+
+func canonIsHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func canonHex4(s []byte) rune {
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case c <= '9':
+			c -= '0'
+		case c >= 'a':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
+
+// canonUnescape appends the decoded form of an already validated string body
+// (the bytes between the quotes). Lone surrogates are kept as their 3-byte
+// generalized UTF-8 form rather than U+FFFD so that distinct keys stay
+// distinct and still order by code point.
+func canonUnescape(dst, s []byte) []byte {
+	for len(s) > 0 {
+		k := bytes.IndexByte(s, '\\')
+		if k < 0 {
+			return append(dst, s...)
+		}
+		dst = append(dst, s[:k]...)
+		s = s[k:]
+		if s[1] != 'u' {
+			c := s[1]
+			switch c {
+			case 'b':
+				c = '\b'
+			case 'f':
+				c = '\f'
+			case 'n':
+				c = '\n'
+			case 'r':
+				c = '\r'
+			case 't':
+				c = '\t'
+			}
+			dst = append(dst, c)
+			s = s[2:]
+			continue
+		}
+		r := canonHex4(s[2:])
+		s = s[6:]
+		if r >= 0xD800 && r < 0xDC00 && len(s) >= 6 && s[0] == '\\' && s[1] == 'u' {
+			if lo := canonHex4(s[2:]); lo >= 0xDC00 && lo < 0xE000 {
+				dst = utf8.AppendRune(dst, 0x10000+(r-0xD800)<<10+(lo-0xDC00))
+				s = s[6:]
+				continue
+			}
+		}
+		if r >= 0xD800 && r < 0xE000 {
+			dst = append(dst, byte(0xE0|r>>12), byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
+			continue
+		}
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst
+}
+
+func (e *canonEncoder) array() error {
+	if e.depth++; e.depth > canonMaxDepth {
+		return e.wrapf(ErrTooDeep, " (limit %d)", canonMaxDepth)
+	}
+	e.pos++
+	e.out = append(e.out, '[')
+	e.skipWS()
+	if e.pos < len(e.src) && e.src[e.pos] == ']' {
+		e.pos++
+		e.out = append(e.out, ']')
+		e.depth--
+		return nil
+	}
+	for {
+		e.skipWS()
+		if err := e.value(); err != nil {
+			return err
+		}
+		e.skipWS()
+		if e.pos >= len(e.src) {
+			return e.errorf("unexpected end of input in array")
+		}
+		switch e.src[e.pos] {
+		case ',':
+			e.pos++
+			e.out = append(e.out, ',')
+		case ']':
+			e.pos++
+			e.out = append(e.out, ']')
+			e.depth--
+			return nil
+		default:
+			return e.errorf("invalid character %q after array element", e.src[e.pos])
+		}
+	}
+}
+
+// object encodes members in input order, then sorts them in place. It leaves
+// its (sorted) member spans on top of e.spans for the caller to inspect or drop.
+func (e *canonEncoder) object() error {
+	if e.depth++; e.depth > canonMaxDepth {
+		return e.wrapf(ErrTooDeep, " (limit %d)", canonMaxDepth)
+	}
+	e.pos++
+	e.out = append(e.out, '{')
+	contentStart := len(e.out)
+	base := len(e.spans)
+	e.skipWS()
+	if e.pos < len(e.src) && e.src[e.pos] == '}' {
+		e.pos++
+		e.out = append(e.out, '}')
+		e.depth--
+		return nil
+	}
+	for {
+		e.skipWS()
+		if e.pos >= len(e.src) || e.src[e.pos] != '"' {
+			return e.errorf("expected string object key")
+		}
+		ks := e.pos
+		esc, err := e.scanString()
+		if err != nil {
+			return err
+		}
+		ke := e.pos
+		sp := canonSpan{start: len(e.out), kOff: ks + 1, kLen: ke - ks - 2}
+		if esc {
+			off := len(e.keys)
+			e.keys = canonUnescape(e.keys, e.src[ks+1:ke-1])
+			sp.kOff, sp.kLen, sp.kEsc = off, len(e.keys)-off, true
+		}
+		e.out = append(e.out, e.src[ks:ke]...)
+		e.skipWS()
+		if e.pos >= len(e.src) || e.src[e.pos] != ':' {
+			return e.errorf("expected ':' after object key")
+		}
+		e.pos++
+		e.out = append(e.out, ':')
+		e.skipWS()
+		if err := e.value(); err != nil {
+			return err
+		}
+		sp.end = len(e.out)
+		e.spans = append(e.spans, sp)
+		e.skipWS()
+		if e.pos >= len(e.src) {
+			return e.errorf("unexpected end of input in object")
+		}
+		if c := e.src[e.pos]; c == ',' {
+			e.pos++
+			e.out = append(e.out, ',')
+			continue
+		} else if c != '}' {
+			return e.errorf("invalid character %q after object member", c)
+		}
+		e.pos++
+		break
+	}
+	if err := e.sortMembers(base, contentStart); err != nil {
+		return err
+	}
+	e.out = append(e.out, '}')
+	e.depth--
+	return nil
+}
+
+// dupKey reports a duplicate key by its offset only: keys are part of tool
+// definitions, which never reach a log.
+func (e *canonEncoder) dupKey(*canonSpan) error {
+	return e.wrapf(canonErrDupKey, "")
+}
+
+func (e *canonEncoder) key(s *canonSpan) []byte {
+	if s.kEsc {
+		return e.keys[s.kOff : s.kOff+s.kLen]
+	}
+	return e.src[s.kOff : s.kOff+s.kLen]
+}
+
+func (e *canonEncoder) compareKeys(a, b *canonSpan) int {
+	return bytes.Compare(e.key(a), e.key(b))
+}
+
+// sortMembers orders the members of the object whose content begins at
+// contentStart (spans from base on), rejecting duplicate keys. Input that is
+// already sorted costs one comparison per member and no copying.
+func (e *canonEncoder) sortMembers(base, contentStart int) error {
+	sp := e.spans[base:]
+	sorted := true
+	for i := 1; i < len(sp); i++ {
+		c := e.compareKeys(&sp[i-1], &sp[i])
+		if c == 0 {
+			return e.dupKey(&sp[i])
+		}
+		if c > 0 {
+			sorted = false
+			break
+		}
+	}
+	if sorted {
+		return nil
+	}
+	if len(sp) <= 12 {
+		// Insertion sort: typical objects are small, and it needs no closure.
+		for i := 1; i < len(sp); i++ {
+			for j := i; j > 0 && e.compareKeys(&sp[j-1], &sp[j]) > 0; j-- {
+				sp[j-1], sp[j] = sp[j], sp[j-1]
+			}
+		}
+	} else {
+		slices.SortFunc(sp, func(a, b canonSpan) int { return e.compareKeys(&a, &b) })
+	}
+	for i := 1; i < len(sp); i++ {
+		if e.compareKeys(&sp[i-1], &sp[i]) == 0 {
+			return e.dupKey(&sp[i])
+		}
+	}
+	e.scratch = append(e.scratch[:0], e.out[contentStart:]...)
+	e.out = e.out[:contentStart]
+	for i := range sp {
+		if i > 0 {
+			e.out = append(e.out, ',')
+		}
+		s := &sp[i]
+		n := len(e.out)
+		e.out = append(e.out, e.scratch[s.start-contentStart:s.end-contentStart]...)
+		s.start, s.end = n, len(e.out)
+	}
+	return nil
+}
+
+// toolName returns the decoded top-level "name" of a raw tool. It only scans
+// as far as that member; the full validation happens in toolEncodings.
+func (e *canonEncoder) toolName(raw []byte) (string, error) {
+	e.reset(raw)
+	e.skipWS()
+	if e.pos >= len(e.src) || e.src[e.pos] != '{' {
+		return "", errors.New("not a JSON object")
+	}
+	e.pos++
+	e.skipWS()
+	if e.pos < len(e.src) && e.src[e.pos] == '}' {
+		return "", errors.New(`no "name" member`)
+	}
+	for {
+		e.skipWS()
+		if e.pos >= len(e.src) || e.src[e.pos] != '"' {
+			return "", e.errorf("expected string object key")
+		}
+		ks := e.pos
+		esc, err := e.scanString()
+		if err != nil {
+			return "", err
+		}
+		key := e.src[ks+1 : e.pos-1]
+		if esc {
+			e.keys = canonUnescape(e.keys[:0], key)
+			key = e.keys
+		}
+		e.skipWS()
+		if e.pos >= len(e.src) || e.src[e.pos] != ':' {
+			return "", e.errorf("expected ':' after object key")
+		}
+		e.pos++
+		e.skipWS()
+		if string(key) == "name" {
+			if e.pos >= len(e.src) || e.src[e.pos] != '"' {
+				return "", errors.New(`"name" is not a string`)
+			}
+			vs := e.pos
+			esc, err := e.scanString()
+			if err != nil {
+				return "", err
+			}
+			v := e.src[vs+1 : e.pos-1]
+			if esc {
+				e.keys = canonUnescape(e.keys[:0], v)
+				v = e.keys
+			}
+			return string(v), nil
+		}
+		if err := e.skipValue(); err != nil {
+			return "", err
+		}
+		e.skipWS()
+		if e.pos >= len(e.src) {
+			return "", e.errorf("unexpected end of input in object")
+		}
+		switch e.src[e.pos] {
+		case ',':
+			e.pos++
+		case '}':
+			return "", errors.New(`no "name" member`)
+		default:
+			return "", e.errorf("invalid character %q after object member", e.src[e.pos])
+		}
+	}
+}
+
+// skipValue moves past one value without encoding it. It checks only string
+// and bracket structure (iteratively, so depth costs no stack) and stops at
+// the first delimiter outside any bracket; toolEncodings validates the rest.
+func (e *canonEncoder) skipValue() error {
+	s := e.src
+	depth := 0
+	for e.pos < len(s) {
+		switch s[e.pos] {
+		case '"':
+			if _, err := e.scanString(); err != nil {
+				return err
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return nil
+			}
+			depth--
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return nil
+			}
+		}
+		e.pos++
+	}
+	return nil // the caller reports the missing end of the object
+}
+
+// toolEncodings canonicalizes one tool and returns its schema and definition
+// encodings. Both alias the encoder's buffers and are valid until next use.
+func (e *canonEncoder) toolEncodings(raw []byte) (schema, def []byte, err error) {
+	e.reset(raw)
+	e.skipWS()
+	if e.pos >= len(e.src) || e.src[e.pos] != '{' {
+		return nil, nil, errors.New("not a JSON object")
+	}
+	if err := e.object(); err != nil {
+		return nil, nil, err
+	}
+	e.skipWS()
+	if e.pos != len(e.src) {
+		return nil, nil, e.errorf("unexpected data after tool object")
+	}
+	// The top-level member spans are left sorted on e.spans, so both
+	// encodings are subsequences of members that are already in key order.
+	def = e.out
+	hasMeta := false
+	for i := range e.spans {
+		if string(e.key(&e.spans[i])) == "_meta" {
+			hasMeta = true
+			break
+		}
+	}
+	e.aux = e.aux[:0]
+	if hasMeta {
+		e.aux = e.appendMembers(e.aux, canonKeepDefinition)
+	}
+	n := len(e.aux)
+	e.aux = e.appendMembers(e.aux, canonKeepSchema)
+	schema = e.aux[n:]
+	if hasMeta {
+		def = e.aux[:n] // taken after the last append: aux may have moved
+	}
+	return schema, def, nil
+}
+
+// Member selections for appendMembers.
+const (
+	canonKeepDefinition = iota // every member but "_meta"
+	canonKeepSchema            // name, inputSchema, outputSchema, annotations
+)
+
+// appendMembers writes an object made of the selected top-level members, in
+// their (sorted) order.
+func (e *canonEncoder) appendMembers(dst []byte, sel int) []byte {
+	dst = append(dst, '{')
+	first := true
+	for i := range e.spans {
+		s := &e.spans[i]
+		var keep bool
+		// string(k) comparisons against constants do not allocate.
+		switch k := e.key(s); sel {
+		case canonKeepDefinition:
+			keep = string(k) != "_meta"
+		default:
+			keep = string(k) == "name" || string(k) == "inputSchema" ||
+				string(k) == "outputSchema" || string(k) == "annotations"
+		}
+		if !keep {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, e.out[s.start:s.end]...)
+	}
+	return append(dst, '}')
+}
