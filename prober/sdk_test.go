@@ -15,7 +15,6 @@ package prober
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +25,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 )
@@ -124,18 +124,32 @@ func gatherText(t testing.TB, reg *prometheus.Registry) string {
 	return b.String()
 }
 
-var _ = io.Discard
-
-func TestSmokeSDK(t *testing.T) {
-	for name, o := range map[string]sdkServerOptions{
-		"stateful-sse":  {},
-		"stateful-json": {http: mcp.StreamableHTTPOptions{JSONResponse: true}},
-		"stateless":     {http: mcp.StreamableHTTPOptions{Stateless: true}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			ts := newSDKServer(t, o)
-			res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
-			t.Logf("ok=%v\n%s\n%s", res.ok, res.logs, res.metrics)
-		})
+// metricValue returns the value of the series name{labels} in a text
+// exposition; labels must match exactly (all of the series' labels).
+func metricValue(t testing.TB, text, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("parsing metrics: %v", err)
 	}
+	mf, ok := mfs[name]
+	if !ok {
+		return 0, false
+	}
+	for _, m := range mf.GetMetric() {
+		if len(m.GetLabel()) != len(labels) {
+			continue
+		}
+		match := true
+		for _, lp := range m.GetLabel() {
+			if v, ok := labels[lp.GetName()]; !ok || v != lp.GetValue() {
+				match = false
+			}
+		}
+		if match {
+			return m.GetGauge().GetValue(), true
+		}
+	}
+	return 0, false
 }

@@ -1,0 +1,413 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+)
+
+// requestLog counts what a real server was sent, by JSON-RPC method (or
+// HTTP method for bodiless requests), so tests can assert the exchanges.
+type requestLog struct {
+	mu      sync.Mutex
+	methods []string
+}
+
+func (l *requestLog) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := r.Method
+		if r.Method == http.MethodPost {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var m struct {
+				Method string `json:"method"`
+			}
+			_ = json.Unmarshal(body, &m)
+			op = m.Method
+		}
+		l.mu.Lock()
+		l.methods = append(l.methods, op)
+		l.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (l *requestLog) count(op string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, m := range l.methods {
+		if m == op {
+			n++
+		}
+	}
+	return n
+}
+
+// wrapServer puts a requestLog in front of a test server's handler.
+func wrapServer(ts *httptest.Server) *requestLog {
+	l := &requestLog{}
+	ts.Config.Handler = l.wrap(ts.Config.Handler)
+	return l
+}
+
+func mustValue(t *testing.T, res probeResult, name string, labels map[string]string) float64 {
+	t.Helper()
+	v, ok := metricValue(t, res.metrics, name, labels)
+	if !ok {
+		t.Fatalf("series %s%v missing from:\n%s", name, labels, res.metrics)
+	}
+	return v
+}
+
+func layer(l string) map[string]string { return map[string]string{"layer": l} }
+
+var sha256Label = regexp.MustCompile(`schema_sha256="([0-9a-f]{64})"`)
+
+func schemaHash(t *testing.T, res probeResult) string {
+	t.Helper()
+	m := sha256Label.FindStringSubmatch(res.metrics)
+	if m == nil {
+		t.Fatalf("no schema hash in:\n%s", res.metrics)
+	}
+	return m[1]
+}
+
+// assertHealthy checks every metric a successful probe must carry.
+func assertHealthy(t *testing.T, res probeResult, version string, tools int, closeLayer bool) {
+	t.Helper()
+	if !res.ok {
+		t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+	}
+	layers := []string{LayerConnect, LayerHandshake, LayerTools}
+	if closeLayer {
+		layers = append(layers, LayerClose)
+	}
+	for _, l := range layers {
+		if v := mustValue(t, res, "probe_mcp_layer_success", layer(l)); v != 1 {
+			t.Errorf("layer %s success = %v, want 1", l, v)
+		}
+		if v := mustValue(t, res, "probe_mcp_layer_duration_seconds", layer(l)); v < 0 {
+			t.Errorf("layer %s duration = %v", l, v)
+		}
+	}
+	for _, l := range []string{LayerConnect, LayerHandshake} {
+		if v := mustValue(t, res, "probe_mcp_layer_duration_seconds", layer(l)); v <= 0 {
+			t.Errorf("layer %s duration = %v, want > 0", l, v)
+		}
+	}
+	if strings.Contains(res.metrics, "probe_mcp_failure_info{") {
+		t.Errorf("failure info on a successful probe:\n%s", res.metrics)
+	}
+	checks := []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"probe_mcp_tools", nil, float64(tools)},
+		{"probe_mcp_protocol_version_info", map[string]string{"version": version}, 1},
+		{"probe_mcp_transport_info", map[string]string{"transport": "streamable_http"}, 1},
+		{"probe_mcp_server_info", map[string]string{"name": "sdk-test-server", "version": "1.2.3"}, 1},
+		{"probe_mcp_capability", map[string]string{"capability": "tools"}, 1},
+		{"probe_http_status_code", nil, 200},
+		{"probe_dns_lookup_time_seconds", nil, 0}, // an IP address: no lookup
+	}
+	for _, c := range checks {
+		if v := mustValue(t, res, c.name, c.labels); v != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, v, c.want)
+		}
+	}
+	if tools > 0 {
+		hash := schemaHash(t, res)
+		if v := mustValue(t, res, "probe_mcp_tools_schema_hash", nil); v != hashNumberHex(t, hash) {
+			t.Errorf("probe_mcp_tools_schema_hash = %v, want the first 13 hex digits of %s", v, hash)
+		}
+		if _, ok := metricValue(t, res.metrics, "probe_mcp_tools_definition_hash", nil); !ok {
+			t.Error("probe_mcp_tools_definition_hash missing")
+		}
+	}
+	if strings.Contains(res.metrics, "probe_mcp_jsonrpc_error_code") {
+		t.Error("probe_mcp_jsonrpc_error_code on a successful probe")
+	}
+}
+
+func hashNumberHex(t *testing.T, hexHash string) float64 {
+	var h [32]byte
+	for i := range h {
+		var b byte
+		for _, c := range hexHash[2*i : 2*i+2] {
+			b <<= 4
+			if c >= 'a' {
+				b |= byte(c-'a') + 10
+			} else {
+				b |= byte(c - '0')
+			}
+		}
+		h[i] = b
+	}
+	return hashNumber(h)
+}
+
+func TestSDKServersEveryMode(t *testing.T) {
+	cases := []struct {
+		name       string
+		server     sdkServerOptions
+		wantVer    string
+		wantDELETE int
+	}{
+		{"stateful SSE answers", sdkServerOptions{}, "2025-11-25", 1},
+		{"stateful JSON answers", sdkServerOptions{http: mcp.StreamableHTTPOptions{JSONResponse: true}}, "2025-11-25", 1},
+		{"stateless (2026-07-28)", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}}, "2026-07-28", 0},
+		{"stateless JSON (2026-07-28)", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}}, "2026-07-28", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts := newSDKServer(t, c.server)
+			log := wrapServer(ts)
+			res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+			assertHealthy(t, res, c.wantVer, 1, true)
+			if n := log.count(http.MethodDelete); n != c.wantDELETE {
+				t.Errorf("DELETE sent %d times, want %d", n, c.wantDELETE)
+			}
+			if c.wantVer == "2026-07-28" && log.count("initialize") != 0 {
+				t.Error("a stateless server was sent initialize")
+			}
+		})
+	}
+}
+
+// A server restricted to one revision is detected as such; the prober
+// pinned to a revision speaks exactly that one.
+func TestSDKServersPinnedRevisions(t *testing.T) {
+	for _, v := range []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"} {
+		t.Run("server speaks only "+v, func(t *testing.T) {
+			ts := newSDKServer(t, sdkServerOptions{versions: []string{v}})
+			assertHealthy(t, runProbe(t, nil, ts.URL, config.DefaultModule, nil), v, 1, true)
+		})
+		if v == "2024-11-05" {
+			continue // the config refuses to pin it: that revision's transport is legacy SSE
+		}
+		t.Run("prober pinned to "+v, func(t *testing.T) {
+			ts := newSDKServer(t, sdkServerOptions{})
+			log := wrapServer(ts)
+			m := config.DefaultModule
+			m.ProtocolVersion = v
+			assertHealthy(t, runProbe(t, nil, ts.URL, m, nil), v, 1, true)
+			if log.count("server/discover") != 0 {
+				t.Error("a pinned legacy revision must skip server/discover")
+			}
+		})
+	}
+	t.Run("prober pinned to 2026-07-28 against a stateless server", func(t *testing.T) {
+		ts := newSDKServer(t, sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}})
+		m := config.DefaultModule
+		m.ProtocolVersion = "2026-07-28"
+		assertHealthy(t, runProbe(t, nil, ts.URL, m, nil), "2026-07-28", 1, true)
+	})
+	t.Run("prober pinned to 2026-07-28 against a stateful server", func(t *testing.T) {
+		ts := newSDKServer(t, sdkServerOptions{})
+		log := wrapServer(ts)
+		m := config.DefaultModule
+		m.ProtocolVersion = "2026-07-28"
+		res := runProbe(t, nil, ts.URL, m, nil)
+		if res.ok {
+			t.Fatal("probe succeeded")
+		}
+		mustFailure(t, res, LayerHandshake, "unsupported_protocol_version")
+		if log.count("initialize") != 0 {
+			t.Error("pinned 2026-07-28 must not fall back to initialize")
+		}
+	})
+	t.Run("valid_protocol_versions steers auto", func(t *testing.T) {
+		ts := newSDKServer(t, sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}})
+		log := wrapServer(ts)
+		m := config.DefaultModule
+		m.ValidProtocolVersions = []string{"2025-06-18"}
+		// The stateless go-sdk server also speaks the older revisions
+		// through initialize; excluding 2026-07-28 skips discovery.
+		assertHealthy(t, runProbe(t, nil, ts.URL, m, nil), "2025-06-18", 1, true)
+		if log.count("server/discover") != 0 {
+			t.Error("server/discover sent although 2026-07-28 is not valid")
+		}
+	})
+}
+
+func mustFailure(t *testing.T, res probeResult, l, reason string) {
+	t.Helper()
+	if v := mustValue(t, res, "probe_mcp_failure_info", map[string]string{"layer": l, "reason": reason}); v != 1 {
+		t.Fatalf("failure info = %v", v)
+	}
+	if n := strings.Count(res.metrics, "probe_mcp_failure_info{"); n != 1 {
+		t.Fatalf("%d failure series, want 1:\n%s", n, res.metrics)
+	}
+}
+
+func TestSDKServerTLS(t *testing.T) {
+	ts := newSDKServer(t, sdkServerOptions{tls: true})
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	cert := ts.Certificate()
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := config.DefaultModule
+	m.FailIfNotTLS = true
+	m.HTTPClientConfig.TLSConfig.CAFile = caFile
+	res := runProbe(t, nil, ts.URL, m, nil)
+	assertHealthy(t, res, "2025-11-25", 1, true)
+	if v := mustValue(t, res, "probe_ssl_earliest_cert_expiry", nil); v != float64(cert.NotAfter.Unix()) {
+		t.Errorf("probe_ssl_earliest_cert_expiry = %v, want %v", v, cert.NotAfter.Unix())
+	}
+	mustValue(t, res, "probe_tls_version_info", map[string]string{"version": "TLS 1.3"})
+
+	t.Run("untrusted certificate fails the connect layer with tls", func(t *testing.T) {
+		res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+		mustFailure(t, res, LayerConnect, "tls")
+		if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerHandshake)); v != 0 {
+			t.Error("handshake reached without a connection")
+		}
+	})
+}
+
+func TestSDKServerPagination(t *testing.T) {
+	ts := newSDKServer(t, sdkServerOptions{tools: 5, pageSize: 2})
+	log := wrapServer(ts)
+	res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+	assertHealthy(t, res, "2025-11-25", 5, true)
+	if n := log.count("tools/list"); n != 3 {
+		t.Errorf("tools/list sent %d times, want 3 pages", n)
+	}
+	// The hash covers the whole list, not a page: the same tools in one
+	// page hash the same.
+	one := newSDKServer(t, sdkServerOptions{tools: 5})
+	if a, b := schemaHash(t, res), schemaHash(t, runProbe(t, nil, one.URL, config.DefaultModule, nil)); a != b {
+		t.Errorf("paged and unpaged lists hash differently: %s vs %s", a, b)
+	}
+}
+
+func TestSDKServerWithoutTools(t *testing.T) {
+	ts := newSDKServer(t, sdkServerOptions{noTools: true})
+	log := wrapServer(ts)
+	res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+	if !res.ok {
+		t.Fatalf("probe failed:\n%s", res.logs)
+	}
+	if v := mustValue(t, res, "probe_mcp_tools", nil); v != 0 {
+		t.Errorf("probe_mcp_tools = %v", v)
+	}
+	if _, ok := metricValue(t, res.metrics, "probe_mcp_capability", map[string]string{"capability": "tools"}); ok {
+		t.Error("tools capability reported for a server without tools")
+	}
+	if log.count("tools/list") != 0 {
+		t.Error("tools/list sent to a server without the tools capability")
+	}
+}
+
+// The schema hash depends on the tools only: not on the server process,
+// the era it speaks, or the answer format.
+func TestSDKSchemaHashStable(t *testing.T) {
+	var hashes []string
+	for _, o := range []sdkServerOptions{
+		{tools: 3},
+		{tools: 3}, // a second process: a "restart"
+		{tools: 3, http: mcp.StreamableHTTPOptions{Stateless: true}},
+		{tools: 3, http: mcp.StreamableHTTPOptions{JSONResponse: true}},
+	} {
+		ts := newSDKServer(t, o)
+		hashes = append(hashes, schemaHash(t, runProbe(t, nil, ts.URL, config.DefaultModule, nil)))
+	}
+	for _, h := range hashes[1:] {
+		if h != hashes[0] {
+			t.Fatalf("schema hashes differ: %v", hashes)
+		}
+	}
+	ts := newSDKServer(t, sdkServerOptions{tools: 4})
+	if h := schemaHash(t, runProbe(t, nil, ts.URL, config.DefaultModule, nil)); h == hashes[0] {
+		t.Error("adding a tool did not change the schema hash")
+	}
+}
+
+// A stateful server is sent server/discover once; later probes remember
+// the era. A failed probe makes the next one detect again.
+func TestSDKEraVerdictRemembered(t *testing.T) {
+	ts := newSDKServer(t, sdkServerOptions{})
+	log := wrapServer(ts)
+	p := New()
+	for range 3 {
+		assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule, nil), "2025-11-25", 1, true)
+	}
+	if n := log.count("server/discover"); n != 1 {
+		t.Errorf("server/discover sent %d times over 3 probes, want 1", n)
+	}
+	m := config.DefaultModule
+	m.RequiredTools = []string{"absent"}
+	if runProbe(t, p, ts.URL, m, nil).ok {
+		t.Fatal("probe with a missing required tool succeeded")
+	}
+	runProbe(t, p, ts.URL, config.DefaultModule, nil)
+	if n := log.count("server/discover"); n != 2 {
+		t.Errorf("server/discover sent %d times, want 2 after a failed probe", n)
+	}
+	p.ForgetEras()
+	runProbe(t, p, ts.URL, config.DefaultModule, nil)
+	if n := log.count("server/discover"); n != 3 {
+		t.Errorf("server/discover sent %d times, want 3 after ForgetEras", n)
+	}
+}
+
+// close_session: false leaves the session (and the close layer) out.
+func TestSDKCloseSessionOff(t *testing.T) {
+	ts := newSDKServer(t, sdkServerOptions{})
+	log := wrapServer(ts)
+	m := config.DefaultModule
+	m.CloseSession = false
+	res := runProbe(t, nil, ts.URL, m, nil)
+	assertHealthy(t, res, "2025-11-25", 1, false)
+	if _, ok := metricValue(t, res.metrics, "probe_mcp_layer_success", layer(LayerClose)); ok {
+		t.Error("close layer reported although close_session is false")
+	}
+	if log.count(http.MethodDelete) != 0 {
+		t.Error("DELETE sent although close_session is false")
+	}
+}
+
+func TestSDKRequiredToolsAndHash(t *testing.T) {
+	ts := newSDKServer(t, sdkServerOptions{tools: 3})
+	first := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+	m := config.DefaultModule
+	m.RequiredTools = []string{"echo"}
+	m.ExpectedSchemaHash = schemaHash(t, first)
+	m.MinTools = 3
+	assertHealthy(t, runProbe(t, nil, ts.URL, m, nil), "2025-11-25", 3, true)
+	m.MinTools = 4
+	res := runProbe(t, nil, ts.URL, m, nil)
+	mustFailure(t, res, LayerTools, "no_tools")
+	if v := mustValue(t, res, "probe_mcp_tools", nil); v != 3 {
+		t.Errorf("probe_mcp_tools = %v on a failed count check, want 3", v)
+	}
+}
