@@ -46,6 +46,16 @@ import (
 // some other exporter's.
 const defaultListenAddress = ":10115"
 
+// releaseVersion is reported when the build did not inject a version
+// through prometheus/common/version's ldflags (a plain go build or go run).
+const releaseVersion = "0.1.0"
+
+func init() {
+	if version.Version == "" {
+		version.Version = releaseVersion
+	}
+}
+
 func main() {
 	os.Exit(run(os.Args[1:]))
 }

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -98,46 +99,67 @@ var DefaultModule = Module{
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
+// keyError is a validation error about one key of a module (index >= 0:
+// one element of a list), so that the caller can point at its line.
+type keyError struct {
+	key   string
+	index int
+	err   error
+}
+
+func (e *keyError) Error() string {
+	if e.index >= 0 {
+		return fmt.Sprintf("%s[%d]: %s", e.key, e.index, e.err)
+	}
+	return e.key + ": " + e.err.Error()
+}
+
+func (e *keyError) Unwrap() error { return e.err }
+
+func keyErrorf(key string, format string, args ...any) error {
+	return &keyError{key: key, index: -1, err: fmt.Errorf(format, args...)}
+}
+
 // validate checks a module's values; errors name the key in the user's words.
 func (m *Module) validate() error {
 	if m.Timeout <= 0 {
-		return fmt.Errorf("timeout: must be greater than 0, got %s", m.Timeout)
+		return keyErrorf("timeout", "must be greater than 0, got %s", m.Timeout)
 	}
 	switch m.Transport {
 	case TransportAuto, TransportStreamableHTTP:
 	default:
-		return fmt.Errorf("transport: unknown transport %q (want %s or %s)", m.Transport, TransportAuto, TransportStreamableHTTP)
+		return keyErrorf("transport", "unknown transport %q (want %s or %s)", m.Transport, TransportAuto, TransportStreamableHTTP)
 	}
 	if m.ProtocolVersion != VersionAuto && !slices.Contains(KnownVersions, m.ProtocolVersion) {
-		return fmt.Errorf("protocol_version: unknown revision %q (want auto or one of %s)", m.ProtocolVersion, strings.Join(KnownVersions, ", "))
+		return keyErrorf("protocol_version", "unknown revision %q (want auto or one of %s)", m.ProtocolVersion, strings.Join(KnownVersions, ", "))
 	}
 	if m.ProtocolVersion == Version20241105 {
 		// 2024-11-05 servers speak the legacy HTTP+SSE transport, which this
 		// release does not; a pinned 2024-11-05 over Streamable HTTP would
 		// only confuse.
-		return fmt.Errorf("protocol_version: %s is spoken over the legacy HTTP+SSE transport, which is not supported yet", Version20241105)
+		return keyErrorf("protocol_version", "%s is spoken over the legacy HTTP+SSE transport, which is not supported yet", Version20241105)
 	}
 	for i, v := range m.ValidProtocolVersions {
 		if !slices.Contains(KnownVersions, v) {
-			return fmt.Errorf("valid_protocol_versions[%d]: unknown revision %q (want one of %s)", i, v, strings.Join(KnownVersions, ", "))
+			return &keyError{"valid_protocol_versions", i, fmt.Errorf("unknown revision %q (want one of %s)", v, strings.Join(KnownVersions, ", "))}
 		}
 	}
 	if m.ProtocolVersion != VersionAuto && len(m.ValidProtocolVersions) > 0 && !slices.Contains(m.ValidProtocolVersions, m.ProtocolVersion) {
-		return fmt.Errorf("protocol_version: pinned %s is not among valid_protocol_versions", m.ProtocolVersion)
+		return keyErrorf("protocol_version", "pinned %s is not among valid_protocol_versions", m.ProtocolVersion)
 	}
 	if m.MinTools < 0 {
-		return fmt.Errorf("min_tools: must not be negative, got %d", m.MinTools)
+		return keyErrorf("min_tools", "must not be negative, got %d", m.MinTools)
 	}
 	for i, name := range m.RequiredTools {
 		if strings.TrimSpace(name) == "" {
-			return fmt.Errorf("required_tools[%d]: empty tool name", i)
+			return &keyError{"required_tools", i, errors.New("empty tool name")}
 		}
 	}
 	if m.ExpectedSchemaHash != "" && !sha256Hex.MatchString(m.ExpectedSchemaHash) {
-		return errors.New("expected_schema_hash: want 64 lower-case hex digits (a SHA-256, as in probe_mcp_tools_schema_info's schema_sha256 label)")
+		return keyErrorf("expected_schema_hash", "want 64 lower-case hex digits (a SHA-256, as in probe_mcp_tools_schema_info's schema_sha256 label)")
 	}
 	if err := m.HTTPClientConfig.Validate(); err != nil {
-		return fmt.Errorf("http_config: %w", err)
+		return &keyError{"http_config", -1, err}
 	}
 	return nil
 }
@@ -160,7 +182,7 @@ func Load(path string) (*Config, error) {
 func Parse(b []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
-		return nil, tidyYAMLError(err, nil)
+		return nil, tidyYAMLError(err, nil, "")
 	}
 	c := &Config{Modules: map[string]Module{}}
 	if len(root.Content) == 0 {
@@ -170,11 +192,16 @@ func Parse(b []byte) (*Config, error) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: the file must be a mapping with a modules: key", doc.Line)
 	}
+	seenModules := 0
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k, v := doc.Content[i], doc.Content[i+1]
 		if k.Value != "modules" {
 			return nil, fmt.Errorf("line %d: unknown key %q at the top level (want modules)", k.Line, k.Value)
 		}
+		if seenModules > 0 {
+			return nil, fmt.Errorf("line %d: modules is set twice (first on line %d)", k.Line, seenModules)
+		}
+		seenModules = k.Line
 		if v.Kind != yaml.MappingNode && !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
 			return nil, fmt.Errorf("line %d: modules must be a mapping of module names to modules", v.Line)
 		}
@@ -196,46 +223,155 @@ func Parse(b []byte) (*Config, error) {
 	return c, nil
 }
 
-// decodeModule decodes one module strictly. yaml.v3 enforces KnownFields
-// only through a Decoder, so the module's node is re-encoded and decoded with
-// one; errors are then pointed back at the user's file.
+// moduleKeys are the keys a module may set.
+var moduleKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	t := reflect.TypeFor[Module]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		keys[name] = true
+	}
+	return keys
+}()
+
+// mergeKey is YAML's merge key (<<: *anchor).
+const mergeKey = "<<"
+
+// decodeModule decodes one module strictly, one key at a time, so that
+// every error names its key and the key's line in the user's file. yaml.v3
+// enforces KnownFields only through a Decoder, so each key is re-encoded
+// and decoded with one; the lines of the decoder's errors refer to that
+// copy, so they are looked up again in the user's nodes.
 func decodeModule(n *yaml.Node) (Module, error) {
 	m := DefaultModule
+	budget := maxExpandedNodes
+	n, err := expandAliases(n, &budget)
+	if err != nil {
+		return m, err
+	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return m, nil // "name:" with no body takes every default
 	}
 	if n.Kind != yaml.MappingNode {
 		return m, fmt.Errorf("line %d: a module must be a mapping of keys to values", n.Line)
 	}
-	var raw bytes.Buffer
-	if err := yaml.NewEncoder(&raw).Encode(n); err != nil {
-		return m, err
+	// Merged mappings first, so that keys set in the module win wherever
+	// they stand, as YAML's merge key has it.
+	var pairs [][2]*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == mergeKey {
+			pairs = append(pairs, [2]*yaml.Node{n.Content[i], n.Content[i+1]})
+		}
 	}
-	dec := yaml.NewDecoder(&raw)
-	dec.KnownFields(true)
-	// Decoding into a method-less alias keeps DefaultModule's values for
-	// every key the module leaves out.
-	type plain Module
-	if err := dec.Decode((*plain)(&m)); err != nil {
-		return m, tidyYAMLError(err, n)
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Value == mergeKey {
+			continue
+		}
+		if !moduleKeys[k.Value] {
+			return m, fmt.Errorf("line %d: unknown key %q", k.Line, k.Value)
+		}
+		if first, dup := seen[k.Value]; dup {
+			return m, fmt.Errorf("line %d: %s is set twice (first on line %d)", k.Line, k.Value, first)
+		}
+		seen[k.Value] = k.Line
+		pairs = append(pairs, [2]*yaml.Node{k, n.Content[i+1]})
+	}
+	for _, kv := range pairs {
+		pair := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: kv[:]}
+		if err := decodeStrict(pair, &m); err != nil {
+			key := kv[0].Value
+			if key == mergeKey {
+				key = ""
+			}
+			return m, tidyYAMLError(err, pair, key)
+		}
 	}
 	if err := m.validate(); err != nil {
+		var ke *keyError
+		if errors.As(err, &ke) {
+			if line := keyLine(n, ke.key, ke.index); line > 0 {
+				return m, fmt.Errorf("line %d: %w", line, err)
+			}
+		}
 		return m, err
 	}
 	return m, nil
+}
+
+// decodeStrict decodes n over m, rejecting unknown keys.
+func decodeStrict(n *yaml.Node, m *Module) error {
+	var raw bytes.Buffer
+	if err := yaml.NewEncoder(&raw).Encode(n); err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(&raw)
+	dec.KnownFields(true)
+	// Decoding into a method-less alias keeps the values of every key n
+	// leaves out.
+	type plain Module
+	return dec.Decode((*plain)(m))
+}
+
+// keyLine is the line of key in module n (of its index'th element when
+// index >= 0), or 0 if the module does not set it itself.
+func keyLine(n *yaml.Node, key string, index int) int {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value != key {
+			continue
+		}
+		if index >= 0 && v.Kind == yaml.SequenceNode && index < len(v.Content) {
+			return v.Content[index].Line
+		}
+		return k.Line
+	}
+	return 0
+}
+
+// maxExpandedNodes bounds alias expansion, against aliases that nest into
+// an enormous tree.
+const maxExpandedNodes = 100000
+
+// expandAliases returns a copy of n with every alias replaced by a copy of
+// its anchored node, so that a module re-encoded on its own keeps what it
+// borrows from elsewhere in the file.
+func expandAliases(n *yaml.Node, budget *int) (*yaml.Node, error) {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if *budget--; *budget < 0 {
+		return nil, errors.New("aliases expand to too large a module")
+	}
+	c := *n
+	c.Anchor = ""
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, x := range n.Content {
+			var err error
+			if c.Content[i], err = expandAliases(x, budget); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &c, nil
 }
 
 var (
 	yamlLineRE    = regexp.MustCompile(`^line \d+: `)
 	yamlUnknownRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
 	yamlTypeRE    = regexp.MustCompile("cannot unmarshal (!!\\w+) `([^`]*)` into \\S+")
+	yamlGoTypeRE  = regexp.MustCompile(`cannot unmarshal (!!\w+) into \S+`)
 )
 
 // tidyYAMLError rewrites yaml.v3's messages in the user's words: unknown
-// keys are named as keys, internal Go type names are dropped, and the line
-// is that of the offending key or value in n (the user's file), found by
-// looking it up, since the decoder only saw a re-encoded copy.
-func tidyYAMLError(err error, n *yaml.Node) error {
+// keys are named as keys, internal Go type names are dropped, and each
+// message starts with the line of the offending key or value in n (the
+// user's nodes), found by looking it up, since the decoder only saw a
+// re-encoded copy; failing that, the line of n's first key. key, when not
+// empty, is the module key n sets.
+func tidyYAMLError(err error, n *yaml.Node, key string) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
 	var parts []string
@@ -256,6 +392,14 @@ func tidyYAMLError(err error, n *yaml.Node) error {
 		} else if m := yamlTypeRE.FindStringSubmatch(p); m != nil {
 			line = findNode(n, func(x *yaml.Node, isKey bool) bool { return !isKey && x.Value == m[2] })
 			p = yamlTypeRE.ReplaceAllString(p, "cannot use $1 value \"$2\" here")
+		} else if yamlGoTypeRE.MatchString(p) {
+			p = yamlGoTypeRE.ReplaceAllString(p, "cannot use a $1 here")
+		}
+		if line == 0 && len(n.Content) > 0 {
+			line = n.Content[0].Line
+		}
+		if key != "" {
+			p = key + ": " + p
 		}
 		if line > 0 {
 			p = "line " + strconv.Itoa(line) + ": " + p
