@@ -207,6 +207,8 @@ func (e *exporter) serveLanding(w http.ResponseWriter, r *http.Request) {
 			{Address: "config", Text: "Configuration"},
 		},
 		ExtraHTML: table.String(),
+		// The exporter serves no /debug/pprof; without this the page links to it.
+		Profiling: "false",
 	})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
