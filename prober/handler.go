@@ -150,12 +150,10 @@ func ParseTarget(s string) (*url.URL, error) {
 	if s == "" {
 		return nil, errors.New("target parameter is missing")
 	}
+	const want = "target must be an absolute http:// or https:// URL of the MCP endpoint"
 	u, err := url.Parse(s)
-	if err != nil {
-		return nil, errors.New("target is not a valid URL")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, errors.New("target must be an http:// or https:// URL of the MCP endpoint")
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, errors.New(want)
 	}
 	if u.Hostname() == "" {
 		return nil, errors.New("target URL has no host")

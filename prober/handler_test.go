@@ -96,8 +96,8 @@ func TestParseTarget(t *testing.T) {
 		errPart string
 	}{
 		{in: "", errPart: "missing"},
-		{in: "http://[::1", errPart: "not a valid URL"},
-		{in: "%zz", errPart: "not a valid URL"},
+		{in: "http://[::1", errPart: "absolute http:// or https:// URL"},
+		{in: "%zz", errPart: "absolute http:// or https:// URL"},
 		{in: "ftp://mcp.example.com/mcp", errPart: "http"},
 		{in: "file:///etc/passwd", errPart: "http"},
 		{in: "mcp.example.com/mcp", errPart: "http"},

@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,6 +30,10 @@ import (
 
 // maxCapabilities bounds the capability series one server can create.
 const maxCapabilities = 32
+
+// specifiedCapabilities are the server capabilities the specification
+// names; they are reported before any others.
+var specifiedCapabilities = []string{"completions", "experimental", "extensions", "logging", "prompts", "resources", "tasks", "tools"}
 
 // run is one probe's outcome as metrics, registered in the probe's own
 // registry as the layers report.
@@ -108,6 +113,9 @@ func (r *run) fail(layer string, reason mcpwire.Reason, err error) {
 	if reason == "" {
 		reason = mcpwire.ReasonProtocolViolation
 	}
+	if errors.Is(err, errPlainRedirect) {
+		reason = ReasonNotTLS
+	}
 	var e *mcpwire.Error
 	if errors.As(err, &e) && e.RPC != nil && r.rpcCode == nil {
 		code := e.RPC.Code
@@ -165,11 +173,22 @@ func (r *run) handshakeInfo(hs *mcpwire.Handshake) {
 		Name: "probe_mcp_capability",
 		Help: "1 for each capability the server advertises.",
 	}, []string{"capability"})
-	for i, name := range hs.Capabilities {
-		if i == maxCapabilities {
-			break
+	n := 0
+	add := func(name string) {
+		if label := mcpwire.Sanitize(name, 64); label != "" && n < maxCapabilities {
+			capability.WithLabelValues(label).Set(1)
+			n++
 		}
-		capability.WithLabelValues(mcpwire.Sanitize(name, 64)).Set(1)
+	}
+	for _, name := range hs.Capabilities {
+		if slices.Contains(specifiedCapabilities, name) {
+			add(name)
+		}
+	}
+	for _, name := range hs.Capabilities {
+		if !slices.Contains(specifiedCapabilities, name) {
+			add(name)
+		}
 	}
 	r.registry.MustRegister(capability)
 }

@@ -18,6 +18,7 @@ package prober
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -99,6 +100,9 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 	if p.testClient != nil {
 		httpClient = p.testClient
 	}
+	if module.FailIfNotTLS {
+		httpClient = refusePlainRedirects(httpClient)
+	}
 	// Each probe has its own connections: the connect layer measures a real
 	// connection, and none outlives the probe.
 	defer httpClient.CloseIdleConnections()
@@ -116,7 +120,7 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 	if ok {
 		ok = r.tools(ctx, c, hs)
 	}
-	r.close(ctx, c)
+	r.close(ctx, c, hs != nil)
 	r.httpStatus(c.LastStatus())
 	if module.ProtocolVersion == config.VersionAuto {
 		if ok {
@@ -163,7 +167,7 @@ func (r *run) handshake(ctx context.Context, c *mcpwire.Client, o mcpwire.Handsh
 	if conn.TLS != nil {
 		r.tlsState(conn.TLS)
 	}
-	if r.module.FailIfNotTLS && conn.TLS == nil {
+	if r.module.FailIfNotTLS && (conn.TLS == nil || errors.Is(err, errPlainRedirect)) {
 		r.fail(LayerConnect, ReasonNotTLS, fmt.Errorf("connection is not TLS (redirected to plain HTTP?)"))
 		return nil, false
 	}
@@ -182,6 +186,32 @@ func (r *run) handshake(ctx context.Context, c *mcpwire.Client, o mcpwire.Handsh
 		"server_name", mcpwire.Sanitize(hs.Server.Name, labelMax), "server_version", mcpwire.Sanitize(hs.Server.Version, labelMax),
 		"capabilities", hs.Capabilities, "session", c.SessionID() != "")
 	return hs, true
+}
+
+// errPlainRedirect is the refusal, under fail_if_not_tls, to follow a
+// redirect to a URL that is not https.
+var errPlainRedirect = errors.New("redirect to a non-https URL refused (fail_if_not_tls)")
+
+// refusePlainRedirects returns a copy of c that refuses redirects to
+// anything but https: the trace only sees the first connection, so without
+// this a redirect would carry the probe (and its credentials) off TLS.
+func refusePlainRedirects(c *http.Client) *http.Client {
+	cc := *c
+	next := c.CheckRedirect
+	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if next != nil {
+			if err := next(req, via); err != nil {
+				return err // e.g. follow_redirects: false
+			}
+		} else if len(via) >= 10 { // net/http's default policy
+			return errors.New("stopped after 10 redirects")
+		}
+		if req.URL.Scheme != "https" {
+			return errPlainRedirect
+		}
+		return nil
+	}
+	return &cc
 }
 
 // connectReason names a failure before any connection was made.
@@ -249,9 +279,9 @@ func (r *run) tools(ctx context.Context, c *mcpwire.Client, hs *mcpwire.Handshak
 // close ends the session, if there is one, within the probe's deadline and
 // at most closeTimeout. Its failure is reported on the close layer but does
 // not fail the probe.
-func (r *run) close(ctx context.Context, c *mcpwire.Client) {
-	if !r.module.CloseSession {
-		return
+func (r *run) close(ctx context.Context, c *mcpwire.Client, handshakeDone bool) {
+	if !r.module.CloseSession || (!handshakeDone && c.SessionID() == "") {
+		return // nothing to close, and the layer was not reached
 	}
 	cctx, cancel := context.WithTimeout(ctx, closeTimeout)
 	defer cancel()

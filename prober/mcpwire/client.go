@@ -99,7 +99,8 @@ type Client struct {
 // Conn returns what was seen of the client's first connection.
 func (c *Client) Conn() ConnInfo { return c.trace.Info() }
 
-// LastStatus is the HTTP status of the last answer, 0 before any.
+// LastStatus is the HTTP status of the answer to the last request, 0 when
+// it got none.
 func (c *Client) LastStatus() int { return c.lastStatus }
 
 // SessionID is the session the server assigned, "" if none.
@@ -141,6 +142,7 @@ func (c *Client) newRequest(ctx context.Context, method string, body []byte) (*h
 // do sends req and records the exchange.
 func (c *Client) do(req *http.Request, op string) (*http.Response, time.Time, error) {
 	start := time.Now()
+	c.lastStatus = 0 // until an answer comes
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		cerr := classifyTransportError(req.Context(), err, c.trace.currentPhase())
@@ -205,7 +207,7 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, mediaTyp
 	switch mediaType {
 	case "application/json":
 		msg, err = c.readJSON(ctx, resp.Body)
-		if err == nil && msg.isResponse() && !msg.idEquals(id) {
+		if err == nil && msg.isResponse() && !msg.answers(id) {
 			err = errorf(ReasonProtocolViolation, status, "response id does not match the request")
 		} else if err == nil && !msg.isResponse() {
 			err = errorf(ReasonProtocolViolation, status, "JSON answer is a request or notification, not the response")
@@ -300,7 +302,7 @@ func (c *Client) readSSE(ctx context.Context, body io.Reader, id int64) (*messag
 		if !msg.isResponse() {
 			continue // a server-to-client request or notification
 		}
-		if !msg.idEquals(id) {
+		if !msg.answers(id) {
 			return nil, errorf(ReasonProtocolViolation, 0, "SSE stream carried a response to another request id")
 		}
 		return msg, nil
@@ -333,10 +335,13 @@ func (c *Client) notify(ctx context.Context, method string, params any) error {
 		return err
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	mediaType := mediaTypeOf(resp.Header.Get("Content-Type"))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		err = c.statusError(resp, mediaType)
+	} else if mediaType != "text/event-stream" {
+		// An event stream may stay open until the deadline; the status is
+		// all a notification needs, so it is closed unread.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	}
 	c.record(Exchange{Op: method, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 	return err

@@ -101,6 +101,17 @@ func (m *message) idEquals(id int64) bool {
 	return string(bytes.TrimSpace(m.ID)) == strconv.FormatInt(id, 10)
 }
 
+// answers reports whether the response is the answer to request id. An
+// error with a null id also is: JSON-RPC servers send it when they could
+// not read the request's id, and the prober has one request in flight.
+func (m *message) answers(id int64) bool {
+	if m.idEquals(id) {
+		return true
+	}
+	raw := bytes.TrimSpace(m.ID)
+	return m.Error != nil && (len(raw) == 0 || bytes.Equal(raw, []byte("null")))
+}
+
 // rpcError decodes the error member of a response.
 func (m *message) rpcError() (*RPCError, error) {
 	var e RPCError

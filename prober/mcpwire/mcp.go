@@ -206,6 +206,10 @@ func (c *Client) initialize(ctx context.Context, version string, ok func(string)
 		}
 		params["protocolVersion"] = retry
 		raw, err = c.call(ctx, "initialize", params)
+		if errors.As(err, &e) && e.RPC != nil &&
+			(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
+			e.Reason = ReasonUnsupportedVersion
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -1,0 +1,1295 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+)
+
+// ---------------------------------------------------------------------------
+// A configurable fake MCP server. By default it is a well-behaved stateful
+// (2025-11-25 era) server: server/discover gets the TypeScript SDK's answer
+// (400, plain text), initialize echoes the offered revision and issues a
+// session, notifications/initialized gets 202, tools/list lists one tool and
+// DELETE gets 200. Cases override single methods to misbehave. Helpers
+// carry an mb prefix to stay clear of the package's other test files.
+
+// mbRpcMsg is a JSON-RPC message as the fake received it.
+type mbRpcMsg struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+}
+
+// param returns the string parameter key, "" if absent.
+func (m mbRpcMsg) param(key string) string {
+	var p map[string]json.RawMessage
+	if json.Unmarshal(m.Params, &p) != nil {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(p[key], &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// hasParam reports whether the params hold key.
+func (m mbRpcMsg) hasParam(key string) bool {
+	var p map[string]json.RawMessage
+	if json.Unmarshal(m.Params, &p) != nil {
+		return false
+	}
+	_, ok := p[key]
+	return ok
+}
+
+// mbFakeFunc answers one request in place of the fake's default.
+type mbFakeFunc func(w http.ResponseWriter, r *http.Request, m mbRpcMsg)
+
+// mbSeenReq is what the fake kept of one request.
+type mbSeenReq struct {
+	header http.Header
+	msg    mbRpcMsg
+}
+
+type mbFake struct {
+	// Set before the server starts, except where guarded by mu.
+	on      map[string]mbFakeFunc // by JSON-RPC method, "DELETE", or "*" for every POST
+	session string                // MCP-Session-Id issued at initialize; "" issues none
+	version string                // protocolVersion answered; "" echoes the offer
+
+	mu    sync.Mutex
+	tools string // JSON array for tools/list; guarded by mu
+	count map[string]int
+	seen  map[string][]mbSeenReq
+}
+
+const mbFakeSession = "fake-session-0123"
+
+const mbEchoTool = `{"name":"echo","description":"Echoes its input.","inputSchema":{"type":"object","properties":{"text":{"type":"string"}},"required":["text"]}}`
+
+func mbNewFake() *mbFake {
+	return &mbFake{
+		on:      map[string]mbFakeFunc{},
+		session: mbFakeSession,
+		tools:   `[` + mbEchoTool + `]`,
+		count:   map[string]int{},
+		seen:    map[string][]mbSeenReq{},
+	}
+}
+
+// requests returns how many requests of kind (a JSON-RPC method, "DELETE",
+// or "" for all) reached the handler.
+func (f *mbFake) requests(kind string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.count[kind]
+}
+
+func (f *mbFake) lastSeen(kind string) (mbSeenReq, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.seen[kind]
+	if len(s) == 0 {
+		return mbSeenReq{}, false
+	}
+	return s[len(s)-1], true
+}
+
+func (f *mbFake) setTools(tools string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tools = tools
+}
+
+func (f *mbFake) note(kind string, r *http.Request, m mbRpcMsg) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.count[""]++
+	f.count[kind]++
+	f.seen[kind] = append(f.seen[kind], mbSeenReq{header: r.Header.Clone(), msg: m})
+}
+
+func (f *mbFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodDelete:
+		f.note("DELETE", r, mbRpcMsg{})
+		if h := f.on["DELETE"]; h != nil {
+			h(w, r, mbRpcMsg{})
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		return
+	case http.MethodPost:
+	default:
+		f.note(r.Method, r, mbRpcMsg{})
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	var m mbRpcMsg
+	_ = json.Unmarshal(body, &m)
+	f.note(m.Method, r, m)
+	if h := f.on[m.Method]; h != nil {
+		h(w, r, m)
+		return
+	}
+	if h := f.on["*"]; h != nil {
+		h(w, r, m)
+		return
+	}
+	switch m.Method {
+	case "server/discover":
+		http.Error(w, "Bad Request: Server not initialized", http.StatusBadRequest)
+	case "initialize":
+		v := f.version
+		if v == "" {
+			v = m.param("protocolVersion")
+		}
+		if f.session != "" {
+			w.Header().Set("Mcp-Session-Id", f.session)
+		}
+		mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, mbInitResult(v)))
+	case "notifications/initialized":
+		w.WriteHeader(http.StatusAccepted)
+	case "tools/list":
+		f.mu.Lock()
+		tools := f.tools
+		f.mu.Unlock()
+		mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, `{"tools":`+tools+`}`))
+	default:
+		mbWriteJSON(w, http.StatusOK, mbRpcError(m.ID, -32601, ""))
+	}
+}
+
+// start serves f over plain HTTP and returns the MCP endpoint URL.
+func (f *mbFake) start(t *testing.T) string {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(f)
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return ts.URL + "/mcp"
+}
+
+func mbRpcResult(id json.RawMessage, result string) string {
+	return `{"jsonrpc":"2.0","id":` + string(id) + `,"result":` + result + `}`
+}
+
+func mbRpcError(id json.RawMessage, code int, data string) string {
+	e := `{"code":` + strconv.Itoa(code) + `,"message":"error from the fake"`
+	if data != "" {
+		e += `,"data":` + data
+	}
+	return `{"jsonrpc":"2.0","id":` + string(id) + `,"error":` + e + `}}`
+}
+
+// mbInitResult is an initialize result for version; drop removes members.
+func mbInitResult(version string, drop ...string) string {
+	m := map[string]any{
+		"protocolVersion": version,
+		"capabilities":    map[string]any{"tools": map[string]any{"listChanged": true}},
+		"serverInfo":      map[string]any{"name": "fake-server", "version": "0.0.1"},
+	}
+	for _, k := range drop {
+		delete(m, k)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func mbWriteJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
+
+func mbWriteSSE(w http.ResponseWriter, body string) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, body)
+}
+
+// mbSleepCtx waits for the request to be abandoned, or for long.
+func mbSleepCtx(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(10 * time.Second):
+	}
+}
+
+// mbNoisySSE wraps the response to id in everything a stream may carry before it.
+func mbNoisySSE(id json.RawMessage, result string) string {
+	return "id: prime-1\ndata: \n\n" + // priming event
+		": keep-alive comment\n\n" +
+		"event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"data\":\"hi\"}}\n\n" +
+		"data: {\"jsonrpc\":\"2.0\",\"id\":\"srv-1\",\"method\":\"roots/list\"}\r\n\r\n" + // a server→client request, CRLF
+		// Another event name, carrying a response lookalike that must be ignored:
+		// had the prober taken it, the empty result would fail the handshake.
+		"event: something-else\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + string(id) + ",\"result\":{}}\n\n" +
+		"retry: 1000\n" +
+		"event: message\nid: 7\n" +
+		"data: {\"jsonrpc\":\"2.0\",\n" +
+		"data:   \"id\":" + string(id) + ",\n" +
+		"data: \"result\":" + result + "}\n\n"
+}
+
+// ---------------------------------------------------------------------------
+// Metric helpers.
+
+func mbParseMetrics(t *testing.T, text string) map[string]*dto.MetricFamily {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := p.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("parsing the probe's metrics: %v\n%s", err, text)
+	}
+	return mfs
+}
+
+func mbLabelsOf(m *dto.Metric) map[string]string {
+	l := map[string]string{}
+	for _, lp := range m.GetLabel() {
+		l[lp.GetName()] = lp.GetValue()
+	}
+	return l
+}
+
+// mbSeries returns the label sets and values of every series of name.
+func mbSeries(t *testing.T, text, name string) ([]map[string]string, []float64) {
+	t.Helper()
+	mf := mbParseMetrics(t, text)[name]
+	if mf == nil {
+		return nil, nil
+	}
+	var ls []map[string]string
+	var vs []float64
+	for _, m := range mf.GetMetric() {
+		ls = append(ls, mbLabelsOf(m))
+		switch {
+		case m.Gauge != nil:
+			vs = append(vs, m.GetGauge().GetValue())
+		case m.Counter != nil:
+			vs = append(vs, m.GetCounter().GetValue())
+		default:
+			vs = append(vs, m.GetUntyped().GetValue())
+		}
+	}
+	return ls, vs
+}
+
+// ---------------------------------------------------------------------------
+// The table.
+
+var mbLayerOrder = [4]string{LayerConnect, LayerHandshake, LayerTools, LayerClose}
+
+// Layer success values, in mbLayerOrder. A layer with nothing to do (close
+// without a session) passes.
+var (
+	mbAllPass = [4]float64{1, 1, 1, 1}
+	// The close layer is not reached when the probe fails before the
+	// handshake completes and no session was issued.
+	mbConnectFailed   = [4]float64{0, 0, 0, 0}
+	mbHandshakeFailed = [4]float64{1, 0, 0, 0}
+	// A session issued before the handshake failed is still closed.
+	mbHandshakeFailedSession = [4]float64{1, 0, 0, 1}
+	mbToolsFailed            = [4]float64{1, 1, 0, 1}
+)
+
+// mbStatusAbsent: probe_http_status_code must not be reported.
+const mbStatusAbsent = -1
+
+type mbMisbehaveCase struct {
+	name   string
+	setup  func(f *mbFake)
+	module func(m *config.Module)
+	// target returns the URL to probe; nil serves the fake over plain HTTP.
+	target func(t *testing.T, f *mbFake) string
+
+	layer, reason string // both "" for a successful probe
+	layers        [4]float64
+	status        int // probe_http_status_code, or mbStatusAbsent
+	rpcCode       int // probe_mcp_jsonrpc_error_code; 0 means absent
+	check         func(t *testing.T, f *mbFake, res probeResult)
+}
+
+func mbEvery(h mbFakeFunc) func(f *mbFake) { return func(f *mbFake) { f.on["*"] = h } }
+
+func mbOnInit(h mbFakeFunc) func(f *mbFake) { return func(f *mbFake) { f.on["initialize"] = h } }
+
+func mbInitAnswer(result string) func(f *mbFake) {
+	return mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+		w.Header().Set("Mcp-Session-Id", mbFakeSession)
+		mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, result))
+	})
+}
+
+func mbOnTools(h mbFakeFunc) func(f *mbFake) { return func(f *mbFake) { f.on["tools/list"] = h } }
+
+func mbShortTimeout(m *config.Module) { m.Timeout = model.Duration(time.Second) }
+
+func mbPin(v string) func(m *config.Module) {
+	return func(m *config.Module) { m.ProtocolVersion = v }
+}
+
+// mbWantRequests checks the fake's request counts.
+func mbWantRequests(want map[string]int) func(t *testing.T, f *mbFake, res probeResult) {
+	return func(t *testing.T, f *mbFake, _ probeResult) {
+		t.Helper()
+		for kind, n := range want {
+			if got := f.requests(kind); got != n {
+				t.Errorf("the fake got %d %q requests, want %d", got, kind, n)
+			}
+		}
+	}
+}
+
+func mbMisbehaveCases() []mbMisbehaveCase {
+	const mib16 = mcpwire.DefaultMaxMessageBytes
+	return []mbMisbehaveCase{
+		{
+			name:   "well-behaved legacy fake",
+			layers: mbAllPass,
+			status: 200,
+			check: func(t *testing.T, f *mbFake, res probeResult) {
+				mbWantRequests(map[string]int{"server/discover": 1, "initialize": 1, "notifications/initialized": 1, "tools/list": 1, "DELETE": 1, "": 5})(t, f, res)
+				d, _ := f.lastSeen("server/discover")
+				if got := d.header.Get("Mcp-Method"); got != "server/discover" {
+					t.Errorf("server/discover Mcp-Method header = %q", got)
+				}
+				if got := d.header.Get("MCP-Protocol-Version"); got != "2026-07-28" {
+					t.Errorf("server/discover MCP-Protocol-Version header = %q", got)
+				}
+				if !d.msg.hasParam("_meta") {
+					t.Errorf("server/discover params lack _meta: %s", d.msg.Params)
+				}
+				i, _ := f.lastSeen("initialize")
+				if got := i.msg.param("protocolVersion"); got != "2025-11-25" {
+					t.Errorf("initialize offered %q, want 2025-11-25", got)
+				}
+				if i.header.Get("Mcp-Session-Id") != "" || i.header.Get("Mcp-Method") != "" {
+					t.Errorf("initialize carries a session or Mcp-Method header: %v", i.header)
+				}
+				for _, kind := range []string{"notifications/initialized", "tools/list", "DELETE"} {
+					s, _ := f.lastSeen(kind)
+					if got := s.header.Get("Mcp-Session-Id"); got != mbFakeSession {
+						t.Errorf("%s carries session %q, want %q", kind, got, mbFakeSession)
+					}
+					if got := s.header.Get("MCP-Protocol-Version"); got != "2025-11-25" {
+						t.Errorf("%s carries MCP-Protocol-Version %q, want 2025-11-25", kind, got)
+					}
+				}
+				if v, _ := metricValue(t, res.metrics, "probe_mcp_tools", nil); v != 1 {
+					t.Errorf("probe_mcp_tools = %v, want 1", v)
+				}
+			},
+		},
+		{
+			name: "discover answered -32601 in a 404, then a legacy handshake",
+			setup: func(f *mbFake) {
+				f.on["server/discover"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+					mbWriteJSON(w, http.StatusNotFound, mbRpcError(m.ID, -32601, ""))
+				}
+			},
+			layers: mbAllPass,
+			status: 200,
+			check:  mbWantRequests(map[string]int{"server/discover": 1, "initialize": 1}),
+		},
+
+		// --- handshake: not MCP at all
+		{
+			name: "HTML login page to every POST",
+			setup: mbEvery(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				_, _ = io.WriteString(w, "<!doctype html><html><body><form action=/login>Sign in</form></body></html>")
+			}),
+			layer: LayerHandshake, reason: "not_mcp", layers: mbHandshakeFailed, status: 200,
+			check: mbWantRequests(map[string]int{"server/discover": 1, "initialize": 1, "DELETE": 0}),
+		},
+		{
+			name: "406 Not Acceptable",
+			setup: mbEvery(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				http.Error(w, "Not Acceptable: Client must accept both application/json and text/event-stream", http.StatusNotAcceptable)
+			}),
+			layer: LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 406,
+		},
+		{
+			name: "JSON that is not JSON-RPC",
+			setup: mbEvery(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, `{"status":"ok"}`)
+			}),
+			layer: LayerHandshake, reason: "malformed_jsonrpc", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "invalid JSON",
+			setup: mbEvery(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, `{"jsonrpc":"2.0","id":`+string(m.ID)+`,"result":{`)
+			}),
+			layer: LayerHandshake, reason: "malformed_jsonrpc", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "invalid JSON in an SSE event",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				mbWriteSSE(w, "event: message\ndata: {not json\n\n")
+			}),
+			layer: LayerHandshake, reason: "malformed_jsonrpc", layers: mbHandshakeFailed, status: 200,
+		},
+
+		// --- handshake: JSON-RPC but wrong
+		{
+			name: "response with the wrong id (JSON)",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, mbRpcResult(json.RawMessage("999"), mbInitResult("2025-11-25")))
+			}),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "response with the id as a string (JSON)",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, mbRpcResult(json.RawMessage(`"`+string(m.ID)+`"`), mbInitResult("2025-11-25")))
+			}),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "response with the wrong id (SSE)",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				mbWriteSSE(w, "id: p\ndata: \n\nevent: message\ndata: "+mbRpcResult(json.RawMessage("999"), mbInitResult("2025-11-25"))+"\n\n")
+			}),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "JSON answer is a request, not the response",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, `{"jsonrpc":"2.0","id":1,"method":"roots/list"}`)
+			}),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "JSON-RPC error to initialize",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, mbRpcError(m.ID, -32603, ""))
+			}),
+			layer: LayerHandshake, reason: "jsonrpc_error", layers: mbHandshakeFailed, status: 200, rpcCode: -32603,
+		},
+		{
+			name: "JSON-RPC error in a 500 to initialize",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusInternalServerError, mbRpcError(m.ID, -32603, ""))
+			}),
+			layer: LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 500, rpcCode: -32603,
+		},
+		{
+			name:  "initialize result without serverInfo",
+			setup: mbInitAnswer(mbInitResult("2025-11-25", "serverInfo")),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailedSession, status: 200,
+			// The session was issued before the result was found wanting: it is closed.
+			check: mbWantRequests(map[string]int{"DELETE": 1, "notifications/initialized": 0}),
+		},
+		{
+			name:  "initialize result without capabilities",
+			setup: mbInitAnswer(mbInitResult("2025-11-25", "capabilities")),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailedSession, status: 200,
+		},
+		{
+			name:  "initialize result without protocolVersion",
+			setup: mbInitAnswer(mbInitResult("2025-11-25", "protocolVersion")),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailedSession, status: 200,
+		},
+		{
+			name:  "initialize result is not an object",
+			setup: mbInitAnswer(`"ok"`),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailedSession, status: 200,
+		},
+		{
+			name: "batch answer",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, "["+mbRpcResult(m.ID, mbInitResult("2025-11-25"))+"]")
+			}),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "202 answer to a request",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				w.WriteHeader(http.StatusAccepted)
+			}),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 202,
+		},
+
+		// --- handshake: versions
+		{
+			name:   "server answers an unknown revision",
+			setup:  func(f *mbFake) { f.version = "1999-01-01" },
+			layer:  LayerHandshake,
+			reason: "unsupported_protocol_version", layers: mbHandshakeFailedSession, status: 200,
+		},
+		{
+			name:   "server answers a revision outside valid_protocol_versions",
+			setup:  func(f *mbFake) { f.version = "2025-11-25" },
+			module: func(m *config.Module) { m.ValidProtocolVersions = []string{"2025-06-18"} },
+			layer:  LayerHandshake, reason: "unsupported_protocol_version", layers: mbHandshakeFailedSession, status: 200,
+			check: func(t *testing.T, f *mbFake, res probeResult) {
+				mbWantRequests(map[string]int{"server/discover": 0, "initialize": 1})(t, f, res)
+				if i, _ := f.lastSeen("initialize"); i.msg.param("protocolVersion") != "2025-06-18" {
+					t.Errorf("initialize offered %q, want 2025-06-18", i.msg.param("protocolVersion"))
+				}
+			},
+		},
+		{
+			name: "-32602 naming only unknown revisions",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, mbRpcError(m.ID, -32602, `{"supported":["1999-01-01"],"requested":"2025-11-25"}`))
+			}),
+			layer: LayerHandshake, reason: "unsupported_protocol_version", layers: mbHandshakeFailed, status: 200, rpcCode: -32602,
+			check: mbWantRequests(map[string]int{"initialize": 1}),
+		},
+		{
+			name: "JSON-RPC error with a null id to initialize",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, mbRpcError(json.RawMessage("null"), -32600, ""))
+			}),
+			layer: LayerHandshake, reason: "jsonrpc_error", layers: mbHandshakeFailed, status: 200, rpcCode: -32600,
+		},
+		{
+			name: "-32602 again after the retry with a named revision",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, mbRpcError(m.ID, -32602, `{"supported":["2025-06-18"]}`))
+			}),
+			layer: LayerHandshake, reason: "unsupported_protocol_version", layers: mbHandshakeFailed, status: 200, rpcCode: -32602,
+			check: mbWantRequests(map[string]int{"initialize": 2}),
+		},
+		{
+			name:   "pinned 2025-11-25 skips discovery",
+			module: mbPin("2025-11-25"),
+			layers: mbAllPass, status: 200,
+			check: mbWantRequests(map[string]int{"server/discover": 0, "initialize": 1}),
+		},
+
+		// --- handshake: SSE
+		{
+			name: "SSE stream ends before the response",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				mbWriteSSE(w, "id: prime\ndata: \n\n: comment\n\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}}\n\n")
+			}),
+			module: mbPin("2025-11-25"),
+			layer:  LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "SSE stream ends in the middle of the response event",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteSSE(w, "event: message\ndata: "+mbRpcResult(m.ID, mbInitResult("2025-11-25"))+"\n") // no blank line
+			}),
+			module: mbPin("2025-11-25"),
+			layer:  LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "noisy SSE answers before the responses",
+			setup: func(f *mbFake) {
+				f.on["initialize"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+					w.Header().Set("Mcp-Session-Id", mbFakeSession)
+					mbWriteSSE(w, mbNoisySSE(m.ID, mbInitResult(m.param("protocolVersion"))))
+				}
+				f.on["tools/list"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+					w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+					_, _ = io.WriteString(w, mbNoisySSE(m.ID, `{"tools":[`+mbEchoTool+`]}`))
+				}
+			},
+			layers: mbAllPass, status: 200,
+			check: func(t *testing.T, _ *mbFake, res probeResult) {
+				if v, ok := metricValue(t, res.metrics, "probe_mcp_tools", nil); v != 1 || !ok {
+					t.Errorf("probe_mcp_tools = %v (%v), want 1", v, ok)
+				}
+			},
+		},
+		{
+			name: "response too large (JSON, default limit)",
+			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":`+string(m.ID)+`,"result":{"pad":"`)
+				_, _ = w.Write(bytes.Repeat([]byte("x"), mib16))
+				_, _ = io.WriteString(w, `"}}`)
+			}),
+			module: mbPin("2025-11-25"),
+			layer:  LayerHandshake, reason: "response_too_large", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "discover answer too large is final",
+			setup: func(f *mbFake) {
+				f.on["server/discover"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+					w.Header().Set("Content-Type", "text/event-stream")
+					_, _ = io.WriteString(w, "data: ")
+					_, _ = w.Write(bytes.Repeat([]byte("x"), mib16+100))
+					_, _ = io.WriteString(w, "\n\n")
+				}
+			},
+			layer: LayerHandshake, reason: "response_too_large", layers: mbHandshakeFailed, status: 200,
+			check: mbWantRequests(map[string]int{"server/discover": 1, "initialize": 0}),
+		},
+
+		// --- handshake: timeouts
+		{
+			name:   "slow answer past the deadline",
+			setup:  mbEvery(func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }),
+			module: mbShortTimeout,
+			layer:  LayerHandshake, reason: "timeout", layers: mbHandshakeFailed, status: 0,
+			check: mbWantRequests(map[string]int{"server/discover": 1, "initialize": 0}),
+		},
+		{
+			name: "SSE stream that stalls after its headers",
+			setup: mbOnInit(func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				_, _ = io.WriteString(w, "id: prime\ndata: \n\n")
+				w.(http.Flusher).Flush()
+				mbSleepCtx(r)
+			}),
+			module: func(m *config.Module) { mbShortTimeout(m); m.ProtocolVersion = "2025-11-25" },
+			layer:  LayerHandshake, reason: "timeout", layers: mbHandshakeFailed, status: 200,
+		},
+
+		// --- connect
+		{
+			name: "connection refused",
+			target: func(t *testing.T, _ *mbFake) string {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				addr := l.Addr().String()
+				_ = l.Close()
+				return "http://" + addr + "/mcp"
+			},
+			layer: LayerConnect, reason: "connect", layers: mbConnectFailed, status: 0,
+		},
+		{
+			name:   "unresolvable host",
+			target: func(*testing.T, *mbFake) string { return "http://nonexistent.invalid/mcp" },
+			layer:  LayerConnect, reason: "dns", layers: mbConnectFailed, status: 0,
+		},
+		{
+			name: "TLS to a plain-HTTP server",
+			target: func(t *testing.T, f *mbFake) string {
+				return strings.Replace(f.start(t), "http://", "https://", 1)
+			},
+			layer: LayerConnect, reason: "tls", layers: mbConnectFailed, status: 0,
+			check: mbWantRequests(map[string]int{"": 0}),
+		},
+		{
+			name: "TLS server with an untrusted certificate",
+			target: func(t *testing.T, f *mbFake) string {
+				ts := httptest.NewUnstartedServer(f)
+				ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+				ts.StartTLS()
+				t.Cleanup(ts.Close)
+				return ts.URL + "/mcp"
+			},
+			layer: LayerConnect, reason: "tls", layers: mbConnectFailed, status: 0,
+			check: mbWantRequests(map[string]int{"": 0}),
+		},
+		{
+			name:   "fail_if_not_tls with an http:// target",
+			module: func(m *config.Module) { m.FailIfNotTLS = true },
+			layer:  LayerConnect, reason: "not_tls", layers: [4]float64{0, 0, 0, 0}, status: mbStatusAbsent,
+			check: mbWantRequests(map[string]int{"": 0}),
+		},
+
+		// --- tools
+		{
+			name:  "tools capability with an empty list",
+			setup: func(f *mbFake) { f.tools = `[]` },
+			layer: LayerTools, reason: "no_tools", layers: mbToolsFailed, status: 200,
+			check: mbWantRequests(map[string]int{"DELETE": 1}),
+		},
+		{
+			name:   "required tool absent",
+			module: func(m *config.Module) { m.RequiredTools = []string{"echo", "absent_tool"} },
+			layer:  LayerTools, reason: "missing_tool", layers: mbToolsFailed, status: 200,
+		},
+		{
+			name:   "schema hash differs",
+			module: func(m *config.Module) { m.ExpectedSchemaHash = strings.Repeat("0", 64) },
+			layer:  LayerTools, reason: "schema_mismatch", layers: mbToolsFailed, status: 200,
+		},
+		{
+			name:  "tool without a name",
+			setup: func(f *mbFake) { f.tools = `[{"description":"nameless","inputSchema":{"type":"object"}}]` },
+			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
+		},
+		{
+			name: "tools/list result lacks the tools array",
+			setup: mbOnTools(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, `{}`))
+			}),
+			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
+		},
+		{
+			name: "nextCursor repeats",
+			setup: mbOnTools(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, `{"tools":[`+mbEchoTool+`],"nextCursor":"same"}`))
+			}),
+			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
+			check: mbWantRequests(map[string]int{"tools/list": 2, "DELETE": 1}),
+		},
+		{
+			name: "more than 100 distinct pages",
+			setup: mbOnTools(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				n, _ := strconv.Atoi(strings.TrimPrefix(m.param("cursor"), "p"))
+				tool := fmt.Sprintf(`{"name":"tool_%d","inputSchema":{"type":"object"}}`, n)
+				mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, fmt.Sprintf(`{"tools":[%s],"nextCursor":"p%d"}`, tool, n+1)))
+			}),
+			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
+			check: mbWantRequests(map[string]int{"tools/list": 100}),
+		},
+		{
+			name:  "no session issued, later requests refused for want of one",
+			setup: func(f *mbFake) { f.session = ""; f.on["tools/list"] = mbBadSession },
+			layer: LayerTools, reason: "session", layers: mbToolsFailed, status: 400, rpcCode: -32000,
+			check: mbWantRequests(map[string]int{"DELETE": 0}),
+		},
+		{
+			name: "no session issued, later requests refused for want of one (plain text)",
+			setup: func(f *mbFake) {
+				f.session = ""
+				f.on["tools/list"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+					http.Error(w, "Bad Request: No valid session ID provided", http.StatusBadRequest)
+				}
+			},
+			layer: LayerTools, reason: "session", layers: mbToolsFailed, status: 400,
+		},
+		{
+			name: "session issued, then unknown (404)",
+			setup: mbOnTools(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				http.Error(w, "Not Found", http.StatusNotFound)
+			}),
+			layer: LayerTools, reason: "session", layers: mbToolsFailed, status: 404,
+			check: mbWantRequests(map[string]int{"DELETE": 1}),
+		},
+		{
+			name: "tools/list -32001 session not found in a 404",
+			setup: mbOnTools(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				mbWriteJSON(w, http.StatusNotFound, mbRpcError(m.ID, -32001, ""))
+			}),
+			layer: LayerTools, reason: "session", layers: mbToolsFailed, status: 404, rpcCode: -32001,
+		},
+		{
+			name: "tools/list SSE stream ends before the response",
+			setup: mbOnTools(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				mbWriteSSE(w, "id: prime\ndata: \n\n")
+			}),
+			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
+		},
+		{
+			name: "slow tools/list",
+			setup: func(f *mbFake) {
+				f.session = ""
+				f.on["tools/list"] = func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }
+			},
+			// tools/list got no answer: the status is 0, not the 202 before it.
+			module: mbShortTimeout,
+			layer:  LayerTools, reason: "timeout", layers: mbToolsFailed, status: 0,
+		},
+
+		{
+			name: "session id outside visible ASCII",
+			setup: func(f *mbFake) {
+				f.session = "bad session"
+			},
+			layer: LayerHandshake, reason: "session", layers: mbHandshakeFailed, status: 200,
+			check: mbWantRequests(map[string]int{"notifications/initialized": 0, "DELETE": 0}),
+		},
+		{
+			name: "-32602 naming a revision the prober accepts: one retry",
+			setup: func(f *mbFake) {
+				f.on["initialize"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+					if v := m.param("protocolVersion"); v != "2025-06-18" {
+						mbWriteJSON(w, http.StatusOK, mbRpcError(m.ID, -32602, `{"supported":["1999-01-01","2025-06-18"],"requested":"`+v+`"}`))
+						return
+					}
+					mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, mbInitResult("2025-06-18")))
+				}
+			},
+			layers: mbAllPass, status: 200,
+			check: func(t *testing.T, f *mbFake, res probeResult) {
+				mbWantRequests(map[string]int{"initialize": 2})(t, f, res)
+				if _, ok := metricValue(t, res.metrics, "probe_mcp_protocol_version_info", map[string]string{"version": "2025-06-18"}); !ok {
+					t.Error("probe_mcp_protocol_version_info{version=\"2025-06-18\"} missing")
+				}
+			},
+		},
+		{
+			name: "answer that is not HTTP",
+			target: func(t *testing.T, _ *mbFake) string {
+				return mbRawServer(t, func(c net.Conn) { _, _ = io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n") })
+			},
+			// The connection was made; it then failed as a connection.
+			layer: LayerHandshake, reason: "connect", layers: mbHandshakeFailed, status: 0,
+			check: func(t *testing.T, _ *mbFake, res probeResult) {
+				if strings.Contains(res.logs, "SSH-2.0") {
+					t.Error("the probe log quotes the server's bytes")
+				}
+			},
+		},
+		{
+			name: "connection cut in the middle of the answer",
+			target: func(t *testing.T, _ *mbFake) string {
+				return mbRawServer(t, func(c net.Conn) {
+					_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"jsonrpc\":\"2.0\",")
+				})
+			},
+			layer: LayerHandshake, reason: "connect", layers: mbHandshakeFailed, status: 200,
+		},
+		{
+			name: "server accepts the connection and never answers",
+			target: func(t *testing.T, _ *mbFake) string {
+				return mbRawServer(t, func(c net.Conn) {
+					_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+					_, _ = io.Copy(io.Discard, c) // until the prober hangs up
+				})
+			},
+			module: mbShortTimeout,
+			layer:  LayerHandshake, reason: "timeout", layers: mbHandshakeFailed, status: 0,
+		},
+
+		{
+			name: "notifications/initialized answered with an open event stream",
+			setup: func(f *mbFake) {
+				f.on["notifications/initialized"] = func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
+					w.Header().Set("Content-Type", "text/event-stream")
+					_, _ = io.WriteString(w, ": accepted\n\n")
+					w.(http.Flusher).Flush()
+					mbSleepCtx(r)
+				}
+			},
+			module: mbShortTimeout,
+			layers: mbAllPass, status: 200,
+			check: func(t *testing.T, _ *mbFake, res probeResult) {
+				if d, _ := metricValue(t, res.metrics, "probe_mcp_layer_duration_seconds", map[string]string{"layer": LayerHandshake}); d > 0.5 {
+					t.Errorf("handshake took %vs: the prober waited on the notification's stream", d)
+				}
+			},
+		},
+		{
+			name: "notifications/initialized refused for want of a session",
+			setup: func(f *mbFake) {
+				f.session = ""
+				f.on["notifications/initialized"] = mbBadSession
+			},
+			layer: LayerHandshake, reason: "session", layers: mbHandshakeFailed, status: 400, rpcCode: -32000,
+		},
+
+		// --- labels
+		{
+			name: "hostile serverInfo",
+			setup: mbInitAnswer(`{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"\n ` +
+				strings.Repeat("A\xff\\u0007\\u001b\xfe\\ud800\\u00e9", 1500) + `","version":"` + strings.Repeat("\\u0000v\x80", 4000) + `"}}`),
+			layers: mbAllPass, status: 200,
+			check: func(t *testing.T, _ *mbFake, res probeResult) {
+				ls, _ := mbSeries(t, res.metrics, "probe_mcp_server_info")
+				if len(ls) != 1 {
+					t.Fatalf("want one probe_mcp_server_info series, got %v", ls)
+				}
+				for _, k := range []string{"name", "version"} {
+					v := ls[0][k]
+					if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 128 || v == "" {
+						t.Errorf("label %s = %q: not valid UTF-8 of 1…128 runes", k, v)
+					}
+					if strings.ContainsFunc(v, unicode.IsControl) {
+						t.Errorf("label %s = %q holds control characters", k, v)
+					}
+				}
+				if !strings.HasPrefix(ls[0]["name"], "A\uFFFD") {
+					t.Errorf("name label = %q, want it trimmed and starting with A\\uFFFD", ls[0]["name"])
+				}
+			},
+		},
+
+		// --- close
+		{
+			name: "DELETE answered 500",
+			setup: func(f *mbFake) {
+				f.on["DELETE"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+					http.Error(w, "boom", http.StatusInternalServerError)
+				}
+			},
+			layers: [4]float64{1, 1, 1, 0}, status: 200,
+			check: mbWantRequests(map[string]int{"DELETE": 1}),
+		},
+		{
+			name: "DELETE answered 405",
+			setup: func(f *mbFake) {
+				f.on["DELETE"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+					http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+				}
+			},
+			layers: mbAllPass, status: 200,
+			check: mbWantRequests(map[string]int{"DELETE": 1}),
+		},
+		{
+			name: "DELETE never answers",
+			setup: func(f *mbFake) {
+				f.on["DELETE"] = func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }
+			},
+			module: mbShortTimeout,
+			layers: [4]float64{1, 1, 1, 0}, status: 200,
+			check: mbWantRequests(map[string]int{"DELETE": 1}),
+		},
+		{
+			name: "DELETE never answers, bounded by the close timeout",
+			setup: func(f *mbFake) {
+				f.on["DELETE"] = func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }
+			},
+			module: func(m *config.Module) { m.Timeout = model.Duration(5 * time.Second) },
+			layers: [4]float64{1, 1, 1, 0}, status: 200,
+			check: func(t *testing.T, f *mbFake, res probeResult) {
+				d, ok := metricValue(t, res.metrics, "probe_mcp_layer_duration_seconds", map[string]string{"layer": LayerClose})
+				if !ok || d < closeTimeout.Seconds()-0.1 || d > closeTimeout.Seconds()+1 {
+					t.Errorf("close layer took %vs, want about the close timeout (%v)", d, closeTimeout)
+				}
+			},
+		},
+		{
+			name: "capability flood with hostile names",
+			setup: mbInitAnswer(`{"protocolVersion":"2025-11-25","serverInfo":{"name":"s","version":"1"},"capabilities":{` +
+				mbManyCapabilities(1000) + `}}`),
+			layers: mbAllPass, status: 200,
+			check: func(t *testing.T, _ *mbFake, res probeResult) {
+				ls, _ := mbSeries(t, res.metrics, "probe_mcp_capability")
+				if len(ls) == 0 || len(ls) > maxCapabilities {
+					t.Errorf("%d probe_mcp_capability series, want 1…%d", len(ls), maxCapabilities)
+				}
+				tools := false
+				for _, l := range ls {
+					v := l["capability"]
+					if v == "" || !utf8.ValidString(v) || utf8.RuneCountInString(v) > 64 || strings.ContainsFunc(v, unicode.IsControl) {
+						t.Errorf("capability label %q is not clean", v)
+					}
+					tools = tools || v == "tools"
+				}
+				// The flood's names sort before "tools"; a specified
+				// capability must not be pushed out by them.
+				if !tools {
+					t.Error("the tools capability was pushed out by the flood")
+				}
+			},
+		},
+		{
+			name:   "no session, no DELETE",
+			setup:  func(f *mbFake) { f.session = "" },
+			layers: mbAllPass, status: 200,
+			check: mbWantRequests(map[string]int{"DELETE": 0}),
+		},
+	}
+}
+
+// mbRawServer accepts TCP connections and hands each to serve after reading
+// what the prober sent first; it returns an http:// URL.
+func mbRawServer(t *testing.T, serve func(c net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { _ = l.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				buf := make([]byte, 4096)
+				_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				_, _ = c.Read(buf) // the request head, enough to answer after it
+				serve(c)
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String() + "/mcp"
+}
+
+// mbManyCapabilities returns n capability members with colliding, control
+// and invalid-UTF-8 names, and one "tools".
+func mbManyCapabilities(n int) string {
+	var b strings.Builder
+	b.WriteString(`"tools":{}`)
+	for i := range n {
+		fmt.Fprintf(&b, `,"cap\u0007%d`+"\xff"+`%s":{}`, i, strings.Repeat("z", i%200))
+	}
+	b.WriteString(`,"":{},"x\u0001":{},"x\u0002":{}`)
+	return b.String()
+}
+
+// mbBadSession is the TypeScript SDK's answer to a request without a session.
+func mbBadSession(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+	mbWriteJSON(w, http.StatusBadRequest, `{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"},"id":null}`)
+}
+
+func TestMisbehavingServers(t *testing.T) {
+	for _, tc := range mbMisbehaveCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := mbNewFake()
+			if tc.setup != nil {
+				tc.setup(f)
+			}
+			module := config.DefaultModule
+			module.Timeout = model.Duration(2 * time.Second)
+			if tc.module != nil {
+				tc.module(&module)
+			}
+			var target string
+			if tc.target != nil {
+				target = tc.target(t, f)
+			} else {
+				target = f.start(t)
+			}
+
+			start := time.Now()
+			res := runProbe(t, nil, target, module, nil)
+			elapsed := time.Since(start)
+			defer func() {
+				if t.Failed() {
+					t.Logf("probe logs:\n%s\nmetrics:\n%s", res.logs, res.metrics)
+				}
+			}()
+
+			mbCheckOutcome(t, res, tc.layer, tc.reason)
+			for i, layer := range mbLayerOrder {
+				got, ok := metricValue(t, res.metrics, "probe_mcp_layer_success", map[string]string{"layer": layer})
+				if !ok || got != tc.layers[i] {
+					t.Errorf("probe_mcp_layer_success{layer=%q} = %v (present %v), want %v", layer, got, ok, tc.layers[i])
+				}
+			}
+			status, ok := metricValue(t, res.metrics, "probe_http_status_code", nil)
+			switch {
+			case tc.status == mbStatusAbsent && ok:
+				t.Errorf("probe_http_status_code = %v, want it absent", status)
+			case tc.status != mbStatusAbsent && (!ok || status != float64(tc.status)):
+				t.Errorf("probe_http_status_code = %v (present %v), want %d", status, ok, tc.status)
+			}
+			code, ok := metricValue(t, res.metrics, "probe_mcp_jsonrpc_error_code", nil)
+			switch {
+			case tc.rpcCode == 0 && ok:
+				t.Errorf("probe_mcp_jsonrpc_error_code = %v, want it absent", code)
+			case tc.rpcCode != 0 && (!ok || code != float64(tc.rpcCode)):
+				t.Errorf("probe_mcp_jsonrpc_error_code = %v (present %v), want %d", code, ok, tc.rpcCode)
+			}
+			if limit := time.Duration(module.Timeout) + time.Second; elapsed > limit {
+				t.Errorf("probe took %v, more than the timeout plus 1s (%v)", elapsed, limit)
+			}
+			if tc.check != nil {
+				tc.check(t, f, res)
+			}
+		})
+	}
+}
+
+// mbCheckOutcome asserts success, or failure with exactly the one
+// probe_mcp_failure_info{layer,reason} series.
+func mbCheckOutcome(t *testing.T, res probeResult, layer, reason string) {
+	t.Helper()
+	ls, vs := mbSeries(t, res.metrics, "probe_mcp_failure_info")
+	if layer == "" {
+		if !res.ok || len(ls) != 0 {
+			t.Errorf("probe ok = %v, failure_info = %v; want success and no failure_info", res.ok, ls)
+		}
+		return
+	}
+	if res.ok {
+		t.Errorf("probe succeeded, want failure %s/%s", layer, reason)
+	}
+	if len(ls) != 1 || ls[0]["layer"] != layer || ls[0]["reason"] != reason || vs[0] != 1 {
+		t.Errorf("failure_info = %v %v, want exactly {layer=%q,reason=%q} 1", ls, vs, layer, reason)
+	}
+}
+
+// mbSchemaHash returns the schema_sha256 label of a successful probe.
+func mbSchemaHash(t *testing.T, res probeResult) string {
+	t.Helper()
+	ls, _ := mbSeries(t, res.metrics, "probe_mcp_tools_schema_info")
+	if len(ls) != 1 || len(ls[0]["schema_sha256"]) != 64 {
+		t.Fatalf("probe_mcp_tools_schema_info = %v, want one series with a schema_sha256", ls)
+	}
+	return ls[0]["schema_sha256"]
+}
+
+func TestMisbehaveExpectedSchemaHash(t *testing.T) {
+	t.Parallel()
+	f := mbNewFake()
+	target := f.start(t)
+	module := config.DefaultModule
+	module.Timeout = model.Duration(2 * time.Second)
+
+	first := runProbe(t, nil, target, module, nil)
+	mbCheckOutcome(t, first, "", "")
+	hash := mbSchemaHash(t, first)
+
+	module.ExpectedSchemaHash = hash
+	second := runProbe(t, nil, target, module, nil)
+	mbCheckOutcome(t, second, "", "")
+	if got := mbSchemaHash(t, second); got != hash {
+		t.Errorf("schema hash moved between probes: %s, then %s", hash, got)
+	}
+
+	// A description is not part of the schema hash; a schema change is.
+	f.setTools(`[` + strings.Replace(mbEchoTool, "Echoes its input.", "Says it back.", 1) + `]`)
+	mbCheckOutcome(t, runProbe(t, nil, target, module, nil), "", "")
+	f.setTools(`[` + strings.Replace(mbEchoTool, `"required":["text"]`, `"required":[]`, 1) + `]`)
+	res := runProbe(t, nil, target, module, nil)
+	mbCheckOutcome(t, res, LayerTools, "schema_mismatch")
+	if t.Failed() {
+		t.Logf("metrics:\n%s", res.metrics)
+	}
+}
+
+func TestMisbehaveEraCache(t *testing.T) {
+	t.Parallel()
+	f := mbNewFake()
+	target := f.start(t)
+	module := config.DefaultModule
+	module.Timeout = model.Duration(2 * time.Second)
+	p := New()
+
+	probe := func(step string, wantOK bool, wantDiscover int) {
+		t.Helper()
+		res := runProbe(t, p, target, module, nil)
+		if res.ok != wantOK {
+			t.Errorf("%s: probe ok = %v, want %v\n%s", step, res.ok, wantOK, res.logs)
+		}
+		if got := f.requests("server/discover"); got != wantDiscover {
+			t.Errorf("%s: %d server/discover requests so far, want %d", step, got, wantDiscover)
+		}
+	}
+	probe("first probe", true, 1)
+	probe("second probe, era remembered", true, 1)
+	if got := f.requests("initialize"); got != 2 {
+		t.Errorf("initialize sent %d times over two probes, want 2", got)
+	}
+
+	f.setTools(`[]`) // the next probe fails
+	probe("failing probe, era still remembered", false, 1)
+	f.setTools(`[` + mbEchoTool + `]`)
+	probe("after a failure the verdict is forgotten", true, 2)
+	probe("and remembered again", true, 2)
+
+	// Another module name is another cache key.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
+	defer cancel()
+	if !p.Probe(ctx, target, "other", module, prometheus.NewRegistry(), slog.New(slog.DiscardHandler)) {
+		t.Error("probe under another module name failed")
+	}
+	if got := f.requests("server/discover"); got != 3 {
+		t.Errorf("a new module name sent %d server/discover in all, want 3", got)
+	}
+
+	p.ForgetEras()
+	probe("after ForgetEras", true, 4)
+}
+
+// TestMisbehaveRedirectOffTLS: under fail_if_not_tls, a redirect from https
+// to http is refused and nothing reaches the plain-HTTP server.
+func TestMisbehaveRedirectOffTLS(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		redirect     string // "*" or a JSON-RPC method
+		failIfNotTLS bool
+		layer        string
+		layers       [4]float64
+		status       int
+		plainGets    bool
+		noFollow     bool // follow_redirects: false
+		reason       string
+	}{
+		{name: "every request", redirect: "*", failIfNotTLS: true, layer: LayerConnect, layers: mbConnectFailed, status: 0},
+		// The refused redirect leaves tools/list without an answer: status 0.
+		{name: "tools/list only", redirect: "tools/list", failIfNotTLS: true, layer: LayerTools, layers: mbToolsFailed, status: 0},
+		{name: "every request, fail_if_not_tls off", redirect: "*", layers: mbAllPass, status: 200, plainGets: true},
+		// Redirects not followed: the 307 itself is the answer.
+		{name: "every request, redirects not followed", redirect: "*", failIfNotTLS: true, noFollow: true,
+			layer: LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 307},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			plain := mbNewFake()
+			plainURL := plain.start(t)
+			secure := mbNewFake()
+			secure.on[tc.redirect] = func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
+				http.Redirect(w, r, plainURL, http.StatusTemporaryRedirect)
+			}
+			ts := httptest.NewUnstartedServer(secure)
+			ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+			ts.StartTLS()
+			t.Cleanup(ts.Close)
+
+			module := config.DefaultModule
+			module.Timeout = model.Duration(2 * time.Second)
+			module.FailIfNotTLS = tc.failIfNotTLS
+			client := *ts.Client()
+			if tc.noFollow {
+				client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			}
+			res := runProbe(t, nil, ts.URL+"/mcp", module, &client)
+			defer func() {
+				if t.Failed() {
+					t.Logf("probe logs:\n%s\nmetrics:\n%s", res.logs, res.metrics)
+				}
+			}()
+			reason := tc.reason
+			if reason == "" && tc.layer != "" {
+				reason = string(ReasonNotTLS)
+			}
+			mbCheckOutcome(t, res, tc.layer, reason)
+			for i, layer := range mbLayerOrder {
+				if got, _ := metricValue(t, res.metrics, "probe_mcp_layer_success", map[string]string{"layer": layer}); got != tc.layers[i] {
+					t.Errorf("probe_mcp_layer_success{layer=%q} = %v, want %v", layer, got, tc.layers[i])
+				}
+			}
+			if got, _ := metricValue(t, res.metrics, "probe_http_status_code", nil); got != float64(tc.status) {
+				t.Errorf("probe_http_status_code = %v, want %d", got, tc.status)
+			}
+			if n := plain.requests(""); (n > 0) != tc.plainGets {
+				t.Errorf("the plain-HTTP server got %d requests", n)
+			}
+		})
+	}
+}
