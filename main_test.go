@@ -22,7 +22,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -37,6 +36,7 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/promtool"
 )
 
 const secretValue = "s3cr3t-WEB-TOKEN"
@@ -209,7 +209,7 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
-	promtoolCheck(t, body)
+	promtool.CheckMetrics(t, body)
 }
 
 func TestReload(t *testing.T) {
@@ -426,21 +426,5 @@ func TestRunConfigCheck(t *testing.T) {
 	}
 	if got := run([]string{"--no-such-flag"}); got != 2 {
 		t.Errorf("an unknown flag: exit %d, want 2", got)
-	}
-}
-
-// promtoolCheck runs text through promtool check metrics; CI installs
-// promtool, elsewhere the check is skipped.
-func promtoolCheck(t *testing.T, text string) {
-	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool is not on PATH; install Prometheus' promtool to lint the exposition (CI does)")
-	}
-	cmd := exec.Command(path, "check", "metrics")
-	cmd.Stdin = strings.NewReader(text)
-	out, err := cmd.CombinedOutput()
-	if err != nil || len(bytes.TrimSpace(out)) > 0 {
-		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }

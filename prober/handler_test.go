@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,6 +37,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/promtool"
 )
 
 func TestProbeTimeout(t *testing.T) {
@@ -581,22 +581,6 @@ func TestHistory(t *testing.T) {
 	})
 }
 
-// promtoolCheck runs text through promtool check metrics; CI installs
-// promtool, elsewhere the check is skipped.
-func promtoolCheck(t *testing.T, text string) {
-	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool is not on PATH; install Prometheus' promtool to lint the exposition (CI does)")
-	}
-	cmd := exec.Command(path, "check", "metrics")
-	cmd.Stdin = strings.NewReader(text)
-	out, err := cmd.CombinedOutput()
-	if err != nil || len(bytes.TrimSpace(out)) > 0 {
-		t.Errorf("promtool check metrics: %v\n%s\non:\n%s", err, out, text)
-	}
-}
-
 func TestProbeMetricsPassPromtool(t *testing.T) {
 	sdk := newSDKServer(t, sdkServerOptions{tools: 3})
 	notMCP, _ := countingServer(t)
@@ -614,7 +598,7 @@ func TestProbeMetricsPassPromtool(t *testing.T) {
 			if wantOK := name == "success"; strings.Contains(w.Body.String(), "probe_success 1\n") != wantOK {
 				t.Errorf("probe_success: want %v:\n%s", wantOK, w.Body)
 			}
-			promtoolCheck(t, w.Body.String())
+			promtool.CheckMetrics(t, w.Body.String())
 		})
 	}
 }

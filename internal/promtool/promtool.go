@@ -1,0 +1,50 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+// Package promtool runs Prometheus' promtool from tests.
+package promtool
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// Path returns promtool's path. Without promtool the test is skipped, but
+// under CI (CI set), where .ci/run installs it, it fails: a missing install
+// step must not pass as a skip.
+func Path(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("promtool is not on PATH under CI; .ci/run should have installed Debian's prometheus package")
+		}
+		t.Skip("promtool is not on PATH; install Prometheus' promtool (Debian: apt-get install prometheus) to run this check")
+	}
+	return path
+}
+
+// CheckMetrics runs a text exposition through promtool check metrics and
+// fails the test on any problem it reports.
+func CheckMetrics(t testing.TB, text string) {
+	t.Helper()
+	cmd := exec.Command(Path(t), "check", "metrics")
+	cmd.Stdin = strings.NewReader(text)
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
