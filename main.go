@@ -104,12 +104,7 @@ func run(args []string) int {
 	var proberLevel slog.Level
 	_ = proberLevel.UnmarshalText([]byte(*logProber))
 
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(
-		versioncollector.NewCollector("mcp_exporter"),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
+	registry := newRegistry()
 	e := newExporter(exporterOptions{
 		configFile:    *configFile,
 		config:        cfg,
@@ -158,6 +153,18 @@ func run(args []string) int {
 		}
 	}
 	return 0
+}
+
+// newRegistry is the registry behind /metrics, with the build info and the
+// Go and process collectors; the exporter adds its own metrics to it.
+func newRegistry() *prometheus.Registry {
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(
+		versioncollector.NewCollector("mcp_exporter"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return registry
 }
 
 // computeRoutePrefix chooses the route prefix: the flag if given, else the

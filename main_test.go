@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -26,17 +25,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
-	"github.com/mcp-exporter/mcp_exporter/internal/promtool"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 const secretValue = "s3cr3t-WEB-TOKEN"
@@ -52,29 +47,11 @@ modules:
         credentials: "` + secretValue + `"
 `
 
-// syncBuffer is a log sink safe to read while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type testExporter struct {
 	*exporter
 	server     *httptest.Server
 	configFile string
-	log        *syncBuffer
+	log        *testsupport.SyncBuffer
 }
 
 // newTestExporter builds the exporter as run does, on a temporary config
@@ -87,13 +64,8 @@ func newTestExporter(t *testing.T, configText, routePrefix string) *testExporter
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(
-		versioncollector.NewCollector("mcp_exporter"),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
+	logs := &testsupport.SyncBuffer{}
+	registry := newRegistry()
 	e := newExporter(exporterOptions{
 		configFile:    path,
 		config:        cfg,
@@ -209,7 +181,7 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
-	promtool.CheckMetrics(t, body)
+	testsupport.CheckMetrics(t, body)
 }
 
 func TestReload(t *testing.T) {

@@ -14,7 +14,6 @@
 package prober
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -37,7 +36,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
-	"github.com/mcp-exporter/mcp_exporter/internal/promtool"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 func TestProbeTimeout(t *testing.T) {
@@ -130,34 +129,16 @@ func TestParseTarget(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe to read while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type handlerFixture struct {
 	h        *Handler
 	registry *prometheus.Registry // the exporter's own
-	log      *syncBuffer
+	log      *testsupport.SyncBuffer
 }
 
 func newHandlerFixture(t *testing.T, modules map[string]config.Module) *handlerFixture {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	logs := &syncBuffer{}
+	logs := &testsupport.SyncBuffer{}
 	return &handlerFixture{
 		h: &Handler{
 			Config:        config.NewSafeConfig(&config.Config{Modules: modules}),
@@ -598,7 +579,7 @@ func TestProbeMetricsPassPromtool(t *testing.T) {
 			if wantOK := name == "success"; strings.Contains(w.Body.String(), "probe_success 1\n") != wantOK {
 				t.Errorf("probe_success: want %v:\n%s", wantOK, w.Body)
 			}
-			promtool.CheckMetrics(t, w.Body.String())
+			testsupport.CheckMetrics(t, w.Body.String())
 		})
 	}
 }

@@ -11,21 +11,23 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-// Package promtool runs Prometheus' promtool from tests.
-package promtool
+// Package testsupport holds what the tests of several packages share:
+// running Prometheus' promtool, and a log sink safe for concurrent use.
+package testsupport
 
 import (
 	"bytes"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// Path returns promtool's path. Without promtool the test is skipped, but
+// PromtoolPath returns promtool's path. Without promtool the test is skipped, but
 // under CI (CI set), where .ci/run installs it, it fails: a missing install
 // step must not pass as a skip.
-func Path(t testing.TB) string {
+func PromtoolPath(t testing.TB) string {
 	t.Helper()
 	path, err := exec.LookPath("promtool")
 	if err != nil {
@@ -41,10 +43,28 @@ func Path(t testing.TB) string {
 // fails the test on any problem it reports.
 func CheckMetrics(t testing.TB, text string) {
 	t.Helper()
-	cmd := exec.Command(Path(t), "check", "metrics")
+	cmd := exec.Command(PromtoolPath(t), "check", "metrics")
 	cmd.Stdin = strings.NewReader(text)
 	out, err := cmd.CombinedOutput()
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
+}
+
+// SyncBuffer is a log sink safe to read while a server writes to it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
