@@ -37,6 +37,7 @@ import (
 const (
 	TransportAuto           = "auto"
 	TransportStreamableHTTP = "streamable_http"
+	TransportSSE            = "sse"
 )
 
 // Protocol revisions the exporter speaks, newest first.
@@ -66,7 +67,8 @@ type Config struct {
 type Module struct {
 	// Timeout caps the probe's duration (the scrape timeout may shorten it).
 	Timeout model.Duration `yaml:"timeout,omitempty"`
-	// Transport is auto or streamable_http.
+	// Transport is auto (Streamable HTTP, falling back to HTTP+SSE),
+	// streamable_http or sse.
 	Transport string `yaml:"transport,omitempty"`
 	// ProtocolVersion pins a revision, or "auto" to detect the server's era.
 	ProtocolVersion string `yaml:"protocol_version,omitempty"`
@@ -126,18 +128,18 @@ func (m *Module) validate() error {
 		return keyErrorf("timeout", "must be greater than 0, got %s", m.Timeout)
 	}
 	switch m.Transport {
-	case TransportAuto, TransportStreamableHTTP:
+	case TransportAuto, TransportStreamableHTTP, TransportSSE:
 	default:
-		return keyErrorf("transport", "unknown transport %q (want %s or %s)", m.Transport, TransportAuto, TransportStreamableHTTP)
+		return keyErrorf("transport", "unknown transport %q (want %s, %s or %s)", m.Transport, TransportAuto, TransportStreamableHTTP, TransportSSE)
 	}
 	if m.ProtocolVersion != VersionAuto && !slices.Contains(KnownVersions, m.ProtocolVersion) {
 		return keyErrorf("protocol_version", "unknown revision %q (want auto or one of %s)", m.ProtocolVersion, strings.Join(KnownVersions, ", "))
 	}
-	if m.ProtocolVersion == Version20241105 {
-		// 2024-11-05 servers speak the legacy HTTP+SSE transport, which this
-		// release does not; a pinned 2024-11-05 over Streamable HTTP would
-		// only confuse.
-		return keyErrorf("protocol_version", "%s is spoken over the legacy HTTP+SSE transport, which is not supported yet", Version20241105)
+	if m.ProtocolVersion == Version20241105 && m.Transport == TransportStreamableHTTP {
+		return keyErrorf("protocol_version", "%s is spoken over the HTTP+SSE transport: set transport to %s or %s", Version20241105, TransportSSE, TransportAuto)
+	}
+	if m.ProtocolVersion == Version20260728 && m.Transport == TransportSSE {
+		return keyErrorf("protocol_version", "%s has no HTTP+SSE transport: set transport to %s or %s", Version20260728, TransportStreamableHTTP, TransportAuto)
 	}
 	for i, v := range m.ValidProtocolVersions {
 		if !slices.Contains(KnownVersions, v) {

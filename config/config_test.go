@@ -209,8 +209,8 @@ func TestStrictness(t *testing.T) {
 		},
 		{
 			name: "unknown transport",
-			yaml: "modules:\n  m:\n    transport: sse\n",
-			want: []string{`module "m"`, "transport", `"sse"`, "line 3"},
+			yaml: "modules:\n  m:\n    transport: websocket\n",
+			want: []string{`module "m"`, "transport", `"websocket"`, "line 3"},
 		},
 		{
 			name: "unknown protocol_version",
@@ -218,9 +218,14 @@ func TestStrictness(t *testing.T) {
 			want: []string{`module "m"`, "protocol_version", `"2099-01-01"`, "line 3"},
 		},
 		{
-			name: "2024-11-05 pinned",
-			yaml: "modules:\n  m:\n    protocol_version: 2024-11-05\n",
-			want: []string{`module "m"`, "protocol_version", "legacy HTTP+SSE", "not supported", "line 3"},
+			name: "2024-11-05 pinned over streamable_http",
+			yaml: "modules:\n  m:\n    transport: streamable_http\n    protocol_version: 2024-11-05\n",
+			want: []string{`module "m"`, "protocol_version", "HTTP+SSE transport", "set transport to sse or auto", "line 4"},
+		},
+		{
+			name: "2026-07-28 pinned over sse",
+			yaml: "modules:\n  m:\n    transport: sse\n    protocol_version: 2026-07-28\n",
+			want: []string{`module "m"`, "protocol_version", "no HTTP+SSE transport", "line 4"},
 		},
 		{
 			name: "bad valid_protocol_versions entry",

@@ -1222,8 +1222,8 @@ func TestMisbehaveEraCache(t *testing.T) {
 		t.Errorf("a new module name sent %d server/discover in all, want 3", got)
 	}
 
-	p.ForgetEras()
-	probe("after ForgetEras", true, 4)
+	p.ForgetVerdicts()
+	probe("after ForgetVerdicts", true, 4)
 }
 
 // TestMisbehaveRedirectOffTLS: under fail_if_not_tls, a redirect from https

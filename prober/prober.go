@@ -61,11 +61,12 @@ const (
 	labelMax = 128
 )
 
-// Prober runs probes. It keeps what outlives a single probe: which era each
-// (module, target) speaks, so that a stateful server is not sent a failing
-// server/discover on every scrape.
+// Prober runs probes. It keeps what outlives a single probe: which era and
+// transport each (module, target) speaks, so that a stateful server is not
+// sent a failing server/discover, nor a legacy one a failing POST, on every
+// scrape.
 type Prober struct {
-	eras eraCache
+	verdicts verdictCache
 	// testClient, when set, replaces the per-probe HTTP client (tests only).
 	testClient *http.Client
 }
@@ -73,8 +74,9 @@ type Prober struct {
 // New returns a Prober.
 func New() *Prober { return &Prober{} }
 
-// ForgetEras drops every remembered era verdict; called on config reload.
-func (p *Prober) ForgetEras() { p.eras.reset() }
+// ForgetVerdicts drops every remembered era and transport verdict; called
+// on config reload.
+func (p *Prober) ForgetVerdicts() { p.verdicts.reset() }
 
 // Probe runs the module's layers against target, registers the resulting
 // metrics in registry and reports whether the probe succeeded.
@@ -113,27 +115,38 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 		Info:       mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
 		OnExchange: r.logExchange,
 	}
-	r.transport(config.TransportStreamableHTTP)
+	defer c.Close()
 
-	eraKey := moduleName + "\x00" + target
-	hs, ok := r.handshake(ctx, c, p.handshakeOptions(module, eraKey))
+	verdictKey := moduleName + "\x00" + target
+	hs, ok := r.handshake(ctx, c, p.handshakeOptions(module, verdictKey))
+	r.transport(c.Transport())
 	if ok {
 		ok = r.tools(ctx, c, hs)
 	}
 	r.close(ctx, c, hs != nil)
 	r.httpStatus(c.LastStatus())
-	if module.ProtocolVersion == config.VersionAuto {
+	if module.ProtocolVersion == config.VersionAuto || module.Transport == config.TransportAuto {
 		if ok {
-			p.eras.put(eraKey, hs.Era)
+			p.verdicts.put(verdictKey, mcpwire.Verdict{Era: hs.Era, Transport: hs.Transport})
 		} else {
-			p.eras.forget(eraKey)
+			p.verdicts.forget(verdictKey)
 		}
 	}
 	return ok
 }
 
-func (p *Prober) handshakeOptions(m config.Module, eraKey string) mcpwire.HandshakeOptions {
+func (p *Prober) handshakeOptions(m config.Module, verdictKey string) mcpwire.HandshakeOptions {
 	o := mcpwire.HandshakeOptions{Accept: config.KnownVersions}
+	switch m.Transport {
+	case config.TransportStreamableHTTP:
+		o.Transport = mcpwire.TransportStreamableHTTP
+	case config.TransportSSE:
+		o.Transport = mcpwire.TransportSSE
+	}
+	hint := p.verdicts.get(verdictKey)
+	if m.Transport == config.TransportAuto {
+		o.Hint.Transport = hint.Transport
+	}
 	if len(m.ValidProtocolVersions) > 0 {
 		o.Accept = nil
 		for _, v := range config.KnownVersions { // newest first
@@ -145,7 +158,7 @@ func (p *Prober) handshakeOptions(m config.Module, eraKey string) mcpwire.Handsh
 	if m.ProtocolVersion != config.VersionAuto {
 		o.Pinned = m.ProtocolVersion
 	} else {
-		o.Hint = p.eras.get(eraKey)
+		o.Hint.Era = hint.Era
 	}
 	return o
 }
@@ -299,38 +312,39 @@ func (r *run) close(ctx context.Context, c *mcpwire.Client, handshakeDone bool) 
 	}
 }
 
-// eraCache remembers which era (module, target) pairs speak. It is bounded:
-// targets come from the scrape request, so the map must not grow without end.
-type eraCache struct {
+// verdictCache remembers what detection found per (module, target). It is
+// bounded: targets come from the scrape request, so the map must not grow
+// without end.
+type verdictCache struct {
 	mu sync.Mutex
-	m  map[string]mcpwire.Era
+	m  map[string]mcpwire.Verdict
 }
 
-const eraCacheMax = 10000
+const verdictCacheMax = 10000
 
-func (e *eraCache) get(key string) mcpwire.Era {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.m[key]
+func (v *verdictCache) get(key string) mcpwire.Verdict {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.m[key]
 }
 
-func (e *eraCache) put(key string, era mcpwire.Era) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.m == nil || len(e.m) >= eraCacheMax {
-		e.m = map[string]mcpwire.Era{} // forgetting only costs one extra server/discover
+func (v *verdictCache) put(key string, verdict mcpwire.Verdict) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil || len(v.m) >= verdictCacheMax {
+		v.m = map[string]mcpwire.Verdict{} // forgetting only costs one detection per target
 	}
-	e.m[key] = era
+	v.m[key] = verdict
 }
 
-func (e *eraCache) forget(key string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	delete(e.m, key)
+func (v *verdictCache) forget(key string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.m, key)
 }
 
-func (e *eraCache) reset() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.m = nil
+func (v *verdictCache) reset() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.m = nil
 }

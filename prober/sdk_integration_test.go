@@ -125,6 +125,12 @@ func assertHealthy(t *testing.T, res probeResult, version string, tools int, clo
 	if strings.Contains(res.metrics, "probe_mcp_failure_info{") {
 		t.Errorf("failure info on a successful probe:\n%s", res.metrics)
 	}
+	// Over HTTP+SSE the last answer to an MCP request is the POST's 202;
+	// over Streamable HTTP it is the 200 that carried the response.
+	transport, status := "streamable_http", 200.0
+	if _, sse := metricValue(t, res.metrics, "probe_mcp_transport_info", map[string]string{"transport": "sse"}); sse {
+		transport, status = "sse", 202
+	}
 	checks := []struct {
 		name   string
 		labels map[string]string
@@ -132,10 +138,10 @@ func assertHealthy(t *testing.T, res probeResult, version string, tools int, clo
 	}{
 		{"probe_mcp_tools", nil, float64(tools)},
 		{"probe_mcp_protocol_version_info", map[string]string{"version": version}, 1},
-		{"probe_mcp_transport_info", map[string]string{"transport": "streamable_http"}, 1},
+		{"probe_mcp_transport_info", map[string]string{"transport": transport}, 1},
 		{"probe_mcp_server_info", map[string]string{"name": "sdk-test-server", "version": "1.2.3"}, 1},
 		{"probe_mcp_capability", map[string]string{"capability": "tools"}, 1},
-		{"probe_http_status_code", nil, 200},
+		{"probe_http_status_code", nil, status},
 		{"probe_dns_lookup_time_seconds", nil, 0}, // an IP address: no lookup
 	}
 	for _, c := range checks {
@@ -373,10 +379,10 @@ func TestSDKEraVerdictRemembered(t *testing.T) {
 	if n := log.count("server/discover"); n != 2 {
 		t.Errorf("server/discover sent %d times, want 2 after a failed probe", n)
 	}
-	p.ForgetEras()
+	p.ForgetVerdicts()
 	runProbe(t, p, ts.URL, config.DefaultModule, nil)
 	if n := log.count("server/discover"); n != 3 {
-		t.Errorf("server/discover sent %d times, want 3 after ForgetEras", n)
+		t.Errorf("server/discover sent %d times, want 3 after ForgetVerdicts", n)
 	}
 }
 

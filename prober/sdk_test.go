@@ -38,6 +38,7 @@ type sdkServerOptions struct {
 	pageSize int
 	noTools  bool // register no tools at all: no tools capability
 	tls      bool
+	sse      bool // the legacy HTTP+SSE transport (NewSSEHandler)
 }
 
 type echoIn struct {
@@ -66,7 +67,10 @@ func newSDKServer(t testing.TB, o sdkServerOptions) *httptest.Server {
 				})
 		}
 	}
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &o.http)
+	var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &o.http)
+	if o.sse {
+		h = mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	}
 	var ts *httptest.Server
 	if o.tls {
 		ts = httptest.NewTLSServer(h)

@@ -89,6 +89,7 @@ type Client struct {
 	OnExchange func(Exchange)
 
 	trace      ConnTrace
+	transport  transport // nil until the first exchange: Streamable HTTP
 	sessionID  string
 	version    string // negotiated revision; "" before the handshake
 	stateless  bool   // 2026-07-28: _meta and Mcp-Method on every request
@@ -116,12 +117,43 @@ func (c *Client) maxBytes() int64 {
 	return DefaultMaxMessageBytes
 }
 
-// newRequest builds an HTTP request with the headers every MCP POST carries.
-func (c *Client) newRequest(ctx context.Context, method string, body []byte) (*http.Request, error) {
+// transport carries JSON-RPC messages to the server and back: Streamable
+// HTTP, or the legacy HTTP+SSE transport of 2024-11-05. What is said (the
+// handshake, tools/list) is the same over both.
+type transport interface {
+	// request sends a request and returns the response that answers id.
+	request(ctx context.Context, method string, id int64, body []byte) (*message, error)
+	// notify sends a notification.
+	notify(ctx context.Context, method string, body []byte) error
+	// close ends the conversation; done reports whether there was anything
+	// to end.
+	close(ctx context.Context) (done bool, err error)
+	// name is the transport's name for probe_mcp_transport_info.
+	name() string
+}
+
+func (c *Client) current() transport {
+	if c.transport == nil {
+		c.transport = streamableHTTP{c}
+	}
+	return c.transport
+}
+
+// Transport names the transport in use.
+func (c *Client) Transport() string { return c.current().name() }
+
+// traced attaches the connection trace to the client's first request.
+func (c *Client) traced(ctx context.Context) context.Context {
 	if t := c.trace.clientTrace(); t != nil {
 		ctx = httptrace.WithClientTrace(ctx, t)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint, bytes.NewReader(body))
+	return ctx
+}
+
+// newRequest builds an HTTP request with the headers every Streamable HTTP
+// POST carries.
+func (c *Client) newRequest(ctx context.Context, method string, body []byte) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(c.traced(ctx), http.MethodPost, c.Endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, &Error{Reason: ReasonConnect, Err: err}
 	}
@@ -159,8 +191,8 @@ func (c *Client) record(x Exchange) {
 	}
 }
 
-// call sends a JSON-RPC request and returns the raw result of the matching
-// response. The answer may be JSON or an SSE stream.
+// call sends a JSON-RPC request and returns the raw result of the response
+// that answers it.
 func (c *Client) call(ctx context.Context, method string, params any) (json.RawMessage, error) {
 	c.nextID++
 	id := c.nextID
@@ -168,6 +200,33 @@ func (c *Client) call(ctx context.Context, method string, params any) (json.RawM
 	if err != nil {
 		return nil, err
 	}
+	msg, err := c.current().request(ctx, method, id, body)
+	if err != nil {
+		return nil, err
+	}
+	if msg.Error != nil {
+		return nil, rpcFailure(msg, c.lastStatus)
+	}
+	return msg.Result, nil
+}
+
+// notify sends a JSON-RPC notification.
+func (c *Client) notify(ctx context.Context, method string, params any) error {
+	body, err := json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params})
+	if err != nil {
+		return err
+	}
+	return c.current().notify(ctx, method, body)
+}
+
+// streamableHTTP is the Streamable HTTP transport (2025-03-26 and later):
+// one POST per message, answered with JSON or an SSE stream.
+type streamableHTTP struct{ c *Client }
+
+func (streamableHTTP) name() string { return TransportStreamableHTTP }
+
+func (t streamableHTTP) request(ctx context.Context, method string, id int64, body []byte) (*message, error) {
+	c := t.c
 	req, err := c.newRequest(ctx, method, body)
 	if err != nil {
 		return nil, err
@@ -178,7 +237,7 @@ func (c *Client) call(ctx context.Context, method string, params any) (json.RawM
 	}
 	defer resp.Body.Close()
 	mediaType := mediaTypeOf(resp.Header.Get("Content-Type"))
-	result, err := c.readResponse(ctx, resp, mediaType, id)
+	msg, err := c.readResponse(ctx, resp, mediaType, id)
 	c.record(Exchange{Op: method, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 	if err != nil {
 		return nil, err
@@ -189,11 +248,11 @@ func (c *Client) call(ctx context.Context, method string, params any) (json.RawM
 		}
 		c.sessionID = sid
 	}
-	return result, nil
+	return msg, nil
 }
 
-// readResponse classifies the answer to request id and returns its result.
-func (c *Client) readResponse(ctx context.Context, resp *http.Response, mediaType string, id int64) (json.RawMessage, error) {
+// readResponse classifies the answer to request id and returns the response.
+func (c *Client) readResponse(ctx context.Context, resp *http.Response, mediaType string, id int64) (*message, error) {
 	status := resp.StatusCode
 	if status < 200 || status > 299 {
 		return nil, c.statusError(resp, mediaType)
@@ -224,10 +283,7 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, mediaTyp
 		}
 		return nil, err
 	}
-	if msg.Error != nil {
-		return nil, rpcFailure(msg, status)
-	}
-	return msg.Result, nil
+	return msg, nil
 }
 
 // rpcFailure turns an error response into a classified Error.
@@ -319,13 +375,10 @@ func (c *Client) bodyError(ctx context.Context, err error) error {
 	}
 }
 
-// notify sends a JSON-RPC notification; any 2xx answer is accepted (202 is
+// notify POSTs a notification; any 2xx answer is accepted (202 is
 // the specified one, 200 and 204 are common).
-func (c *Client) notify(ctx context.Context, method string, params any) error {
-	body, err := json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params})
-	if err != nil {
-		return err
-	}
+func (t streamableHTTP) notify(ctx context.Context, method string, body []byte) error {
+	c := t.c
 	req, err := c.newRequest(ctx, method, body)
 	if err != nil {
 		return err

@@ -26,6 +26,12 @@ import (
 	"time"
 )
 
+// Transports, by the names probe_mcp_transport_info gives them.
+const (
+	TransportStreamableHTTP = "streamable_http"
+	TransportSSE            = "sse"
+)
+
 // Era is the protocol generation a server speaks.
 type Era int
 
@@ -48,20 +54,33 @@ func (e Era) String() string {
 	return "unknown"
 }
 
-// HandshakeOptions says which revisions the prober may settle on.
+// HandshakeOptions says which transports and revisions the prober may
+// settle on.
 type HandshakeOptions struct {
+	// Transport is TransportStreamableHTTP, TransportSSE, or "" to try
+	// Streamable HTTP and fall back to SSE as the specification says.
+	Transport string
 	// Pinned is the one revision to speak; "" detects the era.
 	Pinned string
 	// Accept lists the revisions the prober accepts, newest first.
 	Accept []string
-	// Hint is a remembered era: EraStateful skips server/discover.
-	Hint Era
+	// Hint is a remembered verdict: a stateful era skips server/discover,
+	// and the SSE transport skips Streamable HTTP.
+	Hint Verdict
+}
+
+// Verdict is what detection found out about a server, worth remembering
+// so that the next probe does not send what is sure to fail.
+type Verdict struct {
+	Era       Era
+	Transport string
 }
 
 // Handshake is what the server told about itself.
 type Handshake struct {
-	Era     Era
-	Version string
+	Era       Era
+	Transport string
+	Version   string
 	Server  Implementation
 	// Capabilities are the names of the advertised capabilities, sorted.
 	Capabilities []string
@@ -82,16 +101,20 @@ type serverResult struct {
 // initialize and notifications/initialized for the stateful one, detecting
 // the era when none is pinned or remembered.
 func (c *Client) Handshake(ctx context.Context, o HandshakeOptions) (*Handshake, error) {
-	accepts := func(v string) bool { return slices.Contains(o.Accept, v) }
-	tryDiscover := accepts(Version20260728) && o.Hint != EraStateful && (o.Pinned == "" || o.Pinned == Version20260728)
-	if tryDiscover {
-		hs, err := c.discover(ctx)
-		if err == nil || o.Pinned == Version20260728 || !legacyAnswer(err) {
-			return hs, err
-		}
+	hs, err := c.handshake(ctx, o)
+	if hs != nil {
+		hs.Transport = c.Transport()
 	}
-	if o.Pinned == Version20260728 {
-		return nil, errorf(ReasonUnsupportedVersion, 0, "%s is not accepted by valid_protocol_versions", Version20260728)
+	return hs, err
+}
+
+func (c *Client) handshake(ctx context.Context, o HandshakeOptions) (*Handshake, error) {
+	accepts := func(v string) bool { return slices.Contains(o.Accept, v) }
+	legacyOK := func(v string) bool {
+		if o.Pinned != "" {
+			return v == o.Pinned
+		}
+		return v != Version20260728 && accepts(v)
 	}
 	offer := o.Pinned
 	if offer == "" {
@@ -102,16 +125,43 @@ func (c *Client) Handshake(ctx context.Context, o HandshakeOptions) (*Handshake,
 			}
 		}
 	}
+	if o.Transport == TransportSSE || (o.Transport == "" && o.Hint.Transport == TransportSSE) {
+		return c.initializeOverSSE(ctx, offer, legacyOK)
+	}
+	tryDiscover := accepts(Version20260728) && o.Hint.Era != EraStateful && (o.Pinned == "" || o.Pinned == Version20260728)
+	if tryDiscover {
+		hs, err := c.discover(ctx)
+		if err == nil || o.Pinned == Version20260728 || !legacyAnswer(err) {
+			return hs, err
+		}
+	}
+	if o.Pinned == Version20260728 {
+		return nil, errorf(ReasonUnsupportedVersion, 0, "%s is not accepted by valid_protocol_versions", Version20260728)
+	}
 	if offer == "" {
 		return nil, errorf(ReasonUnsupportedVersion, 0, "server does not speak %s and no other revision is accepted", Version20260728)
 	}
-	legacyOK := func(v string) bool {
-		if o.Pinned != "" {
-			return v == o.Pinned
-		}
-		return v != Version20260728 && accepts(v)
+	hs, err := c.initialize(ctx, offer, legacyOK)
+	if err != nil && o.Transport == "" && wantsLegacy(err) {
+		// The specification's fallback: a server that refuses the
+		// initialize POST with 400, 404 or 405 may speak HTTP+SSE.
+		c.sessionID, c.version, c.stateless = "", "", false
+		return c.initializeOverSSE(ctx, offer, legacyOK)
 	}
-	return c.initialize(ctx, offer, legacyOK)
+	return hs, err
+}
+
+// initializeOverSSE opens the legacy event stream and initializes over it.
+func (c *Client) initializeOverSSE(ctx context.Context, offer string, ok func(string) bool) (*Handshake, error) {
+	if offer == "" {
+		return nil, errorf(ReasonUnsupportedVersion, 0, "no revision the module accepts is spoken over HTTP+SSE")
+	}
+	l, err := c.openLegacySSE(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.transport = l
+	return c.initialize(ctx, offer, ok)
 }
 
 // legacyAnswer reports whether a failed server/discover means "not a
@@ -306,10 +356,26 @@ func (c *Client) ListTools(ctx context.Context, maxPages int) ([]json.RawMessage
 	}
 }
 
-// CloseSession ends the server's session with DELETE. Without a session
-// (stateless servers, or none issued) there is nothing to do. 405 is an
-// allowed answer: the server does not let clients end sessions.
-func (c *Client) CloseSession(ctx context.Context) (bool, error) {
+// CloseSession ends the conversation: over Streamable HTTP it DELETEs the
+// session, if the server issued one (stateless servers issue none); over
+// legacy SSE it closes the event stream. done reports whether there was
+// anything to end.
+func (c *Client) CloseSession(ctx context.Context) (done bool, err error) {
+	return c.current().close(ctx)
+}
+
+// Close releases what the client holds (an open event stream); the prober
+// calls it at the end of every probe, whatever happened.
+func (c *Client) Close() {
+	if l, ok := c.transport.(*legacySSE); ok {
+		l.release()
+	}
+}
+
+// close DELETEs the session. 405 is an allowed answer: the server does not
+// let clients end sessions.
+func (t streamableHTTP) close(ctx context.Context) (bool, error) {
+	c := t.c
 	if c.sessionID == "" {
 		return false, nil
 	}

@@ -1,0 +1,94 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+)
+
+// assertTransport checks probe_mcp_transport_info.
+func assertTransport(t *testing.T, res probeResult, want string) {
+	t.Helper()
+	if v := mustValue(t, res, "probe_mcp_transport_info", map[string]string{"transport": want}); v != 1 {
+		t.Errorf("probe_mcp_transport_info{transport=%q} = %v", want, v)
+	}
+}
+
+func TestSDKLegacySSE(t *testing.T) {
+	t.Run("transport sse", func(t *testing.T) {
+		ts := newSDKServer(t, sdkServerOptions{sse: true, tools: 3})
+		log := wrapServer(ts)
+		m := config.DefaultModule
+		m.Transport = config.TransportSSE
+		res := runProbe(t, nil, ts.URL, m, nil)
+		assertHealthy(t, res, "2025-11-25", 3, true)
+		assertTransport(t, res, "sse")
+		if n := log.count(http.MethodGet); n != 1 {
+			t.Errorf("GET sent %d times, want 1", n)
+		}
+		if n := log.count("server/discover"); n != 0 {
+			t.Errorf("server/discover sent over sse")
+		}
+	})
+	t.Run("transport auto falls back and remembers", func(t *testing.T) {
+		ts := newSDKServer(t, sdkServerOptions{sse: true})
+		log := wrapServer(ts)
+		p := New()
+		res := runProbe(t, p, ts.URL, config.DefaultModule, nil)
+		assertHealthy(t, res, "2025-11-25", 1, true)
+		assertTransport(t, res, "sse")
+		posts := log.count("server/discover") + log.count("initialize")
+		assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule, nil), "2025-11-25", 1, true)
+		// The second probe goes straight to the event stream: one more
+		// initialize (over SSE), no failing Streamable HTTP POSTs.
+		if n := log.count("server/discover"); n != 1 {
+			t.Errorf("server/discover sent %d times over two probes, want 1", n)
+		}
+		if got := log.count("server/discover") + log.count("initialize"); got != posts+1 {
+			t.Errorf("second probe sent %d discover/initialize, want 1", got-posts)
+		}
+	})
+	t.Run("pinned 2024-11-05 over sse", func(t *testing.T) {
+		ts := newSDKServer(t, sdkServerOptions{sse: true})
+		m := config.DefaultModule
+		m.Transport = config.TransportSSE
+		m.ProtocolVersion = "2024-11-05"
+		assertHealthy(t, runProbe(t, nil, ts.URL, m, nil), "2024-11-05", 1, true)
+	})
+	t.Run("streamable server probed with auto stays streamable", func(t *testing.T) {
+		ts := newSDKServer(t, sdkServerOptions{http: mcp.StreamableHTTPOptions{JSONResponse: true}})
+		log := wrapServer(ts)
+		res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+		assertTransport(t, res, "streamable_http")
+		if log.count(http.MethodGet) != 0 {
+			t.Error("a Streamable HTTP server was sent a GET")
+		}
+	})
+	t.Run("streamable_http against an sse server fails without fallback", func(t *testing.T) {
+		ts := newSDKServer(t, sdkServerOptions{sse: true})
+		log := wrapServer(ts)
+		m := config.DefaultModule
+		m.Transport = config.TransportStreamableHTTP
+		res := runProbe(t, nil, ts.URL, m, nil)
+		mustFailure(t, res, LayerHandshake, "http_status")
+		if log.count(http.MethodGet) != 0 {
+			t.Error("transport streamable_http fell back to a GET")
+		}
+	})
+}
