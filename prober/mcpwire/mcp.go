@@ -81,7 +81,7 @@ type Handshake struct {
 	Era       Era
 	Transport string
 	Version   string
-	Server  Implementation
+	Server    Implementation
 	// Capabilities are the names of the advertised capabilities, sorted.
 	Capabilities []string
 	// Tools is true when the tools capability is advertised.
