@@ -42,6 +42,7 @@ modules:
     timeout: 5s
   with_secret:
     timeout: 5s
+    allow_any_target: true
     http_config:
       authorization:
         credentials: "` + secretValue + `"

@@ -107,7 +107,7 @@ func (e *exporter) reload() error {
 		e.logger.Error("reloading the configuration failed; the previous configuration stays in force", "err", err)
 		return err
 	}
-	e.prober.ForgetVerdicts()
+	e.prober.Reset()
 	e.reloadSuccess.Set(1)
 	e.reloadTimestamp.SetToCurrentTime()
 	e.logger.Info("configuration reloaded", "file", e.configFile)

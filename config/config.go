@@ -87,6 +87,23 @@ type Module struct {
 	FailIfNotTLS bool `yaml:"fail_if_not_tls"`
 	// CloseSession ends the server's session with DELETE at the end of the probe.
 	CloseSession bool `yaml:"close_session"`
+
+	// AllowedTargets are regular expressions, fully anchored, that the
+	// normalized target URL must match when the module carries credentials.
+	AllowedTargets []string `yaml:"allowed_targets,omitempty"`
+	// AllowAnyTarget lets a credentialed module probe any target.
+	AllowAnyTarget bool `yaml:"allow_any_target,omitempty"`
+	// OAuth2Resource is "target" to send the target's canonical URI as the
+	// RFC 8707 resource parameter of token requests, or "" for none.
+	OAuth2Resource string `yaml:"oauth2_resource,omitempty"`
+	// OAuth2Discovery finds the token endpoint through the MCP authorization
+	// flow when http_config.oauth2.token_url is left out.
+	OAuth2Discovery bool `yaml:"oauth2_discovery,omitempty"`
+	// FailIfAnonymousAllowed first sends a request without credentials and
+	// fails the probe unless the server refuses it.
+	FailIfAnonymousAllowed bool `yaml:"fail_if_anonymous_allowed,omitempty"`
+
+	allowed []*regexp.Regexp // AllowedTargets, compiled by validate
 }
 
 // DefaultModule holds the values a module has for every key it leaves out.
@@ -160,10 +177,16 @@ func (m *Module) validate() error {
 	if m.ExpectedSchemaHash != "" && !sha256Hex.MatchString(m.ExpectedSchemaHash) {
 		return keyErrorf("expected_schema_hash", "want 64 lower-case hex digits (a SHA-256, as in probe_mcp_tools_schema_info's schema_sha256 label)")
 	}
-	if err := m.HTTPClientConfig.Validate(); err != nil {
+	hc := m.HTTPClientConfig
+	if m.OAuth2Discovery && hc.OAuth2 != nil && hc.OAuth2.TokenURL == "" {
+		o := *hc.OAuth2
+		o.TokenURL = discoveryPlaceholder
+		hc.OAuth2 = &o
+	}
+	if err := hc.Validate(); err != nil {
 		return &keyError{"http_config", -1, err}
 	}
-	return nil
+	return m.validateAuth()
 }
 
 // Load reads and validates a configuration file.
@@ -280,6 +303,7 @@ func decodeModule(n *yaml.Node) (Module, error) {
 		seen[k.Value] = k.Line
 		pairs = append(pairs, [2]*yaml.Node{k, n.Content[i+1]})
 	}
+	allowTokenDiscovery(n)
 	for _, kv := range pairs {
 		pair := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: kv[:]}
 		if err := decodeStrict(pair, &m); err != nil {
@@ -289,6 +313,9 @@ func decodeModule(n *yaml.Node) (Module, error) {
 			}
 			return m, tidyYAMLError(err, pair, key)
 		}
+	}
+	if m.OAuth2Discovery && m.HTTPClientConfig.OAuth2 != nil && m.HTTPClientConfig.OAuth2.TokenURL == discoveryPlaceholder {
+		m.HTTPClientConfig.OAuth2.TokenURL = ""
 	}
 	if err := m.validate(); err != nil {
 		var ke *keyError

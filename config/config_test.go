@@ -356,20 +356,25 @@ var secrets = []string{"s3cr3t-AUTH", "s3cr3t-BASIC", "s3cr3t-OAUTH", "s3cr3t-HE
 const secretConfig = `
 modules:
   authorization:
+    allow_any_target: true
     http_config:
       authorization: {credentials: "s3cr3t-AUTH"}
   basic_auth:
+    allow_any_target: true
     http_config:
       basic_auth: {username: u, password: "s3cr3t-BASIC"}
   oauth2:
+    allow_any_target: true
     http_config:
       oauth2: {client_id: c, client_secret: "s3cr3t-OAUTH", token_url: "https://tok.example/token"}
   headers:
+    allow_any_target: true
     http_config:
       http_headers:
         X-API-Key:
           secrets: ["s3cr3t-HEADER"]
   bearer:
+    allow_any_target: true
     http_config:
       bearer_token: "s3cr3t-BEARER"
 `

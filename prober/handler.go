@@ -40,9 +40,10 @@ const minProbeTimeout = 100 * time.Millisecond
 
 // ExporterMetrics are the exporter's own metrics about probing, for /metrics.
 type ExporterMetrics struct {
-	Probes        *prometheus.CounterVec
-	UnknownModule prometheus.Counter
-	BadRequests   prometheus.Counter
+	Probes         *prometheus.CounterVec
+	UnknownModule  prometheus.Counter
+	BadRequests    prometheus.Counter
+	RefusedTargets *prometheus.CounterVec
 }
 
 // NewExporterMetrics creates the metrics and registers them with reg.
@@ -60,8 +61,12 @@ func NewExporterMetrics(reg prometheus.Registerer) *ExporterMetrics {
 			Name: "mcp_exporter_probe_requests_invalid_total",
 			Help: "Probe requests refused for a missing or invalid target or scrape timeout.",
 		}),
+		RefusedTargets: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mcp_exporter_probe_targets_refused_total",
+			Help: "Probe requests refused because the module carries credentials and its allowed_targets do not admit the target.",
+		}, []string{"module"}),
 	}
-	reg.MustRegister(m.Probes, m.UnknownModule, m.BadRequests)
+	reg.MustRegister(m.Probes, m.UnknownModule, m.BadRequests, m.RefusedTargets)
 	return m
 }
 
@@ -94,6 +99,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.Metrics.BadRequests.Inc()
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if !module.TargetAllowed(config.NormalizeTarget(target)) {
+		// Checked before anything is sent: a credential goes only where the
+		// operator said it may.
+		h.Metrics.RefusedTargets.WithLabelValues(moduleName).Inc()
+		http.Error(w, fmt.Sprintf("target not allowed: module %q carries credentials and its allowed_targets do not match this target", moduleName), http.StatusBadRequest)
 		return
 	}
 	timeout, err := ProbeTimeout(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), h.TimeoutOffset, time.Duration(module.Timeout))

@@ -393,6 +393,7 @@ func TestHandlerNeverShowsSecrets(t *testing.T) {
 	withToken := fastModule()
 	withToken.HTTPClientConfig = promconfig.DefaultHTTPClientConfig
 	withToken.HTTPClientConfig.Authorization = &promconfig.Authorization{Type: "Bearer", Credentials: promconfig.Secret(token)}
+	withToken.AllowAnyTarget = true
 	f := newHandlerFixture(t, map[string]config.Module{"auth": withToken, "plain": fastModule()})
 
 	var served []string

@@ -45,6 +45,8 @@ type run struct {
 	layerSuccess *prometheus.GaugeVec
 	layerSeconds *prometheus.GaugeVec
 	failureInfo  *prometheus.GaugeVec
+	credentialed bool
+	authFailed   bool
 	failed       bool
 	rpcCode      *int
 }
@@ -68,7 +70,18 @@ func newRun(module config.Module, registry *prometheus.Registry, logger *slog.Lo
 		}, []string{"layer", "reason"}),
 	}
 	registry.MustRegister(r.layerSuccess, r.layerSeconds, r.failureInfo)
-	layers := []string{LayerConnect, LayerHandshake, LayerTools}
+	r.credentialed = len(module.Credentials()) > 0
+	var layers []string
+	if module.FailIfAnonymousAllowed {
+		layers = append(layers, LayerAuthWall)
+	}
+	if module.OAuth2Discovery {
+		layers = append(layers, LayerDiscovery)
+	}
+	if r.credentialed {
+		layers = append(layers, LayerAuth)
+	}
+	layers = append(layers, LayerConnect, LayerHandshake, LayerTools)
 	if module.CloseSession {
 		layers = append(layers, LayerClose)
 	}
@@ -113,8 +126,17 @@ func (r *run) fail(layer string, reason mcpwire.Reason, err error) {
 	if reason == "" {
 		reason = mcpwire.ReasonProtocolViolation
 	}
-	if errors.Is(err, errPlainRedirect) {
+	switch {
+	case errors.Is(err, errPlainRedirect):
 		reason = ReasonNotTLS
+	case errors.Is(err, errCrossOriginRedirect), errors.Is(err, errTooManyRedirects):
+		reason = ReasonRedirect
+	}
+	if r.credentialed && mcpwire.IsAuthReason(reason) {
+		// Wherever the server refused the credential, it is the auth
+		// layer that failed: alerts on auth reasons look there.
+		layer = LayerAuth
+		r.authFailed = true
 	}
 	var e *mcpwire.Error
 	if errors.As(err, &e) && e.RPC != nil && r.rpcCode == nil {

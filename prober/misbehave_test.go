@@ -1085,7 +1085,7 @@ func TestMisbehavingServers(t *testing.T) {
 			}
 
 			start := time.Now()
-			res := runProbe(t, nil, target, module, nil)
+			res := runProbe(t, nil, target, module)
 			elapsed := time.Since(start)
 			defer func() {
 				if t.Failed() {
@@ -1160,12 +1160,12 @@ func TestMisbehaveExpectedSchemaHash(t *testing.T) {
 	module := config.DefaultModule
 	module.Timeout = model.Duration(2 * time.Second)
 
-	first := runProbe(t, nil, target, module, nil)
+	first := runProbe(t, nil, target, module)
 	mbCheckOutcome(t, first, "", "")
 	hash := mbSchemaHash(t, first)
 
 	module.ExpectedSchemaHash = hash
-	second := runProbe(t, nil, target, module, nil)
+	second := runProbe(t, nil, target, module)
 	mbCheckOutcome(t, second, "", "")
 	if got := mbSchemaHash(t, second); got != hash {
 		t.Errorf("schema hash moved between probes: %s, then %s", hash, got)
@@ -1173,9 +1173,9 @@ func TestMisbehaveExpectedSchemaHash(t *testing.T) {
 
 	// A description is not part of the schema hash; a schema change is.
 	f.setTools(`[` + strings.Replace(mbEchoTool, "Echoes its input.", "Says it back.", 1) + `]`)
-	mbCheckOutcome(t, runProbe(t, nil, target, module, nil), "", "")
+	mbCheckOutcome(t, runProbe(t, nil, target, module), "", "")
 	f.setTools(`[` + strings.Replace(mbEchoTool, `"required":["text"]`, `"required":[]`, 1) + `]`)
-	res := runProbe(t, nil, target, module, nil)
+	res := runProbe(t, nil, target, module)
 	mbCheckOutcome(t, res, LayerTools, "schema_mismatch")
 	if t.Failed() {
 		t.Logf("metrics:\n%s", res.metrics)
@@ -1192,7 +1192,7 @@ func TestMisbehaveEraCache(t *testing.T) {
 
 	probe := func(step string, wantOK bool, wantDiscover int) {
 		t.Helper()
-		res := runProbe(t, p, target, module, nil)
+		res := runProbe(t, p, target, module)
 		if res.ok != wantOK {
 			t.Errorf("%s: probe ok = %v, want %v\n%s", step, res.ok, wantOK, res.logs)
 		}
@@ -1222,8 +1222,8 @@ func TestMisbehaveEraCache(t *testing.T) {
 		t.Errorf("a new module name sent %d server/discover in all, want 3", got)
 	}
 
-	p.ForgetVerdicts()
-	probe("after ForgetVerdicts", true, 4)
+	p.Reset()
+	probe("after Reset", true, 4)
 }
 
 // TestMisbehaveRedirectOffTLS: under fail_if_not_tls, a redirect from https
@@ -1264,11 +1264,9 @@ func TestMisbehaveRedirectOffTLS(t *testing.T) {
 			module := config.DefaultModule
 			module.Timeout = model.Duration(2 * time.Second)
 			module.FailIfNotTLS = tc.failIfNotTLS
-			client := *ts.Client()
-			if tc.noFollow {
-				client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-			}
-			res := runProbe(t, nil, ts.URL+"/mcp", module, &client)
+			module.HTTPClientConfig.FollowRedirects = !tc.noFollow
+			trustServer(t, ts, &module)
+			res := runProbe(t, nil, ts.URL+"/mcp", module)
 			defer func() {
 				if t.Failed() {
 					t.Logf("probe logs:\n%s\nmetrics:\n%s", res.logs, res.metrics)

@@ -24,11 +24,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	promconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/version"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
@@ -37,6 +35,9 @@ import (
 
 // Layer names, in the order a probe runs them.
 const (
+	LayerAuthWall  = "auth_wall"
+	LayerDiscovery = "discovery"
+	LayerAuth      = "auth"
 	LayerConnect   = "connect"
 	LayerHandshake = "handshake"
 	LayerTools     = "tools"
@@ -49,6 +50,11 @@ const (
 	ReasonNoTools        mcpwire.Reason = "no_tools"
 	ReasonMissingTool    mcpwire.Reason = "missing_tool"
 	ReasonSchemaMismatch mcpwire.Reason = "schema_mismatch"
+	// ReasonRedirect: a redirect was refused (to another origin with
+	// credentials, or more than 10 of them).
+	ReasonRedirect mcpwire.Reason = "redirect"
+	// ReasonAnonymousAllowed: the server answered without credentials.
+	ReasonAnonymousAllowed mcpwire.Reason = "anonymous_allowed"
 )
 
 const (
@@ -66,17 +72,27 @@ const (
 // sent a failing server/discover, nor a legacy one a failing POST, on every
 // scrape.
 type Prober struct {
-	verdicts verdictCache
-	// testClient, when set, replaces the per-probe HTTP client (tests only).
-	testClient *http.Client
+	verdicts   *boundedMap[mcpwire.Verdict]
+	tokens     *boundedMap[http.RoundTripper] // by module, token URL and resource
+	discovered *boundedMap[string]            // token endpoints, by module and target
 }
 
 // New returns a Prober.
-func New() *Prober { return &Prober{} }
+func New() *Prober {
+	return &Prober{
+		verdicts:   newBoundedMap[mcpwire.Verdict](10000),
+		tokens:     newBoundedMap[http.RoundTripper](1000),
+		discovered: newBoundedMap[string](10000),
+	}
+}
 
-// ForgetVerdicts drops every remembered era and transport verdict; called
-// on config reload.
-func (p *Prober) ForgetVerdicts() { p.verdicts.reset() }
+// Reset drops what was learnt under the previous configuration: era and
+// transport verdicts and OAuth2 token sources. Called on config reload.
+func (p *Prober) Reset() {
+	p.verdicts.reset()
+	p.tokens.reset()
+	p.discovered.reset()
+}
 
 // Probe runs the module's layers against target, registers the resulting
 // metrics in registry and reports whether the probe succeeded.
@@ -93,32 +109,44 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 		r.fail(LayerConnect, ReasonNotTLS, fmt.Errorf("target scheme is %s, and fail_if_not_tls is set", u.Scheme))
 		return false
 	}
-	httpClient, err := promconfig.NewClientFromConfig(module.HTTPClientConfig, "mcp_probe",
-		promconfig.WithUserAgent("mcp_exporter/"+version.Version))
+	verdictKey := moduleName + "\x00" + target
+	opts := p.handshakeOptions(module, verdictKey)
+	var challenge []string
+	if module.FailIfAnonymousAllowed {
+		a := p.tryAnonymously(ctx, r, moduleName, module, u, opts)
+		if !r.authWall(a) {
+			return false
+		}
+		challenge = a.challenge
+	}
+	tokenURL := ""
+	if o := module.HTTPClientConfig.OAuth2; o != nil {
+		tokenURL = o.TokenURL
+	}
+	if module.OAuth2Discovery {
+		var ok bool
+		if tokenURL, ok = p.tokenEndpoint(ctx, r, moduleName, module, u, opts, challenge); !ok {
+			return false
+		}
+	}
+	ctx, httpClient, err := p.newProbeClient(ctx, moduleName, module, u, tokenURL)
 	if err != nil {
-		r.fail(LayerConnect, mcpwire.ReasonConnect, fmt.Errorf("building HTTP client: %w", err))
+		r.fail(LayerConnect, mcpwire.ReasonConnect, err)
 		return false
-	}
-	if p.testClient != nil {
-		httpClient = p.testClient
-	}
-	if module.FailIfNotTLS {
-		httpClient = refusePlainRedirects(httpClient)
 	}
 	// Each probe has its own connections: the connect layer measures a real
 	// connection, and none outlives the probe.
-	defer httpClient.CloseIdleConnections()
+	defer httpClient.release()
 
 	c := &mcpwire.Client{
-		HTTP:       httpClient,
+		HTTP:       httpClient.Client,
 		Endpoint:   target,
 		Info:       mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
 		OnExchange: r.logExchange,
 	}
 	defer c.Close()
 
-	verdictKey := moduleName + "\x00" + target
-	hs, ok := r.handshake(ctx, c, p.handshakeOptions(module, verdictKey))
+	hs, ok := r.handshake(ctx, c, opts)
 	r.transport(c.Transport())
 	if ok {
 		ok = r.tools(ctx, c, hs)
@@ -132,6 +160,10 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 			p.verdicts.forget(verdictKey)
 		}
 	}
+	if !ok && r.authFailed {
+		// The discovered token endpoint may be what changed.
+		p.discovered.forget(moduleName + "\x00" + u.String())
+	}
 	return ok
 }
 
@@ -143,7 +175,7 @@ func (p *Prober) handshakeOptions(m config.Module, verdictKey string) mcpwire.Ha
 	case config.TransportSSE:
 		o.Transport = mcpwire.TransportSSE
 	}
-	hint := p.verdicts.get(verdictKey)
+	hint, _ := p.verdicts.get(verdictKey)
 	if m.Transport == config.TransportAuto {
 		o.Hint.Transport = hint.Transport
 	}
@@ -172,9 +204,19 @@ func (r *run) handshake(ctx context.Context, c *mcpwire.Client, o mcpwire.Handsh
 	elapsed := time.Since(start)
 
 	conn := c.Conn()
+	if reason := mcpwire.ReasonOf(err); reason == mcpwire.ReasonCredentials || reason == mcpwire.ReasonTokenRequest {
+		// The credential could not be had: no connection was asked for.
+		r.layerDuration(LayerAuth, elapsed)
+		r.fail(LayerAuth, reason, err)
+		return nil, false
+	}
 	if !conn.Established {
 		r.fail(LayerConnect, connectReason(err), err)
 		return nil, false
+	}
+	if r.credentialed {
+		// The credential was had; a refusal of it fails the layer below.
+		r.pass(LayerAuth, conn.Credential)
 	}
 	r.dnsLookup(conn.DNSLookup)
 	if conn.TLS != nil {
@@ -187,7 +229,7 @@ func (r *run) handshake(ctx context.Context, c *mcpwire.Client, o mcpwire.Handsh
 	r.pass(LayerConnect, conn.Duration)
 	r.logger.Debug("connected", "duration_seconds", conn.Duration.Seconds(), "dns_seconds", conn.DNSLookup.Seconds(), "tls", conn.TLS != nil)
 
-	hsDuration := elapsed - conn.Duration
+	hsDuration := elapsed - conn.Credential - conn.Duration
 	r.layerDuration(LayerHandshake, hsDuration)
 	if err != nil {
 		r.fail(LayerHandshake, mcpwire.ReasonOf(err), err)
@@ -199,32 +241,6 @@ func (r *run) handshake(ctx context.Context, c *mcpwire.Client, o mcpwire.Handsh
 		"server_name", mcpwire.Sanitize(hs.Server.Name, labelMax), "server_version", mcpwire.Sanitize(hs.Server.Version, labelMax),
 		"capabilities", hs.Capabilities, "session", c.SessionID() != "")
 	return hs, true
-}
-
-// errPlainRedirect is the refusal, under fail_if_not_tls, to follow a
-// redirect to a URL that is not https.
-var errPlainRedirect = errors.New("redirect to a non-https URL refused (fail_if_not_tls)")
-
-// refusePlainRedirects returns a copy of c that refuses redirects to
-// anything but https: the trace only sees the first connection, so without
-// this a redirect would carry the probe (and its credentials) off TLS.
-func refusePlainRedirects(c *http.Client) *http.Client {
-	cc := *c
-	next := c.CheckRedirect
-	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if next != nil {
-			if err := next(req, via); err != nil {
-				return err // e.g. follow_redirects: false
-			}
-		} else if len(via) >= 10 { // net/http's default policy
-			return errors.New("stopped after 10 redirects")
-		}
-		if req.URL.Scheme != "https" {
-			return errPlainRedirect
-		}
-		return nil
-	}
-	return &cc
 }
 
 // connectReason names a failure before any connection was made.
@@ -310,41 +326,4 @@ func (r *run) close(ctx context.Context, c *mcpwire.Client, handshakeDone bool) 
 	default:
 		r.pass(LayerClose, elapsed)
 	}
-}
-
-// verdictCache remembers what detection found per (module, target). It is
-// bounded: targets come from the scrape request, so the map must not grow
-// without end.
-type verdictCache struct {
-	mu sync.Mutex
-	m  map[string]mcpwire.Verdict
-}
-
-const verdictCacheMax = 10000
-
-func (v *verdictCache) get(key string) mcpwire.Verdict {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.m[key]
-}
-
-func (v *verdictCache) put(key string, verdict mcpwire.Verdict) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.m == nil || len(v.m) >= verdictCacheMax {
-		v.m = map[string]mcpwire.Verdict{} // forgetting only costs one detection per target
-	}
-	v.m[key] = verdict
-}
-
-func (v *verdictCache) forget(key string) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	delete(v.m, key)
-}
-
-func (v *verdictCache) reset() {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.m = nil
 }

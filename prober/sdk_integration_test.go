@@ -196,7 +196,7 @@ func TestSDKServersEveryMode(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ts := newSDKServer(t, c.server)
 			log := wrapServer(ts)
-			res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+			res := runProbe(t, nil, ts.URL, config.DefaultModule)
 			assertHealthy(t, res, c.wantVer, 1, true)
 			if n := log.count(http.MethodDelete); n != c.wantDELETE {
 				t.Errorf("DELETE sent %d times, want %d", n, c.wantDELETE)
@@ -214,7 +214,7 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 	for _, v := range []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"} {
 		t.Run("server speaks only "+v, func(t *testing.T) {
 			ts := newSDKServer(t, sdkServerOptions{versions: []string{v}})
-			assertHealthy(t, runProbe(t, nil, ts.URL, config.DefaultModule, nil), v, 1, true)
+			assertHealthy(t, runProbe(t, nil, ts.URL, config.DefaultModule), v, 1, true)
 		})
 		if v == "2024-11-05" {
 			continue // the config refuses to pin it: that revision's transport is legacy SSE
@@ -224,7 +224,7 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 			log := wrapServer(ts)
 			m := config.DefaultModule
 			m.ProtocolVersion = v
-			assertHealthy(t, runProbe(t, nil, ts.URL, m, nil), v, 1, true)
+			assertHealthy(t, runProbe(t, nil, ts.URL, m), v, 1, true)
 			if log.count("server/discover") != 0 {
 				t.Error("a pinned legacy revision must skip server/discover")
 			}
@@ -234,14 +234,14 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 		ts := newSDKServer(t, sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}})
 		m := config.DefaultModule
 		m.ProtocolVersion = "2026-07-28"
-		assertHealthy(t, runProbe(t, nil, ts.URL, m, nil), "2026-07-28", 1, true)
+		assertHealthy(t, runProbe(t, nil, ts.URL, m), "2026-07-28", 1, true)
 	})
 	t.Run("prober pinned to 2026-07-28 against a stateful server", func(t *testing.T) {
 		ts := newSDKServer(t, sdkServerOptions{})
 		log := wrapServer(ts)
 		m := config.DefaultModule
 		m.ProtocolVersion = "2026-07-28"
-		res := runProbe(t, nil, ts.URL, m, nil)
+		res := runProbe(t, nil, ts.URL, m)
 		if res.ok {
 			t.Fatal("probe succeeded")
 		}
@@ -257,7 +257,7 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 		m.ValidProtocolVersions = []string{"2025-06-18"}
 		// The stateless go-sdk server also speaks the older revisions
 		// through initialize; excluding 2026-07-28 skips discovery.
-		assertHealthy(t, runProbe(t, nil, ts.URL, m, nil), "2025-06-18", 1, true)
+		assertHealthy(t, runProbe(t, nil, ts.URL, m), "2025-06-18", 1, true)
 		if log.count("server/discover") != 0 {
 			t.Error("server/discover sent although 2026-07-28 is not valid")
 		}
@@ -284,7 +284,7 @@ func TestSDKServerTLS(t *testing.T) {
 	m := config.DefaultModule
 	m.FailIfNotTLS = true
 	m.HTTPClientConfig.TLSConfig.CAFile = caFile
-	res := runProbe(t, nil, ts.URL, m, nil)
+	res := runProbe(t, nil, ts.URL, m)
 	assertHealthy(t, res, "2025-11-25", 1, true)
 	if v := mustValue(t, res, "probe_ssl_earliest_cert_expiry", nil); v != float64(cert.NotAfter.Unix()) {
 		t.Errorf("probe_ssl_earliest_cert_expiry = %v, want %v", v, cert.NotAfter.Unix())
@@ -292,7 +292,7 @@ func TestSDKServerTLS(t *testing.T) {
 	mustValue(t, res, "probe_tls_version_info", map[string]string{"version": "TLS 1.3"})
 
 	t.Run("untrusted certificate fails the connect layer with tls", func(t *testing.T) {
-		res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+		res := runProbe(t, nil, ts.URL, config.DefaultModule)
 		mustFailure(t, res, LayerConnect, "tls")
 		if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerHandshake)); v != 0 {
 			t.Error("handshake reached without a connection")
@@ -303,7 +303,7 @@ func TestSDKServerTLS(t *testing.T) {
 func TestSDKServerPagination(t *testing.T) {
 	ts := newSDKServer(t, sdkServerOptions{tools: 5, pageSize: 2})
 	log := wrapServer(ts)
-	res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+	res := runProbe(t, nil, ts.URL, config.DefaultModule)
 	assertHealthy(t, res, "2025-11-25", 5, true)
 	if n := log.count("tools/list"); n != 3 {
 		t.Errorf("tools/list sent %d times, want 3 pages", n)
@@ -311,7 +311,7 @@ func TestSDKServerPagination(t *testing.T) {
 	// The hash covers the whole list, not a page: the same tools in one
 	// page hash the same.
 	one := newSDKServer(t, sdkServerOptions{tools: 5})
-	if a, b := schemaHash(t, res), schemaHash(t, runProbe(t, nil, one.URL, config.DefaultModule, nil)); a != b {
+	if a, b := schemaHash(t, res), schemaHash(t, runProbe(t, nil, one.URL, config.DefaultModule)); a != b {
 		t.Errorf("paged and unpaged lists hash differently: %s vs %s", a, b)
 	}
 }
@@ -319,7 +319,7 @@ func TestSDKServerPagination(t *testing.T) {
 func TestSDKServerWithoutTools(t *testing.T) {
 	ts := newSDKServer(t, sdkServerOptions{noTools: true})
 	log := wrapServer(ts)
-	res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+	res := runProbe(t, nil, ts.URL, config.DefaultModule)
 	if !res.ok {
 		t.Fatalf("probe failed:\n%s", res.logs)
 	}
@@ -345,7 +345,7 @@ func TestSDKSchemaHashStable(t *testing.T) {
 		{tools: 3, http: mcp.StreamableHTTPOptions{JSONResponse: true}},
 	} {
 		ts := newSDKServer(t, o)
-		hashes = append(hashes, schemaHash(t, runProbe(t, nil, ts.URL, config.DefaultModule, nil)))
+		hashes = append(hashes, schemaHash(t, runProbe(t, nil, ts.URL, config.DefaultModule)))
 	}
 	for _, h := range hashes[1:] {
 		if h != hashes[0] {
@@ -353,7 +353,7 @@ func TestSDKSchemaHashStable(t *testing.T) {
 		}
 	}
 	ts := newSDKServer(t, sdkServerOptions{tools: 4})
-	if h := schemaHash(t, runProbe(t, nil, ts.URL, config.DefaultModule, nil)); h == hashes[0] {
+	if h := schemaHash(t, runProbe(t, nil, ts.URL, config.DefaultModule)); h == hashes[0] {
 		t.Error("adding a tool did not change the schema hash")
 	}
 }
@@ -365,24 +365,24 @@ func TestSDKEraVerdictRemembered(t *testing.T) {
 	log := wrapServer(ts)
 	p := New()
 	for range 3 {
-		assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule, nil), "2025-11-25", 1, true)
+		assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule), "2025-11-25", 1, true)
 	}
 	if n := log.count("server/discover"); n != 1 {
 		t.Errorf("server/discover sent %d times over 3 probes, want 1", n)
 	}
 	m := config.DefaultModule
 	m.RequiredTools = []string{"absent"}
-	if runProbe(t, p, ts.URL, m, nil).ok {
+	if runProbe(t, p, ts.URL, m).ok {
 		t.Fatal("probe with a missing required tool succeeded")
 	}
-	runProbe(t, p, ts.URL, config.DefaultModule, nil)
+	runProbe(t, p, ts.URL, config.DefaultModule)
 	if n := log.count("server/discover"); n != 2 {
 		t.Errorf("server/discover sent %d times, want 2 after a failed probe", n)
 	}
-	p.ForgetVerdicts()
-	runProbe(t, p, ts.URL, config.DefaultModule, nil)
+	p.Reset()
+	runProbe(t, p, ts.URL, config.DefaultModule)
 	if n := log.count("server/discover"); n != 3 {
-		t.Errorf("server/discover sent %d times, want 3 after ForgetVerdicts", n)
+		t.Errorf("server/discover sent %d times, want 3 after Reset", n)
 	}
 }
 
@@ -392,7 +392,7 @@ func TestSDKCloseSessionOff(t *testing.T) {
 	log := wrapServer(ts)
 	m := config.DefaultModule
 	m.CloseSession = false
-	res := runProbe(t, nil, ts.URL, m, nil)
+	res := runProbe(t, nil, ts.URL, m)
 	assertHealthy(t, res, "2025-11-25", 1, false)
 	if _, ok := metricValue(t, res.metrics, "probe_mcp_layer_success", layer(LayerClose)); ok {
 		t.Error("close layer reported although close_session is false")
@@ -404,14 +404,14 @@ func TestSDKCloseSessionOff(t *testing.T) {
 
 func TestSDKRequiredToolsAndHash(t *testing.T) {
 	ts := newSDKServer(t, sdkServerOptions{tools: 3})
-	first := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+	first := runProbe(t, nil, ts.URL, config.DefaultModule)
 	m := config.DefaultModule
 	m.RequiredTools = []string{"echo"}
 	m.ExpectedSchemaHash = schemaHash(t, first)
 	m.MinTools = 3
-	assertHealthy(t, runProbe(t, nil, ts.URL, m, nil), "2025-11-25", 3, true)
+	assertHealthy(t, runProbe(t, nil, ts.URL, m), "2025-11-25", 3, true)
 	m.MinTools = 4
-	res := runProbe(t, nil, ts.URL, m, nil)
+	res := runProbe(t, nil, ts.URL, m)
 	mustFailure(t, res, LayerTools, "no_tools")
 	if v := mustValue(t, res, "probe_mcp_tools", nil); v != 3 {
 		t.Errorf("probe_mcp_tools = %v on a failed count check, want 3", v)

@@ -36,7 +36,7 @@ func TestSDKLegacySSE(t *testing.T) {
 		log := wrapServer(ts)
 		m := config.DefaultModule
 		m.Transport = config.TransportSSE
-		res := runProbe(t, nil, ts.URL, m, nil)
+		res := runProbe(t, nil, ts.URL, m)
 		assertHealthy(t, res, "2025-11-25", 3, true)
 		assertTransport(t, res, "sse")
 		if n := log.count(http.MethodGet); n != 1 {
@@ -50,11 +50,11 @@ func TestSDKLegacySSE(t *testing.T) {
 		ts := newSDKServer(t, sdkServerOptions{sse: true})
 		log := wrapServer(ts)
 		p := New()
-		res := runProbe(t, p, ts.URL, config.DefaultModule, nil)
+		res := runProbe(t, p, ts.URL, config.DefaultModule)
 		assertHealthy(t, res, "2025-11-25", 1, true)
 		assertTransport(t, res, "sse")
 		posts := log.count("server/discover") + log.count("initialize")
-		assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule, nil), "2025-11-25", 1, true)
+		assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule), "2025-11-25", 1, true)
 		// The second probe goes straight to the event stream: one more
 		// initialize (over SSE), no failing Streamable HTTP POSTs.
 		if n := log.count("server/discover"); n != 1 {
@@ -69,12 +69,12 @@ func TestSDKLegacySSE(t *testing.T) {
 		m := config.DefaultModule
 		m.Transport = config.TransportSSE
 		m.ProtocolVersion = "2024-11-05"
-		assertHealthy(t, runProbe(t, nil, ts.URL, m, nil), "2024-11-05", 1, true)
+		assertHealthy(t, runProbe(t, nil, ts.URL, m), "2024-11-05", 1, true)
 	})
 	t.Run("streamable server probed with auto stays streamable", func(t *testing.T) {
 		ts := newSDKServer(t, sdkServerOptions{http: mcp.StreamableHTTPOptions{JSONResponse: true}})
 		log := wrapServer(ts)
-		res := runProbe(t, nil, ts.URL, config.DefaultModule, nil)
+		res := runProbe(t, nil, ts.URL, config.DefaultModule)
 		assertTransport(t, res, "streamable_http")
 		if log.count(http.MethodGet) != 0 {
 			t.Error("a Streamable HTTP server was sent a GET")
@@ -85,7 +85,7 @@ func TestSDKLegacySSE(t *testing.T) {
 		log := wrapServer(ts)
 		m := config.DefaultModule
 		m.Transport = config.TransportStreamableHTTP
-		res := runProbe(t, nil, ts.URL, m, nil)
+		res := runProbe(t, nil, ts.URL, m)
 		mustFailure(t, res, LayerHandshake, "http_status")
 		if log.count(http.MethodGet) != 0 {
 			t.Error("transport streamable_http fell back to a GET")

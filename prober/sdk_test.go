@@ -15,9 +15,12 @@ package prober
 
 import (
 	"context"
+	"encoding/pem"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +100,7 @@ type probeResult struct {
 }
 
 // runProbe probes target with module through a fresh Prober.
-func runProbe(t testing.TB, p *Prober, target string, module config.Module, client *http.Client) probeResult {
+func runProbe(t testing.TB, p *Prober, target string, module config.Module) probeResult {
 	t.Helper()
 	if p == nil {
 		p = New()
@@ -107,7 +110,6 @@ func runProbe(t testing.TB, p *Prober, target string, module config.Module, clie
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
 	defer cancel()
-	p.testClient = client
 	ok := p.Probe(ctx, target, "test", module, reg, logger)
 	return probeResult{ok: ok, metrics: gatherText(t, reg), logs: logs.String()}
 }
@@ -126,6 +128,17 @@ func gatherText(t testing.TB, reg *prometheus.Registry) string {
 		}
 	}
 	return b.String()
+}
+
+// trustServer makes module trust a TLS test server's certificate, the way
+// an operator would: through http_config.tls_config.ca_file.
+func trustServer(t testing.TB, ts *httptest.Server, module *config.Module) {
+	t.Helper()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	module.HTTPClientConfig.TLSConfig.CAFile = caFile
 }
 
 // metricValue returns the value of the series name{labels} in a text

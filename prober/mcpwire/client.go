@@ -293,8 +293,13 @@ func rpcFailure(msg *message, status int) error {
 		return err
 	}
 	reason := ReasonJSONRPCError
-	if rpc.Code == CodeUnsupportedProtocolVersion {
+	switch {
+	case rpc.Code == CodeUnsupportedProtocolVersion:
 		reason = ReasonUnsupportedVersion
+	case rpc.Code == CodeUnauthorized && mentionsAuth(rpc.Message):
+		// -32001 also means "session not found" on some servers; only a
+		// message about authorization makes it an auth failure.
+		reason = ReasonUnauthorized
 	}
 	return &Error{Reason: reason, Status: status, RPC: rpc, Err: fmt.Errorf("server returned JSON-RPC error %d", rpc.Code)}
 }
@@ -305,6 +310,15 @@ func rpcFailure(msg *message, status int) error {
 func (c *Client) statusError(resp *http.Response, mediaType string) error {
 	status := resp.StatusCode
 	e := errorf(ReasonHTTPStatus, status, "HTTP status %d", status)
+	switch status {
+	case http.StatusUnauthorized:
+		e.Reason = ReasonUnauthorized
+	case http.StatusForbidden:
+		e.Reason = ReasonForbidden
+	}
+	if e.Reason != ReasonHTTPStatus {
+		e.Challenge = resp.Header.Values("WWW-Authenticate")
+	}
 	b, _ := readBounded(resp.Body, 64<<10)
 	if mediaType == "application/json" {
 		if msg, err := decodeMessage(b); err == nil && msg.Error != nil {
@@ -317,7 +331,7 @@ func (c *Client) statusError(resp *http.Response, mediaType string) error {
 	// An unknown or expired session, after the handshake: the spec says 404,
 	// many servers say 400 and name the session in the body. The body is
 	// only searched, never repeated.
-	if c.version != "" && !c.stateless {
+	if c.version != "" && !c.stateless && e.Reason == ReasonHTTPStatus {
 		mentionsSession := bytes.Contains(bytes.ToLower(b), []byte("session"))
 		if (status == http.StatusNotFound && c.sessionID != "") || (status == http.StatusBadRequest || status == http.StatusNotFound) && mentionsSession {
 			e.Reason = ReasonSession

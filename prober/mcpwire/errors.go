@@ -22,6 +22,8 @@ import (
 	"net"
 	"os"
 	"strings"
+
+	"golang.org/x/oauth2"
 )
 
 // Reason is why a probe layer failed, from a fixed vocabulary: it becomes
@@ -42,7 +44,24 @@ const (
 	ReasonUnsupportedVersion Reason = "unsupported_protocol_version"
 	ReasonSession            Reason = "session"
 	ReasonResponseTooLarge   Reason = "response_too_large"
+
+	// Auth reasons: the server refused the credential (401, or -32001 in
+	// an answer), refused access (403, insufficient_scope), the token
+	// endpoint failed, or the exporter could not read its own credential.
+	ReasonUnauthorized Reason = "unauthorized"
+	ReasonForbidden    Reason = "forbidden"
+	ReasonTokenRequest Reason = "token_request"
+	ReasonCredentials  Reason = "credentials"
 )
+
+// IsAuthReason reports whether r says that a credential failed.
+func IsAuthReason(r Reason) bool {
+	switch r {
+	case ReasonUnauthorized, ReasonForbidden, ReasonTokenRequest, ReasonCredentials:
+		return true
+	}
+	return false
+}
 
 // Error is a failed exchange, classified. Its message never holds a
 // response body, a tool definition or a credential: only what the exporter
@@ -53,7 +72,9 @@ type Error struct {
 	Status int
 	// RPC is the JSON-RPC error the server returned, if any.
 	RPC *RPCError
-	Err error
+	// Challenge holds the WWW-Authenticate values of a 401 or 403.
+	Challenge []string
+	Err       error
 }
 
 func (e *Error) Error() string {
@@ -90,9 +111,21 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *Er
 	var invalidErr x509.CertificateInvalidError
 	var recErr tls.RecordHeaderError
 	var alertErr tls.AlertError
+	var tokenErr *oauth2.RetrieveError
 	switch {
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
 		reason = ReasonTimeout
+	case errors.As(err, &tokenErr):
+		// Its message holds the token endpoint's body: keep the status and
+		// the OAuth error code only.
+		return &Error{Reason: ReasonTokenRequest, Err: tokenError(tokenErr)}
+	case phase == phaseNone:
+		// The request failed before it asked for a connection: in the
+		// credential round trippers, reading a credential or fetching a token.
+		reason = ReasonCredentials
+		if strings.Contains(err.Error(), "oauth2") {
+			reason = ReasonTokenRequest
+		}
 	case errors.As(err, &dnsErr) || phase == phaseDNS:
 		reason = ReasonDNS
 	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authErr),
@@ -109,6 +142,27 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *Er
 		err = errors.New("the server's answer is not HTTP")
 	}
 	return &Error{Reason: reason, Err: err}
+}
+
+// tokenError describes a refused token request by its HTTP status and
+// OAuth error code (RFC 6749 §5.2): never its body or description, which a
+// token endpoint may fill with anything.
+func tokenError(e *oauth2.RetrieveError) error {
+	status := 0
+	if e.Response != nil {
+		status = e.Response.StatusCode
+	}
+	code := e.ErrorCode
+	for _, r := range code {
+		if !(r >= 'a' && r <= 'z' || r == '_') {
+			code = "(not an RFC 6749 error code)"
+			break
+		}
+	}
+	if code == "" {
+		code = "(none)"
+	}
+	return fmt.Errorf("token endpoint refused the request: HTTP %d, OAuth error %s", status, code)
 }
 
 func errorf(reason Reason, status int, format string, args ...any) *Error {

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // JSON-RPC error codes the prober tells apart.
@@ -28,6 +29,9 @@ const (
 	CodeMethodNotFound = -32601
 	CodeInvalidParams  = -32602
 	CodeInternalError  = -32603
+	// CodeUnauthorized is what several servers answer a missing or bad
+	// credential with inside a 200; others use it for unknown sessions.
+	CodeUnauthorized = -32001
 	// CodeHeaderMismatch: HTTP headers disagree with the request's _meta (2026-07-28).
 	CodeHeaderMismatch = -32020
 	// CodeUnsupportedProtocolVersion: the requested revision is not served (2026-07-28).
@@ -130,6 +134,17 @@ func (e *RPCError) supportedVersions() []string {
 		return nil
 	}
 	return d.Supported
+}
+
+// mentionsAuth reports whether an error message is about authorization.
+func mentionsAuth(msg string) bool {
+	msg = strings.ToLower(msg)
+	for _, w := range []string{"auth", "token", "credential", "forbidden", "api key", "apikey"} {
+		if strings.Contains(msg, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *RPCError) String() string { return fmt.Sprintf("JSON-RPC error %d", e.Code) }

@@ -83,7 +83,12 @@ func (l *legacySSE) readEndpoint(ctx context.Context, resp *http.Response, media
 		return errorf(ReasonProtocolViolation, resp.StatusCode, "first event is %q, not endpoint", Sanitize(ev.Name, 32))
 	}
 	base := resp.Request.URL // after any redirect
-	u, err := base.Parse(strings.TrimSpace(string(ev.Data)))
+	data := strings.TrimSpace(string(ev.Data))
+	if data == "" {
+		// Resolved, "" would be the event stream's own URL.
+		return errorf(ReasonProtocolViolation, resp.StatusCode, "endpoint event is empty")
+	}
+	u, err := base.Parse(data)
 	if err != nil {
 		return errorf(ReasonProtocolViolation, resp.StatusCode, "endpoint event does not hold a URI")
 	}

@@ -158,6 +158,9 @@ func (c *Client) initializeOverSSE(ctx context.Context, offer string, ok func(st
 	}
 	l, err := c.openLegacySSE(ctx)
 	if err != nil {
+		// Holding nothing, it still names the transport tried in
+		// probe_mcp_transport_info.
+		c.transport = &legacySSE{c: c}
 		return nil, err
 	}
 	c.transport = l

@@ -24,6 +24,7 @@ type connPhase int
 
 const (
 	phaseNone connPhase = iota
+	phaseGetConn
 	phaseDNS
 	phaseConnect
 	phaseTLS
@@ -36,6 +37,7 @@ const (
 type ConnTrace struct {
 	mu         sync.Mutex
 	start      time.Time
+	getConn    time.Time
 	dnsStart   time.Time
 	dnsDone    time.Time
 	phase      connPhase
@@ -49,8 +51,12 @@ type ConnTrace struct {
 type ConnInfo struct {
 	// Established is true once a connection was obtained.
 	Established bool
-	// Duration is from the first request's start until its connection was
-	// ready: DNS, TCP and TLS (and a proxy's CONNECT, when there is one).
+	// Credential is from the first request's start until it asked for a
+	// connection: the time the credential round trippers took (reading a
+	// credential, fetching an OAuth2 token).
+	Credential time.Duration
+	// Duration is from asking for the connection until it was ready: DNS,
+	// TCP and TLS (and a proxy's CONNECT, when there is one).
 	Duration time.Duration
 	// DNSLookup is the DNS part of Duration; 0 for an IP address.
 	DNSLookup time.Duration
@@ -68,9 +74,12 @@ func (t *ConnTrace) Info() ConnInfo {
 	if !t.dnsDone.IsZero() {
 		ci.DNSLookup = t.dnsDone.Sub(t.dnsStart)
 	}
+	if !t.getConn.IsZero() {
+		ci.Credential = t.getConn.Sub(t.start)
+	}
 	if !t.gotConn.IsZero() {
 		ci.Established = true
-		ci.Duration = t.gotConn.Sub(t.start)
+		ci.Duration = t.gotConn.Sub(t.getConn)
 	}
 	return ci
 }
@@ -93,6 +102,14 @@ func (t *ConnTrace) clientTrace() *httptrace.ClientTrace {
 	t.start = time.Now()
 	set := func(f func()) { t.mu.Lock(); f(); t.mu.Unlock() }
 	return &httptrace.ClientTrace{
+		GetConn: func(string) {
+			set(func() {
+				if t.getConn.IsZero() {
+					t.getConn = time.Now()
+					t.phase = phaseGetConn
+				}
+			})
+		},
 		DNSStart: func(httptrace.DNSStartInfo) { set(func() { t.dnsStart = time.Now(); t.phase = phaseDNS }) },
 		DNSDone:  func(httptrace.DNSDoneInfo) { set(func() { t.dnsDone = time.Now() }) },
 		ConnectStart: func(string, string) {

@@ -1,0 +1,140 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"strings"
+
+	promconfig "github.com/prometheus/common/config"
+	"github.com/prometheus/common/version"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+)
+
+// Redirect refusals; the prober reports each with its own reason.
+var (
+	errPlainRedirect       = errors.New("redirect to a non-https URL refused (fail_if_not_tls)")
+	errCrossOriginRedirect = errors.New("redirect to another origin refused: the module's credentials stay with the target's origin")
+	errTooManyRedirects    = errors.New("stopped after 10 redirects")
+)
+
+// probeClient is the HTTP side of one probe: a client whose connections
+// are the probe's own, and a release for the end of the probe.
+type probeClient struct {
+	*http.Client
+	release func()
+}
+
+// probeTransportKey carries a probe's own transport in a request's
+// context, below the shared OAuth2 round tripper.
+type probeTransportKey struct{}
+
+// probeTransport sends each request through the transport of the probe
+// that made it: the token is shared across probes, the connections are not.
+type probeTransport struct{}
+
+func (probeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	rt, ok := req.Context().Value(probeTransportKey{}).(http.RoundTripper)
+	if !ok {
+		return nil, errors.New("internal: request without a probe transport")
+	}
+	return rt.RoundTrip(req)
+}
+
+// newProbeClient builds the HTTP client for one probe of target. tokenURL
+// is the token endpoint for an OAuth2 module (configured or discovered).
+// It returns the context the probe's requests must carry.
+func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config.Module, target *url.URL, tokenURL string) (context.Context, *probeClient, error) {
+	ua := promconfig.WithUserAgent("mcp_exporter/" + version.Version)
+	hc := m.HTTPClientConfig
+	oauth2 := hc.OAuth2
+	hc.OAuth2 = nil
+	base, err := promconfig.NewRoundTripperFromConfig(hc, "mcp_probe", ua)
+	if err != nil {
+		return ctx, nil, fmt.Errorf("building the HTTP client: %w", err)
+	}
+	release := func() {
+		if ci, ok := base.(interface{ CloseIdleConnections() }); ok {
+			ci.CloseIdleConnections()
+		}
+	}
+	client := &http.Client{Transport: base, CheckRedirect: redirectPolicy(m)}
+	if oauth2 != nil {
+		o := *oauth2
+		o.TokenURL = tokenURL
+		o.EndpointParams = maps.Clone(oauth2.EndpointParams)
+		resource := ""
+		if m.OAuth2Resource == config.OAuth2ResourceTarget {
+			resource = mcpwire.CanonicalResource(target)
+			if o.EndpointParams == nil {
+				o.EndpointParams = map[string]string{}
+			}
+			o.EndpointParams["resource"] = resource
+		}
+		key := strings.Join([]string{moduleName, tokenURL, resource}, "\x00")
+		// One round tripper per (module, token URL, resource): the token is
+		// fetched once and reused across probes until shortly before it
+		// expires (golang.org/x/oauth2 refreshes it), and a rotated
+		// client_secret_file is picked up on the next fetch.
+		client.Transport = p.tokens.getOrBuild(key, func() http.RoundTripper {
+			return promconfig.NewOAuth2RoundTripper(oauth2Secret(oauth2), &o, probeTransport{}, ua)
+		})
+		ctx = context.WithValue(ctx, probeTransportKey{}, base)
+	}
+	return ctx, &probeClient{Client: client, release: release}, nil
+}
+
+// oauth2Secret reads the client secret the way prometheus/common does: a
+// file is read again on every token fetch, so rotating it needs no reload.
+func oauth2Secret(o *promconfig.OAuth2) promconfig.SecretReader {
+	if o.ClientSecretFile != "" {
+		return promconfig.NewFileSecret(o.ClientSecretFile)
+	}
+	return promconfig.NewInlineSecret(string(o.ClientSecret))
+}
+
+// redirectPolicy is the one redirect rule of a probe: follow_redirects, at
+// most 10 hops, never off TLS under fail_if_not_tls, and, for a module
+// with credentials, never to another origin (scheme, host and port): no
+// credential, static header or token follows a redirect away from the
+// target's origin. prometheus/common's round trippers strip credentials
+// only on redirects to another host, which still lets them reach another
+// port or a subdomain.
+func redirectPolicy(m config.Module) func(*http.Request, []*http.Request) error {
+	credentialed := len(m.Credentials()) > 0
+	return func(req *http.Request, via []*http.Request) error {
+		switch {
+		case !m.HTTPClientConfig.FollowRedirects:
+			return http.ErrUseLastResponse
+		case len(via) >= 10:
+			return errTooManyRedirects
+		case m.FailIfNotTLS && req.URL.Scheme != "https":
+			return errPlainRedirect
+		case credentialed && !sameOrigin(req.URL, via[0].URL):
+			return errCrossOriginRedirect
+		}
+		return nil
+	}
+}
+
+func sameOrigin(a, b *url.URL) bool {
+	return config.NormalizeTarget(&url.URL{Scheme: a.Scheme, Host: a.Host}) == config.NormalizeTarget(&url.URL{Scheme: b.Scheme, Host: b.Host})
+}

@@ -1,0 +1,632 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package mcpwire
+
+// MCP authorization discovery (specification 2025-11-25, basic/authorization):
+// from the 401 of a protected MCP server to the token endpoint of its
+// authorization server, through Protected Resource Metadata (RFC 9728) and
+// Authorization Server Metadata (RFC 8414) or OpenID Connect Discovery 1.0.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// ReasonDiscovery is why the discovery layer failed.
+const ReasonDiscovery Reason = "discovery"
+
+// discMaxBody bounds every metadata document read during discovery.
+const discMaxBody = 1 << 20
+
+// The steps of discovery, as error messages name them.
+const (
+	discStepPRM = "protected resource metadata"
+	discStepASM = "authorization server metadata"
+)
+
+// discDefaultAuthMethods is the value of token_endpoint_auth_methods_supported
+// when the metadata omits it (RFC 8414 §2).
+var discDefaultAuthMethods = []string{"client_secret_basic"}
+
+// BearerChallenge returns the parameters of the Bearer challenge among
+// WWW-Authenticate header values (RFC 6750 / RFC 9110 auth-param syntax:
+// quoted strings with backslash escapes, token values, several challenges in
+// one header separated by commas, several header lines, case-insensitive
+// scheme and parameter names — lower-case the names in the map).
+// ok is false when no Bearer challenge is present.
+//
+// The first Bearer challenge wins, and within it the first occurrence of a
+// parameter (RFC 6750 §3 forbids repeating one). Parsing a header value stops
+// at its first syntax error: the challenges and parameters before the error
+// are kept, the rest of that value is ignored. A Bearer challenge that carries
+// a token68 instead of parameters, or nothing at all, is reported with an
+// empty map.
+func BearerChallenge(values []string) (params map[string]string, ok bool) {
+	for _, v := range values {
+		for _, c := range discChallenges(v) {
+			if strings.EqualFold(c.scheme, "Bearer") {
+				if c.params == nil {
+					c.params = map[string]string{}
+				}
+				return c.params, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// discChallenge is one challenge of a WWW-Authenticate field value.
+type discChallenge struct {
+	scheme string
+	params map[string]string // nil when the challenge has no auth-param
+}
+
+// discChallenges parses one WWW-Authenticate field value (RFC 9110 §11.6.1):
+//
+//	WWW-Authenticate = #challenge
+//	challenge        = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
+//	auth-param       = token BWS "=" BWS ( token / quoted-string )
+//
+// An element that parses as an auth-param continues the current challenge;
+// anything else after a comma starts a new one. It returns the challenges
+// found before the first syntax error.
+func discChallenges(s string) []discChallenge {
+	var out []discChallenge
+	i := 0
+	for {
+		i = discSkipList(s, i)
+		if i >= len(s) {
+			return out
+		}
+		j := discTokenEnd(s, i)
+		if j == i {
+			return out
+		}
+		c := discChallenge{scheme: s[i:j]}
+		k := discSkipWS(s, j)
+		if k >= len(s) || s[k] == ',' {
+			out = append(out, c) // a scheme alone
+			i = k
+			continue
+		}
+		if k == j {
+			return out // the scheme runs into something that is not a token
+		}
+		i = k
+		name, val, next, isParam := discAuthParam(s, i)
+		if !isParam {
+			// token68: must end the challenge.
+			e := discToken68End(s, i)
+			if e == i {
+				return out
+			}
+			k = discSkipWS(s, e)
+			if k < len(s) && s[k] != ',' {
+				return out
+			}
+			out = append(out, c)
+			i = k
+			continue
+		}
+		c.params = map[string]string{}
+		for isParam {
+			name = strings.ToLower(name)
+			if _, dup := c.params[name]; !dup {
+				c.params[name] = val
+			}
+			i = discSkipWS(s, next)
+			if i >= len(s) {
+				return append(out, c)
+			}
+			if s[i] != ',' {
+				return append(out, c) // junk after a parameter
+			}
+			i = discSkipList(s, i)
+			if i >= len(s) {
+				return append(out, c)
+			}
+			name, val, next, isParam = discAuthParam(s, i)
+		}
+		// s[i:] is not an auth-param: it starts the next challenge.
+		out = append(out, c)
+	}
+}
+
+// discAuthParam parses an auth-param at s[i:]: its name, its value (quoted
+// strings unescaped) and the index after it.
+func discAuthParam(s string, i int) (name, value string, next int, ok bool) {
+	j := discTokenEnd(s, i)
+	if j == i {
+		return "", "", i, false
+	}
+	k := discSkipWS(s, j)
+	if k >= len(s) || s[k] != '=' {
+		return "", "", i, false
+	}
+	k = discSkipWS(s, k+1)
+	if k >= len(s) {
+		return "", "", i, false
+	}
+	if s[k] == '"' {
+		v, end, ok := discQuoted(s, k)
+		if !ok {
+			return "", "", i, false
+		}
+		return s[i:j], v, end, true
+	}
+	e := discTokenEnd(s, k)
+	if e == k {
+		return "", "", i, false
+	}
+	return s[i:j], s[k:e], e, true
+}
+
+// discQuoted parses the quoted-string at s[i:] (s[i] is '"'): its unescaped
+// content and the index after the closing quote. Control characters other
+// than HTAB and an unterminated string are errors.
+func discQuoted(s string, i int) (string, int, bool) {
+	var b strings.Builder
+	for j := i + 1; j < len(s); j++ {
+		c := s[j]
+		switch {
+		case c == '"':
+			return b.String(), j + 1, true
+		case c == '\\':
+			j++
+			if j >= len(s) || discIsCTL(s[j]) {
+				return "", 0, false
+			}
+			b.WriteByte(s[j])
+		case discIsCTL(c):
+			return "", 0, false
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", 0, false
+}
+
+func discIsCTL(c byte) bool { return (c < 0x20 && c != '\t') || c == 0x7f }
+
+// discIsTchar reports whether c is a tchar (RFC 9110 §5.6.2).
+func discIsTchar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+func discTokenEnd(s string, i int) int {
+	for i < len(s) && discIsTchar(s[i]) {
+		i++
+	}
+	return i
+}
+
+// discToken68End returns the end of the token68 at s[i:] (RFC 9110 §11.2),
+// or i when there is none.
+func discToken68End(s string, i int) int {
+	j := i
+	for j < len(s) {
+		c := s[j]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", c) >= 0 {
+			j++
+			continue
+		}
+		break
+	}
+	if j == i {
+		return i
+	}
+	for j < len(s) && s[j] == '=' {
+		j++
+	}
+	return j
+}
+
+func discSkipWS(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// discSkipList skips whitespace and list separators, empty elements included.
+func discSkipList(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == ',') {
+		i++
+	}
+	return i
+}
+
+// AuthServer is what discovery learned: enough to ask for a token.
+type AuthServer struct {
+	Resource            string // the protected resource metadata's "resource"
+	Issuer              string // the authorization server's issuer
+	TokenEndpoint       string
+	AuthMethods         []string // token_endpoint_auth_methods_supported (["client_secret_basic"] when omitted, RFC 8414 §2)
+	ResourceMetadataURL string   // where the protected resource metadata was found
+}
+
+// DiscoverAuthServer follows the MCP authorization discovery from the target
+// URL and, when the 401 carried one, its resource_metadata URL ("" if none).
+//
+//  1. Protected Resource Metadata (RFC 9728): at resourceMetadataURL when
+//     given, and only there (the MCP specification makes the well-known URIs a
+//     fallback for when the header carries none); otherwise at
+//     <origin>/.well-known/oauth-protected-resource<target path>, then at
+//     <origin>/.well-known/oauth-protected-resource. The resource_metadata URL
+//     may be on another origin, but must be http(s), without userinfo, and
+//     https when the target is. The document must be a JSON object with a
+//     "resource" that names the target (see below) and a non-empty
+//     "authorization_servers" array of https URLs (http is allowed when the
+//     target is http) without query or fragment (RFC 8414 §2).
+//  2. Authorization server metadata for the first authorization server (the
+//     issuer), in the order of the MCP specification: RFC 8414 with the issuer
+//     path inserted after the well-known prefix, OpenID Connect Discovery with
+//     the path inserted, OpenID Connect Discovery with the path appended (the
+//     last only for an issuer with a path). The document must be a JSON object
+//     whose "issuer" is identical to the issuer URL (RFC 8414 §3.3) and whose
+//     "token_endpoint" is an https URL (http when the issuer is http) without
+//     fragment.
+//
+// Among well-known candidates, a non-200 answer (redirects included: they are
+// not followed, since RFC 9728 §3.3 and RFC 8414 §3.3 bind a document to the
+// URL it was asked at) moves on to the next candidate; a 200 answer is
+// authoritative, and a bad document there fails discovery.
+//
+// Resource matching. RFC 9728 §3.3 requires "resource" to be identical to the
+// resource identifier the metadata URL was built from (for the root
+// well-known URI, the bare origin) or, for a resource_metadata URL, to the URL
+// the client requested. The MCP specification (Canonical Server URI) asks
+// clients to accept upper-case scheme and host and prefers the form without a
+// trailing slash, and lets a server at https://example.com/public/mcp publish
+// its metadata at the root well-known URI. So both URIs are compared in the
+// CanonicalResource form, and "resource" matches when it is identical to the
+// target's or is on the same origin (scheme, host, port) with a path that is
+// a whole-segment prefix of the target's path: https://h and https://h/api
+// name https://h/api/mcp, https://h/ap and https://other/api/mcp do not. The
+// prefix rule is the update to RFC 9728 §3.3 proposed in
+// draft-mcguinness-oauth-rfc9728bis and the rule of the MCP TypeScript SDK
+// (checkResourceAllowed); it covers every case RFC 9728 §3.3 accepts. A
+// resource with a query, a fragment or userinfo never matches.
+//
+// Every request is a GET with Accept: application/json made through a copy of
+// hc without cookie jar and without redirect following; hc should carry no
+// credentials. Bodies are read up to 1 MiB; a 200 answer must be JSON by its
+// Content-Type (application/json or +json) when it has one. Errors are *Error
+// with Reason ReasonDiscovery and a message naming the step that failed, or
+// ReasonTimeout when ctx ended; no message holds anything of a response body.
+func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, resourceMetadataURL string) (*AuthServer, error) {
+	if !discIsHTTPURL(target) || target.User != nil {
+		return nil, errorf(ReasonDiscovery, 0, "%s: the target is not an absolute http(s) URL without userinfo", discStepPRM)
+	}
+	c := discClient(hc)
+	httpTarget := strings.EqualFold(target.Scheme, "http")
+
+	// Step 1: protected resource metadata.
+	var candidates []*url.URL
+	if resourceMetadataURL != "" {
+		u, err := url.Parse(resourceMetadataURL)
+		switch {
+		case err != nil || !discIsHTTPURL(u):
+			return nil, errorf(ReasonDiscovery, 0, "%s: resource_metadata is not an absolute http(s) URL", discStepPRM)
+		case u.User != nil:
+			return nil, errorf(ReasonDiscovery, 0, "%s: resource_metadata URL %s carries userinfo", discStepPRM, u.Redacted())
+		case !httpTarget && !strings.EqualFold(u.Scheme, "https"):
+			return nil, errorf(ReasonDiscovery, 0, "%s: http resource_metadata URL %s for an https target refused", discStepPRM, u.Redacted())
+		}
+		u.Fragment, u.RawFragment = "", ""
+		candidates = append(candidates, u)
+	} else {
+		origin := discOrigin(target)
+		var urls []string
+		if p := discPath(target); p != "" {
+			urls = append(urls, origin+"/.well-known/oauth-protected-resource"+p)
+		}
+		urls = append(urls, origin+"/.well-known/oauth-protected-resource")
+		var err error
+		if candidates, err = discParseAll(discStepPRM, urls); err != nil {
+			return nil, err
+		}
+	}
+	prm, prmURL, err := discFetchFirst(ctx, c, discStepPRM, candidates)
+	if err != nil {
+		return nil, err
+	}
+	where := prmURL.Redacted()
+
+	resource, err := discStringField(prm, "resource", discStepPRM, where)
+	if err != nil {
+		return nil, err
+	}
+	if !discResourceMatches(resource, target) {
+		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: resource at %s does not name the target %s", discStepPRM, where, CanonicalResource(target))
+	}
+	raw, present := prm["authorization_servers"]
+	if !present {
+		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: authorization_servers missing at %s", discStepPRM, where)
+	}
+	var servers []string
+	if err := json.Unmarshal(raw, &servers); err != nil || servers == nil {
+		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: authorization_servers is not an array of strings at %s", discStepPRM, where)
+	}
+	if len(servers) == 0 {
+		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: authorization_servers is empty at %s", discStepPRM, where)
+	}
+	for i, s := range servers {
+		if discIssuerURL(s, httpTarget) == nil {
+			scheme := "an https"
+			if httpTarget {
+				scheme = "an http(s)"
+			}
+			return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: authorization_servers[%d] is not %s URL without query or fragment at %s", discStepPRM, i, scheme, where)
+		}
+	}
+
+	// Step 2: authorization server metadata of the first authorization server.
+	issuer := servers[0]
+	iu := discIssuerURL(issuer, httpTarget)
+	origin, p := discOrigin(iu), strings.TrimRight(iu.EscapedPath(), "/")
+	urls := []string{
+		origin + "/.well-known/oauth-authorization-server" + p,
+		origin + "/.well-known/openid-configuration" + p,
+	}
+	if p != "" {
+		urls = append(urls, origin+p+"/.well-known/openid-configuration")
+	}
+	if candidates, err = discParseAll(discStepASM, urls); err != nil {
+		return nil, err
+	}
+	asm, asmURL, err := discFetchFirst(ctx, c, discStepASM, candidates)
+	if err != nil {
+		return nil, err
+	}
+	where = asmURL.Redacted()
+	got, err := discStringField(asm, "issuer", discStepASM, where)
+	if err != nil {
+		return nil, err
+	}
+	if got != issuer {
+		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: issuer mismatch at %s: not identical to %s", discStepASM, where, iu.Redacted())
+	}
+	tokenEndpoint, err := discStringField(asm, "token_endpoint", discStepASM, where)
+	if err != nil {
+		return nil, err
+	}
+	httpIssuer := strings.EqualFold(iu.Scheme, "http")
+	if tu, err := url.Parse(tokenEndpoint); err != nil || !discIsHTTPURL(tu) || tu.User != nil || tu.Fragment != "" ||
+		(!httpIssuer && !strings.EqualFold(tu.Scheme, "https")) {
+		scheme := "an https"
+		if httpIssuer {
+			scheme = "an http(s)"
+		}
+		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: token_endpoint is not %s URL without fragment at %s", discStepASM, scheme, where)
+	}
+	methods := append([]string(nil), discDefaultAuthMethods...)
+	if raw, present := asm["token_endpoint_auth_methods_supported"]; present {
+		methods = nil
+		if err := json.Unmarshal(raw, &methods); err != nil || methods == nil {
+			return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: token_endpoint_auth_methods_supported is not an array of strings at %s", discStepASM, where)
+		}
+	}
+	return &AuthServer{
+		Resource:            resource,
+		Issuer:              issuer,
+		TokenEndpoint:       tokenEndpoint,
+		AuthMethods:         methods,
+		ResourceMetadataURL: prmURL.String(),
+	}, nil
+}
+
+// CanonicalResource is the target's canonical resource URI for RFC 8707's
+// resource parameter: scheme and host lower-cased, default port dropped, path
+// kept (no trailing slash unless the path is "/" alone — then no path at
+// all), no query, no fragment. Userinfo is dropped too.
+func CanonicalResource(target *url.URL) string {
+	if target == nil {
+		return ""
+	}
+	return discOrigin(target) + discPath(target)
+}
+
+// discOrigin is scheme://host[:port] with scheme and host lower-cased and the
+// scheme's default port dropped.
+func discOrigin(u *url.URL) string {
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	switch scheme {
+	case "https":
+		host = strings.TrimSuffix(host, ":443")
+	case "http":
+		host = strings.TrimSuffix(host, ":80")
+	}
+	host = strings.TrimSuffix(host, ":") // an empty port
+	return scheme + "://" + host
+}
+
+// discPath is the escaped path of u without trailing slashes.
+func discPath(u *url.URL) string {
+	return strings.TrimRight(u.EscapedPath(), "/")
+}
+
+// discResourceMatches applies the rule documented on DiscoverAuthServer.
+func discResourceMatches(resource string, target *url.URL) bool {
+	r, err := url.Parse(resource)
+	if err != nil || !discIsHTTPURL(r) || r.User != nil || r.RawQuery != "" || r.ForceQuery ||
+		r.Fragment != "" || strings.Contains(resource, "#") {
+		return false
+	}
+	if discOrigin(r) != discOrigin(target) {
+		return false
+	}
+	rp, tp := discPath(r), discPath(target)
+	return rp == "" || rp == tp || strings.HasPrefix(tp, rp+"/")
+}
+
+func discIsHTTPURL(u *url.URL) bool {
+	if u == nil || u.Host == "" || u.Opaque != "" {
+		return false
+	}
+	s := strings.ToLower(u.Scheme)
+	return s == "http" || s == "https"
+}
+
+// discIssuerURL parses an issuer identifier (RFC 8414 §2: https, no query, no
+// fragment; http allowed when allowHTTP), or returns nil.
+func discIssuerURL(s string, allowHTTP bool) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil || !discIsHTTPURL(u) || u.User != nil || u.RawQuery != "" || u.ForceQuery ||
+		u.Fragment != "" || strings.Contains(s, "#") {
+		return nil
+	}
+	if !allowHTTP && !strings.EqualFold(u.Scheme, "https") {
+		return nil
+	}
+	return u
+}
+
+// discParseAll parses well-known URLs assembled from parts of an already
+// parsed URL; they cannot fail to parse, but a failure is still an error.
+func discParseAll(step string, urls []string) ([]*url.URL, error) {
+	out := make([]*url.URL, 0, len(urls))
+	for _, s := range urls {
+		u, err := url.Parse(s)
+		if err != nil {
+			return nil, errorf(ReasonDiscovery, 0, "%s: cannot build a well-known URL", step)
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// discClient is hc without cookie jar and without redirect following.
+func discClient(hc *http.Client) *http.Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	c := *hc
+	c.Jar = nil
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+// discFetchFirst fetches the candidates in order and returns the JSON object
+// of the first 200 answer and where it came from. Non-200 answers move on; a
+// transport error or a bad 200 answer ends the search.
+func discFetchFirst(ctx context.Context, c *http.Client, step string, candidates []*url.URL) (map[string]json.RawMessage, *url.URL, error) {
+	var misses []string
+	status := 0
+	for _, u := range candidates {
+		st, body, err := discGet(ctx, c, step, u)
+		if err != nil {
+			return nil, nil, err
+		}
+		if st != http.StatusOK {
+			status = st
+			misses = append(misses, fmt.Sprintf("HTTP %d at %s", st, u.Redacted()))
+			continue
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+			return nil, nil, errorf(ReasonDiscovery, st, "%s: not a JSON object at %s", step, u.Redacted())
+		}
+		return obj, u, nil
+	}
+	return nil, nil, errorf(ReasonDiscovery, status, "%s: %s", step, strings.Join(misses, ", "))
+}
+
+// discGet GETs u. It returns the status, and the body when the status is 200.
+func discGet(ctx context.Context, c *http.Client, step string, u *url.URL) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return 0, nil, errorf(ReasonDiscovery, 0, "%s: cannot request %s", step, u.Redacted())
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, nil, discTransportError(ctx, step, u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, nil, nil
+	}
+	if mt := mediaTypeOf(resp.Header.Get("Content-Type")); mt != "" && mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return resp.StatusCode, nil, errorf(ReasonDiscovery, resp.StatusCode, "%s: content type %s at %s, want application/json",
+			step, discPrintable(mt), u.Redacted())
+	}
+	body, err := readBounded(resp.Body, discMaxBody)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			return resp.StatusCode, nil, errorf(ReasonDiscovery, resp.StatusCode, "%s: answer larger than 1 MiB at %s", step, u.Redacted())
+		}
+		return resp.StatusCode, nil, discTransportError(ctx, step, u, err)
+	}
+	return resp.StatusCode, body, nil
+}
+
+// discTransportError classifies a failed request or body read: ReasonTimeout
+// when ctx ended or the client timed out, ReasonDiscovery otherwise, with the
+// wire client's classification in the message.
+func discTransportError(ctx context.Context, step string, u *url.URL, err error) *Error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return &Error{Reason: ReasonTimeout, Err: fmt.Errorf("%s: %w at %s", step, ctxErr, u.Redacted())}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // its message repeats the URL
+	}
+	cls := classifyTransportError(ctx, err, phaseNone)
+	var ne net.Error
+	if cls.Reason == ReasonTimeout || (errors.As(err, &ne) && ne.Timeout()) {
+		return &Error{Reason: ReasonTimeout, Err: fmt.Errorf("%s: timeout at %s: %w", step, u.Redacted(), cls.Err)}
+	}
+	return &Error{Reason: ReasonDiscovery, Err: fmt.Errorf("%s: %s failure at %s: %w", step, cls.Reason, u.Redacted(), cls.Err)}
+}
+
+// discStringField returns the string member name of a metadata document.
+func discStringField(obj map[string]json.RawMessage, name, step, where string) (string, error) {
+	raw, present := obj[name]
+	if !present {
+		return "", errorf(ReasonDiscovery, http.StatusOK, "%s: %s missing at %s", step, name, where)
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", errorf(ReasonDiscovery, http.StatusOK, "%s: %s is not a string at %s", step, name, where)
+	}
+	if s == "" {
+		return "", errorf(ReasonDiscovery, http.StatusOK, "%s: %s is empty at %s", step, name, where)
+	}
+	return s, nil
+}
+
+// discPrintable returns a header-derived string for an error message when it
+// is short printable ASCII, and a placeholder otherwise.
+func discPrintable(s string) string {
+	if len(s) > 64 {
+		return "(unprintable)"
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return "(unprintable)"
+		}
+	}
+	return s
+}

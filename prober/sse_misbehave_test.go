@@ -1,0 +1,873 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+)
+
+// ---------------------------------------------------------------------------
+// A hand-made legacy HTTP+SSE (2024-11-05) server. A GET on the target
+// (/sse) opens an event stream whose first event names the endpoint
+// (/message?sessionId=…); JSON-RPC requests POSTed there are answered 202
+// and their responses written as message events on the stream. A POST to
+// the target itself is refused with 405 in plain text, as a legacy-only
+// server does, so that transport auto falls back. By default it is
+// well-behaved; cases override single steps to misbehave. Helpers carry an
+// ssemb prefix to stay clear of the package's other test files.
+
+const (
+	ssembTargetPath   = "/sse"
+	ssembEndpointPath = "/message"
+)
+
+// ssembPostFunc answers one message POSTed to the endpoint in place of the
+// default; send writes raw SSE text on the message's event stream.
+type ssembPostFunc func(w http.ResponseWriter, m mbRpcMsg, send func(string))
+
+type ssembFake struct {
+	// Set before the server starts.
+
+	// get, when set, answers the GET in place of the event stream.
+	get http.HandlerFunc
+	// prelude is written on the stream before the endpoint event.
+	prelude string
+	// endpointEvent returns the stream's first event; base is the
+	// stream's origin (http://host:port). nil: the relative endpoint.
+	endpointEvent func(base, sid string) string
+	// endAfterEndpoint ends the stream once the endpoint event is out.
+	endAfterEndpoint bool
+	// on answers POSTs to the endpoint, by JSON-RPC method.
+	on map[string]ssembPostFunc
+	// target answers POSTs to the target; nil: 405 in plain text.
+	target http.HandlerFunc
+
+	failGet atomic.Bool // answer the next GETs 500
+
+	mu      sync.Mutex
+	count   map[string]int // "GET", "POST" (anywhere), "POST target", or a method
+	seen    map[string][]mbRpcMsg
+	streams map[string]chan string // by session id, while the stream is open
+	active  int                    // stream handlers running
+	nextSID int
+}
+
+func ssembNewFake() *ssembFake {
+	return &ssembFake{
+		on:      map[string]ssembPostFunc{},
+		count:   map[string]int{},
+		seen:    map[string][]mbRpcMsg{},
+		streams: map[string]chan string{},
+	}
+}
+
+// start serves f over plain HTTP and returns the event stream's URL.
+func (f *ssembFake) start(t *testing.T) string {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(f)
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return ts.URL + ssembTargetPath
+}
+
+func (f *ssembFake) requests(kind string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.count[kind]
+}
+
+func (f *ssembFake) lastSeen(method string) (mbRpcMsg, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.seen[method]
+	if len(s) == 0 {
+		return mbRpcMsg{}, false
+	}
+	return s[len(s)-1], true
+}
+
+func (f *ssembFake) note(kinds ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range kinds {
+		f.count[k]++
+	}
+}
+
+// waitStreamsEnded waits up to d for every stream handler to return.
+func (f *ssembFake) waitStreamsEnded(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		f.mu.Lock()
+		n := f.active
+		f.mu.Unlock()
+		if n == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (f *ssembFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == ssembTargetPath:
+		f.serveStream(w, r)
+	case r.Method == http.MethodPost && r.URL.Path == ssembTargetPath:
+		f.note("POST", "POST target")
+		if f.target != nil {
+			f.target(w, r)
+			return
+		}
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+	case r.Method == http.MethodPost && r.URL.Path == ssembEndpointPath:
+		f.serveMessage(w, r)
+	default:
+		f.note(r.Method + " " + r.URL.Path)
+		http.NotFound(w, r)
+	}
+}
+
+func (f *ssembFake) serveStream(w http.ResponseWriter, r *http.Request) {
+	f.note("GET")
+	if r.Header.Get("Accept") != "text/event-stream" {
+		f.note("GET without Accept: text/event-stream")
+	}
+	if f.failGet.Load() {
+		http.Error(w, "boom", http.StatusInternalServerError)
+		return
+	}
+	if f.get != nil {
+		f.get(w, r)
+		return
+	}
+	f.mu.Lock()
+	f.nextSID++
+	sid := "abc" + strconv.Itoa(f.nextSID)
+	ch := make(chan string, 16)
+	f.streams[sid] = ch
+	f.active++
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.streams, sid)
+		f.active--
+		f.mu.Unlock()
+	}()
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	ev := "event: endpoint\ndata: " + ssembEndpointPath + "?sessionId=" + sid + "\n\n"
+	if f.endpointEvent != nil {
+		ev = f.endpointEvent("http://"+r.Host, sid)
+	}
+	_, _ = io.WriteString(w, f.prelude+ev)
+	w.(http.Flusher).Flush()
+	if f.endAfterEndpoint {
+		return
+	}
+	for {
+		select {
+		case <-r.Context().Done(): // the prober hung up
+			return
+		case s := <-ch:
+			if _, err := io.WriteString(w, s); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
+func (f *ssembFake) serveMessage(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	var m mbRpcMsg
+	_ = json.Unmarshal(body, &m)
+	f.mu.Lock()
+	f.count["POST"]++
+	f.count[m.Method]++
+	f.seen[m.Method] = append(f.seen[m.Method], m)
+	ch := f.streams[r.URL.Query().Get("sessionId")]
+	f.mu.Unlock()
+	send := func(s string) {
+		if ch == nil {
+			return // the stream is gone; a sloppy server still says 202
+		}
+		select {
+		case ch <- s:
+		case <-r.Context().Done():
+		}
+	}
+	if h := f.on[m.Method]; h != nil {
+		h(w, m, send)
+		return
+	}
+	if ev := ssembDefaultAnswer(m); ev != "" {
+		send(ev)
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// ssembDefaultAnswer is the well-behaved server's event for m, "" for none.
+func ssembDefaultAnswer(m mbRpcMsg) string {
+	switch m.Method {
+	case "initialize":
+		return ssembMessage(mbRpcResult(m.ID, mbInitResult(m.param("protocolVersion"))))
+	case "tools/list":
+		return ssembMessage(mbRpcResult(m.ID, `{"tools":[`+mbEchoTool+`]}`))
+	case "notifications/initialized":
+		return ""
+	}
+	if len(m.ID) == 0 {
+		return ""
+	}
+	return ssembMessage(mbRpcError(m.ID, -32601, ""))
+}
+
+// ssembMessage is a message event carrying msg.
+func ssembMessage(msg string) string { return "event: message\ndata: " + msg + "\n\n" }
+
+// ssembEndpoint returns an endpointEvent that names the given data.
+func ssembEndpoint(data func(base, sid string) string) func(f *ssembFake) {
+	return func(f *ssembFake) {
+		f.endpointEvent = func(base, sid string) string { return "event: endpoint\ndata: " + data(base, sid) + "\n\n" }
+	}
+}
+
+// ssembOn answers method with h.
+func ssembOn(method string, h ssembPostFunc) func(f *ssembFake) {
+	return func(f *ssembFake) { f.on[method] = h }
+}
+
+// ssembInitEvents answers initialize 202 with events before the response.
+func ssembInitEvents(before func(id json.RawMessage) string) func(f *ssembFake) {
+	return ssembOn("initialize", func(w http.ResponseWriter, m mbRpcMsg, send func(string)) {
+		send(before(m.ID) + ssembDefaultAnswer(m))
+		w.WriteHeader(http.StatusAccepted)
+	})
+}
+
+// ssembSilent accepts method and never answers it.
+func ssembSilent(method string) func(f *ssembFake) {
+	return ssembOn(method, func(w http.ResponseWriter, _ mbRpcMsg, _ func(string)) {
+		w.WriteHeader(http.StatusAccepted)
+	})
+}
+
+// ssembRefuse answers method with status and a plain-text body.
+func ssembRefuse(method string, status int, body string) func(f *ssembFake) {
+	return ssembOn(method, func(w http.ResponseWriter, _ mbRpcMsg, _ func(string)) {
+		http.Error(w, body, status)
+	})
+}
+
+func ssembAll(setups ...func(f *ssembFake)) func(f *ssembFake) {
+	return func(f *ssembFake) {
+		for _, s := range setups {
+			s(f)
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Running a probe.
+
+// ssembResult is a probe's outcome, with what the fake saw of its end.
+type ssembResult struct {
+	probeResult
+	elapsed time.Duration
+	// streamsEnded: every event stream the fake opened was hung up by the
+	// prober within a second of the probe's return, before its context
+	// was cancelled.
+	streamsEnded bool
+}
+
+// ssembProbe probes target with p (a fresh Prober when nil) and checks, before
+// cancelling the probe's context, that the prober hung up f's event streams.
+func ssembProbe(t *testing.T, p *Prober, f *ssembFake, target string, module config.Module) ssembResult {
+	t.Helper()
+	if p == nil {
+		p = New()
+	}
+	reg := prometheus.NewRegistry()
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
+	defer cancel()
+	start := time.Now()
+	ok := p.Probe(ctx, target, "test", module, reg, logger)
+	elapsed := time.Since(start)
+	ended := f.waitStreamsEnded(time.Second)
+	return ssembResult{
+		probeResult:  probeResult{ok: ok, metrics: gatherText(t, reg), logs: logs.String()},
+		elapsed:      elapsed,
+		streamsEnded: ended,
+	}
+}
+
+// ssembModule is the default module over the legacy transport with a 2s timeout.
+func ssembModule() config.Module {
+	m := config.DefaultModule
+	m.Transport = config.TransportSSE
+	m.Timeout = model.Duration(2 * time.Second)
+	return m
+}
+
+// ---------------------------------------------------------------------------
+// The table.
+
+type ssembCase struct {
+	name   string
+	setup  func(f *ssembFake)
+	module func(m *config.Module)
+	// target returns the URL to probe; nil serves the fake.
+	target func(t *testing.T, f *ssembFake) string
+
+	layer, reason string // both "" for a successful probe
+	layers        [4]float64
+	status        int    // probe_http_status_code, or mbStatusAbsent
+	transport     string // probe_mcp_transport_info; "" means sse
+	check         func(t *testing.T, f *ssembFake, res ssembResult)
+}
+
+// ssembLayerAbsent: the layer's success series must not be reported.
+const ssembLayerAbsent = -1
+
+func ssembAuto(m *config.Module) { m.Transport = config.TransportAuto }
+
+// ssembWant checks the fake's request counts.
+func ssembWant(want map[string]int) func(t *testing.T, f *ssembFake, res ssembResult) {
+	return func(t *testing.T, f *ssembFake, _ ssembResult) {
+		t.Helper()
+		for kind, n := range want {
+			if got := f.requests(kind); got != n {
+				t.Errorf("the fake got %d %q requests, want %d", got, kind, n)
+			}
+		}
+	}
+}
+
+func ssembTools(n float64) func(t *testing.T, f *ssembFake, res ssembResult) {
+	return func(t *testing.T, _ *ssembFake, res ssembResult) {
+		t.Helper()
+		if v, _ := metricValue(t, res.metrics, "probe_mcp_tools", nil); v != n {
+			t.Errorf("probe_mcp_tools = %v, want %v", v, n)
+		}
+	}
+}
+
+func ssembChecks(checks ...func(t *testing.T, f *ssembFake, res ssembResult)) func(t *testing.T, f *ssembFake, res ssembResult) {
+	return func(t *testing.T, f *ssembFake, res ssembResult) {
+		t.Helper()
+		for _, c := range checks {
+			c(t, f, res)
+		}
+	}
+}
+
+// ssembFirstEvent makes the stream's first event the raw text ev.
+func ssembFirstEvent(ev string) func(f *ssembFake) {
+	return func(f *ssembFake) { f.endpointEvent = func(string, string) string { return ev } }
+}
+
+func ssembCases() []ssembCase {
+	// A handshake that succeeded over the legacy transport: one GET, one
+	// initialize, one notifications/initialized, and nothing POSTed to the
+	// target.
+	handshook := ssembWant(map[string]int{"GET": 1, "initialize": 1, "notifications/initialized": 1, "POST target": 0})
+	pageTwo := strings.Replace(mbEchoTool, `"echo"`, `"echo_2"`, 1)
+	return []ssembCase{
+		// --- success paths
+		{
+			name:   "relative endpoint",
+			layers: mbAllPass, status: 202,
+			check: ssembChecks(handshook, ssembTools(1),
+				ssembWant(map[string]int{"tools/list": 1, "POST": 3, "GET without Accept: text/event-stream": 0}),
+				func(t *testing.T, f *ssembFake, _ ssembResult) {
+					i, _ := f.lastSeen("initialize")
+					if got := i.param("protocolVersion"); got != "2025-11-25" {
+						t.Errorf("initialize offered %q over sse, want 2025-11-25", got)
+					}
+					if n, _ := f.lastSeen("notifications/initialized"); len(n.ID) != 0 {
+						t.Errorf("notifications/initialized carries an id: %s", n.ID)
+					}
+				}),
+		},
+		{
+			name:   "absolute endpoint on the same origin",
+			setup:  ssembEndpoint(func(base, sid string) string { return base + ssembEndpointPath + "?sessionId=" + sid }),
+			layers: mbAllPass, status: 202,
+			check: ssembChecks(handshook, ssembTools(1)),
+		},
+		{
+			name:   "endpoint with surrounding whitespace",
+			setup:  ssembEndpoint(func(_, sid string) string { return " \t " + ssembEndpointPath + "?sessionId=" + sid + " \t " }),
+			layers: mbAllPass, status: 202,
+			check: handshook,
+		},
+		{
+			name: "comments and keep-alives before and between events",
+			setup: func(f *ssembFake) {
+				f.prelude = ": ping\n\n: stream opened\n:\n\n"
+				f.endpointEvent = func(_, sid string) string {
+					return "event: endpoint\n: a comment inside the event\ndata: " + ssembEndpointPath + "?sessionId=" + sid + "\n\n: ping\n\n"
+				}
+				ssembInitEvents(func(json.RawMessage) string { return ": ping\n\n: ping\n\n" })(f)
+			},
+			layers: mbAllPass, status: 202,
+			check: handshook,
+		},
+		{
+			name: "multi-line data in the response",
+			setup: ssembOn("initialize", func(w http.ResponseWriter, m mbRpcMsg, send func(string)) {
+				send("event: message\n" +
+					"data: {\"jsonrpc\":\"2.0\",\n" +
+					"data:  \"id\":" + string(m.ID) + ",\n" +
+					"data: \"result\":" + mbInitResult(m.param("protocolVersion")) + "\n" +
+					"data: }\r\n\r\n")
+				w.WriteHeader(http.StatusAccepted)
+			}),
+			layers: mbAllPass, status: 202,
+			check: handshook,
+		},
+		{
+			name: "server requests and notifications before the response",
+			setup: ssembInitEvents(func(json.RawMessage) string {
+				return ssembMessage(`{"jsonrpc":"2.0","id":"srv-1","method":"ping"}`) +
+					ssembMessage(`{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"hi"}}`) +
+					"data: {\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"roots/list\"}\n\n" + // unnamed: a message
+					ssembMessage(`{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":1}}`)
+			}),
+			layers: mbAllPass, status: 202,
+			check: handshook,
+		},
+		{
+			name: "events of another name before the response",
+			setup: ssembInitEvents(func(id json.RawMessage) string {
+				// A response lookalike under another name must be passed
+				// over: taken, its empty result would fail the handshake.
+				return "event: heartbeat\ndata: {}\n\n" +
+					"event: something-else\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + string(id) + ",\"result\":{}}\n\n" +
+					"event: endpoint\ndata: /elsewhere\n\n" +
+					"id: 3\nretry: 1000\ndata: \n\n" // empty data
+			}),
+			layers: mbAllPass, status: 202,
+			check: handshook,
+		},
+		{
+			name: "POSTs answered 200 instead of 202",
+			setup: func(f *ssembFake) {
+				for _, method := range []string{"initialize", "notifications/initialized", "tools/list"} {
+					f.on[method] = func(w http.ResponseWriter, m mbRpcMsg, send func(string)) {
+						if ev := ssembDefaultAnswer(m); ev != "" {
+							send(ev)
+						}
+						w.Header().Set("Content-Type", "text/plain")
+						_, _ = io.WriteString(w, "Accepted")
+					}
+				}
+			},
+			layers: mbAllPass, status: 200,
+			check: ssembChecks(handshook, ssembTools(1)),
+		},
+		{
+			name: "tools/list over two pages",
+			setup: ssembOn("tools/list", func(w http.ResponseWriter, m mbRpcMsg, send func(string)) {
+				if m.param("cursor") == "" {
+					send(ssembMessage(mbRpcResult(m.ID, `{"tools":[`+mbEchoTool+`],"nextCursor":"page-2"}`)))
+				} else if m.param("cursor") == "page-2" {
+					send(ssembMessage(mbRpcResult(m.ID, `{"tools":[`+pageTwo+`]}`)))
+				}
+				w.WriteHeader(http.StatusAccepted)
+			}),
+			layers: mbAllPass, status: 202,
+			check: ssembChecks(handshook, ssembTools(2), ssembWant(map[string]int{"tools/list": 2})),
+		},
+		{
+			name:   "close_session off: the stream is still closed",
+			module: func(m *config.Module) { m.CloseSession = false },
+			layers: [4]float64{1, 1, 1, ssembLayerAbsent}, status: 202,
+			check: handshook,
+		},
+
+		// --- handshake: the event stream
+		{
+			name:  "first event is a message",
+			setup: ssembFirstEvent(ssembMessage(`{"jsonrpc":"2.0","method":"notifications/message","params":{}}`)),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name:  "first event unnamed",
+			setup: ssembFirstEvent("data: /message?sessionId=x\n\n"),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name: "endpoint on another port",
+			target: func(t *testing.T, f *ssembFake) string {
+				other := ssembNewFake()
+				otherURL := other.start(t)
+				origin := strings.TrimSuffix(otherURL, ssembTargetPath)
+				f.endpointEvent = func(_, sid string) string {
+					return "event: endpoint\ndata: " + origin + ssembEndpointPath + "?sessionId=" + sid + "\n\n"
+				}
+				t.Cleanup(func() {
+					if n := other.requests("POST"); n != 0 {
+						t.Errorf("the server on the other port got %d POSTs", n)
+					}
+				})
+				return f.start(t)
+			},
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name:  "endpoint on another host",
+			setup: ssembEndpoint(func(_, sid string) string { return "http://evil.example" + ssembEndpointPath + "?sessionId=" + sid }),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name:  "endpoint on another host, protocol-relative",
+			setup: ssembEndpoint(func(_, sid string) string { return "//evil.example" + ssembEndpointPath + "?sessionId=" + sid }),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name: "endpoint with another scheme",
+			setup: ssembEndpoint(func(base, sid string) string {
+				return strings.Replace(base, "http://", "https://", 1) + ssembEndpointPath + "?sessionId=" + sid
+			}),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name:  "endpoint not a URI",
+			setup: ssembEndpoint(func(string, string) string { return "::not a uri" }),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name:  "endpoint empty",
+			setup: ssembEndpoint(func(string, string) string { return " " }),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name: "GET answered with HTML",
+			setup: func(f *ssembFake) {
+				f.get = func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Content-Type", "text/html; charset=utf-8")
+					_, _ = io.WriteString(w, "<!doctype html><html><body>Sign in</body></html>")
+				}
+			},
+			layer: LayerHandshake, reason: "not_mcp", layers: mbHandshakeFailed, status: 200,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name:  "GET answered 404",
+			setup: func(f *ssembFake) { f.get = http.NotFound },
+			layer: LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 404,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name:  "stream ends before the endpoint event",
+			setup: func(f *ssembFake) { ssembFirstEvent(": hello\n\nevent: endpoint\n")(f); f.endAfterEndpoint = true },
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
+			check: ssembWant(map[string]int{"POST": 0}),
+		},
+		{
+			name:  "stream ends after the endpoint, before the initialize response",
+			setup: func(f *ssembFake) { f.endAfterEndpoint = true },
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 202,
+		},
+		{
+			name:   "initialize response never comes",
+			setup:  ssembSilent("initialize"),
+			module: func(m *config.Module) { m.Timeout = model.Duration(time.Second) },
+			layer:  LayerHandshake, reason: "timeout", layers: mbHandshakeFailed, status: 202,
+			check: func(t *testing.T, _ *ssembFake, res ssembResult) {
+				if res.elapsed < 900*time.Millisecond {
+					t.Errorf("probe returned after %v, before its deadline", res.elapsed)
+				}
+			},
+		},
+		{
+			name: "response with another id",
+			setup: ssembOn("initialize", func(w http.ResponseWriter, m mbRpcMsg, send func(string)) {
+				send(ssembMessage(mbRpcResult(json.RawMessage(`12345`), mbInitResult(m.param("protocolVersion")))))
+				w.WriteHeader(http.StatusAccepted)
+			}),
+			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 202,
+		},
+		{
+			name:  "initialize POST answered 500",
+			setup: ssembRefuse("initialize", http.StatusInternalServerError, "boom"),
+			layer: LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 500,
+		},
+		{
+			name:  "notifications/initialized answered 500",
+			setup: ssembRefuse("notifications/initialized", http.StatusInternalServerError, "boom"),
+			layer: LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 500,
+		},
+		{
+			name: "oversized response event",
+			setup: ssembOn("initialize", func(w http.ResponseWriter, _ mbRpcMsg, send func(string)) {
+				send("event: message\ndata: " + strings.Repeat("x", mcpwire.DefaultMaxMessageBytes+1<<20) + "\n\n")
+				w.WriteHeader(http.StatusAccepted)
+			}),
+			layer: LayerHandshake, reason: "response_too_large", layers: mbHandshakeFailed, status: 202,
+		},
+
+		// --- tools
+		{
+			// No session id header: the legacy session lives in the
+			// endpoint's query. A bare 404 is taken as an HTTP failure…
+			name:  "tools/list POST answered a bare 404",
+			setup: ssembRefuse("tools/list", http.StatusNotFound, "404 page not found"),
+			layer: LayerTools, reason: "http_status", layers: mbToolsFailed, status: 404,
+		},
+		{
+			// …and one that names the session (the go-sdk's "session not
+			// found", the Python SDK's "Could not find session") as a lost
+			// session.
+			name:  "tools/list POST answered 404 session not found",
+			setup: ssembRefuse("tools/list", http.StatusNotFound, "session not found"),
+			layer: LayerTools, reason: "session", layers: mbToolsFailed, status: 404,
+		},
+		{
+			name:   "tools/list response never comes",
+			setup:  ssembSilent("tools/list"),
+			module: func(m *config.Module) { m.Timeout = model.Duration(time.Second) },
+			// The close layer still passes: closing the stream needs no answer.
+			layer: LayerTools, reason: "timeout", layers: mbToolsFailed, status: 202,
+		},
+
+		// --- transport auto
+		{
+			name:   "auto: target refuses POST with 405",
+			module: ssembAuto,
+			layers: mbAllPass, status: 202,
+			// server/discover and initialize, then the fallback.
+			check: ssembWant(map[string]int{"POST target": 2, "GET": 1, "initialize": 1, "notifications/initialized": 1}),
+		},
+		{
+			name:   "auto: target refuses POST with 404",
+			setup:  func(f *ssembFake) { f.target = http.NotFound },
+			module: ssembAuto,
+			layers: mbAllPass, status: 202,
+			check: ssembWant(map[string]int{"POST target": 2, "GET": 1}),
+		},
+		{
+			name: "auto: target refuses POST with 400",
+			setup: func(f *ssembFake) {
+				f.target = func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "Bad Request", http.StatusBadRequest) }
+			},
+			module: ssembAuto,
+			layers: mbAllPass, status: 202,
+			check: ssembWant(map[string]int{"POST target": 2, "GET": 1}),
+		},
+		{
+			name: "auto: target answers POST 500, no fallback",
+			setup: func(f *ssembFake) {
+				f.target = func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) }
+			},
+			module: ssembAuto,
+			layer:  LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 500,
+			transport: mcpwire.TransportStreamableHTTP,
+			check:     ssembWant(map[string]int{"GET": 0}),
+		},
+		{
+			name:   "auto: fallback whose GET fails too",
+			setup:  func(f *ssembFake) { f.target = http.NotFound; f.get = http.NotFound },
+			module: ssembAuto,
+			layer:  LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 404,
+			check: ssembWant(map[string]int{"POST target": 2, "GET": 1}),
+		},
+	}
+}
+
+func TestSSEMisbehavingServers(t *testing.T) {
+	for _, tc := range ssembCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := ssembNewFake()
+			if tc.setup != nil {
+				tc.setup(f)
+			}
+			module := ssembModule()
+			if tc.module != nil {
+				tc.module(&module)
+			}
+			var target string
+			if tc.target != nil {
+				target = tc.target(t, f)
+			} else {
+				target = f.start(t)
+			}
+
+			res := ssembProbe(t, nil, f, target, module)
+			defer func() {
+				if t.Failed() {
+					t.Logf("probe logs:\n%s\nmetrics:\n%s", res.logs, res.metrics)
+				}
+			}()
+
+			mbCheckOutcome(t, res.probeResult, tc.layer, tc.reason)
+			for i, layer := range mbLayerOrder {
+				got, ok := metricValue(t, res.metrics, "probe_mcp_layer_success", map[string]string{"layer": layer})
+				if tc.layers[i] == ssembLayerAbsent {
+					if ok {
+						t.Errorf("probe_mcp_layer_success{layer=%q} = %v, want it absent", layer, got)
+					}
+				} else if !ok || got != tc.layers[i] {
+					t.Errorf("probe_mcp_layer_success{layer=%q} = %v (present %v), want %v", layer, got, ok, tc.layers[i])
+				}
+			}
+			status, ok := metricValue(t, res.metrics, "probe_http_status_code", nil)
+			switch {
+			case tc.status == mbStatusAbsent && ok:
+				t.Errorf("probe_http_status_code = %v, want it absent", status)
+			case tc.status != mbStatusAbsent && (!ok || status != float64(tc.status)):
+				t.Errorf("probe_http_status_code = %v (present %v), want %d", status, ok, tc.status)
+			}
+			transport := tc.transport
+			if transport == "" {
+				transport = mcpwire.TransportSSE
+			}
+			if ls, _ := mbSeries(t, res.metrics, "probe_mcp_transport_info"); len(ls) != 1 || ls[0]["transport"] != transport {
+				t.Errorf("probe_mcp_transport_info = %v, want {transport=%q}", ls, transport)
+			}
+			if module.Transport == config.TransportSSE {
+				if n := f.requests("POST target"); n != 0 {
+					t.Errorf("transport sse POSTed %d times to the target", n)
+				}
+			}
+			if limit := time.Duration(module.Timeout) + time.Second; res.elapsed > limit {
+				t.Errorf("probe took %v, more than the timeout plus 1s (%v)", res.elapsed, limit)
+			}
+			if !res.streamsEnded {
+				t.Error("the event stream was still open a second after the probe returned")
+			}
+			if tc.check != nil {
+				tc.check(t, f, res)
+			}
+		})
+	}
+}
+
+// TestSSEMisbehaveAutoVerdict: transport auto remembers that a target
+// speaks only HTTP+SSE, and forgets it after a failed probe.
+func TestSSEMisbehaveAutoVerdict(t *testing.T) {
+	t.Parallel()
+	f := ssembNewFake()
+	target := f.start(t)
+	module := ssembModule()
+	module.Transport = config.TransportAuto
+	p := New()
+
+	probe := func(step string, wantOK bool, wantTargetPOSTs, wantGETs int) {
+		t.Helper()
+		res := ssembProbe(t, p, f, target, module)
+		if res.ok != wantOK {
+			t.Errorf("%s: probe ok = %v, want %v\n%s", step, res.ok, wantOK, res.logs)
+		}
+		if ls, _ := mbSeries(t, res.metrics, "probe_mcp_transport_info"); len(ls) != 1 || ls[0]["transport"] != "sse" {
+			t.Errorf("%s: probe_mcp_transport_info = %v, want sse", step, ls)
+		}
+		if got := f.requests("POST target"); got != wantTargetPOSTs {
+			t.Errorf("%s: %d POSTs to the target so far, want %d", step, got, wantTargetPOSTs)
+		}
+		if got := f.requests("GET"); got != wantGETs {
+			t.Errorf("%s: %d GETs so far, want %d", step, got, wantGETs)
+		}
+		if !res.streamsEnded {
+			t.Errorf("%s: the event stream was left open", step)
+		}
+	}
+	// server/discover and initialize are refused, then the fallback.
+	probe("first probe falls back", true, 2, 1)
+	probe("second probe goes straight to the stream", true, 2, 2)
+	probe("and so does the third", true, 2, 3)
+
+	f.failGet.Store(true)
+	probe("a failing probe", false, 2, 4)
+	f.failGet.Store(false)
+	probe("after a failure Streamable HTTP is tried again", true, 4, 5)
+	probe("and the verdict is remembered again", true, 4, 6)
+}
+
+// TestSSEMisbehaveNoLeak: a response that never comes leaves nothing
+// running once the probe has returned and the server is gone.
+func TestSSEMisbehaveNoLeak(t *testing.T) {
+	// Not parallel: the goroutine count must be this test's alone.
+	f := ssembNewFake()
+	ssembSilent("initialize")(f)
+	ts := httptest.NewUnstartedServer(f)
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.Start()
+	defer ts.Close()
+	module := ssembModule()
+	module.Timeout = model.Duration(300 * time.Millisecond)
+
+	runtime.GC()
+	before := runtime.NumGoroutine()
+	p := New()
+	for i := range 5 {
+		res := ssembProbe(t, p, f, ts.URL+ssembTargetPath, module)
+		mbCheckOutcome(t, res.probeResult, LayerHandshake, "timeout")
+		if limit := time.Duration(module.Timeout) + time.Second; res.elapsed > limit {
+			t.Errorf("probe %d took %v, more than the timeout plus 1s", i, res.elapsed)
+		}
+	}
+	ts.Close()
+
+	deadline := time.Now().Add(2 * time.Second)
+	n := runtime.NumGoroutine()
+	for n > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		n = runtime.NumGoroutine()
+	}
+	if n > before+2 {
+		var dump bytes.Buffer
+		_ = pprof.Lookup("goroutine").WriteTo(&dump, 1)
+		t.Fatalf("%d goroutines after the probes, %d before:\n%s", n, before, dump.String())
+	}
+}
