@@ -63,7 +63,8 @@ func main() {
 func run(args []string) int {
 	app := kingpin.New("mcp_exporter", "Prometheus exporter that probes MCP (Model Context Protocol) servers.")
 	var (
-		configFile    = app.Flag("config.file", "Configuration file.").Default("mcp_exporter.yml").String()
+		configFileSet bool
+		configFile    = app.Flag("config.file", "Configuration file.").Default("mcp_exporter.yml").IsSetByUser(&configFileSet).String()
 		configCheck   = app.Flag("config.check", "Validate the configuration file, then exit: 0 if it is valid, 1 if not.").Default("false").Bool()
 		timeoutOffset = app.Flag("timeout-offset", "Seconds taken off Prometheus' scrape timeout to allow for network latency.").Default("0.5").Float64()
 		historyLimit  = app.Flag("history.limit", "How many recent probes (and, separately, recent failed probes) to keep for the landing page and /logs.").Default("100").Uint()
@@ -76,11 +77,28 @@ func run(args []string) int {
 	promslogflag.AddFlags(app, logConfig)
 	app.Version(version.Print("mcp_exporter"))
 	app.HelpFlag.Short('h')
-	if _, err := app.Parse(args); err != nil {
+
+	app.Command("serve", "Serve /probe and the exporter's own endpoints (the default).").Default()
+	checkCmd := app.Command("check", "Probe one target once (retrying with --wait), print the result and exit: "+
+		"0 if the probe succeeded, 1 if it failed, 2 for a configuration or usage error. "+
+		"Without a configuration file, the built-in default module is used.")
+	check := checkOptions{
+		module: checkCmd.Flag("module", "Module to probe with.").Default(config.DefaultModuleName).String(),
+		wait:   checkCmd.Flag("wait", "Retry until the probe succeeds or this much time has passed (e.g. 60s); 0 probes once.").Default("0s").Duration(),
+		output: checkCmd.Flag("output", "Output format: table or json.").Default("table").Enum("table", "json"),
+		target: checkCmd.Arg("target", "The MCP endpoint URL.").Required().String(),
+	}
+
+	command, err := app.Parse(args)
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "mcp_exporter: %s\n", err)
 		return 2
 	}
 	logger := promslog.New(logConfig)
+	if command == checkCmd.FullCommand() {
+		check.configFile, check.configFileSet = *configFile, configFileSet
+		return runCheck(context.Background(), check, os.Stdout, os.Stderr, logger)
+	}
 
 	cfg, err := config.Load(*configFile)
 	if err != nil {
