@@ -20,12 +20,15 @@ package mcpwire
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 )
 
@@ -273,7 +276,9 @@ type AuthServer struct {
 //     given, and only there (the MCP specification makes the well-known URIs a
 //     fallback for when the header carries none); otherwise at
 //     <origin>/.well-known/oauth-protected-resource<target path>, then at
-//     <origin>/.well-known/oauth-protected-resource. The resource_metadata URL
+//     <origin>/.well-known/oauth-protected-resource (the target path as
+//     CanonicalResource spells it; the target's query is not sent anywhere).
+//     The resource_metadata URL
 //     may be on another origin, but must be http(s), without userinfo, and
 //     https when the target is. The document must be a JSON object with a
 //     "resource" that names the target (see below) and a non-empty
@@ -306,8 +311,8 @@ type AuthServer struct {
 // name https://h/api/mcp, https://h/ap and https://other/api/mcp do not. The
 // prefix rule is the update to RFC 9728 §3.3 proposed in
 // draft-mcguinness-oauth-rfc9728bis and the rule of the MCP TypeScript SDK
-// (checkResourceAllowed); it covers every case RFC 9728 §3.3 accepts. A
-// resource with a query, a fragment or userinfo never matches.
+// (checkResourceAllowed); it accepts every query-less resource RFC 9728 §3.3
+// accepts. A resource with a query, a fragment or userinfo never matches.
 //
 // Every request is a GET with Accept: application/json made through a copy of
 // hc without cookie jar and without redirect following; hc should carry no
@@ -583,8 +588,8 @@ func discGet(ctx context.Context, c *http.Client, step string, u *url.URL) (int,
 }
 
 // discTransportError classifies a failed request or body read: ReasonTimeout
-// when ctx ended or the client timed out, ReasonDiscovery otherwise, with the
-// wire client's classification in the message.
+// when ctx ended or the client timed out, ReasonDiscovery otherwise, with
+// what failed (dns, tls, connect) in the message.
 func discTransportError(ctx context.Context, step string, u *url.URL, err error) *Error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return &Error{Reason: ReasonTimeout, Err: fmt.Errorf("%s: %w at %s", step, ctxErr, u.Redacted())}
@@ -593,12 +598,30 @@ func discTransportError(ctx context.Context, step string, u *url.URL, err error)
 	if errors.As(err, &ue) {
 		err = ue.Err // its message repeats the URL
 	}
-	cls := classifyTransportError(ctx, err, phaseNone)
-	var ne net.Error
-	if cls.Reason == ReasonTimeout || (errors.As(err, &ne) && ne.Timeout()) {
-		return &Error{Reason: ReasonTimeout, Err: fmt.Errorf("%s: timeout at %s: %w", step, u.Redacted(), cls.Err)}
+	if strings.Contains(err.Error(), "malformed HTTP") {
+		// net/http quotes what the server sent: say what happened without it.
+		err = errors.New("the server's answer is not HTTP")
 	}
-	return &Error{Reason: ReasonDiscovery, Err: fmt.Errorf("%s: %s failure at %s: %w", step, cls.Reason, u.Redacted(), cls.Err)}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &Error{Reason: ReasonTimeout, Err: fmt.Errorf("%s: timeout at %s: %w", step, u.Redacted(), err)}
+	}
+	what := "connect"
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
+	var invalidErr x509.CertificateInvalidError
+	var recErr tls.RecordHeaderError
+	var alertErr tls.AlertError
+	switch {
+	case errors.As(err, &dnsErr):
+		what = "dns"
+	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authErr),
+		errors.As(err, &invalidErr), errors.As(err, &recErr), errors.As(err, &alertErr):
+		what = "tls"
+	}
+	return &Error{Reason: ReasonDiscovery, Err: fmt.Errorf("%s: %s failure at %s: %w", step, what, u.Redacted(), err)}
 }
 
 // discStringField returns the string member name of a metadata document.
