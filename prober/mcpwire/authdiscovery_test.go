@@ -1,0 +1,1075 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package mcpwire
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestBearerChallenge(t *testing.T) {
+	tests := []struct {
+		name   string
+		values []string
+		want   map[string]string
+		ok     bool
+	}{
+		{
+			name:   "resource_metadata and scope",
+			values: []string{`Bearer resource_metadata="https://x/y", scope="a b"`},
+			want:   map[string]string{"resource_metadata": "https://x/y", "scope": "a b"},
+			ok:     true,
+		},
+		{
+			name:   "lower-case scheme",
+			values: []string{`bearer realm="r"`},
+			want:   map[string]string{"realm": "r"},
+			ok:     true,
+		},
+		{
+			name:   "upper-case scheme and parameter names",
+			values: []string{`BEARER Resource_Metadata="u", SCOPE="s"`},
+			want:   map[string]string{"resource_metadata": "u", "scope": "s"},
+			ok:     true,
+		},
+		{
+			name:   "two challenges in one header",
+			values: []string{`Basic realm="r", Bearer error="invalid_token", resource_metadata="u"`},
+			want:   map[string]string{"error": "invalid_token", "resource_metadata": "u"},
+			ok:     true,
+		},
+		{
+			name:   "Bearer first, then another challenge",
+			values: []string{`Bearer realm="a", error="e", Basic realm="b"`},
+			want:   map[string]string{"realm": "a", "error": "e"},
+			ok:     true,
+		},
+		{
+			name:   "separate header lines",
+			values: []string{`Basic realm="r"`, `Bearer resource_metadata="u"`},
+			want:   map[string]string{"resource_metadata": "u"},
+			ok:     true,
+		},
+		{
+			name:   "escaped quotes and backslashes",
+			values: []string{`Bearer error_description="say \"hi\" \\ now", x="\a"`},
+			want:   map[string]string{"error_description": `say "hi" \ now`, "x": "a"},
+			ok:     true,
+		},
+		{
+			name:   "comma inside a quoted string",
+			values: []string{`Bearer scope="a,b", realm="r"`},
+			want:   map[string]string{"scope": "a,b", "realm": "r"},
+			ok:     true,
+		},
+		{
+			name:   "token68 after Basic",
+			values: []string{`Basic dXNlcjpwYXNz==, Bearer resource_metadata="u"`},
+			want:   map[string]string{"resource_metadata": "u"},
+			ok:     true,
+		},
+		{
+			name:   "token68 without padding after Basic",
+			values: []string{`Basic abc+/def, Bearer scope="s"`},
+			want:   map[string]string{"scope": "s"},
+			ok:     true,
+		},
+		{
+			name:   "token values",
+			values: []string{`Bearer error=invalid_token, realm=example`},
+			want:   map[string]string{"error": "invalid_token", "realm": "example"},
+			ok:     true,
+		},
+		{
+			name:   "whitespace around equals and tabs",
+			values: []string{"Bearer\trealm = \"r\" ,\tscope=\t\"s\""},
+			want:   map[string]string{"realm": "r", "scope": "s"},
+			ok:     true,
+		},
+		{
+			name:   "empty list elements",
+			values: []string{` , ,Bearer realm="r" , , scope="s",`},
+			want:   map[string]string{"realm": "r", "scope": "s"},
+			ok:     true,
+		},
+		{
+			name:   "Bearer alone",
+			values: []string{`Bearer`},
+			want:   map[string]string{},
+			ok:     true,
+		},
+		{
+			name:   "Bearer alone before another challenge",
+			values: []string{`Bearer, Basic realm="r"`},
+			want:   map[string]string{},
+			ok:     true,
+		},
+		{
+			name:   "Bearer with token68",
+			values: []string{`Bearer abc==`},
+			want:   map[string]string{},
+			ok:     true,
+		},
+		{
+			name:   "first of repeated parameters kept",
+			values: []string{`Bearer scope="a", SCOPE="b"`},
+			want:   map[string]string{"scope": "a"},
+			ok:     true,
+		},
+		{
+			name:   "first Bearer challenge wins",
+			values: []string{`Bearer realm="one"`, `Bearer realm="two"`},
+			want:   map[string]string{"realm": "one"},
+			ok:     true,
+		},
+		{
+			name:   "unterminated quoted string keeps earlier parameters",
+			values: []string{`Bearer realm="r", scope="abc`},
+			want:   map[string]string{"realm": "r"},
+			ok:     true,
+		},
+		{
+			name:   "junk after a parameter keeps it",
+			values: []string{`Bearer realm="r" junk`},
+			want:   map[string]string{"realm": "r"},
+			ok:     true,
+		},
+		{
+			name:   "malformed line does not hide a later one",
+			values: []string{`Basic "oops`, `Bearer realm="r"`},
+			want:   map[string]string{"realm": "r"},
+			ok:     true,
+		},
+		{name: "no Bearer challenge", values: []string{`Basic realm="r"`, `Digest realm="d", nonce="n"`}},
+		{name: "scheme that only starts with Bearer", values: []string{`Bearerx realm="r"`}},
+		{name: "Bearer as a parameter name", values: []string{`Basic bearer="x"`}},
+		{name: "Bearer inside a quoted string", values: []string{`Basic realm="Bearer realm=x"`}},
+		{name: "Bearer followed by a quote", values: []string{`Bearer "x"`}},
+		{name: "Bearer glued to a quote", values: []string{`Bearer"x"`}},
+		{name: "no values"},
+		{name: "empty value", values: []string{""}},
+		{name: "control character in quoted string", values: []string{"Bearer\x00"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := BearerChallenge(tt.values)
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v (params %q)", ok, tt.ok, got)
+			}
+			if !tt.ok {
+				if got != nil {
+					t.Errorf("params = %q, want nil", got)
+				}
+				return
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("params = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// discQuote renders v as a quoted-string.
+func discQuote(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
+
+func FuzzBearerChallenge(f *testing.F) {
+	seeds := []string{
+		`Bearer resource_metadata="https://x/y", scope="a b"`,
+		`Basic realm="r", Bearer error="invalid_token", resource_metadata="u"`,
+		"Basic realm=\"r\"\nBearer scope=\"s\"",
+		`Basic dXNlcjpwYXNz==, Bearer x=y`,
+		`Bearer a="\"\\", b=, c`,
+		`Bearer realm="unterminated`,
+		`, ,Bearer, Newauth realm="apps", type=1, title="Login to \"apps\"", Basic realm="simple"`,
+		"Bearer\trealm = \"r\"\x00",
+	}
+	for _, s := range seeds {
+		f.Add(s, "https://mcp.example.com/.well-known/oauth-protected-resource")
+	}
+	f.Add("", `a "quoted" \ value`)
+	f.Fuzz(func(t *testing.T, header, value string) {
+		params, ok := BearerChallenge(strings.Split(header, "\n"))
+		if ok != (params != nil) {
+			t.Fatalf("ok = %v with params %q", ok, params)
+		}
+		for k := range params {
+			if k == "" || k != strings.ToLower(k) {
+				t.Fatalf("parameter name %q is not a lower-case token", k)
+			}
+		}
+		// Any value without control characters survives quoting, whatever
+		// the header line before it held.
+		for i := 0; i < len(value); i++ {
+			if discIsCTL(value[i]) {
+				return
+			}
+		}
+		lines := []string{`Basic realm="r", Bearer Resource_Metadata=` + discQuote(value) + `, scope=x`}
+		params, ok = BearerChallenge(lines)
+		if !ok || params["resource_metadata"] != value || params["scope"] != "x" {
+			t.Fatalf("BearerChallenge(%q) = %q, %v; want resource_metadata %q", lines, params, ok, value)
+		}
+	})
+}
+
+func TestCanonicalResource(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"HTTPS://MCP.Example.com:443/mcp/", "https://mcp.example.com/mcp"},
+		{"http://h:8080/", "http://h:8080"},
+		{"https://h/mcp?x=1#frag", "https://h/mcp"},
+		{"https://h/?x=1", "https://h"},
+		{"https://h#frag", "https://h"},
+		{"https://h", "https://h"},
+		{"http://h:80/a/b", "http://h/a/b"},
+		{"http://h:443/", "http://h:443"},
+		{"https://h:80/x", "https://h:80/x"},
+		{"https://h:8443/a", "https://h:8443/a"},
+		{"https://h:/x", "https://h/x"},
+		{"https://[::1]:443/x", "https://[::1]/x"},
+		{"https://[::1]:8443", "https://[::1]:8443"},
+		{"https://user:pw@h/x", "https://h/x"},
+		{"https://h/Server/MCP/", "https://h/Server/MCP"},
+		{"https://h/a%2Fb/", "https://h/a%2Fb"},
+		{"https://h/a//", "https://h/a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			u, err := url.Parse(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := CanonicalResource(u); got != tt.want {
+				t.Errorf("CanonicalResource(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	if got := CanonicalResource(nil); got != "" {
+		t.Errorf("CanonicalResource(nil) = %q", got)
+	}
+}
+
+func TestDiscResourceMatches(t *testing.T) {
+	tests := []struct {
+		resource, target string
+		want             bool
+	}{
+		{"https://h/mcp", "https://h/mcp", true},
+		{"HTTPS://H:443/mcp/", "https://h/mcp", true},
+		{"https://h/mcp", "https://H/mcp/", true},
+		{"https://h", "https://h/mcp", true},
+		{"https://h/", "https://h/a/mcp", true},
+		{"https://h/a", "https://h/a/mcp", true},
+		{"https://h/a/", "https://h/a/mcp", true},
+		{"https://h", "https://h", true},
+		{"https://h/a/mcp?x=1", "https://h/a/mcp", false},
+		{"https://h/a/mcp#f", "https://h/a/mcp", false},
+		{"https://h/a/mcp#", "https://h/a/mcp", false},
+		{"https://u@h/a/mcp", "https://h/a/mcp", false},
+		{"https://h/a/m", "https://h/a/mcp", false},
+		{"https://h/a/mcp/v2", "https://h/a/mcp", false},
+		{"https://h/A/mcp", "https://h/a/mcp", false},
+		{"https://h:8443/mcp", "https://h/mcp", false},
+		{"http://h/mcp", "https://h/mcp", false},
+		{"https://other/mcp", "https://h/mcp", false},
+		{"https://h.evil/mcp", "https://h/mcp", false},
+		{"/mcp", "https://h/mcp", false},
+		{"urn:example:mcp", "https://h/mcp", false},
+		{"", "https://h/mcp", false},
+		{"https://h/%zz", "https://h/mcp", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.resource+" for "+tt.target, func(t *testing.T) {
+			target, err := url.Parse(tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := discResourceMatches(tt.resource, target); got != tt.want {
+				t.Errorf("discResourceMatches(%q, %q) = %v, want %v", tt.resource, tt.target, got, tt.want)
+			}
+		})
+	}
+}
+
+// Paths of the well-known URIs.
+const (
+	discWKPRM  = "/.well-known/oauth-protected-resource"
+	discWKAS   = "/.well-known/oauth-authorization-server"
+	discWKOIDC = "/.well-known/openid-configuration"
+)
+
+// discSecret is in every document the test servers send; no error may
+// repeat it.
+const discSecret = "SECRET-BODY-MARKER"
+
+// discRoute is how a test server answers one path. In body, header values
+// and handler-free routes, {{RS}} and {{AS}} are replaced by the two
+// servers' URLs and {{RSHOST}} and {{ASHOST}} by their host:port.
+type discRoute struct {
+	status  int    // 0: 200
+	ctype   string // "": application/json; "-": none
+	body    string
+	header  map[string]string
+	handler func(e *discEnv, w http.ResponseWriter, r *http.Request)
+}
+
+func discJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func discDoc(members map[string]any) discRoute {
+	members["x_marker"] = discSecret
+	return discRoute{body: discJSON(members)}
+}
+
+func discPRM(resource string, servers ...string) discRoute {
+	return discDoc(map[string]any{"resource": resource, "authorization_servers": servers})
+}
+
+func discASM(issuer, token string, methods ...string) discRoute {
+	m := map[string]any{"issuer": issuer, "token_endpoint": token, "response_types_supported": []string{"code"}}
+	if methods != nil {
+		m["token_endpoint_auth_methods_supported"] = methods
+	}
+	return discDoc(m)
+}
+
+// discRecorder is what the test servers saw, in order.
+type discRecorder struct {
+	mu       sync.Mutex
+	requests []string // "RS /path?query"
+	problems []string
+}
+
+func (rec *discRecorder) add(name string, r *http.Request) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.requests = append(rec.requests, name+" "+r.URL.RequestURI())
+	if v := r.Header.Values("Authorization"); len(v) > 0 {
+		rec.problems = append(rec.problems, name+" "+r.URL.Path+": Authorization header sent")
+	}
+	if v := r.Header.Values("Cookie"); len(v) > 0 {
+		rec.problems = append(rec.problems, name+" "+r.URL.Path+": Cookie header sent")
+	}
+	if r.Method != http.MethodGet {
+		rec.problems = append(rec.problems, name+" "+r.URL.Path+": method "+r.Method)
+	}
+	if a := r.Header.Get("Accept"); a != "application/json" {
+		rec.problems = append(rec.problems, name+" "+r.URL.Path+": Accept "+a)
+	}
+}
+
+func (rec *discRecorder) snapshot() (requests, problems []string) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]string(nil), rec.requests...), append([]string(nil), rec.problems...)
+}
+
+type discEnv struct {
+	rs, as   *httptest.Server
+	rec      *discRecorder
+	release  chan struct{}
+	replacer *strings.Replacer
+}
+
+func (e *discEnv) expand(s string) string { return e.replacer.Replace(s) }
+
+func newDiscEnv(t *testing.T, rsTLS, asTLS bool, rsRoutes, asRoutes map[string]discRoute) *discEnv {
+	t.Helper()
+	e := &discEnv{rec: &discRecorder{}, release: make(chan struct{})}
+	handler := func(name string, routes map[string]discRoute) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			e.rec.add(name, r)
+			route, found := routes[r.URL.Path]
+			if !found {
+				http.Error(w, "not found "+discSecret, http.StatusNotFound)
+				return
+			}
+			if route.handler != nil {
+				route.handler(e, w, r)
+				return
+			}
+			for k, v := range route.header {
+				w.Header().Set(k, e.expand(v))
+			}
+			switch route.ctype {
+			case "":
+				w.Header().Set("Content-Type", "application/json")
+			case "-":
+				w.Header()["Content-Type"] = nil
+			default:
+				w.Header().Set("Content-Type", route.ctype)
+			}
+			status := route.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(e.expand(route.body)))
+		})
+	}
+	start := func(name string, tls bool, routes map[string]discRoute) *httptest.Server {
+		var s *httptest.Server
+		if tls {
+			s = httptest.NewTLSServer(handler(name, routes))
+		} else {
+			s = httptest.NewServer(handler(name, routes))
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+	e.rs = start("RS", rsTLS, rsRoutes)
+	e.as = start("AS", asTLS, asRoutes)
+	t.Cleanup(func() { close(e.release) }) // runs before the servers close
+	host := func(s *httptest.Server) string { u, _ := url.Parse(s.URL); return u.Host }
+	e.replacer = strings.NewReplacer("{{RS}}", e.rs.URL, "{{AS}}", e.as.URL, "{{RSHOST}}", host(e.rs), "{{ASHOST}}", host(e.as))
+	return e
+}
+
+// client trusts both test servers: httptest's TLS servers share one certificate.
+func (e *discEnv) client() *http.Client {
+	for _, s := range []*httptest.Server{e.rs, e.as} {
+		if s.TLS != nil {
+			return s.Client()
+		}
+	}
+	return &http.Client{Transport: &http.Transport{}}
+}
+
+// discBlock answers nothing until the client gives up or the test ends.
+func discBlock(e *discEnv, _ http.ResponseWriter, r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-e.release:
+	}
+}
+
+// discBig sends a JSON answer of n bytes, or an endless one when n < 0.
+func discBig(n int) func(*discEnv, http.ResponseWriter, *http.Request) {
+	return func(_ *discEnv, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if _, err := w.Write([]byte(`{"resource":"` + discSecret)); err != nil {
+			return
+		}
+		chunk := bytes.Repeat([]byte("a"), 32<<10)
+		for sent := 0; n < 0 || sent < n; sent += len(chunk) {
+			if _, err := w.Write(chunk); err != nil || r.Context().Err() != nil {
+				return
+			}
+		}
+		_, _ = w.Write([]byte(`"}`))
+	}
+}
+
+func TestDiscoverAuthServer(t *testing.T) {
+	okASM := discASM("{{RS}}", "{{RS}}/token", "client_secret_post", "private_key_jwt")
+	okPRM := discPRM("{{RS}}/mcp", "{{RS}}")
+	wantOK := func(prmURL string) *AuthServer {
+		return &AuthServer{
+			Resource:            "{{RS}}/mcp",
+			Issuer:              "{{RS}}",
+			TokenEndpoint:       "{{RS}}/token",
+			AuthMethods:         []string{"client_secret_post", "private_key_jwt"},
+			ResourceMetadataURL: prmURL,
+		}
+	}
+	tests := []struct {
+		name         string
+		path         string // target path on RS; "/mcp" when empty
+		rm           string // resource_metadata
+		rsTLS, asTLS bool
+		rs, as       map[string]discRoute
+		client       func(e *discEnv) *http.Client
+		timeout      time.Duration
+
+		want       *AuthServer
+		wantReqs   []string // nil: not checked
+		wantErr    []string
+		wantReason Reason
+		wantStatus int
+	}{
+		// Successes.
+		{
+			name: "resource_metadata given",
+			rm:   "{{RS}}/meta/prm?v=1#frag",
+			rs: map[string]discRoute{
+				"/meta/prm":        okPRM,
+				discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{RS}}/wrong"),
+				discWKAS:           okASM,
+			},
+			want:     wantOK("{{RS}}/meta/prm?v=1"),
+			wantReqs: []string{"RS /meta/prm?v=1", "RS " + discWKAS},
+		},
+		{
+			name: "resource_metadata and authorization server on another origin",
+			rm:   "{{AS}}/prm/mcp",
+			rs:   map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{RS}}")},
+			as: map[string]discRoute{
+				"/prm/mcp": discPRM("{{RS}}/mcp", "{{AS}}"),
+				discWKAS:   discASM("{{AS}}", "{{AS}}/oauth/token", "client_secret_basic"),
+			},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{AS}}", TokenEndpoint: "{{AS}}/oauth/token",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{AS}}/prm/mcp",
+			},
+			wantReqs: []string{"AS /prm/mcp", "AS " + discWKAS},
+		},
+		{
+			name:     "path-suffixed well-known",
+			rs:       map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKPRM: discPRM("{{RS}}", "{{RS}}/wrong"), discWKAS: okASM},
+			want:     wantOK("{{RS}}" + discWKPRM + "/mcp"),
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS},
+		},
+		{
+			name: "root well-known naming the origin (RFC 9728 3.3)",
+			rs:   map[string]discRoute{discWKPRM: discPRM("{{RS}}", "{{RS}}"), discWKAS: okASM},
+			want: &AuthServer{
+				Resource: "{{RS}}", Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token",
+				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM,
+			},
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM, "RS " + discWKAS},
+		},
+		{
+			name:     "root well-known naming the endpoint",
+			rs:       map[string]discRoute{discWKPRM: okPRM, discWKAS: okASM},
+			want:     wantOK("{{RS}}" + discWKPRM),
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM, "RS " + discWKAS},
+		},
+		{
+			name: "resource naming a path prefix of the target",
+			path: "/api/v1/mcp",
+			rs:   map[string]discRoute{discWKPRM + "/api/v1/mcp": discPRM("{{RS}}/api/", "{{RS}}"), discWKAS: okASM},
+			want: &AuthServer{
+				Resource: "{{RS}}/api/", Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token",
+				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/api/v1/mcp",
+			},
+		},
+		{
+			name: "target with trailing slash and query",
+			path: "/mcp/?key=k",
+			rs:   map[string]discRoute{discWKPRM + "/mcp": discPRM("HTTP://{{RSHOST}}/mcp/", "{{RS}}"), discWKAS: okASM},
+			want: &AuthServer{
+				Resource: "HTTP://{{RSHOST}}/mcp/", Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token",
+				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+			},
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS},
+		},
+		{
+			name:     "target at the root",
+			path:     "/",
+			rs:       map[string]discRoute{discWKPRM: discPRM("{{RS}}/", "{{RS}}"), discWKAS: okASM},
+			wantReqs: []string{"RS " + discWKPRM, "RS " + discWKAS},
+			want: &AuthServer{
+				Resource: "{{RS}}/", Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token",
+				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM,
+			},
+		},
+		{
+			name: "redirects are not followed",
+			rs: map[string]discRoute{
+				discWKPRM + "/mcp": {status: http.StatusFound, header: map[string]string{"Location": "/moved"}},
+				"/moved":           discPRM("{{RS}}/mcp", "{{RS}}/wrong"),
+				discWKPRM:          okPRM,
+				discWKAS:           okASM,
+			},
+			want:     wantOK("{{RS}}" + discWKPRM),
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM, "RS " + discWKAS},
+		},
+		{
+			name: "RFC 8414 path insertion",
+			rs: map[string]discRoute{
+				discWKPRM + "/mcp":      discPRM("{{RS}}/mcp", "{{RS}}/tenant1"),
+				discWKAS + "/tenant1":   discASM("{{RS}}/tenant1", "{{RS}}/tenant1/token"),
+				discWKOIDC + "/tenant1": discASM("{{RS}}/tenant1", "{{RS}}/wrong"),
+				"/tenant1" + discWKOIDC: discASM("{{RS}}/tenant1", "{{RS}}/wrong"),
+				discWKAS:                discASM("{{RS}}", "{{RS}}/wrong"),
+				"/tenant1" + discWKAS:   discASM("{{RS}}/tenant1", "{{RS}}/wrong"),
+			},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{RS}}/tenant1", TokenEndpoint: "{{RS}}/tenant1/token",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+			},
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS + "/tenant1"},
+		},
+		{
+			name: "issuer with a trailing slash",
+			rs: map[string]discRoute{
+				discWKPRM + "/mcp":    discPRM("{{RS}}/mcp", "{{RS}}/tenant1/"),
+				discWKAS + "/tenant1": discASM("{{RS}}/tenant1/", "{{RS}}/token"),
+			},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{RS}}/tenant1/", TokenEndpoint: "{{RS}}/token",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+			},
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS + "/tenant1"},
+		},
+		{
+			name: "OpenID Connect with path insertion",
+			rs: map[string]discRoute{
+				discWKPRM + "/mcp":      discPRM("{{RS}}/mcp", "{{RS}}/tenant1"),
+				discWKOIDC + "/tenant1": discASM("{{RS}}/tenant1", "{{RS}}/token", "private_key_jwt"),
+			},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{RS}}/tenant1", TokenEndpoint: "{{RS}}/token",
+				AuthMethods: []string{"private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+			},
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS + "/tenant1", "RS " + discWKOIDC + "/tenant1"},
+		},
+		{
+			name: "OpenID Connect with path appending",
+			rs: map[string]discRoute{
+				discWKPRM + "/mcp":      discPRM("{{RS}}/mcp", "{{RS}}/tenant1"),
+				"/tenant1" + discWKOIDC: discASM("{{RS}}/tenant1", "{{RS}}/token", "private_key_jwt"),
+			},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{RS}}/tenant1", TokenEndpoint: "{{RS}}/token",
+				AuthMethods: []string{"private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+			},
+			wantReqs: []string{
+				"RS " + discWKPRM + "/mcp", "RS " + discWKAS + "/tenant1", "RS " + discWKOIDC + "/tenant1", "RS /tenant1" + discWKOIDC,
+			},
+		},
+		{
+			name:     "OpenID Connect for an issuer without path",
+			rs:       map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKOIDC: okASM},
+			want:     wantOK("{{RS}}" + discWKPRM + "/mcp"),
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS, "RS " + discWKOIDC},
+		},
+		{
+			name: "auth methods omitted default to client_secret_basic",
+			rs:   map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "{{RS}}/token")},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+			},
+		},
+		{
+			name: "JSON media type with parameters, +json, or none",
+			rs: map[string]discRoute{
+				discWKPRM + "/mcp": {ctype: "Application/JSON; charset=utf-8", body: okPRM.body},
+				discWKAS:           {ctype: "-", body: okASM.body},
+			},
+			want: wantOK("{{RS}}" + discWKPRM + "/mcp"),
+		},
+		{
+			name: "cookies are neither stored nor sent",
+			rs: map[string]discRoute{
+				discWKPRM + "/mcp": {body: okPRM.body, header: map[string]string{"Set-Cookie": "s=1; Path=/"}},
+				discWKAS:           okASM,
+			},
+			client: func(e *discEnv) *http.Client {
+				jar, err := cookiejar.New(nil)
+				if err != nil {
+					panic(err)
+				}
+				u, _ := url.Parse(e.rs.URL)
+				jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: "x", Path: "/"}})
+				return &http.Client{Jar: jar}
+			},
+			want: wantOK("{{RS}}" + discWKPRM + "/mcp"),
+		},
+		{
+			name:  "https everywhere",
+			rm:    "{{AS}}/prm",
+			rsTLS: true, asTLS: true,
+			as: map[string]discRoute{
+				"/prm":          discPRM("{{RS}}/mcp", "{{AS}}/t"),
+				discWKAS + "/t": discASM("{{AS}}/t", "{{AS}}/t/token", "client_secret_basic", "client_secret_post"),
+			},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{AS}}/t", TokenEndpoint: "{{AS}}/t/token",
+				AuthMethods: []string{"client_secret_basic", "client_secret_post"}, ResourceMetadataURL: "{{AS}}/prm",
+			},
+		},
+
+		// Failures of the protected resource metadata step.
+		{
+			name: "404 everywhere",
+			wantErr: []string{
+				"protected resource metadata: HTTP 404 at {{RS}}" + discWKPRM + "/mcp, HTTP 404 at {{RS}}" + discWKPRM,
+			},
+			wantStatus: http.StatusNotFound,
+			wantReqs:   []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM},
+		},
+		{
+			name:       "resource_metadata 404 does not fall back",
+			rm:         "{{RS}}/meta",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKPRM: okPRM, discWKAS: okASM},
+			wantErr:    []string{"protected resource metadata: HTTP 404 at {{RS}}/meta"},
+			wantStatus: http.StatusNotFound,
+			wantReqs:   []string{"RS /meta"},
+		},
+		{
+			name:       "server error on well-known",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": {status: 500, body: discSecret}, discWKPRM: {status: 503}},
+			wantErr:    []string{"protected resource metadata: HTTP 500 at {{RS}}" + discWKPRM + "/mcp, HTTP 503 at"},
+			wantStatus: http.StatusServiceUnavailable,
+		},
+		{
+			name:     "resource_metadata with another scheme",
+			rm:       "ftp://{{RSHOST}}/prm",
+			wantErr:  []string{"protected resource metadata: resource_metadata is not an absolute http(s) URL"},
+			wantReqs: []string{},
+		},
+		{
+			name:     "relative resource_metadata",
+			rm:       "/prm",
+			wantErr:  []string{"protected resource metadata: resource_metadata is not an absolute http(s) URL"},
+			wantReqs: []string{},
+		},
+		{
+			name:     "resource_metadata with userinfo",
+			rm:       "http://user:pass@{{RSHOST}}/prm",
+			wantErr:  []string{"protected resource metadata: resource_metadata URL http://user:xxxxx@{{RSHOST}}/prm carries userinfo"},
+			wantReqs: []string{},
+		},
+		{
+			name:     "http resource_metadata for an https target",
+			rsTLS:    true,
+			rm:       "http://{{ASHOST}}/prm",
+			as:       map[string]discRoute{"/prm": discPRM("{{RS}}/mcp", "{{AS}}")},
+			wantErr:  []string{"protected resource metadata: http resource_metadata URL http://{{ASHOST}}/prm for an https target refused"},
+			wantReqs: []string{},
+		},
+		{
+			name:    "http authorization server for an https target",
+			rsTLS:   true,
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "http://{{RSHOST}}")},
+			wantErr: []string{"protected resource metadata: authorization_servers[0] is not an https URL without query or fragment at {{RS}}" + discWKPRM + "/mcp"},
+		},
+		{
+			name:       "HTML instead of JSON",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": {ctype: "text/html; charset=utf-8", body: "<html>" + discSecret}},
+			wantErr:    []string{"protected resource metadata: content type text/html at {{RS}}" + discWKPRM + "/mcp, want application/json"},
+			wantStatus: http.StatusOK,
+			wantReqs:   []string{"RS " + discWKPRM + "/mcp"},
+		},
+		{
+			name:       "invalid JSON",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": {body: `{"resource": "` + discSecret}},
+			wantErr:    []string{"protected resource metadata: not a JSON object at {{RS}}" + discWKPRM + "/mcp"},
+			wantStatus: http.StatusOK,
+		},
+		{
+			name:    "JSON array",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": {body: `["` + discSecret + `"]`}},
+			wantErr: []string{"protected resource metadata: not a JSON object at"},
+		},
+		{
+			name:    "JSON null",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": {body: `null`}},
+			wantErr: []string{"protected resource metadata: not a JSON object at"},
+		},
+		{
+			name:    "trailing data after the object",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": {body: okPRM.body + `{}`}},
+			wantErr: []string{"protected resource metadata: not a JSON object at"},
+		},
+		{
+			name:       "missing authorization_servers",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"resource": "{{RS}}/mcp"})},
+			wantErr:    []string{"protected resource metadata: authorization_servers missing at {{RS}}" + discWKPRM + "/mcp"},
+			wantStatus: http.StatusOK,
+		},
+		{
+			name:    "empty authorization_servers",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"resource": "{{RS}}/mcp", "authorization_servers": []string{}})},
+			wantErr: []string{"protected resource metadata: authorization_servers is empty at"},
+		},
+		{
+			name:    "null authorization_servers",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"resource": "{{RS}}/mcp", "authorization_servers": nil})},
+			wantErr: []string{"protected resource metadata: authorization_servers is not an array of strings at"},
+		},
+		{
+			name:    "authorization_servers not strings",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"resource": "{{RS}}/mcp", "authorization_servers": []int{1}})},
+			wantErr: []string{"protected resource metadata: authorization_servers is not an array of strings at"},
+		},
+		{
+			name:    "authorization server not a URL",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{RS}}", "auth.example.com")},
+			wantErr: []string{"protected resource metadata: authorization_servers[1] is not an http(s) URL without query or fragment at"},
+		},
+		{
+			name:    "authorization server with a query",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{RS}}?tenant=1")},
+			wantErr: []string{"protected resource metadata: authorization_servers[0] is not an http(s) URL without query or fragment at"},
+		},
+		{
+			name:    "missing resource",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"authorization_servers": []string{"{{RS}}"}})},
+			wantErr: []string{"protected resource metadata: resource missing at {{RS}}" + discWKPRM + "/mcp"},
+		},
+		{
+			name:    "resource not a string",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"resource": 7, "authorization_servers": []string{"{{RS}}"}})},
+			wantErr: []string{"protected resource metadata: resource is not a string at"},
+		},
+		{
+			name:    "resource on another origin",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("https://mcp.example.com/mcp", "{{RS}}")},
+			wantErr: []string{"protected resource metadata: resource at {{RS}}" + discWKPRM + "/mcp does not name the target {{RS}}/mcp"},
+		},
+		{
+			name:    "resource_metadata elsewhere describing another resource",
+			rm:      "{{AS}}/prm",
+			as:      map[string]discRoute{"/prm": discPRM("{{AS}}/mcp", "{{AS}}")},
+			wantErr: []string{"protected resource metadata: resource at {{AS}}/prm does not name the target {{RS}}/mcp"},
+		},
+		{
+			name:    "resource on a sibling path",
+			path:    "/mcp",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mc", "{{RS}}")},
+			wantErr: []string{"protected resource metadata: resource at {{RS}}" + discWKPRM + "/mcp does not name the target"},
+		},
+		{
+			name:    "resource deeper than the target",
+			rs:      map[string]discRoute{discWKPRM: discPRM("{{RS}}/mcp/v2", "{{RS}}")},
+			wantErr: []string{"protected resource metadata: resource at {{RS}}" + discWKPRM + " does not name the target"},
+		},
+		{
+			name:       "answer of 5 MiB",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": {handler: discBig(5 << 20)}},
+			wantErr:    []string{"protected resource metadata: answer larger than 1 MiB at {{RS}}" + discWKPRM + "/mcp"},
+			wantStatus: http.StatusOK,
+		},
+		{
+			name:       "server that never answers",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": {handler: discBlock}},
+			timeout:    300 * time.Millisecond,
+			wantErr:    []string{"protected resource metadata: context deadline exceeded at {{RS}}" + discWKPRM + "/mcp"},
+			wantReason: ReasonTimeout,
+		},
+
+		// Failures of the authorization server metadata step.
+		{
+			name: "authorization server metadata 404 everywhere",
+			rs:   map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{RS}}/t")},
+			wantErr: []string{
+				"authorization server metadata: HTTP 404 at {{RS}}" + discWKAS + "/t, HTTP 404 at {{RS}}" + discWKOIDC + "/t, HTTP 404 at {{RS}}/t" + discWKOIDC,
+			},
+			wantStatus: http.StatusNotFound,
+		},
+		{
+			name:    "authorization server metadata not JSON",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: {body: "<html>" + discSecret}},
+			wantErr: []string{"authorization server metadata: not a JSON object at {{RS}}" + discWKAS},
+		},
+		{
+			name:    "issuer mismatch",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}/other", "{{RS}}/token")},
+			wantErr: []string{"authorization server metadata: issuer mismatch at {{RS}}" + discWKAS + ": not identical to {{RS}}"},
+		},
+		{
+			name:    "issuer differing by a trailing slash",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}/", "{{RS}}/token")},
+			wantErr: []string{"authorization server metadata: issuer mismatch"},
+		},
+		{
+			name:    "issuer missing",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discDoc(map[string]any{"token_endpoint": "{{RS}}/token"})},
+			wantErr: []string{"authorization server metadata: issuer missing at {{RS}}" + discWKAS},
+		},
+		{
+			name:    "missing token_endpoint",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discDoc(map[string]any{"issuer": "{{RS}}"})},
+			wantErr: []string{"authorization server metadata: token_endpoint missing at {{RS}}" + discWKAS},
+		},
+		{
+			name:    "relative token_endpoint",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "/token")},
+			wantErr: []string{"authorization server metadata: token_endpoint is not an http(s) URL without fragment at"},
+		},
+		{
+			name:  "http token endpoint for an https issuer",
+			asTLS: true,
+			rs:    map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
+			as:    map[string]discRoute{discWKAS: discASM("{{AS}}", "http://{{ASHOST}}/token")},
+			wantErr: []string{
+				"authorization server metadata: token_endpoint is not an https URL without fragment at {{AS}}" + discWKAS,
+			},
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "AS " + discWKAS},
+		},
+		{
+			name:    "auth methods not an array of strings",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discDoc(map[string]any{"issuer": "{{RS}}", "token_endpoint": "{{RS}}/t", "token_endpoint_auth_methods_supported": "client_secret_basic"})},
+			wantErr: []string{"authorization server metadata: token_endpoint_auth_methods_supported is not an array of strings at"},
+		},
+		{
+			name:       "endless authorization server metadata",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: {handler: discBig(-1)}},
+			wantErr:    []string{"authorization server metadata: answer larger than 1 MiB at {{RS}}" + discWKAS},
+			wantStatus: http.StatusOK,
+		},
+		{
+			name:       "authorization server that never answers",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
+			as:         map[string]discRoute{discWKAS: {handler: discBlock}},
+			timeout:    300 * time.Millisecond,
+			wantErr:    []string{"authorization server metadata: context deadline exceeded at {{AS}}" + discWKAS},
+			wantReason: ReasonTimeout,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newDiscEnv(t, tt.rsTLS, tt.asTLS, tt.rs, tt.as)
+			hc := env.client()
+			if tt.client != nil {
+				hc = tt.client(env)
+			}
+			p := tt.path
+			if p == "" {
+				p = "/mcp"
+			}
+			target, err := url.Parse(env.rs.URL + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			timeout := tt.timeout
+			if timeout == 0 {
+				timeout = 10 * time.Second
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			rm := ""
+			if tt.rm != "" {
+				rm = env.expand(tt.rm)
+			}
+
+			start := time.Now()
+			got, err := DiscoverAuthServer(ctx, hc, target, rm)
+			elapsed := time.Since(start)
+
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("DiscoverAuthServer: %v", err)
+				}
+				want := *tt.want
+				for _, f := range []*string{&want.Resource, &want.Issuer, &want.TokenEndpoint, &want.ResourceMetadataURL} {
+					*f = env.expand(*f)
+				}
+				if !reflect.DeepEqual(got, &want) {
+					t.Errorf("got  %+v\nwant %+v", got, &want)
+				}
+			} else {
+				if err == nil {
+					t.Fatalf("DiscoverAuthServer = %+v, want an error", got)
+				}
+				if got != nil {
+					t.Errorf("DiscoverAuthServer returned %+v with its error", got)
+				}
+				var e *Error
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v (%T) is not an *Error", err, err)
+				}
+				wantReason := tt.wantReason
+				if wantReason == "" {
+					wantReason = ReasonDiscovery
+				}
+				if e.Reason != wantReason {
+					t.Errorf("reason = %q, want %q (%v)", e.Reason, wantReason, err)
+				}
+				if tt.wantStatus != 0 && e.Status != tt.wantStatus {
+					t.Errorf("status = %d, want %d", e.Status, tt.wantStatus)
+				}
+				for _, w := range tt.wantErr {
+					if w = env.expand(w); !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q\ndoes not contain %q", err, w)
+					}
+				}
+				for _, leak := range []string{discSecret, "<html>", "pass@"} {
+					if strings.Contains(err.Error(), leak) {
+						t.Errorf("error %q repeats %q", err, leak)
+					}
+				}
+			}
+			if tt.timeout != 0 && elapsed > tt.timeout+time.Second {
+				t.Errorf("took %v with a %v deadline", elapsed, tt.timeout)
+			}
+
+			reqs, problems := env.rec.snapshot()
+			for _, p := range problems {
+				t.Error(p)
+			}
+			if tt.wantReqs != nil {
+				want := make([]string, len(tt.wantReqs))
+				for i, r := range tt.wantReqs {
+					want[i] = env.expand(r)
+				}
+				if len(reqs) != 0 || len(want) != 0 {
+					if !reflect.DeepEqual(reqs, want) {
+						t.Errorf("requests:\n got %q\nwant %q", reqs, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestDiscoverAuthServerBadInput(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+
+	tests := []struct {
+		name, target, rm string
+		want             string
+	}{
+		{"target not http", "ftp://h/mcp", "", "protected resource metadata: the target is not an absolute http(s) URL"},
+		{"relative target", "/mcp", "", "protected resource metadata: the target is not an absolute http(s) URL"},
+		{"target with userinfo", "http://u:p@127.0.0.1:1/mcp", "", "without userinfo"},
+		{"connection refused", closedURL + "/mcp", "", "protected resource metadata: connect failure at " + closedURL + discWKPRM + "/mcp"},
+		{"connection refused on resource_metadata", "http://127.0.0.1:1/mcp", closedURL + "/prm", "protected resource metadata: connect failure at " + closedURL + "/prm"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target, err := url.Parse(tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			got, err := DiscoverAuthServer(ctx, &http.Client{}, target, tt.rm)
+			if err == nil {
+				t.Fatalf("DiscoverAuthServer = %+v, want an error", got)
+			}
+			if r := ReasonOf(err); r != ReasonDiscovery {
+				t.Errorf("reason = %q, want %q (%v)", r, ReasonDiscovery, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q\ndoes not contain %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := DiscoverAuthServer(context.Background(), nil, nil, ""); ReasonOf(err) != ReasonDiscovery {
+		t.Errorf("nil target: %v", err)
+	}
+}
