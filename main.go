@@ -67,6 +67,7 @@ func run(args []string) int {
 		configFile    = app.Flag("config.file", "Configuration file.").Default("mcp_exporter.yml").IsSetByUser(&configFileSet).String()
 		configCheck   = app.Flag("config.check", "Validate the configuration file, then exit: 0 if it is valid, 1 if not.").Default("false").Bool()
 		timeoutOffset = app.Flag("timeout-offset", "Seconds taken off Prometheus' scrape timeout to allow for network latency.").Default("0.5").Float64()
+		maxInFlight   = app.Flag("probe.max-concurrency", "Most probes run at once; more are answered 503 at once and counted in mcp_exporter_probes_rejected_total. 0 means no limit.").Default("1000").Uint()
 		historyLimit  = app.Flag("history.limit", "How many recent probes (and, separately, recent failed probes) to keep for the landing page and /logs.").Default("100").Uint()
 		logProber     = app.Flag("log.prober", "Level at which probe log lines reach the exporter's log. One of: [debug, info, warn, error]").Default("debug").Enum("debug", "info", "warn", "error")
 		externalURL   = app.Flag("web.external-url", "The URL under which the exporter is reached from outside (for example behind a reverse proxy). Its path is the default route prefix.").PlaceHolder("<url>").String()
@@ -130,6 +131,7 @@ func run(args []string) int {
 		proberLevel:   proberLevel,
 		timeoutOffset: time.Duration(*timeoutOffset * float64(time.Second)),
 		historyLimit:  int(*historyLimit),
+		maxInFlight:   int(*maxInFlight),
 		routePrefix:   prefix,
 		registry:      registry,
 	})

@@ -59,6 +59,7 @@ type exporterOptions struct {
 	proberLevel   slog.Level
 	timeoutOffset time.Duration
 	historyLimit  int
+	maxInFlight   int
 	routePrefix   string
 	registry      *prometheus.Registry
 }
@@ -92,6 +93,9 @@ func newExporter(o exporterOptions) *exporter {
 		Logger:        o.logger,
 		ProberLevel:   o.proberLevel,
 		TimeoutOffset: o.timeoutOffset,
+	}
+	if o.maxInFlight > 0 {
+		e.probe.Slots = make(chan struct{}, o.maxInFlight)
 	}
 	return e
 }

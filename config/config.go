@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alecthomas/units"
 	promconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 	yaml "go.yaml.in/yaml/v3"
@@ -87,6 +88,9 @@ type Module struct {
 	FailIfNotTLS bool `yaml:"fail_if_not_tls"`
 	// CloseSession ends the server's session with DELETE at the end of the probe.
 	CloseSession bool `yaml:"close_session"`
+	// MaxResponseBytes bounds one message read from the server, after any
+	// decompression.
+	MaxResponseBytes units.Base2Bytes `yaml:"max_response_bytes"`
 
 	// AllowedTargets are regular expressions, fully anchored, that the
 	// normalized target URL must match when the module carries credentials.
@@ -114,6 +118,7 @@ var DefaultModule = Module{
 	HTTPClientConfig: promconfig.DefaultHTTPClientConfig,
 	MinTools:         1,
 	CloseSession:     true,
+	MaxResponseBytes: 16 * units.MiB,
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -165,6 +170,9 @@ func (m *Module) validate() error {
 	}
 	if m.ProtocolVersion != VersionAuto && len(m.ValidProtocolVersions) > 0 && !slices.Contains(m.ValidProtocolVersions, m.ProtocolVersion) {
 		return keyErrorf("protocol_version", "pinned %s is not among valid_protocol_versions", m.ProtocolVersion)
+	}
+	if m.MaxResponseBytes < 1*units.KiB || m.MaxResponseBytes > 1*units.GiB {
+		return keyErrorf("max_response_bytes", "want a size from 1KiB to 1GiB, such as 16MiB; got %s", m.MaxResponseBytes)
 	}
 	if m.MinTools < 0 {
 		return keyErrorf("min_tools", "must not be negative, got %d", m.MinTools)

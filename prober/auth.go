@@ -59,9 +59,10 @@ func (p *Prober) tryAnonymously(ctx context.Context, r *run, moduleName string, 
 	}
 	defer hc.release()
 	c := &mcpwire.Client{
-		HTTP:     hc.Client,
-		Endpoint: target.String(),
-		Info:     mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
+		HTTP:            hc.Client,
+		MaxMessageBytes: int64(m.MaxResponseBytes),
+		Endpoint:        target.String(),
+		Info:            mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
 		OnExchange: func(x mcpwire.Exchange) {
 			x.Op = "anonymous " + x.Op
 			r.logExchange(x)

@@ -44,6 +44,8 @@ type ExporterMetrics struct {
 	UnknownModule  prometheus.Counter
 	BadRequests    prometheus.Counter
 	RefusedTargets *prometheus.CounterVec
+	InFlight       prometheus.Gauge
+	Rejected       prometheus.Counter
 }
 
 // NewExporterMetrics creates the metrics and registers them with reg.
@@ -66,7 +68,15 @@ func NewExporterMetrics(reg prometheus.Registerer) *ExporterMetrics {
 			Help: "Probe requests refused because the module carries credentials and its allowed_targets do not admit the target.",
 		}, []string{"module"}),
 	}
-	reg.MustRegister(m.Probes, m.UnknownModule, m.BadRequests, m.RefusedTargets)
+	m.InFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "mcp_exporter_probes_in_flight",
+		Help: "Probes running now.",
+	})
+	m.Rejected = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "mcp_exporter_probes_rejected_total",
+		Help: "Probe requests answered 503 because --probe.max-concurrency probes were already running.",
+	})
+	reg.MustRegister(m.Probes, m.UnknownModule, m.BadRequests, m.RefusedTargets, m.InFlight, m.Rejected)
 	return m
 }
 
@@ -81,6 +91,10 @@ type Handler struct {
 	ProberLevel slog.Level
 	// TimeoutOffset is taken off the scrape timeout Prometheus announces.
 	TimeoutOffset time.Duration
+	// Slots bounds the probes in flight: a probe takes a slot or is
+	// answered 503 at once, so that a burst of scrapes cannot pile up
+	// goroutines and connections. Nil means no bound.
+	Slots chan struct{}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -114,6 +128,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if h.Slots != nil {
+		select {
+		case h.Slots <- struct{}{}:
+			defer func() { <-h.Slots }()
+		default:
+			h.Metrics.Rejected.Inc()
+			http.Error(w, fmt.Sprintf("%d probes are already running (--probe.max-concurrency); try again later", cap(h.Slots)), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	h.Metrics.InFlight.Inc()
+	defer h.Metrics.InFlight.Dec()
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 

@@ -58,8 +58,9 @@ const (
 )
 
 const (
-	// maxToolPages bounds tools/list pagination.
+	// maxToolPages bounds tools/list pagination, and maxTools the list.
 	maxToolPages = 100
+	maxTools     = 10000
 	// closeTimeout bounds the DELETE that ends a session: a silent server
 	// must not hold the probe.
 	closeTimeout = 2 * time.Second
@@ -139,10 +140,11 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 	defer httpClient.release()
 
 	c := &mcpwire.Client{
-		HTTP:       httpClient.Client,
-		Endpoint:   target,
-		Info:       mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
-		OnExchange: r.logExchange,
+		HTTP:            httpClient.Client,
+		MaxMessageBytes: int64(module.MaxResponseBytes),
+		Endpoint:        target,
+		Info:            mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
+		OnExchange:      r.logExchange,
 	}
 	defer c.Close()
 
@@ -262,7 +264,7 @@ func (r *run) tools(ctx context.Context, c *mcpwire.Client, hs *mcpwire.Handshak
 		return true
 	}
 	start := time.Now()
-	raw, err := c.ListTools(ctx, maxToolPages)
+	raw, err := c.ListTools(ctx, maxToolPages, maxTools)
 	if err != nil {
 		r.layerDuration(LayerTools, time.Since(start))
 		r.fail(LayerTools, mcpwire.ReasonOf(err), err)

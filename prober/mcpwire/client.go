@@ -19,12 +19,14 @@ package mcpwire
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
@@ -159,6 +161,7 @@ func (c *Client) newRequest(ctx context.Context, method string, body []byte) (*h
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Accept-Encoding", "gzip")
 	if c.sessionID != "" {
 		req.Header.Set(HeaderSessionID, c.sessionID)
 	}
@@ -182,7 +185,61 @@ func (c *Client) do(req *http.Request, op string) (*http.Response, time.Time, er
 		return nil, start, cerr
 	}
 	c.lastStatus = resp.StatusCode
+	if err := decodeContent(resp); err != nil {
+		c.record(Exchange{Op: op, Status: resp.StatusCode, Duration: time.Since(start), Err: err})
+		return nil, start, err
+	}
 	return resp, start, nil
+}
+
+// decodeContent undoes a gzip Content-Encoding. The transport leaves that
+// to the client, so that the message bound applies to what the encoding
+// expands to: a gzip bomb is cut off at the bound like any other message.
+func decodeContent(resp *http.Response) error {
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			resp.Body.Close()
+			return errorf(ReasonProtocolViolation, resp.StatusCode, "Content-Encoding gzip, but the body is not gzip")
+		}
+		resp.Body = gzipBody{zr, resp.Body}
+		resp.Header.Del("Content-Encoding")
+		return nil
+	default:
+		resp.Body.Close()
+		return errorf(ReasonProtocolViolation, resp.StatusCode, "unrequested Content-Encoding %q", Sanitize(enc, 32))
+	}
+}
+
+// gzipBody reads through the decompressor and closes the connection's body.
+type gzipBody struct {
+	zr   *gzip.Reader
+	body io.ReadCloser
+}
+
+// errCorruptEncoding marks a body whose compression is broken.
+var errCorruptEncoding = errors.New("the compressed body is corrupt")
+
+func (g gzipBody) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	if err != nil && err != io.EOF && !isTransportError(err) {
+		err = errCorruptEncoding
+	}
+	return n, err
+}
+
+func (g gzipBody) Close() error { return g.body.Close() }
+
+// isTransportError tells a failing connection (or a spent deadline) from a
+// failing decompressor, for gzipBody. A truncated stream is taken for a
+// connection cut mid-answer, as it is without compression.
+func isTransportError(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func (c *Client) record(x Exchange) {
@@ -384,6 +441,8 @@ func (c *Client) bodyError(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, errTooLarge), errors.Is(err, ErrEventTooLarge):
 		return errorf(ReasonResponseTooLarge, 0, "message larger than %d bytes", c.maxBytes())
+	case errors.Is(err, errCorruptEncoding):
+		return errorf(ReasonProtocolViolation, 0, "%v", err)
 	default:
 		return classifyTransportError(ctx, err, phaseDone)
 	}

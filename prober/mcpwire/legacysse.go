@@ -48,6 +48,7 @@ func (c *Client) openLegacySSE(ctx context.Context) (*legacySSE, error) {
 		return nil, &Error{Reason: ReasonConnect, Err: err}
 	}
 	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Accept-Encoding", "gzip")
 	const op = "GET event stream"
 	resp, start, err := c.do(req, op)
 	if err != nil {

@@ -310,9 +310,9 @@ func (c *Client) handshakeResult(era Era, version string, caps map[string]json.R
 	return hs, nil
 }
 
-// ListTools fetches every page of tools/list, at most maxPages of them, and
-// returns the raw tool objects.
-func (c *Client) ListTools(ctx context.Context, maxPages int) ([]json.RawMessage, error) {
+// ListTools fetches every page of tools/list, at most maxPages of them and
+// maxTools tools in all, and returns the raw tool objects.
+func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.RawMessage, error) {
 	var tools []json.RawMessage
 	seen := map[string]bool{}
 	cursor := ""
@@ -339,6 +339,9 @@ func (c *Client) ListTools(ctx context.Context, maxPages int) ([]json.RawMessage
 			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: result lacks the tools array", page)
 		}
 		tools = append(tools, *r.Tools...)
+		if len(tools) > maxTools {
+			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list has more than %d tools", maxTools)
+		}
 		next := ""
 		if len(r.NextCursor) > 0 && !bytes.Equal(r.NextCursor, []byte("null")) {
 			if err := json.Unmarshal(r.NextCursor, &next); err != nil {
