@@ -295,7 +295,7 @@ func TestLandingPageAndLogs(t *testing.T) {
 	}
 	newest := list[0]
 	code, logs := te.get(t, "/logs?id="+strconv.FormatInt(newest.ID, 10))
-	if code != http.StatusOK || logs != newest.DebugOutput {
+	if code != http.StatusOK || logs != newest.DebugOutput() {
 		t.Errorf("/logs?id=%d: %d, not the probe's debug output:\n%s", newest.ID, code, logs)
 	}
 	if !strings.Contains(logs, "Logs for the probe") || !strings.Contains(logs, "probe_success 0") {

@@ -174,7 +174,7 @@ func (e *exporter) serveLogs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = w.Write([]byte(res.DebugOutput))
+	_, _ = w.Write([]byte(res.DebugOutput()))
 }
 
 var recentProbes = template.Must(template.New("recent").Parse(`

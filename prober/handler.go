@@ -14,7 +14,6 @@
 package prober
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +26,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	yaml "go.yaml.in/yaml/v3"
 
@@ -144,7 +143,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 
 	shownTarget := target.Redacted()
-	logs := &bytes.Buffer{}
+	logs := &probeLog{}
 	logger := slog.New(newProbeLogHandler(logs, h.Logger.Handler(), h.ProberLevel)).
 		With("module", moduleName, "target", shownTarget)
 	logger.Info("probe started", "timeout_seconds", timeout.Seconds())
@@ -170,16 +169,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Metrics.Probes.WithLabelValues(moduleName, result).Inc()
 
-	debugOutput := DebugOutput(module, logs.String(), registry)
+	mfs, gatherErr := registry.Gather()
+	// The debug output is made when someone reads it (debug=true, /logs),
+	// not for every probe.
+	debugOutput := func() string { return DebugOutput(module, logs.String(), mfs, gatherErr) }
 	if h.History != nil {
 		h.History.Add(moduleName, shownTarget, success, duration, debugOutput)
 	}
 	if params.Get("debug") == "true" {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte(debugOutput))
+		_, _ = w.Write([]byte(debugOutput()))
 		return
 	}
-	promhttp.HandlerFor(registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	if gatherErr != nil {
+		http.Error(w, fmt.Sprintf("gathering the probe's metrics: %s", gatherErr), http.StatusInternalServerError)
+		return
+	}
+	format := expfmt.Negotiate(r.Header)
+	w.Header().Set("Content-Type", string(format))
+	enc := expfmt.NewEncoder(w, format)
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return // the scraper went away
+		}
+	}
+	if closer, ok := enc.(expfmt.Closer); ok {
+		_ = closer.Close()
+	}
 }
 
 // ParseTarget checks the target parameter: an absolute http or https URL
@@ -225,18 +241,18 @@ func ProbeTimeout(header string, offset, moduleTimeout time.Duration) (time.Dura
 
 // DebugOutput is what debug=true returns and /logs shows: the probe's log
 // lines, its metrics, and the module with every secret hidden.
-func DebugOutput(module config.Module, logs string, registry *prometheus.Registry) string {
+func DebugOutput(module config.Module, logs string, mfs []*dto.MetricFamily, gatherErr error) string {
 	var b strings.Builder
 	b.WriteString("Logs for the probe:\n")
 	b.WriteString(logs)
 	b.WriteString("\n\nMetrics that would have been returned:\n")
-	if mfs, err := registry.Gather(); err == nil {
+	if gatherErr == nil {
 		enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
 		for _, mf := range mfs {
 			_ = enc.Encode(mf)
 		}
 	} else {
-		fmt.Fprintf(&b, "error gathering metrics: %v\n", err)
+		fmt.Fprintf(&b, "error gathering metrics: %v\n", gatherErr)
 	}
 	b.WriteString("\n\nModule configuration:\n")
 	if y, err := yaml.Marshal(module); err == nil {

@@ -358,7 +358,7 @@ func TestHandlerProbesSDKServer(t *testing.T) {
 			t.Errorf("history entry %+v", newest)
 		}
 		got := f.h.History.Get(newest.ID)
-		if got == nil || got.DebugOutput != out {
+		if got == nil || got.DebugOutput() != out {
 			t.Errorf("History.Get(%d) does not return the debug output served", newest.ID)
 		}
 	})
@@ -430,7 +430,7 @@ func TestHandlerNeverShowsSecrets(t *testing.T) {
 
 	var history []string
 	for _, r := range f.h.History.List() {
-		history = append(history, r.Target, r.DebugOutput)
+		history = append(history, r.Target, r.DebugOutput())
 		if strings.Contains(r.Target, "@") && !strings.Contains(r.Target, "xxxxx") {
 			t.Errorf("history target %q is not redacted", r.Target)
 		}
@@ -488,7 +488,7 @@ func TestHistory(t *testing.T) {
 	t.Run("limit and order", func(t *testing.T) {
 		h := NewHistory(3)
 		for i := range 5 {
-			h.Add("m", fmt.Sprintf("http://t%d/", i), true, time.Second, "out")
+			h.Add("m", fmt.Sprintf("http://t%d/", i), true, time.Second, func() string { return "out" })
 		}
 		list := h.List()
 		var targets []string
@@ -510,9 +510,9 @@ func TestHistory(t *testing.T) {
 	})
 	t.Run("failures kept separately", func(t *testing.T) {
 		h := NewHistory(2)
-		h.Add("m", "http://old-failure/", false, time.Second, "failed")
+		h.Add("m", "http://old-failure/", false, time.Second, func() string { return "failed" })
 		for range 5 {
-			h.Add("m", "http://ok/", true, time.Second, "ok")
+			h.Add("m", "http://ok/", true, time.Second, func() string { return "ok" })
 		}
 		list := h.List()
 		if len(list) != 3 {
@@ -531,8 +531,8 @@ func TestHistory(t *testing.T) {
 			}
 		}
 		// Recent failures count toward both lists but are listed once.
-		h.Add("m", "http://new-failure/", false, time.Second, "failed")
-		h.Add("m", "http://newer-failure/", false, time.Second, "failed")
+		h.Add("m", "http://new-failure/", false, time.Second, func() string { return "failed" })
+		h.Add("m", "http://newer-failure/", false, time.Second, func() string { return "failed" })
 		list = h.List()
 		if len(list) != 2 || list[0].Target != "http://newer-failure/" || list[1].Target != "http://new-failure/" {
 			t.Errorf("List after two new failures = %+v", list)
@@ -540,7 +540,7 @@ func TestHistory(t *testing.T) {
 	})
 	t.Run("limit zero keeps nothing", func(t *testing.T) {
 		h := NewHistory(0)
-		h.Add("m", "http://t/", false, time.Second, "out")
+		h.Add("m", "http://t/", false, time.Second, func() string { return "out" })
 		if len(h.List()) != 0 {
 			t.Error("NewHistory(0) kept a probe")
 		}
@@ -551,7 +551,7 @@ func TestHistory(t *testing.T) {
 		for i := range 8 {
 			wg.Go(func() {
 				for range 50 {
-					h.Add("m", "http://t/", i%2 == 0, time.Second, "out")
+					h.Add("m", "http://t/", i%2 == 0, time.Second, func() string { return "out" })
 					_ = h.List()
 				}
 			})

@@ -21,13 +21,25 @@ import (
 
 // Result is a finished probe as the landing page and /logs show it.
 type Result struct {
-	ID          int64
-	Module      string
-	Target      string // with any password in the URL redacted
-	Success     bool
-	Duration    time.Duration
-	Time        time.Time
-	DebugOutput string
+	ID       int64
+	Module   string
+	Target   string // with any password in the URL redacted
+	Success  bool
+	Duration time.Duration
+	Time     time.Time
+
+	render func() string
+	once   sync.Once
+	output string
+}
+
+// DebugOutput is the probe's debug output, made on first request.
+func (r *Result) DebugOutput() string {
+	r.once.Do(func() {
+		r.output = r.render()
+		r.render = nil
+	})
+	return r.output
 }
 
 // History keeps the most recent probes, and separately the most recent
@@ -44,14 +56,15 @@ type History struct {
 // NewHistory keeps up to limit probes of each kind; 0 keeps none.
 func NewHistory(limit int) *History { return &History{limit: limit} }
 
-// Add records a finished probe.
-func (h *History) Add(module, target string, success bool, d time.Duration, debugOutput string) {
+// Add records a finished probe; debugOutput makes its debug output when
+// someone asks for it.
+func (h *History) Add(module, target string, success bool, d time.Duration, debugOutput func() string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.limit <= 0 {
 		return
 	}
-	r := &Result{ID: h.nextID, Module: module, Target: target, Success: success, Duration: d, Time: time.Now(), DebugOutput: debugOutput}
+	r := &Result{ID: h.nextID, Module: module, Target: target, Success: success, Duration: d, Time: time.Now(), render: debugOutput}
 	h.nextID++
 	h.recent = appendBounded(h.recent, r, h.limit)
 	if !success {

@@ -14,59 +14,92 @@
 package prober
 
 import (
+	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"sync"
 )
 
-// probeLogHandler keeps every line of one probe, at every level, for
-// debug=true and /logs, and passes each line on to the exporter's log at a
-// single level (--log.prober), so that operators choose how loud probes are.
+// probeLog keeps every log record of one probe, at every level, for
+// debug=true and /logs. Records are kept, not formatted: most probes' logs
+// are never read, so the text is made only when someone asks for it.
+type probeLog struct {
+	mu      sync.Mutex
+	entries []probeLogEntry
+}
+
+type probeLogEntry struct {
+	rec   slog.Record
+	scope []probeLogScope
+}
+
+// probeLogScope is one WithAttrs or WithGroup step, replayed when the
+// records are formatted.
+type probeLogScope struct {
+	attrs []slog.Attr
+	group string
+}
+
+// String formats the records as slog's text handler would have.
+func (l *probeLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var b bytes.Buffer
+	base := slog.Handler(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	for _, e := range l.entries {
+		h := base
+		for _, s := range e.scope {
+			if s.group != "" {
+				h = h.WithGroup(s.group)
+			} else {
+				h = h.WithAttrs(s.attrs)
+			}
+		}
+		_ = h.Handle(context.Background(), e.rec)
+	}
+	return b.String()
+}
+
+// probeLogHandler records into a probeLog and passes each record on to
+// the exporter's log at a single level (--log.prober), so that operators
+// choose how loud probes are.
 type probeLogHandler struct {
-	mu    *sync.Mutex
-	text  slog.Handler // writes into the probe's buffer
+	log   *probeLog
+	scope []probeLogScope
 	next  slog.Handler // the exporter's log
 	level slog.Level
 }
 
-func newProbeLogHandler(w io.Writer, next slog.Handler, level slog.Level) *probeLogHandler {
-	mu := &sync.Mutex{}
-	return &probeLogHandler{
-		mu:    mu,
-		text:  slog.NewTextHandler(lockedWriter{mu, w}, &slog.HandlerOptions{Level: slog.LevelDebug}),
-		next:  next,
-		level: level,
-	}
+func newProbeLogHandler(log *probeLog, next slog.Handler, level slog.Level) *probeLogHandler {
+	return &probeLogHandler{log: log, next: next, level: level}
 }
 
 func (h *probeLogHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h *probeLogHandler) Handle(ctx context.Context, rec slog.Record) error {
-	err := h.text.Handle(ctx, rec)
+	h.log.mu.Lock()
+	h.log.entries = append(h.log.entries, probeLogEntry{rec: rec.Clone(), scope: h.scope})
+	h.log.mu.Unlock()
 	if h.next.Enabled(ctx, h.level) {
 		fwd := rec.Clone()
 		fwd.Level = h.level
 		_ = h.next.Handle(ctx, fwd)
 	}
-	return err
+	return nil
+}
+
+func (h *probeLogHandler) with(s probeLogScope, next slog.Handler) slog.Handler {
+	scope := append(append([]probeLogScope(nil), h.scope...), s)
+	return &probeLogHandler{log: h.log, scope: scope, next: next, level: h.level}
 }
 
 func (h *probeLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &probeLogHandler{mu: h.mu, text: h.text.WithAttrs(attrs), next: h.next.WithAttrs(attrs), level: h.level}
+	return h.with(probeLogScope{attrs: attrs}, h.next.WithAttrs(attrs))
 }
 
 func (h *probeLogHandler) WithGroup(name string) slog.Handler {
-	return &probeLogHandler{mu: h.mu, text: h.text.WithGroup(name), next: h.next.WithGroup(name), level: h.level}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+	if name == "" {
+		return h
+	}
+	return h.with(probeLogScope{group: name}, h.next.WithGroup(name))
 }
