@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/version"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
@@ -58,16 +57,10 @@ func (p *Prober) tryAnonymously(ctx context.Context, r *run, moduleName string, 
 		return anonymousAttempt{err: err, elapsed: time.Since(start)}
 	}
 	defer hc.release()
-	c := &mcpwire.Client{
-		HTTP:            hc.Client,
-		MaxMessageBytes: int64(m.MaxResponseBytes),
-		Endpoint:        target.String(),
-		Info:            mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
-		OnExchange: func(x mcpwire.Exchange) {
-			x.Op = "anonymous " + x.Op
-			r.logExchange(x)
-		},
-	}
+	c := newWireClient(hc, anon, target, func(x mcpwire.Exchange) {
+		x.Op = "anonymous " + x.Op
+		r.logExchange(x)
+	})
 	defer c.Close()
 	hs, err := c.Handshake(actx, o)
 	a := anonymousAttempt{handshake: hs, err: err, elapsed: time.Since(start)}
@@ -112,14 +105,34 @@ func (r *run) authWall(a anonymousAttempt) bool {
 	}
 }
 
+// beforeCredential runs the layers that come before the module's
+// credential is used: the auth wall, then discovery. It returns the OAuth2
+// token endpoint, configured or discovered ("" without OAuth2).
+func (p *Prober) beforeCredential(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, key string, o mcpwire.HandshakeOptions) (string, bool) {
+	var challenge []string
+	if m.FailIfAnonymousAllowed {
+		a := p.tryAnonymously(ctx, r, moduleName, m, target, o)
+		if !r.authWall(a) {
+			return "", false
+		}
+		challenge = a.challenge
+	}
+	if m.HTTPClientConfig.OAuth2 == nil {
+		return "", true
+	}
+	if !m.OAuth2Discovery {
+		return m.HTTPClientConfig.OAuth2.TokenURL, true
+	}
+	return p.tokenEndpoint(ctx, r, moduleName, m, target, key, o, challenge)
+}
+
 // tokenEndpoint finds the OAuth2 token endpoint through the MCP
 // authorization flow: the 401's resource_metadata (or the well-known
 // locations), the protected resource metadata, then the authorization
 // server's metadata. What is found is kept per (module, target) until an
 // auth failure or a reload. challenge is the refusal the auth wall already
 // met, if it ran.
-func (p *Prober) tokenEndpoint(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, o mcpwire.HandshakeOptions, challenge []string) (string, bool) {
-	key := moduleName + "\x00" + target.String()
+func (p *Prober) tokenEndpoint(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, key string, o mcpwire.HandshakeOptions, challenge []string) (string, bool) {
 	if tokenURL, ok := p.discovered.get(key); ok {
 		r.pass(LayerDiscovery, 0)
 		return tokenURL, true

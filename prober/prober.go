@@ -110,25 +110,12 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 		r.fail(LayerConnect, ReasonNotTLS, fmt.Errorf("target scheme is %s, and fail_if_not_tls is set", u.Scheme))
 		return false
 	}
-	verdictKey := moduleName + "\x00" + target
-	opts := p.handshakeOptions(module, verdictKey)
-	var challenge []string
-	if module.FailIfAnonymousAllowed {
-		a := p.tryAnonymously(ctx, r, moduleName, module, u, opts)
-		if !r.authWall(a) {
-			return false
-		}
-		challenge = a.challenge
-	}
-	tokenURL := ""
-	if o := module.HTTPClientConfig.OAuth2; o != nil {
-		tokenURL = o.TokenURL
-	}
-	if module.OAuth2Discovery {
-		var ok bool
-		if tokenURL, ok = p.tokenEndpoint(ctx, r, moduleName, module, u, opts, challenge); !ok {
-			return false
-		}
+	// What the prober remembers about this target is kept under key.
+	key := moduleName + "\x00" + u.String()
+	opts := p.handshakeOptions(module, key)
+	tokenURL, ok := p.beforeCredential(ctx, r, moduleName, module, u, key, opts)
+	if !ok {
+		return false
 	}
 	ctx, httpClient, err := p.newProbeClient(ctx, moduleName, module, u, tokenURL)
 	if err != nil {
@@ -139,13 +126,7 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 	// connection, and none outlives the probe.
 	defer httpClient.release()
 
-	c := &mcpwire.Client{
-		HTTP:            httpClient.Client,
-		MaxMessageBytes: int64(module.MaxResponseBytes),
-		Endpoint:        target,
-		Info:            mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
-		OnExchange:      r.logExchange,
-	}
+	c := newWireClient(httpClient, module, u, r.logExchange)
 	defer c.Close()
 
 	hs, ok := r.handshake(ctx, c, opts)
@@ -157,19 +138,30 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 	r.httpStatus(c.LastStatus())
 	if module.ProtocolVersion == config.VersionAuto || module.Transport == config.TransportAuto {
 		if ok {
-			p.verdicts.put(verdictKey, mcpwire.Verdict{Era: hs.Era, Transport: hs.Transport})
+			p.verdicts.put(key, mcpwire.Verdict{Era: hs.Era, Transport: hs.Transport})
 		} else {
-			p.verdicts.forget(verdictKey)
+			p.verdicts.forget(key)
 		}
 	}
 	if !ok && r.authFailed {
 		// The discovered token endpoint may be what changed.
-		p.discovered.forget(moduleName + "\x00" + u.String())
+		p.discovered.forget(key)
 	}
 	return ok
 }
 
-func (p *Prober) handshakeOptions(m config.Module, verdictKey string) mcpwire.HandshakeOptions {
+// newWireClient is the MCP client of one probe, over hc's connections.
+func newWireClient(hc *probeClient, m config.Module, target *url.URL, onExchange func(mcpwire.Exchange)) *mcpwire.Client {
+	return &mcpwire.Client{
+		HTTP:            hc.Client,
+		MaxMessageBytes: int64(m.MaxResponseBytes),
+		Endpoint:        target.String(),
+		Info:            mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
+		OnExchange:      onExchange,
+	}
+}
+
+func (p *Prober) handshakeOptions(m config.Module, key string) mcpwire.HandshakeOptions {
 	o := mcpwire.HandshakeOptions{Accept: config.KnownVersions}
 	switch m.Transport {
 	case config.TransportStreamableHTTP:
@@ -177,7 +169,7 @@ func (p *Prober) handshakeOptions(m config.Module, verdictKey string) mcpwire.Ha
 	case config.TransportSSE:
 		o.Transport = mcpwire.TransportSSE
 	}
-	hint, _ := p.verdicts.get(verdictKey)
+	hint, _ := p.verdicts.get(key)
 	if m.Transport == config.TransportAuto {
 		o.Hint.Transport = hint.Transport
 	}
