@@ -94,12 +94,42 @@ func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config
 		// fetched once and reused across probes until shortly before it
 		// expires (golang.org/x/oauth2 refreshes it), and a rotated
 		// client_secret_file is picked up on the next fetch.
-		client.Transport = p.tokens.getOrBuild(key, func() http.RoundTripper {
+		client.Transport = tokenDeadline{p.tokens.getOrBuild(key, func() http.RoundTripper {
 			return promconfig.NewOAuth2RoundTripper(oauth2Secret(oauth2), &o, probeTransport{}, ua)
-		})
+		})}
 		ctx = context.WithValue(ctx, probeTransportKey{}, base)
 	}
 	return ctx, &probeClient{Client: client, release: release}, nil
+}
+
+// tokenDeadline holds a request through the OAuth2 round tripper to the
+// request's context. golang.org/x/oauth2 fetches a token with a context of
+// its own (and prometheus/common's token client has no timeout), so a token
+// endpoint that does not answer would hold the probe past its timeout; the
+// fetch goes on in the background and its token is cached for the next probe.
+type tokenDeadline struct{ rt http.RoundTripper }
+
+func (t tokenDeadline) RoundTrip(req *http.Request) (*http.Response, error) {
+	type result struct {
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := t.rt.RoundTrip(req)
+		done <- result{resp, err}
+	}()
+	select {
+	case r := <-done:
+		return r.resp, r.err
+	case <-req.Context().Done():
+		go func() {
+			if r := <-done; r.resp != nil {
+				r.resp.Body.Close()
+			}
+		}()
+		return nil, req.Context().Err()
+	}
 }
 
 // oauth2Secret reads the client secret the way prometheus/common does: a

@@ -204,6 +204,13 @@ func (r *run) handshake(ctx context.Context, c *mcpwire.Client, o mcpwire.Handsh
 		r.fail(LayerAuth, reason, err)
 		return nil, false
 	}
+	if mcpwire.ReasonOf(err) == mcpwire.ReasonTimeout && r.module.HTTPClientConfig.OAuth2 != nil && !conn.Requested {
+		// The time ran out before a connection was asked for: the token
+		// endpoint did not answer.
+		r.layerDuration(LayerAuth, elapsed)
+		r.fail(LayerAuth, mcpwire.ReasonTokenRequest, fmt.Errorf("no token from the token endpoint within the probe's timeout: %w", err))
+		return nil, false
+	}
 	if !conn.Established {
 		r.fail(LayerConnect, connectReason(err), err)
 		return nil, false

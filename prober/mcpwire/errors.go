@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 
@@ -123,13 +124,13 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *Er
 		// The request failed before it asked for a connection: in the
 		// credential round trippers, reading a credential or fetching a token.
 		reason = ReasonCredentials
-		if strings.Contains(err.Error(), "oauth2") {
+		if isTokenFetchError(err) {
 			reason = ReasonTokenRequest
 		}
 	case errors.As(err, &dnsErr) || phase == phaseDNS:
 		reason = ReasonDNS
 	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authErr),
-		errors.As(err, &invalidErr), errors.As(err, &recErr), errors.As(err, &alertErr), phase == phaseTLS:
+		errors.As(err, &invalidErr), errors.As(err, &recErr), errors.As(err, &alertErr), isRemoteTLSAlert(err), phase == phaseTLS:
 		reason = ReasonTLS
 	default:
 		// Refused or reset while connecting, or broken after the connection
@@ -142,6 +143,34 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *Er
 		err = errors.New("the server's answer is not HTTP")
 	}
 	return &Error{Reason: reason, Err: err}
+}
+
+// isTokenFetchError reports whether err, met before the request asked for a
+// connection, comes from fetching an OAuth2 token rather than from reading
+// a credential: golang.org/x/oauth2's own errors start with "oauth2: ", and
+// a token endpoint that cannot be reached fails a request of its own inside
+// the probe's (a *url.Error within the *url.Error). prometheus/common's
+// errors for unreadable secrets ("unable to read oauth2 client secret")
+// match neither.
+func isTokenFetchError(err error) bool {
+	if strings.Contains(err.Error(), "oauth2: ") {
+		return true
+	}
+	var outer *url.Error
+	if errors.As(err, &outer) {
+		var inner *url.Error
+		return errors.As(outer.Err, &inner)
+	}
+	return false
+}
+
+// isRemoteTLSAlert reports whether the peer ended the connection with a TLS
+// alert after the handshake looked complete from this side: under TLS 1.3 a
+// server that refuses the client certificate says so only then
+// ("remote error: tls: certificate required").
+func isRemoteTLSAlert(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
 }
 
 // tokenError describes a refused token request by its HTTP status and

@@ -51,6 +51,9 @@ type ConnTrace struct {
 type ConnInfo struct {
 	// Established is true once a connection was obtained.
 	Established bool
+	// Requested is true once a connection was asked for: false after a
+	// failure means the request never left the credential round trippers.
+	Requested bool
 	// Credential is from the first request's start until it asked for a
 	// connection: the time the credential round trippers took (reading a
 	// credential, fetching an OAuth2 token).
@@ -75,6 +78,7 @@ func (t *ConnTrace) Info() ConnInfo {
 		ci.DNSLookup = t.dnsDone.Sub(t.dnsStart)
 	}
 	if !t.getConn.IsZero() {
+		ci.Requested = true
 		ci.Credential = t.getConn.Sub(t.start)
 	}
 	if !t.gotConn.IsZero() {
