@@ -75,9 +75,12 @@ func (m *Module) TargetAllowed(target string) bool {
 
 // NormalizeTarget is the form of a target URL that allowed_targets are
 // matched against: scheme and host lower-cased, the scheme's default port
-// dropped, no fragment.
+// dropped, no userinfo and no fragment. Without userinfo, a pattern like
+// "https://mcp\.example\.com.*" cannot be met by
+// "https://mcp.example.com@elsewhere/".
 func NormalizeTarget(u *url.URL) string {
 	n := *u
+	n.User = nil
 	n.Scheme = strings.ToLower(n.Scheme)
 	host, port := strings.ToLower(n.Hostname()), n.Port()
 	if (n.Scheme == "https" && port == "443") || (n.Scheme == "http" && port == "80") {

@@ -18,9 +18,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	promconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/version"
@@ -95,7 +97,8 @@ func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config
 		// expires (golang.org/x/oauth2 refreshes it), and a rotated
 		// client_secret_file is picked up on the next fetch.
 		client.Transport = tokenDeadline{p.tokens.getOrBuild(key, func() http.RoundTripper {
-			return promconfig.NewOAuth2RoundTripper(oauth2Secret(oauth2), &o, probeTransport{}, ua)
+			return promconfig.NewOAuth2RoundTripper(oauth2Secret(oauth2), &o, probeTransport{}, ua,
+				promconfig.WithDialContextFunc(dialWithDeadline(tokenFetchTimeout)), promconfig.WithKeepAlivesDisabled())
 		})}
 		ctx = context.WithValue(ctx, probeTransportKey{}, base)
 	}
@@ -129,6 +132,26 @@ func (t tokenDeadline) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}()
 		return nil, req.Context().Err()
+	}
+}
+
+// tokenFetchTimeout bounds a token fetch. golang.org/x/oauth2 fetches with
+// a context of its own and prometheus/common's token client sets no
+// timeout, so a token endpoint that never answers would hold the fetch
+// (and a goroutine, after tokenDeadline has released the probe) forever.
+// The token client's connections get this deadline instead; they are not
+// kept alive, since tokens are fetched rarely.
+const tokenFetchTimeout = 30 * time.Second
+
+// dialWithDeadline dials connections that stop working after d.
+func dialWithDeadline(d time.Duration) promconfig.DialContextFunc {
+	dialer := &net.Dialer{Timeout: d}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dialer.DialContext(ctx, network, addr)
+		if err == nil {
+			_ = conn.SetDeadline(time.Now().Add(d))
+		}
+		return conn, err
 	}
 }
 
