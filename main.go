@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -99,6 +100,17 @@ func run(args []string) int {
 	if command == checkCmd.FullCommand() {
 		check.configFile, check.configFileSet = *configFile, configFileSet
 		return runCheck(context.Background(), check, os.Stdout, os.Stderr, logger)
+	}
+
+	if path := os.Getenv("MCP_EXPORTER_CPUPROFILE"); path != "" && !*configCheck {
+		// Undocumented, for the benchmark (go run ./bench -cpuprofile):
+		// profiles the whole run, written when the exporter exits.
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			logger.Error("starting the CPU profile", "err", err)
+			return 1
+		}
+		defer stopProfile()
 	}
 
 	cfg, err := config.Load(*configFile)
@@ -185,6 +197,22 @@ func newRegistry() *prometheus.Registry {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return registry
+}
+
+// startCPUProfile writes a CPU profile to path until the returned stop.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // computeRoutePrefix chooses the route prefix: the flag if given, else the

@@ -12,7 +12,8 @@
 // limitations under the License.
 
 // Package testsupport holds what the tests of several packages share:
-// running Prometheus' promtool, and a log sink safe for concurrent use.
+// finding Prometheus' promtool and server, and a log sink safe for
+// concurrent use.
 package testsupport
 
 import (
@@ -35,6 +36,22 @@ func PromtoolPath(t testing.TB) string {
 			t.Fatal("promtool is not on PATH under CI; .ci/run should have installed Debian's prometheus package")
 		}
 		t.Skip("promtool is not on PATH; install Prometheus' promtool (Debian: apt-get install prometheus) to run this check")
+	}
+	return path
+}
+
+// PrometheusPath returns the Prometheus server's path, for end-to-end tests
+// that scrape the exporter with a real Prometheus. Like PromtoolPath, it
+// skips the test without it, but fails under CI, where .ci/run installs
+// Debian's prometheus package.
+func PrometheusPath(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("prometheus")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("prometheus is not on PATH under CI; .ci/run should have installed Debian's prometheus package")
+		}
+		t.Skip("prometheus is not on PATH; install the Prometheus server (Debian: apt-get install prometheus) to run this end-to-end test")
 	}
 	return path
 }

@@ -58,8 +58,10 @@ type message struct {
 	JSONRPC *string         `json:"jsonrpc"`
 	ID      json.RawMessage `json:"id"`
 	Method  *string         `json:"method"`
-	Result  json.RawMessage `json:"result"`
+	Result  json.RawMessage `json:"-"` // RawResult's value
 	Error   json.RawMessage `json:"error"`
+	// RawResult decodes the result into Result without copying it.
+	RawResult sharedRaw `json:"result"`
 }
 
 // RPCError is a JSON-RPC error object returned by the server. Only the code
@@ -78,10 +80,11 @@ func decodeMessage(b []byte) (*message, error) {
 	if len(b) > 0 && b[0] == '[' {
 		return nil, &Error{Reason: ReasonProtocolViolation, Err: errors.New("server answered with a JSON-RPC batch to a single request")}
 	}
-	var m message
+	m := message{RawResult: sharedRaw{src: b}}
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("response is not a JSON object")}
 	}
+	m.Result, m.RawResult = m.RawResult.raw, sharedRaw{}
 	if m.JSONRPC == nil || *m.JSONRPC != "2.0" {
 		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New(`message lacks "jsonrpc": "2.0"`)}
 	}

@@ -328,17 +328,27 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 		if err != nil {
 			return nil, fmt.Errorf("tools/list page %d: %w", page, err)
 		}
+		// The tools stay slices of the answer: a large list is not copied.
 		var r struct {
-			Tools      *[]json.RawMessage `json:"tools"`
-			NextCursor json.RawMessage    `json:"nextCursor"`
+			Tools      sharedRaw       `json:"tools"`
+			NextCursor json.RawMessage `json:"nextCursor"`
 		}
-		if err := json.Unmarshal(raw, &r); err != nil {
+		r.Tools.src = raw
+		err = json.Unmarshal(raw, &r)
+		var pageTools []json.RawMessage
+		if err == nil && r.Tools.raw != nil && !isNull(r.Tools.raw) {
+			var ok bool
+			if pageTools, ok = splitArray(r.Tools.raw); !ok {
+				err = errors.New("tools is not an array")
+			}
+		}
+		if err != nil {
 			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: result is not an object with a tools array", page)
 		}
-		if r.Tools == nil {
+		if pageTools == nil {
 			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: result lacks the tools array", page)
 		}
-		tools = append(tools, *r.Tools...)
+		tools = append(tools, pageTools...)
 		if len(tools) > maxTools {
 			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list has more than %d tools", maxTools)
 		}

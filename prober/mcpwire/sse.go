@@ -20,11 +20,17 @@ var ErrEventTooLarge = errors.New("SSE event too large")
 const (
 	// sseDefaultMaxEvent is the limit used when NewSSEDecoder gets maxEvent <= 0.
 	sseDefaultMaxEvent = 16 << 20
-	// sseReadBufSize is the fixed read buffer size. Lines that do not fit are
-	// assembled in a separate, bounded buffer, so this only affects the number
-	// of Read calls, never correctness.
-	sseReadBufSize    = 32 << 10
-	sseMinReadBufSize = 64
+	// sseReadBufSize is the largest read buffer. Lines that do not fit are
+	// assembled in a separate, bounded buffer, so the buffer's size only
+	// affects the number of Read calls, never correctness.
+	sseReadBufSize = 32 << 10
+	// sseInitialReadBufSize is the read buffer a decoder starts with; it
+	// doubles, up to sseReadBufSize, each time a read fills it. A typical
+	// MCP answer fits in the first, and a probe makes a decoder for each
+	// answer, so a full-size buffer would be mostly allocated and zeroed
+	// for nothing.
+	sseInitialReadBufSize = 4 << 10
+	sseMinReadBufSize     = 64
 	// sseRetainCap bounds the scratch capacity kept between events, so a single
 	// huge event does not pin up to maxEvent bytes for the life of a long stream.
 	sseRetainCap = 64 << 10
@@ -48,8 +54,9 @@ var (
 //
 // An SSEDecoder is not safe for concurrent use.
 type SSEDecoder struct {
-	rd  io.Reader
-	max int
+	rd     io.Reader
+	max    int
+	maxBuf int // the read buffer grows up to this size
 
 	buf  []byte // fixed read buffer; buf[r:w] is unconsumed input
 	r, w int
@@ -60,9 +67,11 @@ type SSEDecoder struct {
 	skipLF bool  // the last line ended in CR: a following LF belongs to it
 	bom    int   // BOM bytes matched at stream start; -1 once decided
 
-	line     []byte // assembles a line that spans reads
-	data     []byte // data lines joined with "\n"
-	haveData bool   // at least one "data" field seen (possibly empty)
+	line     []byte   // assembles a line that spans reads
+	blocks   [][]byte // the start of a long line, in blocks (see appendLine)
+	blocked  int      // bytes in blocks
+	data     []byte   // data lines joined with "\n"
+	haveData bool     // at least one "data" field seen (possibly empty)
 	name     []byte
 	id       []byte
 	lastName string // reused when consecutive events share a name, to save an allocation
@@ -78,16 +87,17 @@ func NewSSEDecoder(r io.Reader, maxEvent int) *SSEDecoder {
 	if maxEvent <= 0 {
 		maxEvent = sseDefaultMaxEvent
 	}
-	size := sseReadBufSize
+	size := sseInitialReadBufSize
 	if maxEvent < size {
 		// No point reading far past a limit this small.
 		size = max(maxEvent, sseMinReadBufSize)
 	}
 	return &SSEDecoder{
-		rd:  r,
-		max: maxEvent,
-		buf: make([]byte, size),
-		lf:  -1,
+		rd:     r,
+		max:    maxEvent,
+		maxBuf: max(min(maxEvent, sseReadBufSize), size),
+		buf:    make([]byte, size),
+		lf:     -1,
 	}
 }
 
@@ -123,7 +133,7 @@ func (d *SSEDecoder) Next() (Event, error) {
 		if err != nil {
 			d.err = err
 			d.sseReset()
-			d.line = nil
+			d.line, d.blocks, d.blocked = nil, nil, 0
 			return Event{}, err
 		}
 	}
@@ -180,30 +190,71 @@ func (d *SSEDecoder) sseReadLine() ([]byte, error) {
 		} else if end == d.w {
 			// No terminator yet: keep what we have and read more.
 			chunk := d.buf[d.r:d.w]
-			if len(d.line)+len(chunk) > d.max {
+			if d.lineLen()+len(chunk) > d.max {
 				return nil, d.sseTooLarge("line")
 			}
-			d.line = append(d.line, chunk...)
+			d.appendLine(chunk)
 			d.r = d.w
 			continue
 		}
 
 		line := d.buf[d.r:end]
-		if len(d.line)+len(line) > d.max {
+		if d.lineLen()+len(line) > d.max {
 			return nil, d.sseTooLarge("line")
 		}
 		d.skipLF = d.buf[end] == '\r'
 		d.r = end + 1
-		if len(d.line) > 0 {
-			d.line = append(d.line, line...)
+		if d.lineLen() > 0 {
+			d.appendLine(line)
+			d.joinLine()
 			line = d.line
 		}
 		return line, nil
 	}
 }
 
-// sseFill refills the (fully consumed) read buffer.
+func (d *SSEDecoder) lineLen() int { return d.blocked + len(d.line) }
+
+// appendLine adds p to the line being assembled. Past sseRetainCap, the
+// line grows in blocks, each half as large again as the one before, which
+// joinLine joins when the line ends, as io.ReadAll does: growing a single
+// slice would allocate several times a long line's size on the way.
+func (d *SSEDecoder) appendLine(p []byte) {
+	for len(p) > 0 {
+		if cap(d.line) < sseRetainCap {
+			d.line = append(d.line, p...)
+			return
+		}
+		if len(d.line) == cap(d.line) {
+			d.blocks = append(d.blocks, d.line)
+			d.blocked += len(d.line)
+			d.line = make([]byte, 0, cap(d.line)+cap(d.line)/2)
+		}
+		n := copy(d.line[len(d.line):cap(d.line)], p)
+		d.line, p = d.line[:len(d.line)+n], p[n:]
+	}
+}
+
+// joinLine puts a line assembled in blocks into d.line.
+func (d *SSEDecoder) joinLine() {
+	if len(d.blocks) == 0 {
+		return
+	}
+	line := make([]byte, 0, d.blocked+len(d.line))
+	for _, b := range d.blocks {
+		line = append(line, b...)
+	}
+	d.line = append(line, d.line...)
+	d.blocks, d.blocked = nil, 0
+}
+
+// sseFill refills the (fully consumed) read buffer. A buffer that the last
+// read filled is replaced by one twice its size, up to maxBuf: nothing in it
+// is still needed (an unterminated line has been copied to d.line).
 func (d *SSEDecoder) sseFill() {
+	if d.w == len(d.buf) && len(d.buf) < d.maxBuf {
+		d.buf = make([]byte, min(2*len(d.buf), d.maxBuf))
+	}
 	d.r, d.w, d.lf = 0, 0, -1
 	for range sseMaxEmptyReads {
 		n, err := d.rd.Read(d.buf)
@@ -245,10 +296,18 @@ func (d *SSEDecoder) sseField(line []byte) error {
 		if n > d.max {
 			return d.sseTooLarge("event data")
 		}
-		if d.haveData {
+		switch {
+		case !d.haveData && cap(d.line) > sseRetainCap && len(value) > 0 && &value[len(value)-1] == &d.line[len(d.line)-1]:
+			// A long line assembled in d.line (value is its end) becomes
+			// the event's data rather than being copied: one large
+			// message is held once. sseReset would drop d.line anyway.
+			d.data, d.line = value, nil
+		case d.haveData:
 			d.data = append(d.data, '\n')
+			fallthrough
+		default:
+			d.data = append(d.data, value...)
 		}
-		d.data = append(d.data, value...)
 		d.haveData = true
 	case "id":
 		if bytes.IndexByte(value, 0) < 0 {
@@ -259,10 +318,17 @@ func (d *SSEDecoder) sseField(line []byte) error {
 	return nil
 }
 
-// sseEvent builds the event to dispatch from the current buffers.
+// sseEvent builds the event to dispatch from the current buffers. Data
+// larger than sseRetainCap, which sseReset would drop, is handed over
+// rather than copied.
 func (d *SSEDecoder) sseEvent() Event {
-	data := make([]byte, len(d.data))
-	copy(data, d.data)
+	var data []byte
+	if cap(d.data) > sseRetainCap {
+		data, d.data = d.data[:len(d.data):len(d.data)], nil
+	} else {
+		data = make([]byte, len(d.data))
+		copy(data, d.data)
+	}
 	if string(d.name) != d.lastName {
 		d.lastName = string(d.name)
 	}
