@@ -1,0 +1,1370 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package main
+
+// The tests of examples/ and the Dockerfile: each piece is checked with the
+// real tool (promtool, a Prometheus server, go build, the exporter's own
+// configuration loader) rather than by eye.
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
+)
+
+// agentConfigs are the Prometheus configs under examples/ meant for agent
+// mode, checked with promtool check config --agent.
+var agentConfigs = []string{"examples/collector/prometheus-agent.yml"}
+
+// prometheusConfigs finds every Prometheus config under examples/: a YAML
+// file with scrape_configs at the top.
+func prometheusConfigs(t *testing.T) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir("examples", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || (path.Ext(p) != ".yml" && path.Ext(p) != ".yaml") {
+			return err
+		}
+		var top map[string]any
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if yaml.Unmarshal(b, &top) == nil && top["scrape_configs"] != nil {
+			found = append(found, filepath.ToSlash(p))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+func runPromtool(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(testsupport.PromtoolPath(t), args...).CombinedOutput()
+	if err != nil {
+		t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func TestExamplePrometheusConfigs(t *testing.T) {
+	configs := prometheusConfigs(t)
+	for _, want := range append([]string{"examples/prometheus.yml", "examples/collector/prometheus-local.yml", "examples/collector/federate.yml"}, agentConfigs...) {
+		if !slices.Contains(configs, want) {
+			t.Errorf("%s is not found as a Prometheus config; found %q", want, configs)
+		}
+	}
+	for _, c := range configs {
+		t.Run(c, func(t *testing.T) {
+			args := []string{"check", "config"}
+			if slices.Contains(agentConfigs, c) {
+				args = append(args, "--agent")
+			}
+			out := runPromtool(t, append(args, c)...)
+			// promtool only warns about a file_sd file that does not exist.
+			if strings.Contains(out, "WARNING") {
+				t.Errorf("promtool check config %s warns:\n%s", c, out)
+			}
+		})
+	}
+}
+
+// alertRules reads examples/alerts.yml.
+func alertRules(t *testing.T) []alertRule {
+	t.Helper()
+	var file struct {
+		Groups []struct {
+			Name  string      `yaml:"name"`
+			Rules []alertRule `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	readYAML(t, "examples/alerts.yml", &file)
+	var rules []alertRule
+	for _, g := range file.Groups {
+		rules = append(rules, g.Rules...)
+	}
+	if len(rules) == 0 {
+		t.Fatal("examples/alerts.yml has no rules")
+	}
+	return rules
+}
+
+type alertRule struct {
+	Alert       string            `yaml:"alert"`
+	Expr        string            `yaml:"expr"`
+	For         string            `yaml:"for"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+func readYAML(t *testing.T, name string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+func TestExampleAlertRules(t *testing.T) {
+	out := runPromtool(t, "check", "rules", "examples/alerts.yml")
+	if !strings.Contains(out, "SUCCESS") {
+		t.Errorf("promtool check rules:\n%s", out)
+	}
+	out = runPromtool(t, "test", "rules", "examples/alerts_test.yml")
+	if !strings.Contains(out, "SUCCESS") {
+		t.Errorf("promtool test rules:\n%s", out)
+	}
+
+	rules := alertRules(t)
+	for _, want := range []string{
+		"MCPServerDown", "MCPAuthBroken", "MCPAuthWallMissing", "MCPToolSchemaChanged", "MCPToolDefinitionChanged",
+		"MCPToolCountDropped", "MCPProtocolVersionChanged", "MCPLatencyRegression", "MCPCertificateExpiring",
+		"MCPExporterConfigReloadFailed",
+	} {
+		if !slices.ContainsFunc(rules, func(r alertRule) bool { return r.Alert == want }) {
+			t.Errorf("examples/alerts.yml has no alert %s", want)
+		}
+	}
+
+	// Every alert has a summary and a description naming the target, and a
+	// unit test in which it fires and one in which it does not.
+	var tests struct {
+		Tests []struct {
+			AlertRuleTest []struct {
+				Alertname string           `yaml:"alertname"`
+				ExpAlerts []map[string]any `yaml:"exp_alerts"`
+			} `yaml:"alert_rule_test"`
+		} `yaml:"tests"`
+	}
+	readYAML(t, "examples/alerts_test.yml", &tests)
+	fires, quiet := map[string]bool{}, map[string]bool{}
+	for _, tc := range tests.Tests {
+		for _, a := range tc.AlertRuleTest {
+			if len(a.ExpAlerts) > 0 {
+				fires[a.Alertname] = true
+			} else {
+				quiet[a.Alertname] = true
+			}
+		}
+	}
+	for _, r := range rules {
+		if r.Alert == "" {
+			t.Errorf("rule %q is not an alert", r.Expr)
+			continue
+		}
+		for _, a := range []string{"summary", "description"} {
+			if !strings.Contains(r.Annotations[a], "{{ $labels.instance }}") {
+				t.Errorf("%s: the %s annotation does not name the target: %q", r.Alert, a, r.Annotations[a])
+			}
+		}
+		if r.Labels["severity"] == "" {
+			t.Errorf("%s has no severity", r.Alert)
+		}
+		if !fires[r.Alert] || !quiet[r.Alert] {
+			t.Errorf("%s: examples/alerts_test.yml needs a case where it fires (%v) and one where it does not (%v)", r.Alert, fires[r.Alert], quiet[r.Alert])
+		}
+	}
+}
+
+// dashboard is the part of a Grafana dashboard the tests look at.
+type dashboard struct {
+	SchemaVersion int `json:"schemaVersion"`
+	Templating    struct {
+		List []struct {
+			Name       string          `json:"name"`
+			Type       string          `json:"type"`
+			Query      json.RawMessage `json:"query"`
+			Definition string          `json:"definition"`
+			Datasource *datasourceRef  `json:"datasource"`
+		} `json:"list"`
+	} `json:"templating"`
+	Annotations struct {
+		List []struct {
+			Name       string         `json:"name"`
+			Expr       string         `json:"expr"`
+			Datasource *datasourceRef `json:"datasource"`
+		} `json:"list"`
+	} `json:"annotations"`
+	Panels []dashboardPanel `json:"panels"`
+}
+
+type dashboardPanel struct {
+	ID         int              `json:"id"`
+	Type       string           `json:"type"`
+	Title      string           `json:"title"`
+	Datasource *datasourceRef   `json:"datasource"`
+	Targets    []panelTarget    `json:"targets"`
+	Panels     []dashboardPanel `json:"panels"` // a collapsed row's panels
+}
+
+type panelTarget struct {
+	RefID      string         `json:"refId"`
+	Expr       string         `json:"expr"`
+	Datasource *datasourceRef `json:"datasource"`
+}
+
+type datasourceRef struct {
+	Type string `json:"type"`
+	UID  string `json:"uid"`
+}
+
+func (d *datasourceRef) isVariable() bool {
+	return d != nil && (d.UID == "${datasource}" || d.UID == "$datasource")
+}
+
+func readDashboard(t *testing.T) (*dashboard, []dashboardPanel) {
+	t.Helper()
+	b, err := os.ReadFile("examples/grafana/mcp-exporter.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d dashboard
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatalf("examples/grafana/mcp-exporter.json is not valid JSON: %v", err)
+	}
+	var panels []dashboardPanel
+	var walk func([]dashboardPanel)
+	walk = func(ps []dashboardPanel) {
+		for _, p := range ps {
+			panels = append(panels, p)
+			walk(p.Panels)
+		}
+	}
+	walk(d.Panels)
+	return &d, panels
+}
+
+// labelValuesRE matches a Grafana Prometheus variable query,
+// label_values(selector, label).
+var labelValuesRE = regexp.MustCompile(`^label_values\((.+),\s*(\w+)\)$`)
+
+// variableQuery is a query variable's label_values query: the object form
+// of current Grafana, or a plain string.
+func variableQuery(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var o struct {
+		Query string `json:"query"`
+	}
+	_ = json.Unmarshal(raw, &o)
+	return o.Query
+}
+
+func TestExampleDashboard(t *testing.T) {
+	d, panels := readDashboard(t)
+	if d.SchemaVersion < 36 {
+		t.Errorf("schemaVersion %d, want 36 or later", d.SchemaVersion)
+	}
+	vars := map[string]string{}
+	for _, v := range d.Templating.List {
+		vars[v.Name] = v.Type
+		switch v.Type {
+		case "datasource":
+			if q := variableQuery(v.Query); q != "prometheus" {
+				t.Errorf("datasource variable %q queries %q, want prometheus", v.Name, q)
+			}
+		case "query":
+			if !v.Datasource.isVariable() {
+				t.Errorf("variable %q does not use the datasource variable: %+v", v.Name, v.Datasource)
+			}
+			if !labelValuesRE.MatchString(variableQuery(v.Query)) {
+				t.Errorf("variable %q: %q is not a label_values query", v.Name, variableQuery(v.Query))
+			}
+		}
+	}
+	for name, typ := range map[string]string{"datasource": "datasource", "instance": "query", "module": "query"} {
+		if vars[name] != typ {
+			t.Errorf("no %s variable %q; variables: %v", typ, name, vars)
+		}
+	}
+	for _, a := range d.Annotations.List {
+		if a.Expr != "" && !a.Datasource.isVariable() {
+			t.Errorf("annotation %q does not use the datasource variable", a.Name)
+		}
+	}
+
+	ids := map[int]bool{}
+	var exprs []string
+	for _, p := range panels {
+		if ids[p.ID] {
+			t.Errorf("panel id %d is used twice", p.ID)
+		}
+		ids[p.ID] = true
+		if !p.Datasource.isVariable() {
+			t.Errorf("panel %q has no reference to the datasource variable: %+v", p.Title, p.Datasource)
+		}
+		for _, tg := range p.Targets {
+			if tg.Datasource != nil && !tg.Datasource.isVariable() {
+				t.Errorf("panel %q, query %s: datasource %+v is not the variable", p.Title, tg.RefID, tg.Datasource)
+			}
+			exprs = append(exprs, tg.Expr)
+		}
+	}
+	all := strings.Join(exprs, "\n")
+	for _, want := range []string{
+		"probe_success", "probe_mcp_layer_duration_seconds", "probe_mcp_failure_info", "probe_mcp_tools{",
+		"changes(probe_mcp_tools_schema_hash", "probe_mcp_protocol_version_info", "probe_mcp_server_info",
+		"probe_ssl_earliest_cert_expiry",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no panel queries %s", want)
+		}
+	}
+	if !slices.ContainsFunc(panels, func(p dashboardPanel) bool {
+		return p.Type == "state-timeline" && len(p.Targets) > 0 && strings.HasPrefix(p.Targets[0].Expr, "probe_success")
+	}) {
+		t.Error("no state timeline of probe_success")
+	}
+}
+
+// grafanaVarRE matches $name and ${name} or ${name:format}.
+var grafanaVarRE = regexp.MustCompile(`\$\{(\w+)(?::[^}]*)?\}|\$(\w+)`)
+
+// grafanaValues stand in for what Grafana substitutes: every target and
+// module (the variables' "All" value) and a one-minute interval.
+var grafanaValues = map[string]string{
+	"instance": ".*", "target": ".*", "module": ".*", "job": ".*",
+	"__rate_interval": "1m", "__interval": "1m", "__range": "1m",
+}
+
+// interpolate substitutes Grafana's variables in a query; anything else
+// that starts with $ (label_replace's "$1") is left alone, as Grafana does.
+func interpolate(q string) string {
+	return grafanaVarRE.ReplaceAllStringFunc(q, func(m string) string {
+		sub := grafanaVarRE.FindStringSubmatch(m)
+		name := sub[1] + sub[2]
+		if v, ok := grafanaValues[name]; ok {
+			return v
+		}
+		return m
+	})
+}
+
+func TestInterpolate(t *testing.T) {
+	for in, want := range map[string]string{
+		`probe_success{instance=~"$instance",module=~"${module}"}`:                `probe_success{instance=~".*",module=~".*"}`,
+		`rate(x[$__rate_interval]) + y[$__interval] + z[$__range]`:                `rate(x[1m]) + y[1m] + z[1m]`,
+		`label_replace(m{instance=~"${instance:regex}"}, "a", "$1", "b", "(.*)")`: `label_replace(m{instance=~".*"}, "a", "$1", "b", "(.*)")`,
+	} {
+		if got := interpolate(in); got != want {
+			t.Errorf("interpolate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// k8sObject is the part of a Kubernetes object the tests look at; spec is
+// decoded by kind.
+type k8sObject struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Name   string            `yaml:"name"`
+		Labels map[string]string `yaml:"labels"`
+	} `yaml:"metadata"`
+	Namespace  string            `yaml:"namespace"` // kustomization
+	Resources  []string          `yaml:"resources"` // kustomization
+	Data       map[string]string `yaml:"data"`
+	StringData map[string]string `yaml:"stringData"`
+	Spec       yaml.Node         `yaml:"spec"`
+	file       string
+}
+
+type deploymentSpec struct {
+	Selector struct {
+		MatchLabels map[string]string `yaml:"matchLabels"`
+	} `yaml:"selector"`
+	Template struct {
+		Metadata struct {
+			Labels map[string]string `yaml:"labels"`
+		} `yaml:"metadata"`
+		Spec struct {
+			SecurityContext struct {
+				RunAsNonRoot *bool `yaml:"runAsNonRoot"`
+				RunAsUser    *int  `yaml:"runAsUser"`
+			} `yaml:"securityContext"`
+			Containers []struct {
+				Name  string   `yaml:"name"`
+				Image string   `yaml:"image"`
+				Args  []string `yaml:"args"`
+				Ports []struct {
+					Name          string `yaml:"name"`
+					ContainerPort int    `yaml:"containerPort"`
+				} `yaml:"ports"`
+				LivenessProbe  *httpProbe `yaml:"livenessProbe"`
+				ReadinessProbe *httpProbe `yaml:"readinessProbe"`
+				Resources      struct {
+					Requests map[string]string `yaml:"requests"`
+					Limits   map[string]string `yaml:"limits"`
+				} `yaml:"resources"`
+				SecurityContext struct {
+					ReadOnlyRootFilesystem   *bool `yaml:"readOnlyRootFilesystem"`
+					AllowPrivilegeEscalation *bool `yaml:"allowPrivilegeEscalation"`
+				} `yaml:"securityContext"`
+				VolumeMounts []struct {
+					Name      string `yaml:"name"`
+					MountPath string `yaml:"mountPath"`
+				} `yaml:"volumeMounts"`
+			} `yaml:"containers"`
+			Volumes []struct {
+				Name      string `yaml:"name"`
+				ConfigMap *struct {
+					Name string `yaml:"name"`
+				} `yaml:"configMap"`
+				Secret *struct {
+					SecretName string `yaml:"secretName"`
+				} `yaml:"secret"`
+			} `yaml:"volumes"`
+		} `yaml:"spec"`
+	} `yaml:"template"`
+}
+
+type httpProbe struct {
+	HTTPGet struct {
+		Path string `yaml:"path"`
+		Port any    `yaml:"port"`
+	} `yaml:"httpGet"`
+}
+
+type serviceSpec struct {
+	Selector map[string]string `yaml:"selector"`
+	Ports    []struct {
+		Name       string `yaml:"name"`
+		Port       int    `yaml:"port"`
+		TargetPort any    `yaml:"targetPort"`
+	} `yaml:"ports"`
+}
+
+type probeSpec struct {
+	JobName string `yaml:"jobName"`
+	Module  string `yaml:"module"`
+	Prober  struct {
+		URL    string `yaml:"url"`
+		Path   string `yaml:"path"`
+		Scheme string `yaml:"scheme"`
+	} `yaml:"prober"`
+	Targets struct {
+		StaticConfig struct {
+			Static []string          `yaml:"static"`
+			Labels map[string]string `yaml:"labels"`
+		} `yaml:"staticConfig"`
+	} `yaml:"targets"`
+}
+
+type serviceMonitorSpec struct {
+	Selector struct {
+		MatchLabels map[string]string `yaml:"matchLabels"`
+	} `yaml:"selector"`
+	Endpoints []struct {
+		Port string `yaml:"port"`
+		Path string `yaml:"path"`
+	} `yaml:"endpoints"`
+}
+
+// readManifests decodes every document of every file in examples/kubernetes.
+func readManifests(t *testing.T) map[string][]k8sObject {
+	t.Helper()
+	files, err := filepath.Glob("examples/kubernetes/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no manifests in examples/kubernetes: %v", err)
+	}
+	byKind := map[string][]k8sObject{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		for i := 0; ; i++ {
+			var o k8sObject
+			err := dec.Decode(&o)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s, document %d: %v", f, i+1, err)
+			}
+			if o.Kind == "" || o.APIVersion == "" {
+				t.Errorf("%s, document %d: no kind or apiVersion", f, i+1)
+			}
+			o.file = filepath.Base(f)
+			byKind[o.Kind] = append(byKind[o.Kind], o)
+		}
+	}
+	return byKind
+}
+
+func decodeSpec(t *testing.T, o k8sObject, v any) {
+	t.Helper()
+	if err := o.Spec.Decode(v); err != nil {
+		t.Fatalf("%s %s: spec: %v", o.Kind, o.Metadata.Name, err)
+	}
+}
+
+func isSubset(sub, of map[string]string) bool {
+	for k, v := range sub {
+		if of[k] != v {
+			return false
+		}
+	}
+	return len(sub) > 0
+}
+
+func TestExampleKubernetes(t *testing.T) {
+	byKind := readManifests(t)
+	one := func(kind string) k8sObject {
+		t.Helper()
+		if len(byKind[kind]) != 1 {
+			t.Fatalf("want one %s, have %d", kind, len(byKind[kind]))
+		}
+		return byKind[kind][0]
+	}
+	if len(byKind["Probe"]) == 0 {
+		t.Fatal("no Probe")
+	}
+	kust, cm, secret, dep, svc, sm := one("Kustomization"), one("ConfigMap"), one("Secret"), one("Deployment"), one("Service"), one("ServiceMonitor")
+	for kind, objs := range byKind {
+		if (kind == "Probe" || kind == "ServiceMonitor") && objs[0].APIVersion != "monitoring.coreos.com/v1" {
+			t.Errorf("%s: apiVersion %s, want monitoring.coreos.com/v1", kind, objs[0].APIVersion)
+		}
+	}
+
+	// The kustomization lists every other file.
+	var files []string
+	for _, objs := range byKind {
+		for _, o := range objs {
+			if o.Kind != "Kustomization" && !slices.Contains(files, o.file) {
+				files = append(files, o.file)
+			}
+		}
+	}
+	slices.Sort(files)
+	listed := slices.Sorted(slices.Values(kust.Resources))
+	if !slices.Equal(files, listed) {
+		t.Errorf("kustomization.yaml lists %q, the directory has %q", listed, files)
+	}
+
+	// The ConfigMap's configuration loads, and passes --config.check.
+	var cmKey, cfgText string
+	for k, v := range cm.Data {
+		cmKey, cfgText = k, v
+	}
+	if len(cm.Data) != 1 {
+		t.Fatalf("the ConfigMap should hold one file, the configuration; it has %d", len(cm.Data))
+	}
+	cfg, err := config.Parse([]byte(cfgText))
+	if err != nil {
+		t.Fatalf("the ConfigMap's configuration does not load: %v", err)
+	}
+	cfgFile := filepath.Join(t.TempDir(), cmKey)
+	writeConfig(t, cfgFile, cfgText)
+	if code := run([]string{"--config.check", "--config.file", cfgFile}); code != 0 {
+		t.Errorf("mcp_exporter --config.check on the ConfigMap's configuration: exit %d", code)
+	}
+	if _, ok := cfg.Modules[config.DefaultModuleName]; !ok {
+		t.Error("the ConfigMap's configuration has no default module")
+	}
+
+	// The Deployment: non-root, read-only, bounded, healthy on /-/healthy,
+	// with the ConfigMap and the Secret mounted where the configuration and
+	// the --config.file flag expect them.
+	var ds deploymentSpec
+	decodeSpec(t, dep, &ds)
+	pod := ds.Template.Spec
+	if len(pod.Containers) != 1 {
+		t.Fatalf("want one container, have %d", len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	if !isSubset(ds.Selector.MatchLabels, ds.Template.Metadata.Labels) {
+		t.Errorf("the Deployment's selector %v does not select its pods %v", ds.Selector.MatchLabels, ds.Template.Metadata.Labels)
+	}
+	if pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot || pod.SecurityContext.RunAsUser == nil || *pod.SecurityContext.RunAsUser == 0 {
+		t.Error("the pod does not run as a non-root user")
+	}
+	if c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
+		t.Error("the container's root filesystem is not read-only")
+	}
+	if c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
+		t.Error("the container may escalate privileges")
+	}
+	if len(c.Resources.Requests) == 0 || c.Resources.Limits["memory"] == "" {
+		t.Errorf("resources: %+v", c.Resources)
+	}
+	if c.Image == "" || len(c.Ports) != 1 || c.Ports[0].ContainerPort != 10115 {
+		t.Errorf("image %q, ports %+v: want an image and port 10115", c.Image, c.Ports)
+	}
+	for name, p := range map[string]*httpProbe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
+		if p == nil || p.HTTPGet.Path != "/-/healthy" || (p.HTTPGet.Port != c.Ports[0].Name && p.HTTPGet.Port != 10115) {
+			t.Errorf("%s probe: %+v, want GET /-/healthy on the exporter's port", name, p)
+		}
+	}
+	mounts := map[string]string{} // volume name -> mount path
+	for _, m := range c.VolumeMounts {
+		mounts[m.Name] = m.MountPath
+	}
+	var configDir, secretDir string
+	for _, v := range pod.Volumes {
+		switch {
+		case v.ConfigMap != nil && v.ConfigMap.Name == cm.Metadata.Name:
+			configDir = mounts[v.Name]
+		case v.Secret != nil && v.Secret.SecretName == secret.Metadata.Name:
+			secretDir = mounts[v.Name]
+		}
+	}
+	if configDir == "" || secretDir == "" {
+		t.Fatalf("the ConfigMap (%q) and the Secret (%q) are not both mounted", configDir, secretDir)
+	}
+	if !slices.Contains(c.Args, "--config.file="+path.Join(configDir, cmKey)) {
+		t.Errorf("args %q do not name the mounted configuration %s", c.Args, path.Join(configDir, cmKey))
+	}
+
+	// Every credential file the configuration names is a key of the mounted
+	// Secret, and every credentialed module restricts its targets.
+	credentialed := 0
+	for name, m := range cfg.Modules {
+		if len(m.Credentials()) == 0 {
+			continue
+		}
+		credentialed++
+		if len(m.AllowedTargets) == 0 {
+			t.Errorf("module %s carries credentials without allowed_targets", name)
+		}
+		hc := m.HTTPClientConfig
+		var files []string
+		if hc.Authorization != nil && hc.Authorization.CredentialsFile != "" {
+			files = append(files, hc.Authorization.CredentialsFile)
+		}
+		if hc.OAuth2 != nil && hc.OAuth2.ClientSecretFile != "" {
+			files = append(files, hc.OAuth2.ClientSecretFile)
+		}
+		if len(files) == 0 {
+			t.Errorf("module %s does not read its credential from the Secret", name)
+		}
+		for _, f := range files {
+			if path.Dir(f) != secretDir || secret.StringData[path.Base(f)] == "" {
+				t.Errorf("module %s reads %s, which is not a key of the Secret mounted at %s (keys %v)", name, f, secretDir, slices.Collect(maps.Keys(secret.StringData)))
+			}
+		}
+	}
+	if credentialed == 0 {
+		t.Error("the ConfigMap's configuration has no credentialed module")
+	}
+
+	// The Service selects the pods and exposes the port; the ServiceMonitor
+	// selects the Service and scrapes /metrics on it.
+	var ss serviceSpec
+	decodeSpec(t, svc, &ss)
+	if !isSubset(ss.Selector, ds.Template.Metadata.Labels) || len(ss.Ports) != 1 || ss.Ports[0].Port != 10115 {
+		t.Errorf("Service: selector %v, ports %+v", ss.Selector, ss.Ports)
+	}
+	var sms serviceMonitorSpec
+	decodeSpec(t, sm, &sms)
+	if !isSubset(sms.Selector.MatchLabels, svc.Metadata.Labels) || len(sms.Endpoints) != 1 ||
+		sms.Endpoints[0].Port != ss.Ports[0].Name || sms.Endpoints[0].Path != "/metrics" {
+		t.Errorf("ServiceMonitor: selector %v (Service labels %v), endpoints %+v", sms.Selector.MatchLabels, svc.Metadata.Labels, sms.Endpoints)
+	}
+
+	// Each Probe points at the Service, names a module of the configuration
+	// and labels its targets with it; a credentialed module's targets are
+	// among its allowed_targets.
+	prober := fmt.Sprintf("%s.%s.svc:%d", svc.Metadata.Name, kust.Namespace, ss.Ports[0].Port)
+	for _, p := range byKind["Probe"] {
+		var ps probeSpec
+		decodeSpec(t, p, &ps)
+		if ps.Prober.URL != prober || ps.Prober.Path != "/probe" {
+			t.Errorf("Probe %s: prober %s%s, want %s/probe", p.Metadata.Name, ps.Prober.URL, ps.Prober.Path, prober)
+		}
+		m, ok := cfg.Modules[ps.Module]
+		if !ok {
+			t.Errorf("Probe %s: module %q is not in the configuration", p.Metadata.Name, ps.Module)
+		}
+		if ps.Targets.StaticConfig.Labels["module"] != ps.Module || len(ps.Targets.StaticConfig.Static) == 0 {
+			t.Errorf("Probe %s: targets %+v, want some, labelled module=%s", p.Metadata.Name, ps.Targets.StaticConfig, ps.Module)
+		}
+		for _, target := range ps.Targets.StaticConfig.Static {
+			u, err := url.Parse(target)
+			if err != nil || !m.TargetAllowed(config.NormalizeTarget(u)) {
+				t.Errorf("Probe %s: module %s may not probe %s", p.Metadata.Name, ps.Module, target)
+			}
+		}
+	}
+
+	// kubectl, where it is installed, builds the kustomization.
+	if kubectl, err := exec.LookPath("kubectl"); err == nil {
+		if out, err := exec.Command(kubectl, "kustomize", "examples/kubernetes").CombinedOutput(); err != nil {
+			t.Errorf("kubectl kustomize examples/kubernetes: %v\n%s", err, out)
+		}
+	} else {
+		t.Log("kubectl is not installed; the kustomization was checked only by parsing")
+	}
+}
+
+// dockerfileInstructions reads a Dockerfile as instructions (continuation
+// lines joined, comments dropped): keyword and the rest of the line.
+func dockerfileInstructions(t *testing.T, name string) [][2]string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][2]string
+	var cur strings.Builder
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "#") || (line == "" && cur.Len() == 0) {
+			continue
+		}
+		if rest, ok := strings.CutSuffix(line, "\\"); ok {
+			cur.WriteString(rest + " ")
+			continue
+		}
+		cur.WriteString(line)
+		keyword, rest, _ := strings.Cut(strings.TrimSpace(cur.String()), " ")
+		out = append(out, [2]string{strings.ToUpper(keyword), strings.TrimSpace(rest)})
+		cur.Reset()
+	}
+	return out
+}
+
+// shellWords splits a command line as a POSIX shell would for the plain
+// words and the single- and double-quoted strings a Dockerfile RUN uses.
+func shellWords(s string) ([]string, error) {
+	var words []string
+	var w strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch == ' ' || ch == '\t':
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+				inWord = false
+			}
+		case ch == '"' || ch == '\'':
+			end := strings.IndexByte(s[i+1:], ch)
+			if end < 0 {
+				return nil, fmt.Errorf("unterminated %c in %q", ch, s)
+			}
+			w.WriteString(s[i+1 : i+1+end])
+			i += end + 1
+			inWord = true
+		default:
+			w.WriteByte(ch)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words, nil
+}
+
+func TestDockerfile(t *testing.T) {
+	instructions := dockerfileInstructions(t, "Dockerfile")
+	args := map[string]string{} // ARG defaults
+	var buildLine, cmd string
+	var exposed []string
+	copied := map[string]string{} // source -> destination
+	for _, in := range instructions {
+		switch in[0] {
+		case "ARG":
+			k, v, _ := strings.Cut(in[1], "=")
+			args[k] = v
+		case "RUN":
+			if strings.Contains(in[1], "go build") {
+				buildLine = in[1]
+			}
+		case "EXPOSE":
+			exposed = strings.Fields(in[1])
+		case "CMD":
+			cmd = in[1]
+		case "COPY":
+			words := strings.Fields(in[1])
+			if strings.HasPrefix(words[0], "--from") {
+				continue
+			}
+			// Every source the build context must hold exists in the repository.
+			for _, src := range words[:len(words)-1] {
+				if matches, _ := filepath.Glob(src); len(matches) == 0 {
+					t.Errorf("the Dockerfile copies %s, which the repository does not have", src)
+				}
+				copied[src] = words[len(words)-1]
+			}
+		}
+	}
+	if buildLine == "" {
+		t.Fatal("the Dockerfile has no RUN with go build")
+	}
+	_, port, _ := net.SplitHostPort(defaultListenAddress)
+	if !slices.Contains(exposed, port) {
+		t.Errorf("the Dockerfile exposes %q, not the default port %s", exposed, port)
+	}
+	if dst := copied["mcp_exporter.yml"]; dst == "" || !strings.Contains(cmd, "--config.file="+dst) {
+		t.Errorf("CMD %s does not load the configuration the image holds (%q)", cmd, dst)
+	}
+
+	// Build with exactly the Dockerfile's flags, the build args given as
+	// docker build --build-arg would.
+	buildArgs := map[string]string{"VERSION": "9.8.7-examples", "REVISION": "0123abcd", "BRANCH": "examples"}
+	for k := range buildArgs {
+		if _, ok := args[k]; !ok {
+			t.Errorf("the Dockerfile has no ARG %s", k)
+		}
+	}
+	expanded := os.Expand(buildLine, func(k string) string {
+		if v, ok := buildArgs[k]; ok {
+			return v
+		}
+		return args[k]
+	})
+	words, err := shellWords(expanded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for len(words) > 0 && strings.Contains(words[0], "=") {
+		env = append(env, words[0])
+		words = words[1:]
+	}
+	if len(words) < 2 || words[0] != "go" || words[1] != "build" {
+		t.Fatalf("cannot read the go build command in %q", buildLine)
+	}
+	if !slices.Contains(env, "CGO_ENABLED=0") {
+		t.Errorf("the build is not static: environment %q", env)
+	}
+	flags := words[2:]
+	var ldflags string
+	var buildFlags []string
+	for i := 0; i < len(flags); i++ {
+		switch {
+		case flags[i] == "-o":
+			i++ // the image's output path; the test builds into a temporary directory
+		case flags[i] == "-ldflags":
+			ldflags = flags[i+1]
+			buildFlags = append(buildFlags, flags[i], flags[i+1])
+			i++
+		case strings.HasPrefix(flags[i], "-"):
+			buildFlags = append(buildFlags, flags[i])
+		default:
+			if flags[i] != "." {
+				t.Errorf("the Dockerfile builds %q, not the main package", flags[i])
+			}
+		}
+	}
+	if !slices.Contains(buildFlags, "-trimpath") {
+		t.Errorf("the build has no -trimpath: %q", buildFlags)
+	}
+	for _, x := range []string{
+		"-X github.com/prometheus/common/version.Version=9.8.7-examples",
+		"-X github.com/prometheus/common/version.Revision=0123abcd",
+		"-X github.com/prometheus/common/version.Branch=examples",
+		"-X github.com/prometheus/common/version.BuildUser=",
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(ldflags), " "), x) {
+			t.Errorf("-ldflags %q lack %s", ldflags, x)
+		}
+	}
+
+	bin := filepath.Join(t.TempDir(), "mcp_exporter")
+	build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", bin, ".")...)
+	build.Env = append(os.Environ(), env...)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build with the Dockerfile's flags: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("mcp_exporter --version: %v\n%s", err, out)
+	}
+	for _, want := range []string{"mcp_exporter, version 9.8.7-examples", "branch: examples", "revision: 0123abcd", "build user:"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("--version lacks %q:\n%s", want, out)
+		}
+	}
+	if runtime.GOOS == "linux" {
+		f, err := elf.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		libs, _ := f.ImportedLibraries()
+		if f.Section(".interp") != nil || len(libs) > 0 {
+			t.Errorf("the binary is not static: interpreter %v, libraries %q", f.Section(".interp") != nil, libs)
+		}
+	}
+	if out, err := exec.Command(bin, "--config.check", "--config.file", "mcp_exporter.yml").CombinedOutput(); err != nil {
+		t.Errorf("the built binary rejects the image's configuration: %v\n%s", err, out)
+	}
+}
+
+func TestExampleCI(t *testing.T) {
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Name string `yaml:"name"`
+				Uses string `yaml:"uses"`
+				Run  string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	readYAML(t, "examples/ci/github-actions.yml", &wf)
+	var runs []string
+	for _, j := range wf.Jobs {
+		for _, s := range j.Steps {
+			runs = append(runs, s.Run)
+		}
+	}
+	script := strings.Join(runs, "\n")
+	const (
+		start = "go run ./examples/demo-mcp-server -addr 127.0.0.1:8080"
+		check = "check --wait 60s http://127.0.0.1:8080/mcp"
+	)
+	for _, want := range []string{start, check} {
+		if !strings.Contains(script, want) {
+			t.Errorf("the workflow does not run %q", want)
+		}
+	}
+
+	// What the workflow does, on a free port: start the demo server in the
+	// background, then the check command waits for it.
+	addr := freeAddr(t)
+	bin := filepath.Join(t.TempDir(), "demo-mcp-server")
+	if out, err := exec.Command("go", "build", "-o", bin, "./examples/demo-mcp-server").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./examples/demo-mcp-server: %v\n%s", err, out)
+	}
+	server := exec.Command(bin, "-addr", addr)
+	var serverLog testsupport.SyncBuffer
+	server.Stdout, server.Stderr = &serverLog, &serverLog
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stopProcess(t, server, 5*time.Second) })
+	if code := run([]string{"check", "--wait", "60s", "http://" + addr + "/mcp"}); code != 0 {
+		t.Errorf("check --wait against the demo server: exit %d; server log:\n%s", code, serverLog.String())
+	}
+}
+
+// freeAddr returns a loopback address that nothing listens on just now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// stopProcess ends a process the test started: SIGTERM, then SIGKILL if it
+// has not exited within grace.
+func stopProcess(t *testing.T, cmd *exec.Cmd, grace time.Duration) {
+	t.Helper()
+	if cmd.Process == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(grace):
+		t.Logf("%s did not stop within %v; killing it", filepath.Base(cmd.Path), grace)
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+// promServer is a Prometheus server the test started.
+type promServer struct {
+	url string
+	log *testsupport.SyncBuffer
+}
+
+// startPrometheus runs Prometheus with a generated configuration and the
+// given extra flags, and waits until it is ready.
+func startPrometheus(t *testing.T, bin string, cfg any, extra ...string) *promServer {
+	t.Helper()
+	dir := t.TempDir()
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	args := append([]string{"--config.file=" + cfgFile, "--web.listen-address=" + addr}, extra...)
+	if !slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--storage.agent.path") }) {
+		args = append(args, "--storage.tsdb.path="+filepath.Join(dir, "data"))
+	}
+	cmd := exec.Command(bin, args...)
+	p := &promServer{url: "http://" + addr, log: &testsupport.SyncBuffer{}}
+	cmd.Stdout, cmd.Stderr = p.log, p.log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			stopProcess(t, cmd, 10*time.Second)
+		}
+		if t.Failed() {
+			t.Logf("Prometheus (%s) log:\n%s\nconfiguration:\n%s", strings.Join(extra, " "), p.log, b)
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(p.url + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		if cmd.ProcessState != nil || time.Now().After(deadline) {
+			t.Fatalf("Prometheus did not become ready at %s; log:\n%s\nconfiguration:\n%s", p.url, p.log, b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+type promSample struct {
+	Metric map[string]string `json:"metric"`
+	Value  [2]any            `json:"value"`
+}
+
+func (s promSample) value() string {
+	v, _ := s.Value[1].(string)
+	return v
+}
+
+// query runs an instant query through the HTTP API; an error is Prometheus
+// refusing the query.
+func (p *promServer) query(q string) ([]promSample, error) {
+	resp, err := http.Get(p.url + "/api/v1/query?" + url.Values{"query": {q}}.Encode())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status    string `json:"status"`
+		ErrorType string `json:"errorType"`
+		Error     string `json:"error"`
+		Data      struct {
+			ResultType string          `json:"resultType"`
+			Result     json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, fmt.Errorf("HTTP %d: %w", resp.StatusCode, err)
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("%s: %s: %s", r.Status, r.ErrorType, r.Error)
+	}
+	var samples []promSample
+	if r.Data.ResultType == "vector" {
+		if err := json.Unmarshal(r.Data.Result, &samples); err != nil {
+			return nil, err
+		}
+	}
+	return samples, nil
+}
+
+// waitFor polls q until check accepts its result or the deadline passes.
+func (p *promServer) waitFor(t *testing.T, deadline time.Time, q string, check func([]promSample) bool) []promSample {
+	t.Helper()
+	for {
+		s, err := p.query(q)
+		if err == nil && check(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Prometheus at %s: %s never gave the expected result; last %v, %v", p.url, q, s, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// scrapeJob returns the named job of a Prometheus config read as YAML.
+func scrapeJob(t *testing.T, cfg map[string]any, name string) map[string]any {
+	t.Helper()
+	jobs, _ := cfg["scrape_configs"].([]any)
+	for _, j := range jobs {
+		if job, ok := j.(map[string]any); ok && job["job_name"] == name {
+			return job
+		}
+	}
+	t.Fatalf("no scrape job %q", name)
+	return nil
+}
+
+// pointJobAt makes an example's probe job probe target through the exporter
+// at exporterAddr, keeping its relabelling, and scrape every second.
+func pointJobAt(t *testing.T, job map[string]any, target, exporterAddr string) {
+	t.Helper()
+	job["static_configs"] = []any{map[string]any{"targets": []any{target}}}
+	job["scrape_interval"], job["scrape_timeout"] = "1s", "1s"
+	rewritten := false
+	relabels, _ := job["relabel_configs"].([]any)
+	for _, r := range relabels {
+		if rc, ok := r.(map[string]any); ok && rc["target_label"] == "__address__" && rc["replacement"] != nil {
+			rc["replacement"] = exporterAddr
+			rewritten = true
+		}
+	}
+	if !rewritten {
+		t.Fatalf("job %v has no relabelling that sets __address__ to the exporter", job["job_name"])
+	}
+}
+
+func readPromConfig(t *testing.T, name string) map[string]any {
+	t.Helper()
+	var cfg map[string]any
+	readYAML(t, name, &cfg)
+	return cfg
+}
+
+// TestExamplesEndToEndWithPrometheus runs the examples for real: a real
+// Prometheus scrapes the exporter, which probes a real MCP server (the
+// official Go SDK), with examples/prometheus.yml's relabelling and rules; an
+// agent-mode Prometheus with examples/collector/prometheus-agent.yml pushes
+// the same probes to it by remote_write. Every dashboard and alert
+// expression is then evaluated against that Prometheus.
+func TestExamplesEndToEndWithPrometheus(t *testing.T) {
+	bin := testsupport.PrometheusPath(t)
+	start := time.Now()
+
+	mcp := httptest.NewServer(checkServer()) // two tools
+	t.Cleanup(mcp.Close)
+	target := mcp.URL + "/mcp"
+	te := newTestExporter(t, "modules:\n  default:\n    timeout: 5s\n", "")
+	exporterAddr := strings.TrimPrefix(te.server.URL, "http://")
+	alertsFile, err := filepath.Abs("examples/alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The central Prometheus: examples/prometheus.yml's mcp and mcp_exporter
+	// jobs and its rules, every second, and a remote-write receiver.
+	example := readPromConfig(t, "examples/prometheus.yml")
+	probeJob := scrapeJob(t, example, "mcp")
+	pointJobAt(t, probeJob, target, exporterAddr)
+	selfJob := scrapeJob(t, example, "mcp_exporter")
+	selfJob["static_configs"] = []any{map[string]any{"targets": []any{exporterAddr}}}
+	central := startPrometheus(t, bin, map[string]any{
+		"global":         map[string]any{"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+		"rule_files":     []any{alertsFile},
+		"scrape_configs": []any{probeJob, selfJob},
+	}, "--web.enable-remote-write-receiver")
+
+	// The in-network collector: examples/collector/prometheus-agent.yml,
+	// pushing to the central Prometheus.
+	agentCfg := readPromConfig(t, "examples/collector/prometheus-agent.yml")
+	global := agentCfg["global"].(map[string]any)
+	global["scrape_interval"], global["scrape_timeout"] = "1s", "1s"
+	network := global["external_labels"].(map[string]any)["network"].(string)
+	pointJobAt(t, scrapeJob(t, agentCfg, "mcp"), target, exporterAddr)
+	scrapeJob(t, agentCfg, "mcp_exporter")["static_configs"] = []any{map[string]any{"targets": []any{exporterAddr}}}
+	tokenFile := filepath.Join(t.TempDir(), "remote-write-token")
+	writeConfig(t, tokenFile, "remote-write-token")
+	rw := agentCfg["remote_write"].([]any)[0].(map[string]any)
+	rw["url"] = central.url + "/api/v1/write"
+	rw["authorization"].(map[string]any)["credentials_file"] = tokenFile
+	rw["queue_config"] = map[string]any{"batch_send_deadline": "500ms"}
+	startPrometheus(t, bin, agentCfg, "--enable-feature=agent", "--storage.agent.path="+t.TempDir())
+
+	// Prometheus scrapes the probe: probe_success 1 with the example's labels.
+	deadline := time.Now().Add(30 * time.Second)
+	direct := fmt.Sprintf(`{job="mcp",instance=%q,module="default",network=""}`, target)
+	central.waitFor(t, deadline, "probe_success"+direct, func(s []promSample) bool {
+		return len(s) == 1 && s[0].value() == "1"
+	})
+	if s, err := central.query("probe_mcp_tools" + direct); err != nil || len(s) != 1 || s[0].value() != "2" {
+		t.Errorf("probe_mcp_tools: %v, %v; want 2", s, err)
+	}
+
+	// The agent's remote_write brings the same probe in, with the network
+	// label, and only the derived metrics: no Go runtime metrics.
+	central.waitFor(t, deadline, fmt.Sprintf(`probe_success{job="mcp",instance=%q,module="default",network=%q}`, target, network),
+		func(s []promSample) bool { return len(s) == 1 && s[0].value() == "1" })
+	central.waitFor(t, deadline, fmt.Sprintf(`mcp_exporter_build_info{network=%q}`, network),
+		func(s []promSample) bool { return len(s) == 1 })
+	if s, err := central.query(fmt.Sprintf(`{network=%q,__name__=~"go_.*|process_.*|promhttp_.*"}`, network)); err != nil || len(s) > 0 {
+		t.Errorf("remote_write sent metrics that should stay in the network: %v, %v", s, err)
+	}
+
+	// The parent's federation job (examples/collector/federate.yml) gets the
+	// probe series through /federate with its match[] selectors.
+	fed := scrapeJob(t, readPromConfig(t, "examples/collector/federate.yml"), "federate-mcp")
+	var match url.Values = map[string][]string{}
+	for _, m := range fed["params"].(map[string]any)["match[]"].([]any) {
+		match.Add("match[]", m.(string))
+	}
+	resp, err := http.Get(central.url + fed["metrics_path"].(string) + "?" + match.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), fmt.Sprintf("probe_success{instance=%q", target)) ||
+		!strings.Contains(string(body), "mcp_exporter_config_last_reload_successful{") || strings.Contains(string(body), "go_goroutines") {
+		t.Errorf("/federate with federate.yml's match[]: %d\n%s", resp.StatusCode, body)
+	}
+
+	// Every dashboard expression, with Grafana's variables substituted.
+	d, panels := readDashboard(t)
+	wantData := map[string]bool{
+		"Probe status": true, "Availability over the time range": true, "Latency per layer": true, "Tool count": true,
+		"Protocol revision, transport and server": true, "Exporter: last configuration reload": true,
+	}
+	queried := 0
+	for _, p := range panels {
+		for _, tg := range p.Targets {
+			q := interpolate(tg.Expr)
+			s, err := central.query(q)
+			if err != nil {
+				t.Errorf("dashboard panel %q, query %s: %s: %v", p.Title, tg.RefID, q, err)
+			} else if wantData[p.Title] && len(s) == 0 {
+				t.Errorf("dashboard panel %q, query %s: %s returns nothing", p.Title, tg.RefID, q)
+			}
+			queried++
+		}
+	}
+	for _, a := range d.Annotations.List {
+		if a.Expr != "" {
+			if _, err := central.query(interpolate(a.Expr)); err != nil {
+				t.Errorf("dashboard annotation %q: %v", a.Name, err)
+			}
+			queried++
+		}
+	}
+	for _, v := range d.Templating.List {
+		m := labelValuesRE.FindStringSubmatch(variableQuery(v.Query))
+		if v.Type != "query" || m == nil {
+			continue
+		}
+		s, err := central.query(interpolate(m[1]))
+		if err != nil || len(s) == 0 || s[0].Metric[m[2]] == "" {
+			t.Errorf("dashboard variable %q: %s gives no %s: %v, %v", v.Name, m[1], m[2], s, err)
+		}
+	}
+
+	// Every alert expression, and the rules as Prometheus evaluates them:
+	// healthy, and nothing firing against a healthy server.
+	for _, r := range alertRules(t) {
+		if _, err := central.query(r.Expr); err != nil {
+			t.Errorf("alert %s: %v", r.Alert, err)
+		}
+		queried++
+	}
+	// Rules evaluated after both the direct and the remote-written series
+	// arrived, so that they see both.
+	waitRulesHealthy(t, central, deadline, time.Now())
+	if s, err := central.query(`ALERTS{alertstate="firing"}`); err != nil || len(s) > 0 {
+		t.Errorf("alerts fire against a healthy server: %v, %v", s, err)
+	}
+	t.Logf("%d dashboard and alert expressions evaluated; end-to-end in %v", queried, time.Since(start).Round(time.Millisecond))
+}
+
+// waitRulesHealthy waits until Prometheus has evaluated every rule of
+// examples/alerts.yml after the time given, and fails on any evaluation
+// error.
+func waitRulesHealthy(t *testing.T, p *promServer, deadline, after time.Time) {
+	t.Helper()
+	want := len(alertRules(t))
+	for {
+		resp, err := http.Get(p.url + "/api/v1/rules")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			Data struct {
+				Groups []struct {
+					Rules []struct {
+						Name           string    `json:"name"`
+						Health         string    `json:"health"`
+						LastError      string    `json:"lastError"`
+						LastEvaluation time.Time `json:"lastEvaluation"`
+					} `json:"rules"`
+				} `json:"groups"`
+			} `json:"data"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&r)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, n := 0, 0
+		for _, g := range r.Data.Groups {
+			for _, rule := range g.Rules {
+				n++
+				switch rule.Health {
+				case "ok":
+					if rule.LastEvaluation.After(after) {
+						ok++
+					}
+				case "err":
+					t.Fatalf("Prometheus fails to evaluate rule %s: %s", rule.Name, rule.LastError)
+				}
+			}
+		}
+		if n == want && ok == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Prometheus has %d rules, %d evaluated healthy since %v; want %d", n, ok, after, want)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
