@@ -74,7 +74,10 @@ type Module struct {
 	// ProtocolVersion pins a revision, or "auto" to detect the server's era.
 	ProtocolVersion string `yaml:"protocol_version,omitempty"`
 	// HTTPClientConfig is prometheus/common's HTTP client configuration.
-	HTTPClientConfig promconfig.HTTPClientConfig `yaml:"http_config,omitempty"`
+	// Never omitted when marshalled: its zero value (follow_redirects and
+	// enable_http2 false) is not its default, so leaving it out would show
+	// a configuration that loads differently.
+	HTTPClientConfig promconfig.HTTPClientConfig `yaml:"http_config"`
 	// ValidProtocolVersions restricts the negotiated revision; empty means any known one.
 	ValidProtocolVersions []string `yaml:"valid_protocol_versions,omitempty"`
 	// MinTools is the least number of tools a server advertising the tools

@@ -277,6 +277,19 @@ func (r *run) tools(ctx context.Context, c *mcpwire.Client, hs *mcpwire.Handshak
 		r.fail(LayerTools, mcpwire.ReasonProtocolViolation, fmt.Errorf("tools/list: %w", err))
 		return false
 	}
+	// Tool names must be unique: a client calls tools by name. The names
+	// are sorted, so a duplicate is next to its twin; which name it is
+	// stays unsaid, like every tool name.
+	dups := 0
+	for i := 1; i < len(digest.Names); i++ {
+		if digest.Names[i] == digest.Names[i-1] {
+			dups++
+		}
+	}
+	if dups > 0 {
+		r.fail(LayerTools, mcpwire.ReasonProtocolViolation, fmt.Errorf("tools/list: duplicate tool name (%d tools share a name with another)", dups))
+		return false
+	}
 	r.toolDigest(digest)
 	r.logger.Debug("tools listed", "tools", digest.Count,
 		"schema_sha256", hex.EncodeToString(digest.Schema[:]), "definition_sha256", hex.EncodeToString(digest.Definition[:]))
