@@ -238,11 +238,13 @@ func (c *Client) discover(ctx context.Context) (*Handshake, error) {
 // which answered revision the prober accepts. A server that rejects the
 // offer and names the revisions it supports is offered the best of those once.
 func (c *Client) initialize(ctx context.Context, version string, ok func(string) bool) (*Handshake, error) {
-	params := map[string]any{
-		"protocolVersion": version,
-		"capabilities":    struct{}{}, // the tool list must not depend on the prober
-		"clientInfo":      c.Info,
-	}
+	// A struct rather than a map, for the same JSON (its fields are in the
+	// order of a map's sorted keys) without sorting keys on every probe.
+	params := struct {
+		Capabilities    struct{}       `json:"capabilities"` // the tool list must not depend on the prober
+		ClientInfo      Implementation `json:"clientInfo"`
+		ProtocolVersion string         `json:"protocolVersion"`
+	}{ClientInfo: c.Info, ProtocolVersion: version}
 	raw, err := c.call(ctx, "initialize", params)
 	var e *Error
 	if err != nil && errors.As(err, &e) && e.RPC != nil &&
@@ -257,7 +259,7 @@ func (c *Client) initialize(ctx context.Context, version string, ok func(string)
 			e.Reason = ReasonUnsupportedVersion
 			return nil, e
 		}
-		params["protocolVersion"] = retry
+		params.ProtocolVersion = retry
 		raw, err = c.call(ctx, "initialize", params)
 		if errors.As(err, &e) && e.RPC != nil &&
 			(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
@@ -317,12 +319,12 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 	seen := map[string]bool{}
 	cursor := ""
 	for page := 1; ; page++ {
-		params := map[string]any{}
+		params := struct {
+			Meta   map[string]any `json:"_meta,omitempty"`
+			Cursor string         `json:"cursor,omitempty"`
+		}{Cursor: cursor}
 		if c.stateless {
-			params["_meta"] = c.meta()
-		}
-		if cursor != "" {
-			params["cursor"] = cursor
+			params.Meta = c.meta()
 		}
 		raw, err := c.call(ctx, "tools/list", params)
 		if err != nil {

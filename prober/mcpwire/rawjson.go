@@ -39,7 +39,9 @@ func (s *sharedRaw) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// within reports whether b lies in src's memory.
+// within reports whether b lies in src's memory. b must not have been cut
+// to a smaller capacity (encoding/json does not), since its offset in src is
+// found from the capacities.
 func within(src, b []byte) bool {
 	if len(b) == 0 {
 		return false

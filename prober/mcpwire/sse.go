@@ -29,7 +29,7 @@ const (
 	// MCP answer fits in the first, and a probe makes a decoder for each
 	// answer, so a full-size buffer would be mostly allocated and zeroed
 	// for nothing.
-	sseInitialReadBufSize = 4 << 10
+	sseInitialReadBufSize = 1 << 10
 	sseMinReadBufSize     = 64
 	// sseRetainCap bounds the scratch capacity kept between events, so a single
 	// huge event does not pin up to maxEvent bytes for the life of a long stream.

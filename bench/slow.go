@@ -1,0 +1,206 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// slowServer is a minimal stateful MCP server (2025-11-25, JSON answers)
+// that answers every request only after delay: initialize, tools/list and
+// anything else with an id. Notifications and DELETE are answered at once.
+type slowServer struct {
+	delay    time.Duration
+	sessions atomic.Int64
+	srv      *http.Server
+	url      string
+}
+
+func startSlowServer(delay time.Duration) (*slowServer, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &slowServer{delay: delay, url: "http://" + l.Addr().String() + "/mcp"}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.srv.Serve(l) }()
+	return s, nil
+}
+
+func (s *slowServer) close() { _ = s.srv.Close() }
+
+func (s *slowServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodDelete:
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case http.MethodPost:
+	default:
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	var req struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if json.Unmarshal(body, &req) != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	if len(req.ID) == 0 {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	select {
+	case <-time.After(s.delay):
+	case <-r.Context().Done():
+		return
+	}
+	var result string
+	switch req.Method {
+	case "initialize":
+		w.Header().Set("Mcp-Session-Id", "slow-"+strconv.FormatInt(s.sessions.Add(1), 10))
+		result = `{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"slow-mcp-server","version":"1.0.0"}}`
+	case "tools/list":
+		result = `{"tools":[{"name":"wait","description":"Waits.","inputSchema":{"type":"object","properties":{"seconds":{"type":"number"}}}}]}`
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"method not found"}}`, req.ID)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, req.ID, result)
+}
+
+// slowResult is the outcome of the many-in-flight check.
+type slowResult struct {
+	Probes      int    `json:"probes"`
+	Failed      int    `json:"failed"`
+	FirstError  string `json:"first_error,omitempty"`
+	MaxInFlight int    `json:"max_in_flight"`
+	// AtPeak is what the exporter's /metrics said when the most probes
+	// were in flight: goroutines, heap and stack bytes.
+	AtPeak  map[string]float64 `json:"at_peak,omitempty"`
+	PeakRSS int64              `json:"peak_rss_bytes"`
+	Elapsed time.Duration      `json:"elapsed_ns"`
+	Delay   time.Duration      `json:"server_delay_ns"`
+	Env     string             `json:"exporter_env,omitempty"`
+	Limit   int64              `json:"limit_bytes"`
+	Pass    bool               `json:"pass"`
+}
+
+// runSlowCheck sends n /probe requests at once to an exporter whose target
+// answers each request after a delay, and watches the exporter's peak RSS
+// and its probes-in-flight gauge.
+func runSlowCheck(exp *proc, exporterURL, target string, n int) slowResult {
+	client := scrapeClient(n)
+	probeURL := exporterURL + "/probe?target=" + target
+	// One probe first, so that the era verdict is remembered and the n
+	// probes are all the same four exchanges.
+	if msg := scrape(context.Background(), client, probeURL); msg != "" {
+		return slowResult{Probes: 1, Failed: 1, FirstError: "first probe: " + msg}
+	}
+
+	stop := make(chan struct{})
+	var maxInFlight int64
+	var atPeak map[string]float64
+	var watch sync.WaitGroup
+	watch.Go(func() {
+		mc := &http.Client{Timeout: 5 * time.Second}
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			m := exporterGauges(mc, exporterURL+"/metrics")
+			if v := int64(m["mcp_exporter_probes_in_flight"]); v > maxInFlight {
+				maxInFlight, atPeak = v, m
+			}
+		}
+	})
+
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		failed   int
+		firstErr string
+	)
+	begin := time.Now()
+	for range n {
+		wg.Go(func() {
+			if msg := scrape(context.Background(), client, probeURL); msg != "" {
+				mu.Lock()
+				failed++
+				if firstErr == "" {
+					firstErr = msg
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+	close(stop)
+	watch.Wait()
+	return slowResult{
+		Probes:      n,
+		Failed:      failed,
+		FirstError:  firstErr,
+		MaxInFlight: int(maxInFlight),
+		AtPeak:      atPeak,
+		PeakRSS:     exp.peakRSS(),
+		Elapsed:     elapsed,
+	}
+}
+
+// peakGauges are the exporter's own metrics the check reports.
+var peakGauges = []string{
+	"mcp_exporter_probes_in_flight",
+	"go_goroutines",
+	"go_memstats_heap_inuse_bytes",
+	"go_memstats_stack_inuse_bytes",
+	"process_resident_memory_bytes",
+}
+
+// exporterGauges reads peakGauges from the exporter's /metrics.
+func exporterGauges(c *http.Client, url string) map[string]float64 {
+	m := map[string]float64{}
+	resp, err := c.Get(url)
+	if err != nil {
+		return m
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		if ok && slices.Contains(peakGauges, name) {
+			m[name], _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	return m
+}

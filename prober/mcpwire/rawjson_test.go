@@ -1,0 +1,243 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package mcpwire
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// sharesMemory reports whether b starts within src's memory.
+func sharesMemory(src, b []byte) bool {
+	for i := range src {
+		if len(b) > 0 && &src[i] == &b[0] {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSplitArrayMatchesUnmarshal: splitArray returns what unmarshalling
+// into []json.RawMessage returns, as slices of its input.
+func TestSplitArrayMatchesUnmarshal(t *testing.T) {
+	for _, in := range []string{
+		`[]`, ` [ ] `, `[1]`, `[ 1 , "a" ,null,true,false, -1.5e3 ]`,
+		`[{"a":[1,{"b":"]}"}]},"x\"]\\",[[]],{}]`,
+		"[\n\t{\"name\":\"t\",\"inputSchema\":{\"type\":\"object\"}}\r\n,\n{\"name\":\"\\u00e9\"}\n]",
+		"[\"\xff invalid UTF-8 is kept as it is\"]",
+	} {
+		var want []json.RawMessage
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		b := []byte(in)
+		got, ok := splitArray(b)
+		if !ok || len(got) != len(want) {
+			t.Fatalf("%q: splitArray = %q, %v; want %q", in, got, ok, want)
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Errorf("%q: element %d = %q, want %q", in, i, got[i], want[i])
+			}
+			if !sharesMemory(b, got[i]) {
+				t.Errorf("%q: element %d is a copy", in, i)
+			}
+		}
+	}
+	for _, in := range []string{`{}`, `"[]"`, `1`, `null`, ``} {
+		if _, ok := splitArray([]byte(in)); ok {
+			t.Errorf("%q: splitArray ok", in)
+		}
+	}
+}
+
+// TestDecodeMessageSharesResult: the result of a decoded message is a
+// slice of the message, and decodes as json.RawMessage would (null and
+// absent included).
+func TestDecodeMessageSharesResult(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"jsonrpc":"2.0","id":1,"result":{"tools":[]}}`:      `{"tools":[]}`,
+		` {"jsonrpc":"2.0","id":1,"result": [1, 2] } `:        `[1, 2]`,
+		`{"jsonrpc":"2.0","id":1,"result":null}`:              `null`,
+		`{"jsonrpc":"2.0","id":1,"result":1,"result":"last"}`: `"last"`,
+	} {
+		b := []byte(in)
+		m, err := decodeMessage(b)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if string(m.Result) != want {
+			t.Errorf("%s: Result = %s, want %s", in, m.Result, want)
+		}
+		if !sharesMemory(b, m.Result) {
+			t.Errorf("%s: Result is a copy", in)
+		}
+	}
+	m, err := decodeMessage([]byte(`{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"x"}}`))
+	if err != nil || m.Result != nil || m.Error == nil {
+		t.Errorf("error response: Result %q, Error %q, err %v", m.Result, m.Error, err)
+	}
+	// Where encoding/json does not hand over a slice of the input, the
+	// value is copied.
+	var s sharedRaw
+	src := []byte(`"x"`)
+	if err := s.UnmarshalJSON(bytes.Clone(src)); err != nil || string(s.raw) != `"x"` || sharesMemory(src, s.raw) {
+		t.Errorf("foreign slice: %q, %v", s.raw, err)
+	}
+}
+
+// TestListToolsPages: tools/list answers, well-formed or not, are read as
+// before the tools were kept as slices of the answer.
+func TestListToolsPages(t *testing.T) {
+	tests := []struct {
+		result string
+		tools  []string
+		reason Reason
+		msg    string
+	}{
+		{result: `{"tools":[{"name":"a"}, {"name":"b","x":[1,2]} ]}`, tools: []string{`{"name":"a"}`, `{"name":"b","x":[1,2]}`}},
+		{result: `{"tools":[]}`, tools: []string{}},
+		{result: `{"tools":null}`, reason: ReasonProtocolViolation, msg: "lacks the tools array"},
+		{result: `{}`, reason: ReasonProtocolViolation, msg: "lacks the tools array"},
+		{result: `null`, reason: ReasonProtocolViolation, msg: "lacks the tools array"},
+		{result: `{"tools":{}}`, reason: ReasonProtocolViolation, msg: "not an object with a tools array"},
+		{result: `{"tools":"x"}`, reason: ReasonProtocolViolation, msg: "not an object with a tools array"},
+		{result: `[1]`, reason: ReasonProtocolViolation, msg: "not an object with a tools array"},
+		{result: `{"tools":[],"nextCursor":5}`, reason: ReasonProtocolViolation, msg: "nextCursor is not a string"},
+	}
+	for _, tt := range tests {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":`+tt.result+`}`)
+		}))
+		c := &Client{HTTP: ts.Client(), Endpoint: ts.URL}
+		tools, err := c.ListTools(context.Background(), 10, 100)
+		ts.Close()
+		if tt.msg != "" {
+			var e *Error
+			if !errors.As(err, &e) || e.Reason != tt.reason || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("%s: err = %v, want %s (%s)", tt.result, err, tt.reason, tt.msg)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.result, err)
+			continue
+		}
+		got := make([]string, len(tools))
+		for i, tool := range tools {
+			got[i] = string(tool)
+		}
+		if !slices.Equal(got, tt.tools) {
+			t.Errorf("%s: tools = %q, want %q", tt.result, got, tt.tools)
+		}
+	}
+}
+
+// TestRequestBodies: the requests the prober sends, byte for byte (their
+// params are structs, marshalled as the maps they replaced).
+func TestRequestBodies(t *testing.T) {
+	var bodies []string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.Contains(string(b), `"initialize"`):
+			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"s","version":"1"}}}`)
+		case strings.Contains(string(b), `"notifications/initialized"`):
+			w.WriteHeader(http.StatusAccepted)
+		case strings.Contains(string(b), `"cursor"`):
+			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":3,"result":{"tools":[]}}`)
+		default:
+			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":2,"result":{"tools":[],"nextCursor":"c1"}}`)
+		}
+	}))
+	defer ts.Close()
+	c := &Client{HTTP: ts.Client(), Endpoint: ts.URL, Info: Implementation{Name: "mcp_exporter", Version: "0.1.0"}}
+	if _, err := c.Handshake(context.Background(), HandshakeOptions{Pinned: "2025-11-25", Accept: []string{"2025-11-25"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListTools(context.Background(), 10, 100); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{},"clientInfo":{"name":"mcp_exporter","version":"0.1.0"},"protocolVersion":"2025-11-25"}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":"c1"}}`,
+	}
+	if !slices.Equal(bodies, want) {
+		t.Errorf("bodies:\n%s\nwant:\n%s", strings.Join(bodies, "\n"), strings.Join(want, "\n"))
+	}
+	// The stateless era's params carry _meta first, as the map did.
+	meta := c.meta()
+	b, _ := json.Marshal(struct {
+		Meta   map[string]any `json:"_meta,omitempty"`
+		Cursor string         `json:"cursor,omitempty"`
+	}{Meta: meta, Cursor: "c1"})
+	m, _ := json.Marshal(map[string]any{"_meta": meta, "cursor": "c1"})
+	if string(b) != string(m) {
+		t.Errorf("stateless tools/list params %s, the map gave %s", b, m)
+	}
+}
+
+// TestSSELongLines: lines far beyond the read buffer, assembled in blocks,
+// decode as the reference decoder has them, whatever the reads' sizes, and
+// each event's data is its own.
+func TestSSELongLines(t *testing.T) {
+	long := func(n int, c byte) string { return strings.Repeat(string(c), n) }
+	in := "data: " + long(200<<10, 'a') + "\n\n" +
+		"event: message\r\ndata: " + long(70<<10, 'b') + "\r\ndata: " + long(300<<10, 'c') + "\r\n\r\n" +
+		"data: short\n\n" +
+		": comment " + long(100<<10, 'x') + "\n" +
+		"id: 7\ndata: " + long(1<<20, 'd') + "\n\n"
+	want, wantErr := sseRefDecode([]byte(in), 0)
+	if len(want) != 4 {
+		t.Fatalf("reference: %d events", len(want))
+	}
+	readers := map[string]func() io.Reader{
+		"whole":   func() io.Reader { return strings.NewReader(in) },
+		"split":   func() io.Reader { return &sseSplitReader{data: []byte(in), sizes: []int{3, 1, 7, 2, 64, 5000, 70000}} },
+		"halfone": func() io.Reader { return iotest.HalfReader(strings.NewReader(in)) },
+	}
+	for name, mk := range readers {
+		got, err := sseDecodeAll(NewSSEDecoder(mk(), 0))
+		if !errors.Is(err, wantErr) || !sseEventsEqual(got, want) {
+			t.Errorf("%s: %d events, err %v; want %d, %v", name, len(got), err, len(want), wantErr)
+			continue
+		}
+		for i := range got {
+			for j := range got {
+				if i != j && len(got[i].Data) > 0 && len(got[j].Data) > 0 && &got[i].Data[0] == &got[j].Data[0] {
+					t.Errorf("%s: events %d and %d share their data", name, i, j)
+				}
+			}
+		}
+	}
+	// A line over the limit fails as before, when assembled in blocks too.
+	_, err := sseDecodeAll(NewSSEDecoder(strings.NewReader("data: "+long(300<<10, 'e')+"\n\n"), 200<<10))
+	if !errors.Is(err, ErrEventTooLarge) {
+		t.Errorf("over the limit: %v", err)
+	}
+}
