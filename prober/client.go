@@ -36,6 +36,7 @@ var (
 	errPlainRedirect       = errors.New("redirect to a non-https URL refused (fail_if_not_tls)")
 	errCrossOriginRedirect = errors.New("redirect to another origin refused: the module's credentials stay with the target's origin")
 	errTooManyRedirects    = errors.New("stopped after 10 redirects")
+	errSchemeRedirect      = errors.New("redirect to a URL that is not http or https refused")
 )
 
 // probeClient is the HTTP side of one probe: a client whose connections
@@ -179,6 +180,8 @@ func redirectPolicy(m config.Module) func(*http.Request, []*http.Request) error 
 			return http.ErrUseLastResponse
 		case len(via) >= 10:
 			return errTooManyRedirects
+		case req.URL.Scheme != "http" && req.URL.Scheme != "https":
+			return errSchemeRedirect
 		case m.FailIfNotTLS && req.URL.Scheme != "https":
 			return errPlainRedirect
 		case credentialed && !sameOrigin(req.URL, via[0].URL):

@@ -421,30 +421,28 @@ func hzCases() []hzCase {
 			check: mbWantRequests(map[string]int{"server/discover": 10, "initialize": 0}),
 		},
 		{
-			// net/http cannot follow a redirect off HTTP: the request fails
-			// as a connection would, with the scheme named in the log.
+			// A redirect off HTTP is refused by the redirect policy.
 			name: "redirect to ftp://",
 			setup: mbEvery(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
 				w.Header().Set("Location", "ftp://127.0.0.1/mcp")
 				w.WriteHeader(http.StatusTemporaryRedirect)
 			}),
-			layer: LayerHandshake, reason: "connect", layers: mbHandshakeFailed, status: 0,
-			logs: `unsupported protocol scheme \"ftp\"`, fast: true,
+			layer: LayerHandshake, reason: "redirect", layers: mbHandshakeFailed, status: 0,
+			logs: "not http or https refused", fast: true,
 			check: mbWantRequests(map[string]int{"server/discover": 1, "initialize": 0}),
 		},
 
 		// --- rate limits and 5xx: reported, never waited out
 		{
 			// Retry-After is not honoured by waiting: the probe reports the
-			// refusal at once. server/discover's 429 says nothing of the era,
-			// so initialize is tried once, and meets the 429 too.
+			// refusal at once, and does not send initialize after it.
 			name: "429 with Retry-After",
 			setup: mbEvery(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
 				w.Header().Set("Retry-After", "3600")
 				http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
 			}),
 			layer: LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 429, fast: true,
-			check: mbWantRequests(map[string]int{"server/discover": 1, "initialize": 1, "DELETE": 0}),
+			check: mbWantRequests(map[string]int{"server/discover": 1, "initialize": 0, "DELETE": 0}),
 		},
 		{
 			name: "503 with Retry-After",

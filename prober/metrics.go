@@ -129,7 +129,7 @@ func (r *run) fail(layer string, reason mcpwire.Reason, err error) {
 	switch {
 	case errors.Is(err, errPlainRedirect):
 		reason = ReasonNotTLS
-	case errors.Is(err, errCrossOriginRedirect), errors.Is(err, errTooManyRedirects):
+	case errors.Is(err, errCrossOriginRedirect), errors.Is(err, errTooManyRedirects), errors.Is(err, errSchemeRedirect):
 		reason = ReasonRedirect
 	}
 	if r.credentialed && mcpwire.IsAuthReason(reason) {

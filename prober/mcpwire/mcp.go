@@ -179,7 +179,10 @@ func legacyAnswer(err error) bool {
 	case ReasonDNS, ReasonConnect, ReasonTLS, ReasonTimeout, ReasonResponseTooLarge:
 		return false
 	}
-	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden {
+	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || e.Status == http.StatusTooManyRequests {
+		// Refused credentials and rate limits say nothing of the era, and
+		// initialize would only meet them again. A 5xx still falls back:
+		// some legacy servers fail on methods they do not know.
 		return false
 	}
 	if e.RPC != nil && isModernErrorCode(e.RPC.Code) {
