@@ -28,7 +28,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,6 +52,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // ---------------------------------------------------------------------------
@@ -495,12 +495,8 @@ func authMTLS(t *testing.T) (certFile, keyFile string, cas *x509.CertPool) {
 	}
 	dir := t.TempDir()
 	certFile, keyFile = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client-key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WritePEM(t, certFile, "CERTIFICATE", der)
+	testsupport.WritePEM(t, keyFile, "PRIVATE KEY", keyDER)
 	cas = x509.NewCertPool()
 	cas.AddCert(ca)
 	return certFile, keyFile, cas
@@ -536,9 +532,7 @@ func TestAuthEachCredentialType(t *testing.T) {
 	mtlsTS.StartTLS()
 	t.Cleanup(mtlsTS.Close)
 	serverCA := filepath.Join(t.TempDir(), "server-ca.pem")
-	if err := os.WriteFile(serverCA, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: mtlsTS.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WritePEM(t, serverCA, "CERTIFICATE", mtlsTS.Certificate().Raw)
 
 	for _, tc := range []struct {
 		name, target, module string

@@ -16,12 +16,9 @@ package prober
 import (
 	"bytes"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -276,14 +273,10 @@ func mustFailure(t *testing.T, res probeResult, l, reason string) {
 
 func TestSDKServerTLS(t *testing.T) {
 	ts := newSDKServer(t, sdkServerOptions{tls: true})
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	cert := ts.Certificate()
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	m := config.DefaultModule
 	m.FailIfNotTLS = true
-	m.HTTPClientConfig.TLSConfig.CAFile = caFile
+	trustServer(t, ts, &m)
 	res := runProbe(t, nil, ts.URL, m)
 	assertHealthy(t, res, "2025-11-25", 1, true)
 	if v := mustValue(t, res, "probe_ssl_earliest_cert_expiry", nil); v != float64(cert.NotAfter.Unix()) {

@@ -15,11 +15,9 @@ package prober
 
 import (
 	"context"
-	"encoding/pem"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,6 +29,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // sdkServerOptions chooses how a real go-sdk server runs.
@@ -135,9 +134,7 @@ func gatherText(t testing.TB, reg *prometheus.Registry) string {
 func trustServer(t testing.TB, ts *httptest.Server, module *config.Module) {
 	t.Helper()
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WritePEM(t, caFile, "CERTIFICATE", ts.Certificate().Raw)
 	module.HTTPClientConfig.TLSConfig.CAFile = caFile
 }
 

@@ -18,6 +18,7 @@ package testsupport
 
 import (
 	"bytes"
+	"encoding/pem"
 	"os"
 	"os/exec"
 	"strings"
@@ -84,4 +85,14 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// WritePEM writes der as one PEM block of the given type ("CERTIFICATE",
+// "PRIVATE KEY") to path, for tests that hand certificates to a module's
+// tls_config or to --web.config.file.
+func WritePEM(t testing.TB, path, blockType string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
