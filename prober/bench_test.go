@@ -43,7 +43,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
-	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
 )
 
 // benchLargeTools and benchLargeBytes size the large tools/list: 5,000
@@ -248,7 +248,7 @@ func BenchmarkProbeLargeToolsList(b *testing.B) {
 }
 
 // BenchmarkCanonicalHashVsUnmarshal compares canonicalizing and hashing
-// the tools of the large tools/list (mcpwire.DigestTools, on the raw tool
+// the tools of the large tools/list (canonical.DigestTools, on the raw tool
 // objects as the prober has them) with a plain json.Unmarshal of the same
 // tools array into any, and reports hash/unmarshal (target ≤ 1.5). For
 // reference it also reports the ratio to json.Unmarshal into
@@ -273,7 +273,7 @@ func BenchmarkCanonicalHashVsUnmarshal(b *testing.B) {
 	b.SetBytes(int64(len(array)))
 	for b.Loop() {
 		t := time.Now()
-		if _, err := mcpwire.DigestTools(raw); err != nil {
+		if _, err := canonical.DigestTools(raw); err != nil {
 			b.Fatal(err)
 		}
 		hashT += time.Since(t)

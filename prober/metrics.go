@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
@@ -219,7 +220,7 @@ func (r *run) toolCount(n int) {
 	r.gauge("probe_mcp_tools", "Number of tools the server lists.", float64(n))
 }
 
-func (r *run) toolDigest(d mcpwire.ToolsDigest) {
+func (r *run) toolDigest(d canonical.ToolsDigest) {
 	r.toolCount(d.Count)
 	r.gauge("probe_mcp_tools_schema_hash", "The tools' schema hash (name, inputSchema, outputSchema, annotations): the first 13 hex digits of its SHA-256 as a number, for changes().", hashNumber(d.Schema))
 	r.gauge("probe_mcp_tools_definition_hash", "The tools' definition hash (whole tools except _meta): the first 13 hex digits of its SHA-256 as a number, for changes().", hashNumber(d.Definition))

@@ -30,6 +30,7 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
@@ -269,7 +270,7 @@ func (r *run) tools(ctx context.Context, c *mcpwire.Client, hs *mcpwire.Handshak
 		r.fail(LayerTools, mcpwire.ReasonOf(err), err)
 		return false
 	}
-	digest, err := mcpwire.DigestTools(raw)
+	digest, err := canonical.DigestTools(raw)
 	raw = nil // tool definitions are hashed and dropped
 	elapsed := time.Since(start)
 	r.layerDuration(LayerTools, elapsed)

@@ -11,8 +11,8 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-// Package mcpwire is the prober's MCP client: HTTP exchanges, SSE decoding,
-// JSON-RPC envelopes and schema hashing, written on net/http so that every
+// Package mcpwire is the prober's MCP client: HTTP exchanges, JSON-RPC
+// envelopes, the handshake and tools/list, written on net/http so that every
 // byte a server sends is observed and classified rather than tolerated. It
 // knows nothing of Prometheus.
 package mcpwire
@@ -31,6 +31,8 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/sse"
 )
 
 // Header names. HTTP headers are case-insensitive; these are the spellings
@@ -410,7 +412,7 @@ func (c *Client) readJSON(ctx context.Context, body io.Reader) (*message, error)
 // comments, other event names and server-to-client messages are skipped.
 func (c *Client) readSSE(ctx context.Context, body io.Reader, id int64) (*message, error) {
 	// The slack lets a message of exactly maxBytes arrive with its "data: " prefix.
-	dec := NewSSEDecoder(body, int(c.maxBytes())+64)
+	dec := sse.NewDecoder(body, int(c.maxBytes())+64)
 	for {
 		ev, err := dec.Next()
 		if err == io.EOF {
@@ -439,7 +441,7 @@ func (c *Client) readSSE(ctx context.Context, body io.Reader, id int64) (*messag
 // bodyError classifies a failure while reading an answer's body.
 func (c *Client) bodyError(ctx context.Context, err error) error {
 	switch {
-	case errors.Is(err, errTooLarge), errors.Is(err, ErrEventTooLarge):
+	case errors.Is(err, errTooLarge), errors.Is(err, sse.ErrEventTooLarge):
 		return errorf(ReasonResponseTooLarge, 0, "message larger than %d bytes", c.maxBytes())
 	case errors.Is(err, errCorruptEncoding):
 		return errorf(ReasonProtocolViolation, 0, "%v", err)

@@ -22,6 +22,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/sse"
 )
 
 // legacySSE is the HTTP+SSE transport of 2024-11-05: a GET opens an event
@@ -35,7 +37,7 @@ import (
 type legacySSE struct {
 	c        *Client
 	body     io.ReadCloser
-	events   *SSEDecoder
+	events   *sse.Decoder
 	endpoint string
 }
 
@@ -55,7 +57,7 @@ func (c *Client) openLegacySSE(ctx context.Context) (*legacySSE, error) {
 		return nil, err
 	}
 	mediaType := mediaTypeOf(resp.Header.Get("Content-Type"))
-	l := &legacySSE{c: c, body: resp.Body, events: NewSSEDecoder(resp.Body, int(c.maxBytes())+64)}
+	l := &legacySSE{c: c, body: resp.Body, events: sse.NewDecoder(resp.Body, int(c.maxBytes())+64)}
 	err = l.readEndpoint(ctx, resp, mediaType)
 	c.record(Exchange{Op: op, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 	if err != nil {

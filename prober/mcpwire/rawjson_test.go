@@ -24,7 +24,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/iotest"
 )
 
 // sharesMemory reports whether b starts within src's memory.
@@ -199,45 +198,5 @@ func TestRequestBodies(t *testing.T) {
 	m, _ := json.Marshal(map[string]any{"_meta": meta, "cursor": "c1"})
 	if string(b) != string(m) {
 		t.Errorf("stateless tools/list params %s, the map gave %s", b, m)
-	}
-}
-
-// TestSSELongLines: lines far beyond the read buffer, assembled in blocks,
-// decode as the reference decoder has them, whatever the reads' sizes, and
-// each event's data is its own.
-func TestSSELongLines(t *testing.T) {
-	long := func(n int, c byte) string { return strings.Repeat(string(c), n) }
-	in := "data: " + long(200<<10, 'a') + "\n\n" +
-		"event: message\r\ndata: " + long(70<<10, 'b') + "\r\ndata: " + long(300<<10, 'c') + "\r\n\r\n" +
-		"data: short\n\n" +
-		": comment " + long(100<<10, 'x') + "\n" +
-		"id: 7\ndata: " + long(1<<20, 'd') + "\n\n"
-	want, wantErr := sseRefDecode([]byte(in), 0)
-	if len(want) != 4 {
-		t.Fatalf("reference: %d events", len(want))
-	}
-	readers := map[string]func() io.Reader{
-		"whole":   func() io.Reader { return strings.NewReader(in) },
-		"split":   func() io.Reader { return &sseSplitReader{data: []byte(in), sizes: []int{3, 1, 7, 2, 64, 5000, 70000}} },
-		"halfone": func() io.Reader { return iotest.HalfReader(strings.NewReader(in)) },
-	}
-	for name, mk := range readers {
-		got, err := sseDecodeAll(NewSSEDecoder(mk(), 0))
-		if !errors.Is(err, wantErr) || !sseEventsEqual(got, want) {
-			t.Errorf("%s: %d events, err %v; want %d, %v", name, len(got), err, len(want), wantErr)
-			continue
-		}
-		for i := range got {
-			for j := range got {
-				if i != j && len(got[i].Data) > 0 && len(got[j].Data) > 0 && &got[i].Data[0] == &got[j].Data[0] {
-					t.Errorf("%s: events %d and %d share their data", name, i, j)
-				}
-			}
-		}
-	}
-	// A line over the limit fails as before, when assembled in blocks too.
-	_, err := sseDecodeAll(NewSSEDecoder(strings.NewReader("data: "+long(300<<10, 'e')+"\n\n"), 200<<10))
-	if !errors.Is(err, ErrEventTooLarge) {
-		t.Errorf("over the limit: %v", err)
 	}
 }

@@ -1,4 +1,19 @@
-package mcpwire
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+// Package sse decodes server-sent events (the WHATWG event stream format)
+// with memory bounded regardless of what the server sends.
+package sse
 
 import (
 	"bytes"
@@ -18,42 +33,42 @@ type Event struct {
 var ErrEventTooLarge = errors.New("SSE event too large")
 
 const (
-	// sseDefaultMaxEvent is the limit used when NewSSEDecoder gets maxEvent <= 0.
-	sseDefaultMaxEvent = 16 << 20
-	// sseReadBufSize is the largest read buffer. Lines that do not fit are
+	// defaultMaxEvent is the limit used when NewDecoder gets maxEvent <= 0.
+	defaultMaxEvent = 16 << 20
+	// readBufSize is the largest read buffer. Lines that do not fit are
 	// assembled in a separate, bounded buffer, so the buffer's size only
 	// affects the number of Read calls, never correctness.
-	sseReadBufSize = 32 << 10
-	// sseInitialReadBufSize is the read buffer a decoder starts with; it
-	// doubles, up to sseReadBufSize, each time a read fills it. A typical
+	readBufSize = 32 << 10
+	// initialReadBufSize is the read buffer a decoder starts with; it
+	// doubles, up to readBufSize, each time a read fills it. A typical
 	// MCP answer fits in the first, and a probe makes a decoder for each
 	// answer, so a full-size buffer would be mostly allocated and zeroed
 	// for nothing.
-	sseInitialReadBufSize = 1 << 10
-	sseMinReadBufSize     = 64
-	// sseRetainCap bounds the scratch capacity kept between events, so a single
+	initialReadBufSize = 1 << 10
+	minReadBufSize     = 64
+	// retainCap bounds the scratch capacity kept between events, so a single
 	// huge event does not pin up to maxEvent bytes for the life of a long stream.
-	sseRetainCap = 64 << 10
-	// sseMaxEmptyReads mirrors bufio: a reader returning (0, nil) this many
+	retainCap = 64 << 10
+	// maxEmptyReads mirrors bufio: a reader returning (0, nil) this many
 	// times in a row is treated as broken rather than spun on forever.
-	sseMaxEmptyReads = 100
+	maxEmptyReads = 100
 )
 
 var (
-	sseBOM         = []byte("\xEF\xBB\xBF")
-	sseErrBadCount = errors.New("mcpwire: SSE reader returned invalid byte count")
+	utf8BOM     = []byte("\xEF\xBB\xBF")
+	errBadCount = errors.New("sse: reader returned invalid byte count")
 )
 
-// SSEDecoder reads server-sent events from a stream following the WHATWG
+// Decoder reads server-sent events from a stream following the WHATWG
 // "event stream interpretation" rules, with memory bounded by the limit given
-// to NewSSEDecoder regardless of what the (untrusted) server sends.
+// to NewDecoder regardless of what the (untrusted) server sends.
 //
 // Deviation from the browser EventSource: the ID of an event is only the "id"
 // field seen within that event's block of lines; it does not carry over to
 // later events. Name is returned verbatim ("" when no "event" field was sent).
 //
-// An SSEDecoder is not safe for concurrent use.
-type SSEDecoder struct {
+// A Decoder is not safe for concurrent use.
+type Decoder struct {
 	rd     io.Reader
 	max    int
 	maxBuf int // the read buffer grows up to this size
@@ -77,25 +92,25 @@ type SSEDecoder struct {
 	lastName string // reused when consecutive events share a name, to save an allocation
 }
 
-// NewSSEDecoder returns a decoder that reads from r; maxEvent bounds both one line and one
+// NewDecoder returns a decoder that reads from r; maxEvent bounds both one line and one
 // event's accumulated data in bytes (<=0 means a default of 16 MiB).
 //
 // A line is measured without its terminator and includes the field name, so a
 // "data: " line carries at most maxEvent-6 bytes of payload. Memory use stays
 // O(maxEvent) no matter what the stream contains.
-func NewSSEDecoder(r io.Reader, maxEvent int) *SSEDecoder {
+func NewDecoder(r io.Reader, maxEvent int) *Decoder {
 	if maxEvent <= 0 {
-		maxEvent = sseDefaultMaxEvent
+		maxEvent = defaultMaxEvent
 	}
-	size := sseInitialReadBufSize
+	size := initialReadBufSize
 	if maxEvent < size {
 		// No point reading far past a limit this small.
-		size = max(maxEvent, sseMinReadBufSize)
+		size = max(maxEvent, minReadBufSize)
 	}
-	return &SSEDecoder{
+	return &Decoder{
 		rd:     r,
 		max:    maxEvent,
-		maxBuf: max(min(maxEvent, sseReadBufSize), size),
+		maxBuf: max(min(maxEvent, readBufSize), size),
 		buf:    make([]byte, size),
 		lf:     -1,
 	}
@@ -110,38 +125,38 @@ func NewSSEDecoder(r io.Reader, maxEvent int) *SSEDecoder {
 //
 // Errors are sticky: after Next returns an error (including io.EOF and an
 // error wrapping ErrEventTooLarge), every later call returns the same error.
-func (d *SSEDecoder) Next() (Event, error) {
+func (d *Decoder) Next() (Event, error) {
 	if d.err != nil {
 		return Event{}, d.err
 	}
 	for {
-		line, err := d.sseReadLine()
+		line, err := d.readLine()
 		if err == nil {
 			if len(line) == 0 {
 				if d.haveData {
-					ev := d.sseEvent()
-					d.sseReset()
+					ev := d.event()
+					d.reset()
 					return ev, nil
 				}
 				// Blank line without data: nothing to dispatch, but the
 				// block's name and id must not leak into the next event.
-				d.sseReset()
+				d.reset()
 				continue
 			}
-			err = d.sseField(line)
+			err = d.handleField(line)
 		}
 		if err != nil {
 			d.err = err
-			d.sseReset()
+			d.reset()
 			d.line, d.blocks, d.blocked = nil, nil, 0
 			return Event{}, err
 		}
 	}
 }
 
-// sseReadLine returns the next line without its terminator. The result may
+// readLine returns the next line without its terminator. The result may
 // alias the read buffer and is valid only until the next call.
-func (d *SSEDecoder) sseReadLine() ([]byte, error) {
+func (d *Decoder) readLine() ([]byte, error) {
 	d.line = d.line[:0]
 	for {
 		for d.r == d.w {
@@ -150,20 +165,20 @@ func (d *SSEDecoder) sseReadLine() ([]byte, error) {
 				// since the event it belongs to can never be completed.
 				return nil, d.rerr
 			}
-			d.sseFill()
+			d.fill()
 		}
 		if d.bom >= 0 {
 			// Match the BOM byte by byte so a BOM split across reads is
 			// handled without blocking for more input.
-			if d.buf[d.r] == sseBOM[d.bom] {
+			if d.buf[d.r] == utf8BOM[d.bom] {
 				d.r++
-				if d.bom++; d.bom == len(sseBOM) {
+				if d.bom++; d.bom == len(utf8BOM) {
 					d.bom = -1
 				}
 				continue
 			}
 			// A partial match was ordinary content after all.
-			d.line = append(d.line, sseBOM[:d.bom]...)
+			d.line = append(d.line, utf8BOM[:d.bom]...)
 			d.bom = -1
 		}
 		if d.skipLF {
@@ -191,7 +206,7 @@ func (d *SSEDecoder) sseReadLine() ([]byte, error) {
 			// No terminator yet: keep what we have and read more.
 			chunk := d.buf[d.r:d.w]
 			if d.lineLen()+len(chunk) > d.max {
-				return nil, d.sseTooLarge("line")
+				return nil, d.tooLarge("line")
 			}
 			d.appendLine(chunk)
 			d.r = d.w
@@ -200,7 +215,7 @@ func (d *SSEDecoder) sseReadLine() ([]byte, error) {
 
 		line := d.buf[d.r:end]
 		if d.lineLen()+len(line) > d.max {
-			return nil, d.sseTooLarge("line")
+			return nil, d.tooLarge("line")
 		}
 		d.skipLF = d.buf[end] == '\r'
 		d.r = end + 1
@@ -213,15 +228,15 @@ func (d *SSEDecoder) sseReadLine() ([]byte, error) {
 	}
 }
 
-func (d *SSEDecoder) lineLen() int { return d.blocked + len(d.line) }
+func (d *Decoder) lineLen() int { return d.blocked + len(d.line) }
 
-// appendLine adds p to the line being assembled. Past sseRetainCap, the
+// appendLine adds p to the line being assembled. Past retainCap, the
 // line grows in blocks, each half as large again as the one before, which
 // joinLine joins when the line ends, as io.ReadAll does: growing a single
 // slice would allocate several times a long line's size on the way.
-func (d *SSEDecoder) appendLine(p []byte) {
+func (d *Decoder) appendLine(p []byte) {
 	for len(p) > 0 {
-		if cap(d.line) < sseRetainCap {
+		if cap(d.line) < retainCap {
 			d.line = append(d.line, p...)
 			return
 		}
@@ -236,7 +251,7 @@ func (d *SSEDecoder) appendLine(p []byte) {
 }
 
 // joinLine puts a line assembled in blocks into d.line.
-func (d *SSEDecoder) joinLine() {
+func (d *Decoder) joinLine() {
 	if len(d.blocks) == 0 {
 		return
 	}
@@ -248,18 +263,18 @@ func (d *SSEDecoder) joinLine() {
 	d.blocks, d.blocked = nil, 0
 }
 
-// sseFill refills the (fully consumed) read buffer. A buffer that the last
+// fill refills the (fully consumed) read buffer. A buffer that the last
 // read filled is replaced by one twice its size, up to maxBuf: nothing in it
 // is still needed (an unterminated line has been copied to d.line).
-func (d *SSEDecoder) sseFill() {
+func (d *Decoder) fill() {
 	if d.w == len(d.buf) && len(d.buf) < d.maxBuf {
 		d.buf = make([]byte, min(2*len(d.buf), d.maxBuf))
 	}
 	d.r, d.w, d.lf = 0, 0, -1
-	for range sseMaxEmptyReads {
+	for range maxEmptyReads {
 		n, err := d.rd.Read(d.buf)
 		if n < 0 || n > len(d.buf) {
-			d.rerr = sseErrBadCount
+			d.rerr = errBadCount
 			return
 		}
 		d.w = n
@@ -273,8 +288,8 @@ func (d *SSEDecoder) sseFill() {
 	d.rerr = io.ErrNoProgress
 }
 
-// sseField processes one non-empty line.
-func (d *SSEDecoder) sseField(line []byte) error {
+// handleField processes one non-empty line.
+func (d *Decoder) handleField(line []byte) error {
 	if line[0] == ':' {
 		return nil // comment, e.g. a keep-alive
 	}
@@ -294,13 +309,13 @@ func (d *SSEDecoder) sseField(line []byte) error {
 			n++ // the "\n" joining it to the previous line
 		}
 		if n > d.max {
-			return d.sseTooLarge("event data")
+			return d.tooLarge("event data")
 		}
 		switch {
-		case !d.haveData && cap(d.line) > sseRetainCap && len(value) > 0 && &value[len(value)-1] == &d.line[len(d.line)-1]:
+		case !d.haveData && cap(d.line) > retainCap && len(value) > 0 && &value[len(value)-1] == &d.line[len(d.line)-1]:
 			// A long line assembled in d.line (value is its end) becomes
 			// the event's data rather than being copied: one large
-			// message is held once. sseReset would drop d.line anyway.
+			// message is held once. reset would drop d.line anyway.
 			d.data, d.line = value, nil
 		case d.haveData:
 			d.data = append(d.data, '\n')
@@ -318,12 +333,12 @@ func (d *SSEDecoder) sseField(line []byte) error {
 	return nil
 }
 
-// sseEvent builds the event to dispatch from the current buffers. Data
-// larger than sseRetainCap, which sseReset would drop, is handed over
+// event builds the event to dispatch from the current buffers. Data
+// larger than retainCap, which reset would drop, is handed over
 // rather than copied.
-func (d *SSEDecoder) sseEvent() Event {
+func (d *Decoder) event() Event {
 	var data []byte
-	if cap(d.data) > sseRetainCap {
+	if cap(d.data) > retainCap {
 		data, d.data = d.data[:len(d.data):len(d.data)], nil
 	} else {
 		data = make([]byte, len(d.data))
@@ -339,20 +354,20 @@ func (d *SSEDecoder) sseEvent() Event {
 	return ev
 }
 
-// sseReset clears the per-event state.
-func (d *SSEDecoder) sseReset() {
+// reset clears the per-event state.
+func (d *Decoder) reset() {
 	d.data = d.data[:0]
 	d.haveData = false
 	d.name = d.name[:0]
 	d.id = d.id[:0]
-	if cap(d.data) > sseRetainCap {
+	if cap(d.data) > retainCap {
 		d.data = nil
 	}
-	if cap(d.line) > sseRetainCap {
+	if cap(d.line) > retainCap {
 		d.line = nil
 	}
 }
 
-func (d *SSEDecoder) sseTooLarge(what string) error {
-	return fmt.Errorf("mcpwire: %w: %s exceeds %d bytes", ErrEventTooLarge, what, d.max)
+func (d *Decoder) tooLarge(what string) error {
+	return fmt.Errorf("sse: %w: %s exceeds %d bytes", ErrEventTooLarge, what, d.max)
 }

@@ -1,4 +1,19 @@
-package mcpwire
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+// Package canonical encodes JSON canonically (sorted keys, no insignificant
+// whitespace, tokens kept as sent) and hashes MCP tool lists over that encoding.
+package canonical
 
 import (
 	"bytes"
@@ -12,9 +27,9 @@ import (
 	"unicode/utf8"
 )
 
-// canonMaxDepth bounds array/object nesting. Recursion is bounded by it, so a
+// maxDepth bounds array/object nesting. Recursion is bounded by it, so a
 // hostile server cannot exhaust the stack with a deeply nested response.
-const canonMaxDepth = 1000
+const maxDepth = 1000
 
 // ErrTooDeep is returned (wrapped) when a value nests deeper than the limit.
 var ErrTooDeep = errors.New("JSON nested too deeply")
@@ -22,22 +37,22 @@ var ErrTooDeep = errors.New("JSON nested too deeply")
 // Unexported classes of failure for input that encoding/json would accept;
 // the tests use them to tell our stricter rules apart from syntax errors.
 var (
-	canonErrDupKey  = errors.New("duplicate object key")
-	canonErrBadUTF8 = errors.New("invalid UTF-8 in string")
+	errDupKey  = errors.New("duplicate object key")
+	errBadUTF8 = errors.New("invalid UTF-8 in string")
 )
 
-// AppendCanonical appends the canonical encoding of the JSON value in src to dst.
+// Append appends the canonical encoding of the JSON value in src to dst.
 //
 // The canonical form sorts object keys (bytewise on the decoded UTF-8 key),
 // drops insignificant whitespace and copies number and string tokens exactly
 // as they appear in src, so no value is reinterpreted. src must hold exactly
 // one valid RFC 8259 value with valid UTF-8 strings, no duplicate keys and at
-// most canonMaxDepth levels of nesting; otherwise an error is returned along
+// most maxDepth levels of nesting; otherwise an error is returned along
 // with dst unchanged. dst must not overlap src.
-func AppendCanonical(dst, src []byte) ([]byte, error) {
-	e := canonEncoder{src: src, out: dst}
+func Append(dst, src []byte) ([]byte, error) {
+	e := encoder{src: src, out: dst}
 	if err := e.document(); err != nil {
-		return dst, fmt.Errorf("mcpwire: %w", err)
+		return dst, fmt.Errorf("canonical: %w", err)
 	}
 	return e.out, nil
 }
@@ -58,20 +73,20 @@ type ToolsDigest struct {
 // JSON array of canonical objects holding only each tool's "name",
 // "inputSchema", "outputSchema" and "annotations" members.
 func DigestTools(tools []json.RawMessage) (ToolsDigest, error) {
-	var e canonEncoder
+	var e encoder
 
 	// Pass 1 finds the names only, so pass 2 can canonicalize tool by tool in
 	// final order and stream into the hashers instead of keeping every
 	// canonical tool in memory.
-	order := make([]canonNamedTool, len(tools))
+	order := make([]namedTool, len(tools))
 	for i, raw := range tools {
 		name, err := e.toolName(raw)
 		if err != nil {
-			return ToolsDigest{}, fmt.Errorf("mcpwire: tool %d: %w", i, err)
+			return ToolsDigest{}, fmt.Errorf("canonical: tool %d: %w", i, err)
 		}
-		order[i] = canonNamedTool{name: name, idx: i}
+		order[i] = namedTool{name: name, idx: i}
 	}
-	slices.SortFunc(order, func(a, b canonNamedTool) int {
+	slices.SortFunc(order, func(a, b namedTool) int {
 		if c := strings.Compare(a.name, b.name); c != 0 {
 			return c
 		}
@@ -79,7 +94,7 @@ func DigestTools(tools []json.RawMessage) (ToolsDigest, error) {
 	})
 
 	schemaH, defH := sha256.New(), sha256.New()
-	w := canonHashPair{schema: schemaH, def: defH}
+	w := hashPair{schema: schemaH, def: defH}
 	for i := 0; i < len(order); {
 		j := i + 1
 		for j < len(order) && order[j].name == order[i].name {
@@ -101,29 +116,29 @@ func DigestTools(tools []json.RawMessage) (ToolsDigest, error) {
 	return d, nil
 }
 
-// canonNamedTool pairs a tool's decoded name with its index in the input.
-type canonNamedTool struct {
+// namedTool pairs a tool's decoded name with its index in the input.
+type namedTool struct {
 	name string
 	idx  int
 }
 
-// canonHashPair streams the two array encodings into their hashers.
-type canonHashPair struct {
+// hashPair streams the two array encodings into their hashers.
+type hashPair struct {
 	schema, def hash.Hash
 	n           int // tools written so far, for the separators
 }
 
 var (
-	canonOpen  = []byte{'['}
-	canonComma = []byte{','}
-	canonClose = []byte{']'}
+	openBracket  = []byte{'['}
+	comma        = []byte{','}
+	closeBracket = []byte{']'}
 )
 
 // writeTool appends one tool's encodings to both arrays.
-func (w *canonHashPair) writeTool(schema, def []byte) {
-	sep := canonComma
+func (w *hashPair) writeTool(schema, def []byte) {
+	sep := comma
 	if w.n == 0 {
-		sep = canonOpen
+		sep = openBracket
 	}
 	w.n++
 	w.schema.Write(sep)
@@ -133,23 +148,23 @@ func (w *canonHashPair) writeTool(schema, def []byte) {
 }
 
 // finish closes both arrays (an empty list hashes as "[]").
-func (w *canonHashPair) finish() {
+func (w *hashPair) finish() {
 	if w.n == 0 {
-		w.schema.Write(canonOpen)
-		w.def.Write(canonOpen)
+		w.schema.Write(openBracket)
+		w.def.Write(openBracket)
 	}
-	w.schema.Write(canonClose)
-	w.def.Write(canonClose)
+	w.schema.Write(closeBracket)
+	w.def.Write(closeBracket)
 }
 
 // writeGroup hashes the tools sharing one name. A lone tool (the normal case)
 // goes straight from the reused buffers into the hashers; duplicates are
 // copied so they can be ordered by their canonical definition bytes.
-func (w *canonHashPair) writeGroup(e *canonEncoder, tools []json.RawMessage, group []canonNamedTool) error {
+func (w *hashPair) writeGroup(e *encoder, tools []json.RawMessage, group []namedTool) error {
 	if len(group) == 1 {
 		schema, def, err := e.toolEncodings(tools[group[0].idx])
 		if err != nil {
-			return fmt.Errorf("mcpwire: tool %d: %w", group[0].idx, err)
+			return fmt.Errorf("canonical: tool %d: %w", group[0].idx, err)
 		}
 		w.writeTool(schema, def)
 		return nil
@@ -159,7 +174,7 @@ func (w *canonHashPair) writeGroup(e *canonEncoder, tools []json.RawMessage, gro
 	for k, t := range group {
 		schema, def, err := e.toolEncodings(tools[t.idx])
 		if err != nil {
-			return fmt.Errorf("mcpwire: tool %d: %w", t.idx, err)
+			return fmt.Errorf("canonical: tool %d: %w", t.idx, err)
 		}
 		encs[k] = enc{schema: bytes.Clone(schema), def: bytes.Clone(def)}
 	}
@@ -172,45 +187,45 @@ func (w *canonHashPair) writeGroup(e *canonEncoder, tools []json.RawMessage, gro
 	return nil
 }
 
-// canonSpan records one object member: where its decoded key lives and where
+// memberSpan records one object member: where its decoded key lives and where
 // the encoded member ("key":value) sits in out.
-type canonSpan struct {
+type memberSpan struct {
 	kOff, kLen int  // decoded key: src[kOff:kOff+kLen], or keys[...] if kEsc
 	kEsc       bool // key had escapes and was decoded into keys
 	start, end int  // member bytes in out
 }
 
-// canonEncoder holds the scanner state plus buffers reused across values and,
+// encoder holds the scanner state plus buffers reused across values and,
 // in DigestTools, across tools.
-type canonEncoder struct {
+type encoder struct {
 	src     []byte
 	pos     int
 	depth   int
 	out     []byte
-	scratch []byte      // holds an object's members while they are reordered
-	aux     []byte      // per-tool schema/definition encodings
-	keys    []byte      // decoded keys that contained escapes
-	spans   []canonSpan // member spans of the objects being encoded, as a stack
+	scratch []byte       // holds an object's members while they are reordered
+	aux     []byte       // per-tool schema/definition encodings
+	keys    []byte       // decoded keys that contained escapes
+	spans   []memberSpan // member spans of the objects being encoded, as a stack
 }
 
-// canonPlain marks string bytes that need no attention: printable ASCII other
+// plain marks string bytes that need no attention: printable ASCII other
 // than '"' and '\\'. A table keeps the hot string loop to one load per byte.
-var canonPlain = func() (t [256]bool) {
+var plain = func() (t [256]bool) {
 	for c := 0x20; c < 0x80; c++ {
 		t[c] = c != '"' && c != '\\'
 	}
 	return t
 }()
 
-func (e *canonEncoder) errorf(format string, args ...any) error {
+func (e *encoder) errorf(format string, args ...any) error {
 	return fmt.Errorf("invalid JSON at offset %d: %s", e.pos, fmt.Sprintf(format, args...))
 }
 
-func (e *canonEncoder) wrapf(err error, format string, args ...any) error {
+func (e *encoder) wrapf(err error, format string, args ...any) error {
 	return fmt.Errorf("invalid JSON at offset %d: %w%s", e.pos, err, fmt.Sprintf(format, args...))
 }
 
-func (e *canonEncoder) reset(src []byte) {
+func (e *encoder) reset(src []byte) {
 	e.src, e.pos, e.depth = src, 0, 0
 	e.out = e.out[:0]
 	e.keys = e.keys[:0]
@@ -218,7 +233,7 @@ func (e *canonEncoder) reset(src []byte) {
 }
 
 // document encodes src as one complete value, rejecting trailing data.
-func (e *canonEncoder) document() error {
+func (e *encoder) document() error {
 	e.skipWS()
 	if err := e.value(); err != nil {
 		return err
@@ -230,7 +245,7 @@ func (e *canonEncoder) document() error {
 	return nil
 }
 
-func (e *canonEncoder) skipWS() {
+func (e *encoder) skipWS() {
 	for e.pos < len(e.src) {
 		switch e.src[e.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -241,7 +256,7 @@ func (e *canonEncoder) skipWS() {
 	}
 }
 
-func (e *canonEncoder) value() error {
+func (e *encoder) value() error {
 	if e.pos >= len(e.src) {
 		return e.errorf("unexpected end of input")
 	}
@@ -276,7 +291,7 @@ func (e *canonEncoder) value() error {
 	}
 }
 
-func (e *canonEncoder) literal(lit string) error {
+func (e *encoder) literal(lit string) error {
 	if len(e.src)-e.pos < len(lit) || string(e.src[e.pos:e.pos+len(lit)]) != lit {
 		return e.errorf("invalid literal, expected %s", lit)
 	}
@@ -286,7 +301,7 @@ func (e *canonEncoder) literal(lit string) error {
 }
 
 // number validates the RFC 8259 number grammar and copies the token verbatim.
-func (e *canonEncoder) number() error {
+func (e *encoder) number() error {
 	s, i := e.src, e.pos
 	start := i
 	if s[i] == '-' {
@@ -340,11 +355,11 @@ func (e *canonEncoder) number() error {
 
 // scanString validates the string starting at e.pos (which is '"') and moves
 // past its closing quote. It reports whether the string contains escapes.
-func (e *canonEncoder) scanString() (escaped bool, err error) {
+func (e *encoder) scanString() (escaped bool, err error) {
 	s := e.src
 	i := e.pos + 1
 	for {
-		for i < len(s) && canonPlain[s[i]] {
+		for i < len(s) && plain[s[i]] {
 			i++
 		}
 		if i >= len(s) {
@@ -365,7 +380,7 @@ func (e *canonEncoder) scanString() (escaped bool, err error) {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
-				if len(s)-i < 6 || !canonIsHex(s[i+2]) || !canonIsHex(s[i+3]) || !canonIsHex(s[i+4]) || !canonIsHex(s[i+5]) {
+				if len(s)-i < 6 || !isHex(s[i+2]) || !isHex(s[i+3]) || !isHex(s[i+4]) || !isHex(s[i+5]) {
 					e.pos = i
 					return false, e.errorf("invalid \\u escape")
 				}
@@ -381,18 +396,18 @@ func (e *canonEncoder) scanString() (escaped bool, err error) {
 			r, size := utf8.DecodeRune(s[i:])
 			if r == utf8.RuneError && size == 1 {
 				e.pos = i
-				return false, e.wrapf(canonErrBadUTF8, "")
+				return false, e.wrapf(errBadUTF8, "")
 			}
 			i += size
 		}
 	}
 }
 
-func canonIsHex(c byte) bool {
+func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-func canonHex4(s []byte) rune {
+func hex4(s []byte) rune {
 	var r rune
 	for _, c := range s[:4] {
 		switch {
@@ -408,11 +423,11 @@ func canonHex4(s []byte) rune {
 	return r
 }
 
-// canonUnescape appends the decoded form of an already validated string body
+// unescape appends the decoded form of an already validated string body
 // (the bytes between the quotes). Lone surrogates are kept as their 3-byte
 // generalized UTF-8 form rather than U+FFFD so that distinct keys stay
 // distinct and still order by code point.
-func canonUnescape(dst, s []byte) []byte {
+func unescape(dst, s []byte) []byte {
 	for len(s) > 0 {
 		k := bytes.IndexByte(s, '\\')
 		if k < 0 {
@@ -438,10 +453,10 @@ func canonUnescape(dst, s []byte) []byte {
 			s = s[2:]
 			continue
 		}
-		r := canonHex4(s[2:])
+		r := hex4(s[2:])
 		s = s[6:]
 		if r >= 0xD800 && r < 0xDC00 && len(s) >= 6 && s[0] == '\\' && s[1] == 'u' {
-			if lo := canonHex4(s[2:]); lo >= 0xDC00 && lo < 0xE000 {
+			if lo := hex4(s[2:]); lo >= 0xDC00 && lo < 0xE000 {
 				dst = utf8.AppendRune(dst, 0x10000+(r-0xD800)<<10+(lo-0xDC00))
 				s = s[6:]
 				continue
@@ -456,9 +471,9 @@ func canonUnescape(dst, s []byte) []byte {
 	return dst
 }
 
-func (e *canonEncoder) array() error {
-	if e.depth++; e.depth > canonMaxDepth {
-		return e.wrapf(ErrTooDeep, " (limit %d)", canonMaxDepth)
+func (e *encoder) array() error {
+	if e.depth++; e.depth > maxDepth {
+		return e.wrapf(ErrTooDeep, " (limit %d)", maxDepth)
 	}
 	e.pos++
 	e.out = append(e.out, '[')
@@ -495,9 +510,9 @@ func (e *canonEncoder) array() error {
 
 // object encodes members in input order, then sorts them in place. It leaves
 // its (sorted) member spans on top of e.spans for the caller to inspect or drop.
-func (e *canonEncoder) object() error {
-	if e.depth++; e.depth > canonMaxDepth {
-		return e.wrapf(ErrTooDeep, " (limit %d)", canonMaxDepth)
+func (e *encoder) object() error {
+	if e.depth++; e.depth > maxDepth {
+		return e.wrapf(ErrTooDeep, " (limit %d)", maxDepth)
 	}
 	e.pos++
 	e.out = append(e.out, '{')
@@ -521,10 +536,10 @@ func (e *canonEncoder) object() error {
 			return err
 		}
 		ke := e.pos
-		sp := canonSpan{start: len(e.out), kOff: ks + 1, kLen: ke - ks - 2}
+		sp := memberSpan{start: len(e.out), kOff: ks + 1, kLen: ke - ks - 2}
 		if esc {
 			off := len(e.keys)
-			e.keys = canonUnescape(e.keys, e.src[ks+1:ke-1])
+			e.keys = unescape(e.keys, e.src[ks+1:ke-1])
 			sp.kOff, sp.kLen, sp.kEsc = off, len(e.keys)-off, true
 		}
 		e.out = append(e.out, e.src[ks:ke]...)
@@ -564,25 +579,25 @@ func (e *canonEncoder) object() error {
 
 // dupKey reports a duplicate key by its offset only: keys are part of tool
 // definitions, which never reach a log.
-func (e *canonEncoder) dupKey(*canonSpan) error {
-	return e.wrapf(canonErrDupKey, "")
+func (e *encoder) dupKey(*memberSpan) error {
+	return e.wrapf(errDupKey, "")
 }
 
-func (e *canonEncoder) key(s *canonSpan) []byte {
+func (e *encoder) key(s *memberSpan) []byte {
 	if s.kEsc {
 		return e.keys[s.kOff : s.kOff+s.kLen]
 	}
 	return e.src[s.kOff : s.kOff+s.kLen]
 }
 
-func (e *canonEncoder) compareKeys(a, b *canonSpan) int {
+func (e *encoder) compareKeys(a, b *memberSpan) int {
 	return bytes.Compare(e.key(a), e.key(b))
 }
 
 // sortMembers orders the members of the object whose content begins at
 // contentStart (spans from base on), rejecting duplicate keys. Input that is
 // already sorted costs one comparison per member and no copying.
-func (e *canonEncoder) sortMembers(base, contentStart int) error {
+func (e *encoder) sortMembers(base, contentStart int) error {
 	sp := e.spans[base:]
 	sorted := true
 	for i := 1; i < len(sp); i++ {
@@ -606,7 +621,7 @@ func (e *canonEncoder) sortMembers(base, contentStart int) error {
 			}
 		}
 	} else {
-		slices.SortFunc(sp, func(a, b canonSpan) int { return e.compareKeys(&a, &b) })
+		slices.SortFunc(sp, func(a, b memberSpan) int { return e.compareKeys(&a, &b) })
 	}
 	for i := 1; i < len(sp); i++ {
 		if e.compareKeys(&sp[i-1], &sp[i]) == 0 {
@@ -629,7 +644,7 @@ func (e *canonEncoder) sortMembers(base, contentStart int) error {
 
 // toolName returns the decoded top-level "name" of a raw tool. It only scans
 // as far as that member; the full validation happens in toolEncodings.
-func (e *canonEncoder) toolName(raw []byte) (string, error) {
+func (e *encoder) toolName(raw []byte) (string, error) {
 	e.reset(raw)
 	e.skipWS()
 	if e.pos >= len(e.src) || e.src[e.pos] != '{' {
@@ -652,7 +667,7 @@ func (e *canonEncoder) toolName(raw []byte) (string, error) {
 		}
 		key := e.src[ks+1 : e.pos-1]
 		if esc {
-			e.keys = canonUnescape(e.keys[:0], key)
+			e.keys = unescape(e.keys[:0], key)
 			key = e.keys
 		}
 		e.skipWS()
@@ -672,7 +687,7 @@ func (e *canonEncoder) toolName(raw []byte) (string, error) {
 			}
 			v := e.src[vs+1 : e.pos-1]
 			if esc {
-				e.keys = canonUnescape(e.keys[:0], v)
+				e.keys = unescape(e.keys[:0], v)
 				v = e.keys
 			}
 			return string(v), nil
@@ -698,7 +713,7 @@ func (e *canonEncoder) toolName(raw []byte) (string, error) {
 // skipValue moves past one value without encoding it. It checks only string
 // and bracket structure (iteratively, so depth costs no stack) and stops at
 // the first delimiter outside any bracket; toolEncodings validates the rest.
-func (e *canonEncoder) skipValue() error {
+func (e *encoder) skipValue() error {
 	s := e.src
 	depth := 0
 	for e.pos < len(s) {
@@ -727,7 +742,7 @@ func (e *canonEncoder) skipValue() error {
 
 // toolEncodings canonicalizes one tool and returns its schema and definition
 // encodings. Both alias the encoder's buffers and are valid until next use.
-func (e *canonEncoder) toolEncodings(raw []byte) (schema, def []byte, err error) {
+func (e *encoder) toolEncodings(raw []byte) (schema, def []byte, err error) {
 	e.reset(raw)
 	e.skipWS()
 	if e.pos >= len(e.src) || e.src[e.pos] != '{' {
@@ -752,10 +767,10 @@ func (e *canonEncoder) toolEncodings(raw []byte) (schema, def []byte, err error)
 	}
 	e.aux = e.aux[:0]
 	if hasMeta {
-		e.aux = e.appendMembers(e.aux, canonKeepDefinition)
+		e.aux = e.appendMembers(e.aux, keepDefinition)
 	}
 	n := len(e.aux)
-	e.aux = e.appendMembers(e.aux, canonKeepSchema)
+	e.aux = e.appendMembers(e.aux, keepSchema)
 	schema = e.aux[n:]
 	if hasMeta {
 		def = e.aux[:n] // taken after the last append: aux may have moved
@@ -765,13 +780,13 @@ func (e *canonEncoder) toolEncodings(raw []byte) (schema, def []byte, err error)
 
 // Member selections for appendMembers.
 const (
-	canonKeepDefinition = iota // every member but "_meta"
-	canonKeepSchema            // name, inputSchema, outputSchema, annotations
+	keepDefinition = iota // every member but "_meta"
+	keepSchema            // name, inputSchema, outputSchema, annotations
 )
 
 // appendMembers writes an object made of the selected top-level members, in
 // their (sorted) order.
-func (e *canonEncoder) appendMembers(dst []byte, sel int) []byte {
+func (e *encoder) appendMembers(dst []byte, sel int) []byte {
 	dst = append(dst, '{')
 	first := true
 	for i := range e.spans {
@@ -779,7 +794,7 @@ func (e *canonEncoder) appendMembers(dst []byte, sel int) []byte {
 		var keep bool
 		// string(k) comparisons against constants do not allocate.
 		switch k := e.key(s); sel {
-		case canonKeepDefinition:
+		case keepDefinition:
 			keep = string(k) != "_meta"
 		default:
 			keep = string(k) == "name" || string(k) == "inputSchema" ||

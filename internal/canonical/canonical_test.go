@@ -1,4 +1,17 @@
-package mcpwire
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package canonical
 
 import (
 	"bytes"
@@ -16,8 +29,8 @@ import (
 	"testing"
 )
 
-// canonVectors are literal inputs with their exact canonical encodings.
-var canonVectors = []struct {
+// vectors are literal inputs with their exact canonical encodings.
+var vectors = []struct {
 	name, in, want string
 }{
 	{"sorted object", `{"a":1,"b":2}`, `{"a":1,"b":2}`},
@@ -53,8 +66,8 @@ var canonVectors = []struct {
 	{"DEL and U+FFFD allowed", "\"\x7f\uFFFD\"", "\"\x7f\uFFFD\""},
 }
 
-// canonErrorCases must all be rejected.
-var canonErrorCases = []struct {
+// errorCases must all be rejected.
+var errorCases = []struct {
 	name, in string
 }{
 	{"empty", ``},
@@ -116,8 +129,8 @@ var canonErrorCases = []struct {
 	{"comment", `[1/*x*/]`},
 }
 
-// canonDupCases are valid to encoding/json but rejected for duplicate keys.
-var canonDupCases = []struct {
+// dupCases are valid to encoding/json but rejected for duplicate keys.
+var dupCases = []struct {
 	name, in string
 }{
 	{"adjacent", `{"a":1,"a":2}`},
@@ -129,17 +142,17 @@ var canonDupCases = []struct {
 	{"large object", `{"m":1,"l":1,"k":1,"j":1,"i":1,"h":1,"g":1,"f":1,"e":1,"d":1,"c":1,"b":1,"a":1,"c":2}`},
 }
 
-func TestAppendCanonicalVectors(t *testing.T) {
-	for _, tc := range canonVectors {
+func TestAppendVectors(t *testing.T) {
+	for _, tc := range vectors {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := AppendCanonical(nil, []byte(tc.in))
+			got, err := Append(nil, []byte(tc.in))
 			if err != nil {
-				t.Fatalf("AppendCanonical(%q): %v", tc.in, err)
+				t.Fatalf("Append(%q): %v", tc.in, err)
 			}
 			if string(got) != tc.want {
-				t.Fatalf("AppendCanonical(%q)\n got %s\nwant %s", tc.in, got, tc.want)
+				t.Fatalf("Append(%q)\n got %s\nwant %s", tc.in, got, tc.want)
 			}
-			again, err := AppendCanonical(nil, got)
+			again, err := Append(nil, got)
 			if err != nil || !bytes.Equal(again, got) {
 				t.Fatalf("not idempotent: %s -> %s, %v", got, again, err)
 			}
@@ -147,68 +160,68 @@ func TestAppendCanonicalVectors(t *testing.T) {
 	}
 }
 
-func TestAppendCanonicalAppends(t *testing.T) {
+func TestAppendAppends(t *testing.T) {
 	dst := []byte("prefix:")
-	got, err := AppendCanonical(dst, []byte(`{"b":1,"a":2}`))
+	got, err := Append(dst, []byte(`{"b":1,"a":2}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(got) != `prefix:{"a":2,"b":1}` {
 		t.Fatalf("got %s", got)
 	}
-	got, err = AppendCanonical(dst, []byte(`{"b":1,"a":}`))
+	got, err = Append(dst, []byte(`{"b":1,"a":}`))
 	if err == nil || string(got) != "prefix:" {
 		t.Fatalf("on error want dst unchanged and an error, got %q, %v", got, err)
 	}
 }
 
-func TestAppendCanonicalErrors(t *testing.T) {
-	for _, tc := range canonErrorCases {
+func TestAppendErrors(t *testing.T) {
+	for _, tc := range errorCases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := AppendCanonical(nil, []byte(tc.in))
+			got, err := Append(nil, []byte(tc.in))
 			if err == nil {
-				t.Fatalf("AppendCanonical(%q) = %s, want error", tc.in, got)
+				t.Fatalf("Append(%q) = %s, want error", tc.in, got)
 			}
-			if errors.Is(err, canonErrDupKey) || errors.Is(err, ErrTooDeep) {
-				t.Fatalf("AppendCanonical(%q): wrong error class: %v", tc.in, err)
+			if errors.Is(err, errDupKey) || errors.Is(err, ErrTooDeep) {
+				t.Fatalf("Append(%q): wrong error class: %v", tc.in, err)
 			}
 		})
 	}
-	for _, tc := range canonDupCases {
+	for _, tc := range dupCases {
 		t.Run("duplicate key/"+tc.name, func(t *testing.T) {
 			if !json.Valid([]byte(tc.in)) {
 				t.Fatalf("test input %q should be valid to encoding/json", tc.in)
 			}
-			_, err := AppendCanonical(nil, []byte(tc.in))
-			if !errors.Is(err, canonErrDupKey) {
-				t.Fatalf("AppendCanonical(%q) error = %v, want duplicate key", tc.in, err)
+			_, err := Append(nil, []byte(tc.in))
+			if !errors.Is(err, errDupKey) {
+				t.Fatalf("Append(%q) error = %v, want duplicate key", tc.in, err)
 			}
 		})
 	}
 }
 
-func canonNested(open, closeTok string, depth int) []byte {
+func nested(open, closeTok string, depth int) []byte {
 	return []byte(strings.Repeat(open, depth) + "1" + strings.Repeat(closeTok, depth))
 }
 
-func TestAppendCanonicalDepth(t *testing.T) {
+func TestAppendDepth(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      []byte
 		tooDeep bool
 	}{
-		{"arrays at limit", canonNested("[", "]", canonMaxDepth), false},
-		{"objects at limit", canonNested(`{"a":`, "}", canonMaxDepth), false},
-		{"arrays over limit", canonNested("[", "]", canonMaxDepth+1), true},
-		{"objects over limit", canonNested(`{"a":`, "}", canonMaxDepth+1), true},
-		{"mixed over limit", canonNested(`[{"a":`, "}]", (canonMaxDepth+1)/2+1), true},
-		{"100000 deep arrays", canonNested("[", "]", 100000), true},
-		{"100000 deep objects", canonNested(`{"a":`, "}", 100000), true},
+		{"arrays at limit", nested("[", "]", maxDepth), false},
+		{"objects at limit", nested(`{"a":`, "}", maxDepth), false},
+		{"arrays over limit", nested("[", "]", maxDepth+1), true},
+		{"objects over limit", nested(`{"a":`, "}", maxDepth+1), true},
+		{"mixed over limit", nested(`[{"a":`, "}]", (maxDepth+1)/2+1), true},
+		{"100000 deep arrays", nested("[", "]", 100000), true},
+		{"100000 deep objects", nested(`{"a":`, "}", 100000), true},
 		{"100000 deep unclosed", bytes.Repeat([]byte("["), 100000), true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := AppendCanonical(nil, tc.in)
+			got, err := Append(nil, tc.in)
 			if !tc.tooDeep {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -225,7 +238,7 @@ func TestAppendCanonicalDepth(t *testing.T) {
 	}
 }
 
-func TestAppendCanonicalLargeObjectSort(t *testing.T) {
+func TestAppendLargeObjectSort(t *testing.T) {
 	// Enough members to take the slices.SortFunc path, in reverse order.
 	var in, want strings.Builder
 	const n = 200
@@ -241,7 +254,7 @@ func TestAppendCanonicalLargeObjectSort(t *testing.T) {
 	}
 	in.WriteString("}")
 	want.WriteString("}")
-	got, err := AppendCanonical(nil, []byte(in.String()))
+	got, err := Append(nil, []byte(in.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +263,7 @@ func TestAppendCanonicalLargeObjectSort(t *testing.T) {
 	}
 }
 
-func TestCanonUnescape(t *testing.T) {
+func TestUnescape(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`plain`, "plain"},
 		{`a\"b\\c\/d\be\ff\ng\rh\ti`, "a\"b\\c/d\be\ff\ng\rh\ti"},
@@ -263,15 +276,15 @@ func TestCanonUnescape(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			if got := string(canonUnescape(nil, []byte(tc.in))); got != tc.want {
-				t.Fatalf("canonUnescape(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := string(unescape(nil, []byte(tc.in))); got != tc.want {
+				t.Fatalf("unescape(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
 }
 
-// canonRaw turns literal tool objects into the []json.RawMessage DigestTools takes.
-func canonRaw(tools ...string) []json.RawMessage {
+// rawTools turns literal tool objects into the []json.RawMessage DigestTools takes.
+func rawTools(tools ...string) []json.RawMessage {
 	out := make([]json.RawMessage, len(tools))
 	for i, s := range tools {
 		out[i] = json.RawMessage(s)
@@ -280,10 +293,10 @@ func canonRaw(tools ...string) []json.RawMessage {
 }
 
 const (
-	canonToolSearch = `{"name":"search","title":"Search","description":"Find things",` +
+	toolSearch = `{"name":"search","title":"Search","description":"Find things",` +
 		`"inputSchema":{"type":"object","properties":{"q":{"type":"string"}},"required":["q"]},` +
 		`"annotations":{"readOnlyHint":true},"_meta":{"x":1}}`
-	canonToolAdd = `{"name":"add","description":"Add",` +
+	toolAdd = `{"name":"add","description":"Add",` +
 		`"inputSchema":{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}}},` +
 		`"outputSchema":{"type":"object"}}`
 )
@@ -309,7 +322,7 @@ func TestDigestToolsVectors(t *testing.T) {
 		},
 		{
 			name:  "two tools",
-			tools: canonRaw(canonToolSearch, canonToolAdd),
+			tools: rawTools(toolSearch, toolAdd),
 			names: []string{"add", "search"},
 			schemaEnc: `[{"inputSchema":{"properties":{"a":{"type":"number"},"b":{"type":"number"}},"type":"object"},"name":"add","outputSchema":{"type":"object"}},` +
 				`{"annotations":{"readOnlyHint":true},"inputSchema":{"properties":{"q":{"type":"string"}},"required":["q"],"type":"object"},"name":"search"}]`,
@@ -320,7 +333,7 @@ func TestDigestToolsVectors(t *testing.T) {
 		},
 		{
 			name:       "escaped name",
-			tools:      canonRaw(`{"name":"\u0062eta","_meta":{}}`, `{"name":"alpha","title":"A"}`),
+			tools:      rawTools(`{"name":"\u0062eta","_meta":{}}`, `{"name":"alpha","title":"A"}`),
 			names:      []string{"alpha", "beta"},
 			schemaEnc:  `[{"name":"alpha"},{"name":"\u0062eta"}]`,
 			defEnc:     `[{"name":"alpha","title":"A"},{"name":"\u0062eta"}]`,
@@ -355,16 +368,16 @@ func TestDigestToolsVectors(t *testing.T) {
 	}
 }
 
-func canonMustDigest(t *testing.T, tools ...string) ToolsDigest {
+func mustDigest(t *testing.T, tools ...string) ToolsDigest {
 	t.Helper()
-	d, err := DigestTools(canonRaw(tools...))
+	d, err := DigestTools(rawTools(tools...))
 	if err != nil {
 		t.Fatalf("DigestTools: %v", err)
 	}
 	return d
 }
 
-func canonIndent(t *testing.T, s string) string {
+func indent(t *testing.T, s string) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := json.Indent(&b, []byte(s), "\t", "    "); err != nil {
@@ -374,7 +387,7 @@ func canonIndent(t *testing.T, s string) string {
 }
 
 func TestDigestToolsInvariance(t *testing.T) {
-	base := canonMustDigest(t, canonToolSearch, canonToolAdd)
+	base := mustDigest(t, toolSearch, toolAdd)
 	reorderedSearch := `{"_meta":{"x":1},"annotations":{"readOnlyHint":true},` +
 		`"inputSchema":{"required":["q"],"properties":{"q":{"type":"string"}},"type":"object"},` +
 		`"description":"Find things","title":"Search","name":"search"}`
@@ -382,14 +395,14 @@ func TestDigestToolsInvariance(t *testing.T) {
 		name  string
 		tools []string
 	}{
-		{"tool order", []string{canonToolAdd, canonToolSearch}},
-		{"key order", []string{reorderedSearch, canonToolAdd}},
-		{"whitespace", []string{canonIndent(t, canonToolSearch), canonIndent(t, canonToolAdd)}},
-		{"all together", []string{canonIndent(t, canonToolAdd), canonIndent(t, reorderedSearch)}},
+		{"tool order", []string{toolAdd, toolSearch}},
+		{"key order", []string{reorderedSearch, toolAdd}},
+		{"whitespace", []string{indent(t, toolSearch), indent(t, toolAdd)}},
+		{"all together", []string{indent(t, toolAdd), indent(t, reorderedSearch)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := canonMustDigest(t, tc.tools...)
+			d := mustDigest(t, tc.tools...)
 			if d.Schema != base.Schema || d.Definition != base.Definition {
 				t.Fatalf("digest changed: %x/%x vs %x/%x", d.Schema, d.Definition, base.Schema, base.Definition)
 			}
@@ -401,12 +414,12 @@ func TestDigestToolsInvariance(t *testing.T) {
 }
 
 func TestDigestToolsSensitivity(t *testing.T) {
-	base := canonMustDigest(t, canonToolSearch, canonToolAdd)
+	base := mustDigest(t, toolSearch, toolAdd)
 	replace := func(old, repl string) string {
-		if !strings.Contains(canonToolSearch, old) {
+		if !strings.Contains(toolSearch, old) {
 			t.Fatalf("test bug: %q not in tool", old)
 		}
-		return strings.Replace(canonToolSearch, old, repl, 1)
+		return strings.Replace(toolSearch, old, repl, 1)
 	}
 	tests := []struct {
 		name                string
@@ -431,7 +444,7 @@ func TestDigestToolsSensitivity(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := canonMustDigest(t, tc.tool, canonToolAdd)
+			d := mustDigest(t, tc.tool, toolAdd)
 			if got := d.Schema == base.Schema; got != tc.schemaSame {
 				t.Errorf("schema unchanged = %v, want %v", got, tc.schemaSame)
 			}
@@ -441,7 +454,7 @@ func TestDigestToolsSensitivity(t *testing.T) {
 		})
 	}
 	t.Run("outputSchema changed", func(t *testing.T) {
-		d := canonMustDigest(t, canonToolSearch, strings.Replace(canonToolAdd, `"outputSchema":{"type":"object"}`, `"outputSchema":{"type":"array"}`, 1))
+		d := mustDigest(t, toolSearch, strings.Replace(toolAdd, `"outputSchema":{"type":"object"}`, `"outputSchema":{"type":"array"}`, 1))
 		if d.Schema == base.Schema || d.Definition == base.Definition {
 			t.Fatal("outputSchema change not detected")
 		}
@@ -452,9 +465,9 @@ func TestDigestToolsDuplicateNames(t *testing.T) {
 	a1 := `{"name":"dup","description":"one"}`
 	a2 := `{"description":"two","name":"dup","inputSchema":{"type":"object"}}`
 	b := `{"name":"b"}`
-	first := canonMustDigest(t, a1, b, a2)
+	first := mustDigest(t, a1, b, a2)
 	for _, order := range [][]string{{a2, a1, b}, {b, a2, a1}, {a1, a2, b}} {
-		d := canonMustDigest(t, order...)
+		d := mustDigest(t, order...)
 		if d.Schema != first.Schema || d.Definition != first.Definition {
 			t.Fatalf("order %q changed the digest", order)
 		}
@@ -469,22 +482,22 @@ func TestDigestToolsDuplicateNames(t *testing.T) {
 		t.Fatal("duplicate-name encoding differs from the hand-written one")
 	}
 	// Identical duplicates are fine too.
-	canonMustDigest(t, a1, a1)
+	mustDigest(t, a1, a1)
 }
 
 func TestDigestToolsNameScan(t *testing.T) {
 	// "name" appears after nested members that contain decoys.
 	tool := `{"inputSchema":{"properties":{"name":{"type":"string","default":"}{]["}}},` +
 		`"x":[{"name":"no"},"\"name\"",-1.5e3,true,null],"y" : 7 ,"z":"a\\","name" : "real"}`
-	d := canonMustDigest(t, tool)
+	d := mustDigest(t, tool)
 	if !slices.Equal(d.Names, []string{"real"}) {
 		t.Fatalf("Names = %q", d.Names)
 	}
 }
 
 func TestDigestToolsErrors(t *testing.T) {
-	deep := `{"name":"x","s":` + string(canonNested("[", "]", 100000)) + `}`
-	deepBeforeName := `{"s":` + string(canonNested("[", "]", 100000)) + `,"name":"x"}`
+	deep := `{"name":"x","s":` + string(nested("[", "]", 100000)) + `}`
+	deepBeforeName := `{"s":` + string(nested("[", "]", 100000)) + `,"name":"x"}`
 	tests := []struct {
 		name    string
 		tools   []string
@@ -499,7 +512,7 @@ func TestDigestToolsErrors(t *testing.T) {
 		{"number name", []string{`{"name":1}`}, false},
 		{"null name", []string{`{"name":null}`}, false},
 		{"object name", []string{`{"name":{"a":"b"}}`}, false},
-		{"second tool bad", []string{canonToolAdd, `{"title":"x"}`}, false},
+		{"second tool bad", []string{toolAdd, `{"title":"x"}`}, false},
 		{"invalid after name", []string{`{"name":"a","x":}`}, false},
 		{"invalid before name", []string{`{"x":tru,"name":"a"}`}, false},
 		{"unclosed", []string{`{"name":"a"`}, false},
@@ -513,7 +526,7 @@ func TestDigestToolsErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := DigestTools(canonRaw(tc.tools...))
+			d, err := DigestTools(rawTools(tc.tools...))
 			if err == nil {
 				t.Fatalf("DigestTools(%q) = %+v, want error", tc.tools, d)
 			}
@@ -524,10 +537,10 @@ func TestDigestToolsErrors(t *testing.T) {
 	}
 }
 
-// canonGenTools builds a deterministic tools/list-like payload: n tools with
+// genTools builds a deterministic tools/list-like payload: n tools with
 // realistic nested input schemas, about 4 KiB each. It returns the raw tools
 // and the same bytes as one JSON array.
-func canonGenTools(n int) ([]json.RawMessage, []byte) {
+func genTools(n int) ([]json.RawMessage, []byte) {
 	r := rand.New(rand.NewPCG(1, 2))
 	words := strings.Fields("the a tool returns list of items for given query user project file path " +
 		"repository issue search filter limit offset page token résumé données 検索 optional required " +
@@ -612,8 +625,8 @@ func canonGenTools(n int) ([]json.RawMessage, []byte) {
 	return tools, data
 }
 
-func TestCanonGenToolsValid(t *testing.T) {
-	tools, data := canonGenTools(50)
+func TestGenToolsValid(t *testing.T) {
+	tools, data := genTools(50)
 	if !json.Valid(data) {
 		t.Fatal("generated data is not valid JSON")
 	}
@@ -639,7 +652,7 @@ func TestDigestToolsAllocations(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates a few MiB")
 	}
-	tools, data := canonGenTools(500)
+	tools, data := genTools(500)
 	if _, err := DigestTools(tools); err != nil { // warm up
 		t.Fatal(err)
 	}
@@ -658,70 +671,70 @@ func TestDigestToolsAllocations(t *testing.T) {
 }
 
 var (
-	canonBenchTools []json.RawMessage
-	canonBenchData  []byte
+	benchTools []json.RawMessage
+	benchData  []byte
 )
 
-func canonBenchSetup(b *testing.B) {
-	if canonBenchData == nil {
+func benchSetup(b *testing.B) {
+	if benchData == nil {
 		// 5,000 tools of about 4 KiB: a ~20 MiB tools/list result.
-		canonBenchTools, canonBenchData = canonGenTools(5000)
+		benchTools, benchData = genTools(5000)
 	}
-	b.SetBytes(int64(len(canonBenchData)))
+	b.SetBytes(int64(len(benchData)))
 	b.ReportAllocs()
 }
 
 func BenchmarkDigestTools(b *testing.B) {
-	canonBenchSetup(b)
+	benchSetup(b)
 	for b.Loop() {
-		if _, err := DigestTools(canonBenchTools); err != nil {
+		if _, err := DigestTools(benchTools); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(len(canonBenchData))/(1<<20), "input-MiB")
+	b.ReportMetric(float64(len(benchData))/(1<<20), "input-MiB")
 }
 
 func BenchmarkJSONUnmarshal(b *testing.B) {
-	canonBenchSetup(b)
+	benchSetup(b)
 	for b.Loop() {
 		var v []map[string]any
-		if err := json.Unmarshal(canonBenchData, &v); err != nil {
+		if err := json.Unmarshal(benchData, &v); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func BenchmarkAppendCanonical(b *testing.B) {
-	canonBenchSetup(b)
+func BenchmarkAppend(b *testing.B) {
+	benchSetup(b)
 	var out []byte
 	for b.Loop() {
 		var err error
-		if out, err = AppendCanonical(out[:0], canonBenchData); err != nil {
+		if out, err = Append(out[:0], benchData); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-var canonSurrogateEscape = regexp.MustCompile(`\\u[dD][89a-fA-F]`)
+var surrogateEscape = regexp.MustCompile(`\\u[dD][89a-fA-F]`)
 
 func FuzzCanonical(f *testing.F) {
-	for _, tc := range canonVectors {
+	for _, tc := range vectors {
 		f.Add([]byte(tc.in))
 	}
-	for _, tc := range canonErrorCases {
+	for _, tc := range errorCases {
 		f.Add([]byte(tc.in))
 	}
-	for _, tc := range canonDupCases {
+	for _, tc := range dupCases {
 		f.Add([]byte(tc.in))
 	}
-	f.Add([]byte(canonToolSearch))
-	f.Add([]byte(canonToolAdd))
-	f.Add(canonNested("[", "]", canonMaxDepth+1))
+	f.Add([]byte(toolSearch))
+	f.Add([]byte(toolAdd))
+	f.Add(nested("[", "]", maxDepth+1))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		out, err := AppendCanonical(nil, in)
+		out, err := Append(nil, in)
 		if err != nil {
 			// Only our stricter rules may reject what encoding/json accepts.
-			if json.Valid(in) && !errors.Is(err, canonErrDupKey) && !errors.Is(err, ErrTooDeep) && !errors.Is(err, canonErrBadUTF8) {
+			if json.Valid(in) && !errors.Is(err, errDupKey) && !errors.Is(err, ErrTooDeep) && !errors.Is(err, errBadUTF8) {
 				t.Fatalf("rejected valid JSON %q: %v", in, err)
 			}
 			return
@@ -732,14 +745,14 @@ func FuzzCanonical(f *testing.F) {
 		if !json.Valid(out) {
 			t.Fatalf("output not valid JSON: %q -> %q", in, out)
 		}
-		again, err := AppendCanonical(nil, out)
+		again, err := Append(nil, out)
 		if err != nil || !bytes.Equal(again, out) {
 			t.Fatalf("not idempotent: %q -> %q -> %q, %v", in, out, again, err)
 		}
 		// Same value once decoded (numbers compared as their literal text).
 		// encoding/json turns every lone surrogate into U+FFFD, which can
 		// merge keys we keep apart, so skip inputs that might have one.
-		if canonSurrogateEscape.Match(in) {
+		if surrogateEscape.Match(in) {
 			return
 		}
 		var a, b any
