@@ -442,7 +442,7 @@ func startExporter(s *subject, dir, bin, cfg, serverURL string, o options, warm 
 	// The first probe detects the era; the rest are the four exchanges.
 	res, _, _ := s.load(loadSpec{Concurrency: 1, Count: 1})
 	if res.Failed > 0 {
-		return fmt.Errorf("A: the first probe failed: %s\n%s", res.FirstError, exp.tail())
+		return fmt.Errorf("row A: the first probe failed: %s\n%s", res.FirstError, exp.tail())
 	}
 	_, _, err = s.load(warm)
 	return err
@@ -498,7 +498,7 @@ func startBlackbox(s *subject, dir, bin, serverURL string, o options, warm loadS
 	s.load = scrapeLoad(base+"/probe?module=mcp_initialize&target="+serverURL, o.concurrency)
 	res, _, _ := s.load(loadSpec{Concurrency: 1, Count: 1})
 	if res.Failed > 0 {
-		return fmt.Errorf("C: the first probe failed: %s\n%s", res.FirstError, bb.tail())
+		return fmt.Errorf("row C: the first probe failed: %s\n%s", res.FirstError, bb.tail())
 	}
 	_, _, err = s.load(warm)
 	return err

@@ -142,16 +142,6 @@ func (a *authTokens) add(token string, scopes []string) {
 	a.scopes[token] = scopes
 }
 
-func (a *authTokens) all() []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []string
-	for tok := range a.scopes {
-		out = append(out, tok)
-	}
-	return out
-}
-
 func (a *authTokens) presented() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()

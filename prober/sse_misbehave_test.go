@@ -297,14 +297,6 @@ func ssembRefuse(method string, status int, body string) func(f *ssembFake) {
 	})
 }
 
-func ssembAll(setups ...func(f *ssembFake)) func(f *ssembFake) {
-	return func(f *ssembFake) {
-		for _, s := range setups {
-			s(f)
-		}
-	}
-}
-
 // ---------------------------------------------------------------------------
 // Running a probe.
 

@@ -46,7 +46,7 @@ func main() {
 	server := mcp.NewServer(&mcp.Implementation{Name: "demo-mcp-server", Version: "1.0.0"}, nil)
 	mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "Returns its input."},
 		func(_ context.Context, _ *mcp.CallToolRequest, in textIn) (*mcp.CallToolResult, textOut, error) {
-			return nil, textOut{Text: in.Text}, nil
+			return nil, textOut(in), nil
 		})
 	mcp.AddTool(server, &mcp.Tool{Name: "upper", Description: "Returns its input in upper case."},
 		func(_ context.Context, _ *mcp.CallToolRequest, in textIn) (*mcp.CallToolResult, textOut, error) {
