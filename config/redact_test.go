@@ -114,13 +114,13 @@ func TestParseErrorsHideCredentials(t *testing.T) {
 
 func TestHideURLPasswords(t *testing.T) {
 	for in, want := range map[string]string{
-		`parse "http://u:pw@h:x/": invalid port`: `parse "http://xxxxx@h:x/": invalid port`,
-		`parse "http://h:x/": invalid port`:      `parse "http://h:x/": invalid port`,
-		`module "team@example": bad`:             `module "team@example": bad`,
-		`parse "u:pw@h": first path segment`:     `parse "xxxxx@h": first path segment`,
-		`parse "http://u:p\"w@h:x/": x`:          `parse "http://xxxxx@h:x/": x`,
+		`parse "http://u:pw@h:x/": invalid port`:                  `parse "http://xxxxx@h:x/": invalid port`,
+		`parse "http://h:x/": invalid port`:                       `parse "http://h:x/": invalid port`,
+		`module "team@example": bad`:                              `module "team@example": bad`,
+		`parse "u:pw@h": first path segment`:                      `parse "xxxxx@h": first path segment`,
+		`parse "http://u:p\"w@h:x/": x`:                           `parse "http://xxxxx@h:x/": x`,
 		`parse "http://u:pw/x@h/": invalid port ":pw" after host`: `parse "http://xxxxx@h/": invalid port "xxxxx" after host`,
-		`parse "http://u:pw@h:x/": invalid port ":x" after host`:   `parse "http://xxxxx@h:x/": invalid port ":x" after host`,
+		`parse "http://u:pw@h:x/": invalid port ":x" after host`:  `parse "http://xxxxx@h:x/": invalid port ":x" after host`,
 	} {
 		if got := hideURLPasswords(in); got != want {
 			t.Errorf("hideURLPasswords(%q) = %q, want %q", in, got, want)
