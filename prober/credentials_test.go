@@ -174,3 +174,21 @@ func TestRedact(t *testing.T) {
 		t.Errorf("nil Redact changed its text: %q", got)
 	}
 }
+
+// TestDebugOutputHidesPlainCredentials: the module shown in the debug
+// output hides http_headers values and oauth2 endpoint_params, which
+// prometheus/common keeps as plain text.
+func TestDebugOutputHidesPlainCredentials(t *testing.T) {
+	m := authModule(t, "http_config:\n  http_headers:\n    X-API-Key: {values: [s3cr3t-HEADER-VALUE]}\n"+
+		"  oauth2: {client_id: c, client_secret: s3cr3t-CLIENT, token_url: 'https://tok.example/', endpoint_params: {api_key: s3cr3t-PARAM}}\n"+
+		"allow_any_target: true")
+	out := DebugOutput(m, "", nil, nil)
+	for _, s := range []string{"s3cr3t-HEADER-VALUE", "s3cr3t-CLIENT", "s3cr3t-PARAM"} {
+		if strings.Contains(out, s) {
+			t.Errorf("debug output shows %q:\n%s", s, out)
+		}
+	}
+	if !strings.Contains(out, "X-API-Key") || !strings.Contains(out, "api_key") {
+		t.Errorf("debug output lost the names:\n%s", out)
+	}
+}
