@@ -150,8 +150,9 @@ func (e *exporter) serveReload(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("configuration reloaded\n"))
 }
 
-// serveConfig shows the configuration in force. Every secret is typed as
-// prometheus/common's Secret and so marshals as <secret>.
+// serveConfig shows the configuration in force. Secrets marshal as <secret>:
+// prometheus/common's Secret type, and config.Module's MarshalYAML for
+// http_headers values and oauth2 endpoint_params.
 func (e *exporter) serveConfig(w http.ResponseWriter, _ *http.Request) {
 	b, err := yaml.Marshal(e.config.Get())
 	if err != nil {

@@ -214,8 +214,22 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse decodes and validates configuration bytes. Unknown keys are errors
-// that name the module and the key.
+// that name the module and the key. No error shows a password of a URL
+// that failed to parse (a proxy_url), nor a value given where http_config
+// wanted something else: errors reach --config.check, the reload answer
+// and the log.
 func Parse(b []byte) (*Config, error) {
+	c, err := parse(b)
+	if err != nil {
+		if msg := hideURLPasswords(err.Error()); msg != err.Error() {
+			return nil, errors.New(msg)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+func parse(b []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
 		return nil, tidyYAMLError(err, nil, "")
@@ -430,8 +444,19 @@ func tidyYAMLError(err error, n *yaml.Node, key string) error {
 			line = findNode(n, func(x *yaml.Node, isKey bool) bool { return isKey && x.Value == m[1] })
 			p = fmt.Sprintf("unknown key %q", m[1])
 		} else if m := yamlTypeRE.FindStringSubmatch(p); m != nil {
-			line = findNode(n, func(x *yaml.Node, isKey bool) bool { return !isKey && x.Value == m[2] })
-			p = yamlTypeRE.ReplaceAllString(p, "cannot use $1 value \"$2\" here")
+			// yaml.v3 quotes a value longer than 10 bytes by its first 7
+			// and "...".
+			short, cut := strings.CutSuffix(m[2], "...")
+			line = findNode(n, func(x *yaml.Node, isKey bool) bool {
+				return !isKey && (x.Value == m[2] || cut && len(x.Value) > 10 && strings.HasPrefix(x.Value, short))
+			})
+			if key == "http_config" {
+				// A credential put where a mapping belongs
+				// (basic_auth: <password>) is not quoted: the line says where.
+				p = yamlTypeRE.ReplaceAllString(p, "cannot use a $1 value here")
+			} else {
+				p = yamlTypeRE.ReplaceAllString(p, "cannot use $1 value \"$2\" here")
+			}
 		} else if yamlGoTypeRE.MatchString(p) {
 			p = yamlGoTypeRE.ReplaceAllString(p, "cannot use a $1 here")
 		}

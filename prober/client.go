@@ -74,6 +74,7 @@ func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config
 	if err != nil {
 		return ctx, nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
+	base = recordCredentials(base)
 	release := func() {
 		if ci, ok := base.(interface{ CloseIdleConnections() }); ok {
 			ci.CloseIdleConnections()

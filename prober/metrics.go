@@ -46,6 +46,7 @@ type run struct {
 	layerSuccess *prometheus.GaugeVec
 	layerSeconds *prometheus.GaugeVec
 	failureInfo  *prometheus.GaugeVec
+	secrets      *probeSecrets // masked in the server's strings
 	credentialed bool
 	authFailed   bool
 	failed       bool
@@ -187,18 +188,25 @@ func (r *run) tlsState(cs *tls.ConnectionState) {
 	r.gauge("probe_ssl_earliest_cert_expiry", "Earliest expiry of the certificates the server presented, in Unix seconds.", float64(earliest.Unix()))
 }
 
+// label makes a server-chosen string a label value: the probe's
+// credentials masked first, so that cutting it to max runes cannot leave
+// part of one, then sanitized and cut.
+func (r *run) label(s string, max int) string {
+	return mcpwire.Sanitize(r.secrets.Redact(s), max)
+}
+
 func (r *run) handshakeInfo(hs *mcpwire.Handshake) {
 	r.info("probe_mcp_protocol_version_info", "The negotiated MCP protocol revision.",
-		prometheus.Labels{"version": mcpwire.Sanitize(hs.Version, 32)})
-	r.info("probe_mcp_server_info", "The server's self-description from the handshake (trimmed, length-bounded).",
-		prometheus.Labels{"name": mcpwire.Sanitize(hs.Server.Name, labelMax), "version": mcpwire.Sanitize(hs.Server.Version, labelMax)})
+		prometheus.Labels{"version": r.label(hs.Version, 32)})
+	r.info("probe_mcp_server_info", "The server's self-description from the handshake (trimmed, length-bounded, credentials masked).",
+		prometheus.Labels{"name": r.label(hs.Server.Name, labelMax), "version": r.label(hs.Server.Version, labelMax)})
 	capability := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "probe_mcp_capability",
 		Help: "1 for each capability the server advertises.",
 	}, []string{"capability"})
 	n := 0
 	add := func(name string) {
-		if label := mcpwire.Sanitize(name, 64); label != "" && n < maxCapabilities {
+		if label := r.label(name, 64); label != "" && n < maxCapabilities {
 			capability.WithLabelValues(label).Set(1)
 			n++
 		}

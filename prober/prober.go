@@ -99,10 +99,15 @@ func (p *Prober) Reset() {
 // Probe runs the module's layers against target, registers the resulting
 // metrics in registry and reports whether the probe succeeded.
 func (p *Prober) Probe(ctx context.Context, target, moduleName string, module config.Module, registry *prometheus.Registry, logger *slog.Logger) bool {
-	r := newRun(module, registry, logger)
+	u, err := url.Parse(target)
+	// Whatever the server says is logged and labelled with the probe's
+	// credentials masked.
+	secrets := newProbeSecrets(module, u)
+	ctx = withProbeSecrets(ctx, secrets)
+	r := newRun(module, registry, redactLogger(logger, secrets))
+	r.secrets = secrets
 	defer r.report()
 
-	u, err := url.Parse(target)
 	if err != nil {
 		r.fail(LayerConnect, mcpwire.ReasonConnect, err)
 		return false
@@ -240,7 +245,7 @@ func (r *run) handshake(ctx context.Context, c *mcpwire.Client, o mcpwire.Handsh
 	r.pass(LayerHandshake, hsDuration)
 	r.handshakeInfo(hs)
 	r.logger.Debug("handshake done", "era", hs.Era.String(), "protocol_version", hs.Version,
-		"server_name", mcpwire.Sanitize(hs.Server.Name, labelMax), "server_version", mcpwire.Sanitize(hs.Server.Version, labelMax),
+		"server_name", r.label(hs.Server.Name, labelMax), "server_version", r.label(hs.Server.Version, labelMax),
 		"capabilities", hs.Capabilities, "session", c.SessionID() != "")
 	return hs, true
 }
