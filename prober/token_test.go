@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -34,6 +35,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // countingIdP wraps a token endpoint's handler, counting the requests it
@@ -390,4 +393,41 @@ func TestTokenEndpointBytesNeverQuoted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The token endpoint's connection follows the oauth2 block's tls_config
+// and proxy_url, as prometheus/common's did.
+func TestTokenTLSAndProxy(t *testing.T) {
+	tokens := newAuthTokens()
+	ep := newAuthTokenEndpoint("probe-client", "s3cr3t-client", tokens)
+	idp := httptest.NewTLSServer(ep)
+	t.Cleanup(idp.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	testsupport.WritePEM(t, ca, "CERTIFICATE", idp.Certificate().Raw)
+	ts, _ := authBearerServer(t, tokens.verify, nil)
+
+	trusted := authModule(t, fmt.Sprintf("http_config:\n  oauth2:\n    client_id: probe-client\n    client_secret: s3cr3t-client\n    token_url: %s/token\n    tls_config: {ca_file: %s}\nallow_any_target: true", idp.URL, ca))
+	authOK(t, runProbe(t, nil, ts.URL, trusted))
+
+	untrusted := authOAuthModule(t, idp.URL+"/token", "")
+	res := runProbe(t, nil, ts.URL, untrusted)
+	authFail(t, res, LayerAuth, "token_request")
+	if !strings.Contains(res.logs, "unknown authority") {
+		t.Errorf("the log does not say why TLS failed:\n%s", res.logs)
+	}
+
+	var proxied atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Host == "idp.invalid" {
+			proxied.Add(1)
+		}
+		ep.ServeHTTP(w, r) // the proxy answers for the endpoint
+	}))
+	t.Cleanup(proxy.Close)
+	viaProxy := authModule(t, fmt.Sprintf("http_config:\n  oauth2:\n    client_id: probe-client\n    client_secret: s3cr3t-client\n    token_url: http://idp.invalid/token\n    proxy_url: %s\nallow_any_target: true", proxy.URL))
+	authOK(t, runProbe(t, nil, ts.URL, viaProxy))
+	if n := proxied.Load(); n != 1 {
+		t.Errorf("the proxy forwarded %d token requests, want 1", n)
+	}
+	ep.checkClean(t)
 }
