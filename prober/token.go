@@ -68,6 +68,9 @@ const (
 	tokenExpiryDelta = 10 * time.Second
 	// maxTokenResponseBytes bounds the token endpoint's answer.
 	maxTokenResponseBytes = 256 << 10
+	// maxAccessTokenBytes bounds the access token (JWTs of a few KiB are
+	// common).
+	maxAccessTokenBytes = 16 << 10
 	// maxOAuthErrorCode bounds the OAuth error code quoted in a failure.
 	maxOAuthErrorCode = 64
 )
@@ -389,6 +392,11 @@ func parseTokenResponse(contentType string, body []byte) (tokenResponse, error) 
 	}
 	if tr.accessToken == "" {
 		return tr, errors.New("its answer has no access_token")
+	}
+	if len(tr.accessToken) > maxAccessTokenBytes || strings.ContainsFunc(tr.accessToken, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+		// RFC 6749 Appendix A.12: printable ASCII. Anything else could not
+		// go into a header as it is.
+		return tr, errors.New("its access_token is not printable ASCII of at most 16 KiB")
 	}
 	if tokenType != "" && !strings.EqualFold(tokenType, "bearer") {
 		return tr, errors.New("it issued a token whose token_type is not Bearer")
