@@ -800,19 +800,19 @@ func TestAuthTokenReuse(t *testing.T) {
 	})
 
 	t.Run("a token about to expire is refreshed", func(t *testing.T) {
-		// x/oauth2 treats a token as expired 10s before its expiry, so one
-		// valid for 5s is stale as soon as it arrives: every probe fetches.
-		ep, tokenURL, ts := authOAuthPeer(t, 5)
+		// A token is fetched again 10s before it expires, or after half its
+		// lifetime when that is shorter: one valid for 1s serves the probes
+		// of the next 0.5s, and the first probe after that fetches another.
+		ep, tokenURL, ts := authOAuthPeer(t, 1)
 		m := authOAuthModule(t, tokenURL, "")
 		p := New()
-		last := 0
 		for i := range 3 {
 			authOK(t, runProbe(t, p, ts.URL, m))
-			n := ep.issuedCount()
-			if n <= last {
-				t.Errorf("probe %d fetched no token (%d issued)", i, n)
+			authOK(t, runProbe(t, p, ts.URL, m))
+			if n := ep.issuedCount(); n != i+1 {
+				t.Errorf("round %d: %d tokens issued, want %d", i, n, i+1)
 			}
-			last = n
+			time.Sleep(600 * time.Millisecond)
 		}
 	})
 
@@ -823,8 +823,11 @@ func TestAuthTokenReuse(t *testing.T) {
 		if got := ep.authStyles(); !slices.Equal(got, []string{"basic"}) {
 			t.Errorf("client authentication %q, want [basic]", got)
 		}
+		// One token request per probe: the probe that meets the refusal of
+		// Basic fails, the next authenticates in the form, without back-off.
 		ep2, tokenURL2, ts2 := authOAuthPeer(t, 3600)
 		ep2.onlyPost = true
+		authFail(t, runProbe(t, p, ts2.URL, authOAuthModule(t, tokenURL2, "")), LayerAuth, "token_request")
 		for range 3 {
 			authOK(t, runProbe(t, p, ts2.URL, authOAuthModule(t, tokenURL2, "")))
 		}

@@ -44,33 +44,36 @@ var (
 type probeClient struct {
 	*http.Client
 	release func()
+	// oauth2 is the probe's OAuth2 round tripper, nil without OAuth2.
+	oauth2 *probeToken
 }
 
-// probeTransportKey carries a probe's own transport in a request's
-// context, below the shared OAuth2 round tripper.
-type probeTransportKey struct{}
-
-// probeTransport sends each request through the transport of the probe
-// that made it: the token is shared across probes, the connections are not.
-type probeTransport struct{}
-
-func (probeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rt, ok := req.Context().Value(probeTransportKey{}).(http.RoundTripper)
-	if !ok {
-		return nil, errors.New("internal: request without a probe transport")
+// token returns the OAuth2 token the probe used, if it had one: its
+// expiry, its age and whether this probe fetched it.
+func (c *probeClient) token() (tokenGrant, bool) {
+	if c.oauth2 == nil {
+		return tokenGrant{}, false
 	}
-	return rt.RoundTrip(req)
+	return c.oauth2.used()
+}
+
+// dropToken forgets the probe's OAuth2 token, so that the next probe
+// fetches another: the server refused it.
+func (c *probeClient) dropToken() {
+	if c.oauth2 != nil {
+		c.oauth2.drop()
+	}
 }
 
 // newProbeClient builds the HTTP client for one probe of target. tokenURL
 // is the token endpoint for an OAuth2 module (configured or discovered).
 // It returns the context the probe's requests must carry.
 func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config.Module, target *url.URL, tokenURL string) (context.Context, *probeClient, error) {
-	ua := promconfig.WithUserAgent("mcp_exporter/" + version.Version)
+	userAgent := "mcp_exporter/" + version.Version
 	hc := m.HTTPClientConfig
 	oauth2 := hc.OAuth2
 	hc.OAuth2 = nil
-	base, err := promconfig.NewRoundTripperFromConfig(hc, "mcp_probe", ua)
+	base, err := promconfig.NewRoundTripperFromConfig(hc, "mcp_probe", promconfig.WithUserAgent(userAgent))
 	if err != nil {
 		return ctx, nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
@@ -81,6 +84,7 @@ func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config
 		}
 	}
 	client := &http.Client{Transport: base, CheckRedirect: redirectPolicy(m)}
+	pc := &probeClient{Client: client, release: release}
 	if oauth2 != nil {
 		o := *oauth2
 		o.TokenURL = tokenURL
@@ -94,58 +98,20 @@ func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config
 			o.EndpointParams["resource"] = resource
 		}
 		key := strings.Join([]string{moduleName, tokenURL, resource}, "\x00")
-		// One round tripper per (module, token URL, resource): the token is
+		// One token source per (module, token URL, resource): the token is
 		// fetched once and reused across probes until shortly before it
-		// expires (golang.org/x/oauth2 refreshes it), and a rotated
-		// client_secret_file is picked up on the next fetch.
-		client.Transport = tokenDeadline{p.tokens.getOrBuild(key, func() http.RoundTripper {
-			return promconfig.NewOAuth2RoundTripper(oauth2Secret(oauth2), &o, probeTransport{}, ua,
-				promconfig.WithDialContextFunc(dialWithDeadline(tokenFetchTimeout)), promconfig.WithKeepAlivesDisabled())
-		})}
-		ctx = context.WithValue(ctx, probeTransportKey{}, base)
+		// expires, a rotated client_secret_file is picked up on the next
+		// probe, and each probe asks the source at most once.
+		src := p.tokens.getOrBuild(key, func() *tokenSource { return newTokenSource(&o, userAgent) })
+		pc.oauth2 = &probeToken{src: src, next: base, origin: target}
+		client.Transport = pc.oauth2
 	}
-	return ctx, &probeClient{Client: client, release: release}, nil
+	return ctx, pc, nil
 }
 
-// tokenDeadline holds a request through the OAuth2 round tripper to the
-// request's context. golang.org/x/oauth2 fetches a token with a context of
-// its own (and prometheus/common's token client has no timeout), so a token
-// endpoint that does not answer would hold the probe past its timeout; the
-// fetch goes on in the background and its token is cached for the next probe.
-type tokenDeadline struct{ rt http.RoundTripper }
-
-func (t tokenDeadline) RoundTrip(req *http.Request) (*http.Response, error) {
-	type result struct {
-		resp *http.Response
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		resp, err := t.rt.RoundTrip(req)
-		done <- result{resp, err}
-	}()
-	select {
-	case r := <-done:
-		return r.resp, r.err
-	case <-req.Context().Done():
-		go func() {
-			if r := <-done; r.resp != nil {
-				r.resp.Body.Close()
-			}
-		}()
-		return nil, req.Context().Err()
-	}
-}
-
-// tokenFetchTimeout bounds a token fetch. golang.org/x/oauth2 fetches with
-// a context of its own and prometheus/common's token client sets no
-// timeout, so a token endpoint that never answers would hold the fetch
-// (and a goroutine, after tokenDeadline has released the probe) forever.
-// The token client's connections get this deadline instead; they are not
-// kept alive, since tokens are fetched rarely.
-const tokenFetchTimeout = 30 * time.Second
-
-// dialWithDeadline dials connections that stop working after d.
+// dialWithDeadline dials connections that stop working after d: the token
+// endpoint's, so that one that accepts and never answers cannot hold a
+// fetch past tokenFetchTimeout.
 func dialWithDeadline(d time.Duration) promconfig.DialContextFunc {
 	dialer := &net.Dialer{Timeout: d}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -158,7 +124,7 @@ func dialWithDeadline(d time.Duration) promconfig.DialContextFunc {
 }
 
 // oauth2Secret reads the client secret the way prometheus/common does: a
-// file is read again on every token fetch, so rotating it needs no reload.
+// file is read again on every use, so rotating it needs no reload.
 func oauth2Secret(o *promconfig.OAuth2) promconfig.SecretReader {
 	if o.ClientSecretFile != "" {
 		return promconfig.NewFileSecret(o.ClientSecretFile)

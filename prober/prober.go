@@ -75,15 +75,15 @@ const (
 // scrape.
 type Prober struct {
 	verdicts   *boundedMap[mcpwire.Verdict]
-	tokens     *boundedMap[http.RoundTripper] // by module, token URL and resource
-	discovered *boundedMap[string]            // token endpoints, by module and target
+	tokens     *boundedMap[*tokenSource] // by module, token URL and resource
+	discovered *boundedMap[string]       // token endpoints, by module and target
 }
 
 // New returns a Prober.
 func New() *Prober {
 	return &Prober{
 		verdicts:   newBoundedMap[mcpwire.Verdict](10000),
-		tokens:     newBoundedMap[http.RoundTripper](1000),
+		tokens:     newBoundedMap[*tokenSource](1000),
 		discovered: newBoundedMap[string](10000),
 	}
 }
@@ -150,8 +150,14 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 		}
 	}
 	if !ok && r.authFailed {
-		// The discovered token endpoint may be what changed.
+		// The discovered token endpoint may be what changed, and the
+		// server may no longer take the token (-32001; a 401 drops it at
+		// once). A 403 refuses the token's scope, which a new token of the
+		// same scope would not change.
 		p.discovered.forget(key)
+		if c.LastStatus() != http.StatusForbidden {
+			httpClient.dropToken()
+		}
 	}
 	return ok
 }

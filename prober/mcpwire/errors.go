@@ -113,7 +113,12 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *Er
 	var recErr tls.RecordHeaderError
 	var alertErr tls.AlertError
 	var tokenErr *oauth2.RetrieveError
+	var classified *Error
 	switch {
+	case errors.As(err, &classified) && classified.Reason != ReasonTimeout && ctx.Err() == nil:
+		// A round tripper below the client classified it already (the
+		// prober's OAuth2 token source).
+		return classified
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
 		reason = ReasonTimeout
 	case errors.As(err, &tokenErr):

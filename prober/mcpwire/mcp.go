@@ -176,7 +176,9 @@ func legacyAnswer(err error) bool {
 		return false
 	}
 	switch e.Reason {
-	case ReasonDNS, ReasonConnect, ReasonTLS, ReasonTimeout, ReasonResponseTooLarge:
+	case ReasonDNS, ReasonConnect, ReasonTLS, ReasonTimeout, ReasonResponseTooLarge,
+		ReasonTokenRequest, ReasonCredentials:
+		// A credential that could not be had is final within the probe.
 		return false
 	}
 	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || e.Status == http.StatusTooManyRequests {

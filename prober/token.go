@@ -1,0 +1,628 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	promconfig "github.com/prometheus/common/config"
+
+	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+)
+
+// The bounds of the OAuth2 token source.
+const (
+	// tokenFetchTimeout bounds a token fetch: its context, its HTTP client
+	// and its connection's deadline. The fetch belongs to no probe (each
+	// waiting probe gives up at its own deadline), so it needs a bound of
+	// its own; one fetch at most is in flight per token source.
+	tokenFetchTimeout = 30 * time.Second
+	// tokenBackoffMin is the wait after a first failed fetch; it doubles
+	// with each failure in a row up to tokenBackoffMax. During the wait
+	// probes fail with token_request at once and nothing is sent: an
+	// identity provider in trouble gets at most one request a minute per
+	// token source, and a recovered one is seen within a minute.
+	tokenBackoffMin = time.Second
+	tokenBackoffMax = time.Minute
+	// defaultTokenLifetime is how long a token is used when the endpoint
+	// gives no usable expires_in (absent, 0 or negative): long enough not
+	// to fetch per probe, short enough that a token the server stops
+	// accepting is replaced soon (a 401 replaces it at once anyway).
+	defaultTokenLifetime = 5 * time.Minute
+	// maxTokenLifetime caps expires_in, so that a token is fetched again
+	// (with the current client secret) at least once a day.
+	maxTokenLifetime = 24 * time.Hour
+	// tokenExpiryDelta: a token is fetched again this long before it
+	// expires (as golang.org/x/oauth2 does), or after half its lifetime
+	// when that is shorter, so that a short-lived token is still reused.
+	tokenExpiryDelta = 10 * time.Second
+	// maxTokenResponseBytes bounds the token endpoint's answer.
+	maxTokenResponseBytes = 256 << 10
+	// maxAccessTokenBytes bounds the access token (JWTs of a few KiB are
+	// common).
+	maxAccessTokenBytes = 16 << 10
+	// maxOAuthErrorCode bounds the OAuth error code quoted in a failure.
+	maxOAuthErrorCode = 64
+)
+
+// accessToken is a token the source holds. Its fields are what a probe may
+// report about its credential: when it expires, how old it is, how long
+// its fetch took.
+type accessToken struct {
+	value string
+	// expiry is when the token expires: by expires_in, or
+	// defaultTokenLifetime after it was fetched when the endpoint gave none.
+	expiry time.Time
+	// lifetimeGiven is whether the endpoint gave a usable expires_in.
+	lifetimeGiven bool
+	// fetchedAt is when the token endpoint's answer came.
+	fetchedAt time.Time
+	// fetchDuration is how long the token request took.
+	fetchDuration time.Duration
+	// refreshAt is when the source stops handing the token out.
+	refreshAt time.Time
+	// credential names the client credential it was fetched with: a token
+	// fetched with a secret that has since been rotated is not used again.
+	credential string
+}
+
+// tokenGrant is what a probe got from the token source.
+type tokenGrant struct {
+	accessToken
+	// fetched is true when the probe waited for the fetch that produced
+	// the token (its own, or one it joined), false for a cached token.
+	fetched bool
+}
+
+// Expiry is when the token expires.
+func (g tokenGrant) Expiry() time.Time { return g.expiry }
+
+// FetchedAt is when the token was fetched.
+func (g tokenGrant) FetchedAt() time.Time { return g.fetchedAt }
+
+// FetchDuration is how long the token request took.
+func (g tokenGrant) FetchDuration() time.Duration { return g.fetchDuration }
+
+// FetchedThisProbe reports whether the probe waited for a token request.
+func (g tokenGrant) FetchedThisProbe() bool { return g.fetched }
+
+// tokenFlight is a fetch in progress; done is closed when tok or err is set.
+type tokenFlight struct {
+	done chan struct{}
+	tok  accessToken
+	err  error
+}
+
+// tokenSource fetches OAuth2 access tokens with the client credentials
+// grant (RFC 6749 §4.4) for one (module, token URL, resource), and keeps
+// the current one. All probes share one fetch in flight; after a failed
+// fetch it backs off; it never follows a redirect and never reports the
+// token endpoint's bytes, only its status and OAuth error code.
+type tokenSource struct {
+	tokenURL string
+	form     url.Values // the request's parameters, client authentication aside
+	auth     clientAuth
+	// transport builds the token endpoint's HTTP transport (the oauth2
+	// block's TLS and proxy settings).
+	transport func() (http.RoundTripper, error)
+
+	mu       sync.Mutex
+	client   *http.Client
+	current  *accessToken
+	flight   *tokenFlight
+	failures int       // failed fetches in a row
+	retryAt  time.Time // end of the back-off
+	lastErr  error     // the failure that started the back-off
+}
+
+// newTokenSource returns the token source of an oauth2 block whose
+// TokenURL and EndpointParams are final (discovered endpoint, resource).
+func newTokenSource(o *promconfig.OAuth2, userAgent string) *tokenSource {
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if len(o.Scopes) > 0 {
+		form.Set("scope", strings.Join(o.Scopes, " "))
+	}
+	for k, v := range o.EndpointParams {
+		if k != "scope" { // scopes are the scopes key's business
+			form.Set(k, v)
+		}
+	}
+	s := &tokenSource{tokenURL: o.TokenURL, form: form}
+	if o.GrantType != "" && o.GrantType != "client_credentials" {
+		s.auth = refusedAuth{errors.New("oauth2.grant_type other than client_credentials is not supported")}
+	} else {
+		s.auth = &clientSecretAuth{clientID: o.ClientID, secret: oauth2Secret(o)}
+	}
+	hc := promconfig.HTTPClientConfig{TLSConfig: o.TLSConfig, ProxyConfig: o.ProxyConfig}
+	s.transport = func() (http.RoundTripper, error) {
+		return promconfig.NewRoundTripperFromConfig(hc, "mcp_token",
+			promconfig.WithUserAgent(userAgent),
+			promconfig.WithDialContextFunc(dialWithDeadline(tokenFetchTimeout)),
+			promconfig.WithKeepAlivesDisabled())
+	}
+	return s
+}
+
+// Errors a probe meets before any token request of its own.
+var (
+	errTokenSpent = &mcpwire.Error{Reason: mcpwire.ReasonTokenRequest,
+		Err: errors.New("this probe's one token request already failed or was used; no second one")}
+	errTokenRedirect = errors.New("token endpoint answered with a redirect: token requests follow none, so the client's credentials stay with token_url")
+)
+
+// token returns an access token: the cached one while it is fresh, else
+// the outcome of a fetch, started here or already in flight. It waits at
+// most until ctx ends; the fetch goes on (within tokenFetchTimeout) for
+// the probes that come after. With mayStart false it uses a cached token
+// or joins a fetch in flight, but starts none.
+func (s *tokenSource) token(ctx context.Context, mayStart bool) (tokenGrant, error) {
+	credential, err := s.auth.version(ctx)
+	if err != nil {
+		return tokenGrant{}, &mcpwire.Error{Reason: mcpwire.ReasonCredentials, Err: err}
+	}
+	s.mu.Lock()
+	now := time.Now()
+	if t := s.current; t != nil && now.Before(t.refreshAt) && t.credential == credential {
+		s.mu.Unlock()
+		return tokenGrant{accessToken: *t}, nil
+	}
+	f := s.flight
+	if f == nil {
+		switch {
+		case now.Before(s.retryAt):
+			err := &mcpwire.Error{Reason: mcpwire.ReasonTokenRequest, Err: fmt.Errorf(
+				"no token request for another %s, backing off after %d failed in a row; the last: %w",
+				s.retryAt.Sub(now).Round(100*time.Millisecond), s.failures, s.lastErr)}
+			s.mu.Unlock()
+			return tokenGrant{}, err
+		case !mayStart:
+			s.mu.Unlock()
+			return tokenGrant{}, errTokenSpent
+		}
+		f = &tokenFlight{done: make(chan struct{})}
+		s.flight = f
+		go s.run(f)
+	}
+	s.mu.Unlock()
+	select {
+	case <-f.done:
+		if f.err != nil {
+			return tokenGrant{fetched: true}, f.err
+		}
+		return tokenGrant{accessToken: f.tok, fetched: true}, nil
+	case <-ctx.Done():
+		return tokenGrant{}, fmt.Errorf("no token within the probe's deadline (the token request goes on for the next probe): %w", ctx.Err())
+	}
+}
+
+// drop forgets the cached token if it is still value: the server refused
+// it, so the next probe fetches another.
+func (s *tokenSource) drop(value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.current != nil && s.current.value == value {
+		s.current = nil
+	}
+}
+
+// run is the one fetch in flight: it records the outcome for the probes
+// to come and hands it to those waiting.
+func (s *tokenSource) run(f *tokenFlight) {
+	ctx, cancel := context.WithTimeout(context.Background(), tokenFetchTimeout)
+	defer cancel()
+	tok, again, err := s.fetch(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flight = nil
+	switch {
+	case err == nil:
+		s.current, s.failures, s.retryAt, s.lastErr = tok, 0, time.Time{}, nil
+		f.tok = *tok
+	case again || mcpwire.ReasonOf(err) == mcpwire.ReasonCredentials:
+		// Nothing is held against the endpoint: the client authenticates
+		// another way next time, or its credential could not be read (and
+		// no request was sent).
+		f.err = err
+	default:
+		s.failures++
+		backoff := tokenBackoffMax
+		if s.failures <= 7 { // 1s << 6 = 64s > tokenBackoffMax
+			backoff = min(tokenBackoffMin<<(s.failures-1), tokenBackoffMax)
+		}
+		s.retryAt, s.lastErr = time.Now().Add(backoff), err
+		f.err = err
+	}
+	close(f.done)
+}
+
+// fetch sends one token request. again reports that a refusal is taken
+// for the client authentication method's, which changes for the next fetch.
+func (s *tokenSource) fetch(ctx context.Context) (tok *accessToken, again bool, err error) {
+	client, err := s.httpClient()
+	if err != nil {
+		return nil, false, &mcpwire.Error{Reason: mcpwire.ReasonCredentials, Err: fmt.Errorf("building the token endpoint's HTTP client: %w", err)}
+	}
+	form := maps.Clone(s.form)
+	header := http.Header{}
+	credential, err := s.auth.authenticate(ctx, form, header)
+	if err != nil {
+		return nil, false, &mcpwire.Error{Reason: mcpwire.ReasonCredentials, Err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, false, tokenFailure("the token URL is not usable")
+	}
+	maps.Copy(req.Header, header)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, false, tokenFailure("token endpoint not reached: %s", describeFetchError(err))
+	}
+	defer resp.Body.Close()
+	again = s.auth.answered(resp.StatusCode)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, false, tokenFailure("HTTP %d: %v", resp.StatusCode, errTokenRedirect)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponseBytes+1))
+	switch {
+	case err != nil:
+		return nil, again, tokenFailure("reading the token endpoint's answer: %s", describeFetchError(err))
+	case len(body) > maxTokenResponseBytes:
+		return nil, again, tokenFailure("the token endpoint's answer exceeds %d KiB", maxTokenResponseBytes>>10)
+	}
+	fetched := time.Now()
+	tr, perr := parseTokenResponse(resp.Header.Get("Content-Type"), body)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || tr.errorCode != "" {
+		err := tokenFailure("token endpoint refused the request: HTTP %d, OAuth error %s", resp.StatusCode, oauthErrorCode(tr.errorCode))
+		if again {
+			err = tokenFailure("%v; the next token request authenticates the client another way", err)
+		}
+		return nil, again, err
+	}
+	if perr != nil {
+		return nil, false, tokenFailure("token endpoint answered HTTP %d, but %v", resp.StatusCode, perr)
+	}
+	t := &accessToken{value: tr.accessToken, fetchedAt: fetched, fetchDuration: fetched.Sub(start), credential: credential}
+	lifetime := defaultTokenLifetime
+	if tr.expiresIn > 0 {
+		lifetime, t.lifetimeGiven = min(time.Duration(tr.expiresIn)*time.Second, maxTokenLifetime), true
+	}
+	t.expiry = fetched.Add(lifetime)
+	t.refreshAt = t.expiry.Add(-min(tokenExpiryDelta, lifetime/2))
+	return t, false, nil
+}
+
+// httpClient is the token endpoint's client, built on first use: it
+// follows no redirect, and gives up after tokenFetchTimeout.
+func (s *tokenSource) httpClient() (*http.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client != nil {
+		return s.client, nil
+	}
+	rt, err := s.transport()
+	if err != nil {
+		return nil, err
+	}
+	s.client = &http.Client{
+		Transport:     rt,
+		Timeout:       tokenFetchTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return s.client, nil
+}
+
+func tokenFailure(format string, args ...any) *mcpwire.Error {
+	return &mcpwire.Error{Reason: mcpwire.ReasonTokenRequest, Err: fmt.Errorf(format, args...)}
+}
+
+// tokenResponse is what a token endpoint's answer says (RFC 6749 §5.1 and
+// §5.2). expiresIn is 0 when absent or unusable.
+type tokenResponse struct {
+	accessToken string
+	expiresIn   int64
+	errorCode   string
+}
+
+// parseTokenResponse reads a token endpoint's answer, JSON or (as some
+// endpoints answer, and golang.org/x/oauth2 accepts) form-encoded. Its
+// errors are fixed text: the answer is never quoted.
+func parseTokenResponse(contentType string, body []byte) (tokenResponse, error) {
+	var tr tokenResponse
+	var tokenType, expiresIn string
+	mediaType, _, _ := mime.ParseMediaType(contentType)
+	switch mediaType {
+	case "application/x-www-form-urlencoded", "text/plain":
+		v, err := url.ParseQuery(string(body))
+		if err != nil {
+			return tr, errors.New("its answer is not a form-encoded token response")
+		}
+		tr.accessToken, tokenType, tr.errorCode, expiresIn = v.Get("access_token"), v.Get("token_type"), v.Get("error"), v.Get("expires_in")
+	default:
+		var j struct {
+			AccessToken json.RawMessage `json:"access_token"`
+			TokenType   json.RawMessage `json:"token_type"`
+			ExpiresIn   json.RawMessage `json:"expires_in"`
+			Error       json.RawMessage `json:"error"`
+		}
+		if json.Unmarshal(body, &j) != nil {
+			return tr, errors.New("its answer is not a JSON token response")
+		}
+		tr.errorCode = jsonString(j.Error)
+		tr.accessToken, tokenType = jsonString(j.AccessToken), jsonString(j.TokenType)
+		expiresIn = strings.Trim(string(j.ExpiresIn), `"`) // some endpoints send a string
+		if string(j.ExpiresIn) == "null" {
+			expiresIn = ""
+		}
+	}
+	if tr.errorCode != "" {
+		return tr, nil
+	}
+	if tr.accessToken == "" {
+		return tr, errors.New("its answer has no access_token")
+	}
+	if len(tr.accessToken) > maxAccessTokenBytes || strings.ContainsFunc(tr.accessToken, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+		// RFC 6749 Appendix A.12: printable ASCII. Anything else could not
+		// go into a header as it is.
+		return tr, errors.New("its access_token is not printable ASCII of at most 16 KiB")
+	}
+	if tokenType != "" && !strings.EqualFold(tokenType, "bearer") {
+		return tr, errors.New("it issued a token whose token_type is not Bearer")
+	}
+	if expiresIn != "" {
+		n, err := strconv.ParseFloat(expiresIn, 64)
+		if err != nil {
+			return tr, errors.New("its expires_in is not a number")
+		}
+		if n > 0 {
+			tr.expiresIn = int64(min(n, maxTokenLifetime.Seconds()))
+		}
+	}
+	return tr, nil
+}
+
+// jsonString is raw's value when it is a JSON string, "" otherwise.
+func jsonString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// oauthErrorCode returns an OAuth error code fit to quote: RFC 6749 §5.2
+// codes are short ASCII words; anything else is not quoted.
+func oauthErrorCode(code string) string {
+	if code == "" {
+		return "(none)"
+	}
+	if len(code) > maxOAuthErrorCode {
+		return "(not an RFC 6749 error code)"
+	}
+	for _, r := range code {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return "(not an RFC 6749 error code)"
+		}
+	}
+	return code
+}
+
+// describeFetchError says why a token request got no answer, in fixed
+// words: errors of net/http quote URLs and, for TLS, names the peer chose.
+func describeFetchError(err error) string {
+	var dnsErr *net.DNSError
+	var errno syscall.Errno
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
+	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		return fmt.Sprintf("no answer within %s", tokenFetchTimeout)
+	case errors.As(err, &dnsErr):
+		return "DNS lookup failed"
+	case errors.As(err, &hostErr):
+		return "TLS: the certificate is not valid for the token endpoint's host"
+	case errors.As(err, &authErr):
+		return "TLS: the certificate is signed by an unknown authority"
+	case errors.As(err, &certErr):
+		return "TLS: the certificate could not be verified"
+	case errors.As(err, &recErr):
+		return "TLS: the endpoint does not speak TLS"
+	case errors.As(err, &errno):
+		return errno.Error() // the operating system's words, e.g. "connection refused"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed"
+	}
+	return "the request failed"
+}
+
+// clientAuth is how a token request authenticates the client (RFC 6749
+// §2.3): a client secret today; a signed client assertion
+// (private_key_jwt, RFC 7523 §2.2) is meant to be another implementation.
+type clientAuth interface {
+	// version reads the credential afresh (a rotated file is picked up)
+	// and names it: a token fetched with another version is not reused.
+	version(ctx context.Context) (string, error)
+	// authenticate adds the client's authentication to a token request,
+	// in its form or its header, and returns the version it used.
+	authenticate(ctx context.Context, form url.Values, header http.Header) (string, error)
+	// answered is told the status of the answer to a request it
+	// authenticated. true means a refusal is taken for the method's, and
+	// the next request will authenticate another way.
+	answered(status int) bool
+}
+
+// clientSecretAuth authenticates with the client secret: by HTTP Basic
+// (RFC 6749 §2.3.1, which every server must support), and, if the token
+// endpoint refuses that with 400 or 401 before it ever accepted it, in the
+// form (client_secret_post) from the next request on. This is what
+// golang.org/x/oauth2 detects, except that x/oauth2 sends both requests in
+// one fetch; here a probe sends one at most, so the probe that meets the
+// refusal fails and the next one authenticates in the form.
+type clientSecretAuth struct {
+	clientID string
+	secret   promconfig.SecretReader
+
+	mu        sync.Mutex
+	post      bool // client_secret_post instead of Basic
+	confirmed bool // the endpoint accepted the current method
+}
+
+func (a *clientSecretAuth) read(ctx context.Context) (string, string, error) {
+	secret, err := a.secret.Fetch(ctx)
+	if err != nil {
+		return "", "", fmt.Errorf("unable to read the oauth2 client secret: %w", err)
+	}
+	sum := sha256.Sum256([]byte(secret))
+	return secret, hex.EncodeToString(sum[:]), nil
+}
+
+func (a *clientSecretAuth) version(ctx context.Context) (string, error) {
+	_, v, err := a.read(ctx)
+	return v, err
+}
+
+func (a *clientSecretAuth) authenticate(ctx context.Context, form url.Values, header http.Header) (string, error) {
+	secret, v, err := a.read(ctx)
+	if err != nil {
+		return "", err
+	}
+	a.mu.Lock()
+	post := a.post
+	a.mu.Unlock()
+	if post {
+		form.Set("client_id", a.clientID)
+		form.Set("client_secret", secret)
+		return v, nil
+	}
+	// RFC 6749 §2.3.1: both are form-encoded before Basic encoding.
+	r := http.Request{Header: header}
+	r.SetBasicAuth(url.QueryEscape(a.clientID), url.QueryEscape(secret))
+	return v, nil
+}
+
+func (a *clientSecretAuth) answered(status int) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case status >= 200 && status <= 299:
+		a.confirmed = true
+	case (status == http.StatusBadRequest || status == http.StatusUnauthorized) && !a.confirmed:
+		// Basic refused: try the form next. The form refused too: back
+		// to Basic, and the refusal counts (the secret may be wrong).
+		a.post = !a.post
+		return a.post
+	}
+	return false
+}
+
+// refusedAuth is a client authentication the exporter does not offer: no
+// request is sent.
+type refusedAuth struct{ err error }
+
+func (r refusedAuth) version(context.Context) (string, error) { return "", r.err }
+func (r refusedAuth) authenticate(context.Context, url.Values, http.Header) (string, error) {
+	return "", r.err
+}
+func (refusedAuth) answered(int) bool { return false }
+
+// probeToken is the OAuth2 round tripper of one probe. It asks the shared
+// token source once, and every request of the probe (era and transport
+// fallback included) carries what that gave: at most one token request
+// per probe, whatever happens. A 401 drops the token from the source.
+type probeToken struct {
+	src    *tokenSource
+	next   http.RoundTripper
+	origin *url.URL // the target's: no token goes anywhere else
+
+	mu    sync.Mutex
+	asked bool // the source was asked (and may have fetched)
+	grant tokenGrant
+	err   error
+	final bool // grant or err is what every request of the probe gets
+}
+
+func (p *probeToken) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !sameOrigin(req.URL, p.origin) {
+		// The redirect policy refuses this before it gets here; if a
+		// request to another origin ever came, it would go without the token.
+		return p.next.RoundTrip(req)
+	}
+	grant, err := p.get(req.Context())
+	if err != nil {
+		return nil, err
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+grant.value)
+	resp, err := p.next.RoundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		p.src.drop(grant.value)
+	}
+	return resp, err
+}
+
+// get returns the probe's token, asking the source the first time. A
+// request that gave up waiting leaves the probe free to wait again for
+// the same fetch, never to start another.
+func (p *probeToken) get(ctx context.Context) (tokenGrant, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.final {
+		return p.grant, p.err
+	}
+	g, err := p.src.token(ctx, !p.asked)
+	p.asked = true
+	if err != nil && ctx.Err() != nil {
+		return g, err // gave up waiting: the fetch may still serve this probe
+	}
+	p.grant, p.err, p.final = g, err, true
+	return g, err
+}
+
+// used returns the token the probe used, if it had one.
+func (p *probeToken) used() (tokenGrant, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.grant, p.final && p.err == nil
+}
+
+// drop forgets the probe's token in the source: the server refused it.
+func (p *probeToken) drop() {
+	if g, ok := p.used(); ok {
+		p.src.drop(g.value)
+	}
+}
