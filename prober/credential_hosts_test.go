@@ -14,12 +14,18 @@
 package prober
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
 // idnProxy is a loopback HTTP proxy that stands in for DNS: every request
@@ -103,4 +109,175 @@ http_config:
 	if len(proxy.requests()) == 0 {
 		t.Error("the proxy saw nothing: the refusals above prove nothing")
 	}
+}
+
+// discStrangerMarker is in everything the stranger answers: it must never
+// reach the probe's output.
+const discStrangerMarker = "stranger-was-here"
+
+// discStranger is a host that no module lists: it answers every GET with
+// metadata that makes it the protected resource's metadata host, the
+// authorization server and the token endpoint, and every POST with a
+// token, and counts what it is sent.
+type discStranger struct {
+	*httptest.Server
+	mu       sync.Mutex
+	seen     []string // "METHOD path", with " +secret" when the client secret came along
+	resource string   // what its protected resource metadata claims to describe
+}
+
+func newDiscStranger(t *testing.T) *discStranger {
+	t.Helper()
+	s := &discStranger{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		entry := r.Method + " " + r.URL.Path
+		if _, pw, _ := r.BasicAuth(); pw != "" || strings.Contains(string(body), "s3cr3t-client") {
+			entry += " +secret"
+		}
+		s.mu.Lock()
+		s.seen = append(s.seen, entry)
+		resource := s.resource
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": discStrangerMarker, "token_type": "Bearer", "expires_in": 3600})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"resource": resource, "authorization_servers": []string{s.URL},
+			"issuer": s.URL, "token_endpoint": s.URL + "/token", "note": discStrangerMarker,
+		})
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *discStranger) requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.seen...)
+}
+
+// discAttackPeers is an allowed MCP target under an attacker's control and
+// the operator's own authorization server. The target answers 401 with
+// resourceMetadata (if any) and serves protected resource metadata naming
+// issuers; the authorization server's metadata names tokenEndpoint.
+type discAttackPeers struct {
+	rs, as *httptest.Server
+	target string
+}
+
+func newDiscAttackPeers(t *testing.T, resourceMetadata string, issuers []string, tokenEndpoint string) *discAttackPeers {
+	t.Helper()
+	d := &discAttackPeers{}
+	asMux := http.NewServeMux()
+	d.as = httptest.NewServer(asMux)
+	t.Cleanup(d.as.Close)
+	asMux.HandleFunc("/.well-known/oauth-authorization-server", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		te := strings.ReplaceAll(tokenEndpoint, "{{AS}}", d.as.URL)
+		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": d.as.URL, "token_endpoint": te})
+	})
+	asMux.HandleFunc("/token", func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+	})
+	rsMux := http.NewServeMux()
+	d.rs = httptest.NewServer(rsMux)
+	t.Cleanup(d.rs.Close)
+	d.target = d.rs.URL + "/mcp"
+	rsMux.HandleFunc("/mcp", func(w http.ResponseWriter, _ *http.Request) {
+		challenge := `Bearer error="invalid_token"`
+		if resourceMetadata != "" {
+			challenge += fmt.Sprintf(`, resource_metadata=%q`, resourceMetadata)
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	})
+	rsMux.HandleFunc("/.well-known/oauth-protected-resource/mcp", func(w http.ResponseWriter, _ *http.Request) {
+		named := make([]string, len(issuers))
+		for i, is := range issuers {
+			named[i] = strings.ReplaceAll(is, "{{AS}}", d.as.URL)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"resource": d.target, "authorization_servers": named})
+	})
+	return d
+}
+
+// TestDiscoveryGoesOnlyToListedIssuers is issue 9 item 1: with
+// oauth2_discovery, an allowed target named where discovery went next, and
+// the exporter fetched metadata from any host and port and POSTed
+// client_id:client_secret to whatever token endpoint it found. Now protected
+// resource metadata comes only from the target's origin, authorization
+// server metadata only from an issuer in oauth2_issuers, and the token
+// endpoint must be on that issuer's origin or listed too; each refusal fails
+// the discovery layer, and the stranger hears nothing.
+func TestDiscoveryGoesOnlyToListedIssuers(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		resourceMetadata string // "{{XX}}" is the stranger
+		issuers          []string
+		tokenEndpoint    string
+		reason           mcpwire.Reason
+		why              string
+	}{
+		{
+			name:             "resource_metadata on the stranger",
+			resourceMetadata: "{{XX}}/.well-known/oauth-protected-resource",
+			issuers:          []string{"{{AS}}"}, tokenEndpoint: "{{AS}}/token",
+			reason: mcpwire.ReasonDiscovery, why: "is not on the target's origin",
+		},
+		{
+			name:    "the target's metadata names the stranger as authorization server",
+			issuers: []string{"{{XX}}"}, tokenEndpoint: "{{AS}}/token",
+			reason: mcpwire.ReasonIssuerNotAllowed, why: "is not in oauth2_issuers",
+		},
+		{
+			name:    "the listed issuer names the stranger's token endpoint",
+			issuers: []string{"{{AS}}"}, tokenEndpoint: "{{XX}}/token",
+			reason: mcpwire.ReasonIssuerNotAllowed, why: "is neither on the issuer's origin nor allowed by oauth2_issuers",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			xx := newDiscStranger(t)
+			expand := strings.NewReplacer("{{XX}}", xx.URL)
+			issuers := make([]string, len(tc.issuers))
+			for i, is := range tc.issuers {
+				issuers[i] = expand.Replace(is)
+			}
+			d := newDiscAttackPeers(t, expand.Replace(tc.resourceMetadata), issuers, expand.Replace(tc.tokenEndpoint))
+			xx.mu.Lock()
+			xx.resource = d.target
+			xx.mu.Unlock()
+			m := authModule(t, fmt.Sprintf(`http_config:
+  oauth2: {client_id: probe-client, client_secret: s3cr3t-client}
+oauth2_discovery: true
+oauth2_issuers: ['%s']
+%s`, regexp.QuoteMeta(d.as.URL), authAllowOnly(d.target)))
+			res := runProbe(t, nil, d.target, m)
+			authFail(t, res, LayerDiscovery, string(tc.reason))
+			if !strings.Contains(res.logs, tc.why) {
+				t.Errorf("the log does not say why (%q):\n%s", tc.why, res.logs)
+			}
+			if reqs := xx.requests(); len(reqs) != 0 {
+				t.Errorf("the stranger was sent %q", reqs)
+			}
+			if strings.Contains(res.logs+res.metrics, discStrangerMarker) {
+				t.Errorf("the probe reports what the stranger answers:\n%s", res.logs)
+			}
+		})
+	}
+
+	t.Run("the listed issuer on its own origin", func(t *testing.T) {
+		d := newDiscAttackPeers(t, "", []string{"{{AS}}"}, "{{AS}}/token")
+		m := authModule(t, fmt.Sprintf("http_config:\n  oauth2: {client_id: probe-client, client_secret: s3cr3t-client}\noauth2_discovery: true\noauth2_issuers: ['%s']\n%s",
+			regexp.QuoteMeta(d.as.URL), authAllowOnly(d.target)))
+		res := runProbe(t, nil, d.target, m)
+		// Discovery passes; the operator's authorization server then refuses the client.
+		if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerDiscovery)); v != 1 {
+			t.Errorf("discovery layer = %v, want 1\n%s", v, res.logs)
+		}
+		authFail(t, res, LayerAuth, string(mcpwire.ReasonTokenRequest))
+	})
 }
