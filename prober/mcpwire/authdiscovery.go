@@ -374,6 +374,9 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 			return nil, errorf(ReasonDiscovery, 0, "%s: resource_metadata URL %s is not on the target's origin; refused, nothing fetched there", discStepPRM, u.Redacted())
 		}
 		u.Fragment, u.RawFragment = "", ""
+		// Same origin: ask where the target itself is asked, spelled as the
+		// target spells it, not as the server wrote it.
+		u.Scheme, u.Host = target.Scheme, target.Host
 		candidates = append(candidates, u)
 	} else {
 		origin := discOrigin(target)
@@ -482,6 +485,19 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 		return nil, errorf(ReasonIssuerNotAllowed, http.StatusOK, "%s: token_endpoint %s at %s is neither on the issuer's origin nor allowed by oauth2_issuers; nothing was sent there",
 			discStepASM, tu.Redacted(), where)
 	}
+	if h := tu.Hostname(); !discIsASCII(h) {
+		// The host that was checked is its IDNA ASCII form: hand that on,
+		// so that no later conversion (a proxy's, say) names another.
+		a, _ := dialhost.Normalize(h)
+		if strings.Contains(a, ":") {
+			a = "[" + a + "]"
+		}
+		if p := tu.Port(); p != "" {
+			a += ":" + p
+		}
+		tu.Host = a
+		tokenEndpoint = tu.String()
+	}
 	methods := append([]string(nil), discDefaultAuthMethods...)
 	if raw, present := asm["token_endpoint_auth_methods_supported"]; present {
 		methods = nil
@@ -545,6 +561,15 @@ func discResourceMatches(resource string, target *url.URL) bool {
 	}
 	rp, tp := discPath(r), discPath(target)
 	return rp == "" || rp == tp || strings.HasPrefix(tp, rp+"/")
+}
+
+func discIsASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func discIsHTTPURL(u *url.URL) bool {

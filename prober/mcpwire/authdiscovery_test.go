@@ -28,6 +28,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 )
 
 func TestBearerChallenge(t *testing.T) {
@@ -469,7 +472,8 @@ func newDiscEnv(t *testing.T, rsTLS, asTLS bool, rsRoutes, asRoutes map[string]d
 }
 
 // issuerPolicy is DiscoveryOptions.IssuerAllowed for fully anchored
-// patterns matched against the URL, as oauth2_issuers are. The placeholders
+// patterns matched against the normalized URL, as oauth2_issuers are
+// (config.Module.IssuerAllowed). The placeholders
 // {{RS}}, {{AS}} and {{XX}} in a pattern stand for the server's URL, quoted.
 func (e *discEnv) issuerPolicy(patterns []string) func(*url.URL) bool {
 	quoted := strings.NewReplacer("{{RS}}", regexp.QuoteMeta(e.rs.URL), "{{AS}}", regexp.QuoteMeta(e.as.URL), "{{XX}}", regexp.QuoteMeta(e.xx.URL))
@@ -478,8 +482,11 @@ func (e *discEnv) issuerPolicy(patterns []string) func(*url.URL) bool {
 		res = append(res, regexp.MustCompile("^(?:"+quoted.Replace(p)+")$"))
 	}
 	return func(u *url.URL) bool {
+		if _, err := dialhost.Normalize(u.Hostname()); err != nil {
+			return false
+		}
 		for _, re := range res {
-			if re.MatchString(u.String()) {
+			if re.MatchString(config.NormalizeTarget(u)) {
 				return true
 			}
 		}
@@ -755,6 +762,21 @@ func TestDiscoverAuthServer(t *testing.T) {
 			want: wantOK("{{RS}}" + discWKPRM + "/mcp"),
 		},
 		{
+			name: "resource_metadata spelled otherwise on the target's origin",
+			rm:   "HTTP://{{RSHOST}}/meta/prm",
+			rs:   map[string]discRoute{"/meta/prm": okPRM, discWKAS: okASM},
+			want: wantOK("{{RS}}/meta/prm"),
+		},
+		{
+			name:    "IDN token endpoint, listed in its ASCII form, handed on in it",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "http://B%C3%9Ccher.example:8080/token")},
+			issuers: []string{"{{RS}}", `http://xn--bcher-kva\.example:8080/token`},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{RS}}", TokenEndpoint: "http://xn--bcher-kva.example:8080/token",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+			},
+		},
+		{
 			name:  "https everywhere",
 			rm:    "{{RS}}/prm",
 			rsTLS: true, asTLS: true,
@@ -818,6 +840,13 @@ func TestDiscoverAuthServer(t *testing.T) {
 			wantReqs: []string{},
 		},
 		// Issue 9 item 1: the target names where discovery goes next.
+		{
+			name:       "token endpoint whose host folds to a listed one",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "http://%C4%B0dp.example/token")},
+			issuers:    []string{"{{RS}}", `http://idp\.example/token`},
+			wantErr:    []string{"token_endpoint http://%C4%B0dp.example/token at {{RS}}" + discWKAS + " is neither on the issuer's origin"},
+			wantReason: ReasonIssuerNotAllowed,
+		},
 		{
 			name:     "resource_metadata on another origin",
 			rm:       "{{XX}}/prm",
