@@ -99,8 +99,8 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	if !module.TargetAllowed(config.NormalizeTarget(target)) {
-		fmt.Fprintf(stderr, "target not allowed: module %q carries credentials and its allowed_targets do not match this target\n", *o.module)
+	if target, err = module.AdmitTarget(target); err != nil {
+		fmt.Fprintf(stderr, "target not allowed: module %q %s\n", *o.module, err)
 		return exitUsage
 	}
 

@@ -14,12 +14,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 )
 
 // OAuth2ResourceTarget sends the target's canonical URI as the resource
@@ -60,51 +63,125 @@ func (m *Module) Credentials() []string {
 
 // TargetAllowed reports whether a credentialed module may probe target
 // (normalized with NormalizeTarget). Modules without credentials may probe
-// anything.
+// anything. AdmitTarget is the whole check a probe must pass.
 func (m *Module) TargetAllowed(target string) bool {
 	if len(m.Credentials()) == 0 || m.AllowAnyTarget {
 		return true
 	}
-	for _, re := range m.allowed {
-		if re.MatchString(target) {
+	return anyMatch(m.allowed, target)
+}
+
+// AdmitTarget returns the URL a probe of this module dials for target, or
+// why the module may not probe it (a one-line reason that completes "module
+// m ..."). The host of the returned URL is what allowed_targets were matched
+// against: a non-ASCII host is replaced by its IDNA ASCII form, so that the
+// transport dials exactly the host that was checked. A credentialed module
+// refuses a non-ASCII host without an ASCII form, allow_any_target or not:
+// it could not be checked, and no operator means to send credentials there.
+func (m *Module) AdmitTarget(target *url.URL) (*url.URL, error) {
+	host, err := dialhost.Normalize(target.Hostname())
+	credentialed := len(m.Credentials()) > 0
+	switch {
+	case err != nil && credentialed:
+		return nil, errors.New("carries credentials and the target's host is not ASCII and has no IDNA ASCII form")
+	case err == nil && !isASCII(target.Hostname()):
+		u := *target
+		u.Host = joinHostPort(host, target.Port())
+		target = &u
+	}
+	if !m.TargetAllowed(NormalizeTarget(target)) {
+		return nil, errors.New("carries credentials and its allowed_targets do not match this target")
+	}
+	return target, nil
+}
+
+// IssuerAllowed reports whether u, an authorization server's issuer or
+// token endpoint found by oauth2_discovery, matches one of the module's
+// oauth2_issuers, in the form NormalizeTarget gives it. A host without an
+// IDNA ASCII form never matches.
+func (m *Module) IssuerAllowed(u *url.URL) bool {
+	if u == nil {
+		return false
+	}
+	if _, err := dialhost.Normalize(u.Hostname()); err != nil {
+		return false
+	}
+	return anyMatch(m.issuers, NormalizeTarget(u))
+}
+
+func anyMatch(res []*regexp.Regexp, s string) bool {
+	for _, re := range res {
+		if re.MatchString(s) {
 			return true
 		}
 	}
 	return false
 }
 
-// NormalizeTarget is the form of a target URL that allowed_targets are
-// matched against: scheme and host lower-cased, the scheme's default port
-// dropped, no userinfo and no fragment. Without userinfo, a pattern like
-// "https://mcp\.example\.com.*" cannot be met by
-// "https://mcp.example.com@elsewhere/".
+// NormalizeTarget is the form of a target URL that allowed_targets (and
+// oauth2_issuers) are matched against: scheme lower-cased, the host as the
+// transport dials it (dialhost.Normalize: ASCII lower-cased, any other host
+// in its IDNA ASCII form, never Unicode case folding; a trailing dot kept),
+// the scheme's default port dropped, no userinfo and no fragment. Without
+// userinfo, a pattern like "https://mcp\.example\.com.*" cannot be met by
+// "https://mcp.example.com@elsewhere/". A non-ASCII host without an ASCII
+// form is kept as written (it is what the transport would dial);
+// AdmitTarget refuses it for credentialed modules.
 func NormalizeTarget(u *url.URL) string {
 	n := *u
 	n.User = nil
 	n.Scheme = strings.ToLower(n.Scheme)
-	host, port := strings.ToLower(n.Hostname()), n.Port()
+	host, _ := dialhost.Normalize(n.Hostname())
+	port := n.Port()
 	if (n.Scheme == "https" && port == "443") || (n.Scheme == "http" && port == "80") {
 		port = ""
 	}
+	n.Host = joinHostPort(host, port)
+	n.Fragment, n.RawFragment = "", ""
+	return n.String()
+}
+
+// joinHostPort is host[:port], with an IPv6 host in brackets.
+func joinHostPort(host, port string) string {
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}
 	if port != "" {
 		host += ":" + port
 	}
-	n.Host = host
-	n.Fragment, n.RawFragment = "", ""
-	return n.String()
+	return host
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// compileAnchored compiles a list of fully anchored regular expressions;
+// errors name key and the element.
+func compileAnchored(key string, exprs []string) ([]*regexp.Regexp, error) {
+	var out []*regexp.Regexp
+	for i, expr := range exprs {
+		re, err := regexp.Compile("^(?:" + expr + ")$")
+		if err != nil {
+			return nil, &keyError{key: key, index: i, err: fmt.Errorf("not a regular expression: %w", err)}
+		}
+		out = append(out, re)
+	}
+	return out, nil
 }
 
 func (m *Module) validateAuth() error {
-	m.allowed = nil
-	for i, expr := range m.AllowedTargets {
-		re, err := regexp.Compile("^(?:" + expr + ")$")
-		if err != nil {
-			return &keyError{"allowed_targets", i, fmt.Errorf("not a regular expression: %w", err)}
-		}
-		m.allowed = append(m.allowed, re)
+	var err error
+	if m.allowed, err = compileAnchored("allowed_targets", m.AllowedTargets); err != nil {
+		return err
+	}
+	if m.issuers, err = compileAnchored("oauth2_issuers", m.OAuth2Issuers); err != nil {
+		return err
 	}
 	creds := m.Credentials()
 	if len(creds) > 0 && len(m.AllowedTargets) == 0 && !m.AllowAnyTarget {
@@ -136,6 +213,13 @@ func (m *Module) validateAuth() error {
 		if oauth2.TokenURL != "" {
 			return keyErrorf("oauth2_discovery", "http_config.oauth2.token_url is set, so there is nothing to discover; remove one of the two")
 		}
+		if len(m.OAuth2Issuers) == 0 {
+			return &keyError{key: "oauth2_issuers", index: -1, lineKey: "oauth2_discovery", err: errors.New("oauth2_discovery is on but the module names no oauth2_issuers: " +
+				"the target could send the client secret to an authorization server of its choosing. List the issuers the credential may go to as " +
+				`regular expressions, e.g. oauth2_issuers: ['https://idp\.example\.internal/realms/mcp']`)}
+		}
+	} else if len(m.OAuth2Issuers) > 0 {
+		return keyErrorf("oauth2_issuers", "oauth2_discovery is off, so oauth2_issuers would restrict nothing (they bound where discovery may send the credential)")
 	}
 	if m.FailIfAnonymousAllowed && len(creds) == 0 {
 		return keyErrorf("fail_if_anonymous_allowed", "needs credentials in http_config: the check compares a request without them to one with them")

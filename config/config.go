@@ -110,7 +110,13 @@ type Module struct {
 	// fails the probe unless the server refuses it.
 	FailIfAnonymousAllowed bool `yaml:"fail_if_anonymous_allowed,omitempty"`
 
+	// OAuth2Issuers are regular expressions, fully anchored, naming the
+	// authorization servers (issuer URLs, normalized like targets) that
+	// oauth2_discovery may send the client credential to.
+	OAuth2Issuers []string `yaml:"oauth2_issuers,omitempty"`
+
 	allowed []*regexp.Regexp // AllowedTargets, compiled by validate
+	issuers []*regexp.Regexp // OAuth2Issuers, compiled by validate
 }
 
 // DefaultModule holds the values a module has for every key it leaves out.
@@ -132,6 +138,9 @@ type keyError struct {
 	key   string
 	index int
 	err   error
+	// lineKey, when set, is the key whose line the error points at (the
+	// key named is missing, so it has none).
+	lineKey string
 }
 
 func (e *keyError) Error() string {
@@ -168,7 +177,7 @@ func (m *Module) validate() error {
 	}
 	for i, v := range m.ValidProtocolVersions {
 		if !slices.Contains(KnownVersions, v) {
-			return &keyError{"valid_protocol_versions", i, fmt.Errorf("unknown revision %q (want one of %s)", v, strings.Join(KnownVersions, ", "))}
+			return &keyError{key: "valid_protocol_versions", index: i, err: fmt.Errorf("unknown revision %q (want one of %s)", v, strings.Join(KnownVersions, ", "))}
 		}
 	}
 	if m.ProtocolVersion != VersionAuto && len(m.ValidProtocolVersions) > 0 && !slices.Contains(m.ValidProtocolVersions, m.ProtocolVersion) {
@@ -182,7 +191,7 @@ func (m *Module) validate() error {
 	}
 	for i, name := range m.RequiredTools {
 		if strings.TrimSpace(name) == "" {
-			return &keyError{"required_tools", i, errors.New("empty tool name")}
+			return &keyError{key: "required_tools", index: i, err: errors.New("empty tool name")}
 		}
 	}
 	if m.ExpectedSchemaHash != "" && !sha256Hex.MatchString(m.ExpectedSchemaHash) {
@@ -195,7 +204,7 @@ func (m *Module) validate() error {
 		hc.OAuth2 = &o
 	}
 	if err := hc.Validate(); err != nil {
-		return &keyError{"http_config", -1, err}
+		return &keyError{key: "http_config", index: -1, err: err}
 	}
 	return m.validateAuth()
 }
@@ -345,7 +354,11 @@ func decodeModule(n *yaml.Node) (Module, error) {
 	if err := m.validate(); err != nil {
 		var ke *keyError
 		if errors.As(err, &ke) {
-			if line := keyLine(n, ke.key, ke.index); line > 0 {
+			key := ke.key
+			if ke.lineKey != "" {
+				key = ke.lineKey
+			}
+			if line := keyLine(n, key, ke.index); line > 0 {
 				return m, fmt.Errorf("line %d: %w", line, err)
 			}
 		}

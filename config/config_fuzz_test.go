@@ -37,7 +37,7 @@ func FuzzParseConfig(f *testing.F) {
 		"modules:\n  a: &a {timeout: 3s, required_tools: [echo, search]}\n  b:\n    <<: *a\n    max_response_bytes: 1MiB\n",
 		"modules:\n  default:\n    valid_protocol_versions: [2025-11-25, 2025-06-18]\n    expected_schema_hash: " + strings.Repeat("ab", 32) + "\n",
 		"modules:\n  bearer:\n    allowed_targets: ['https://mcp\\.example\\.com/.*']\n    http_config:\n      authorization:\n        type: Bearer\n        credentials: s3cr3t\n",
-		"modules:\n  o:\n    allow_any_target: true\n    oauth2_discovery: true\n    oauth2_resource: target\n    http_config:\n      oauth2: {client_id: c, client_secret: s}\n",
+		"modules:\n  o:\n    allow_any_target: true\n    oauth2_discovery: true\n    oauth2_issuers: ['https://idp\\.example/realms/x']\n    oauth2_resource: target\n    http_config:\n      oauth2: {client_id: c, client_secret: s}\n",
 		"modules:\n  h:\n    fail_if_not_tls: true\n    close_session: false\n    http_config: {follow_redirects: false, enable_http2: false, tls_config: {insecure_skip_verify: true}}\n",
 		"a: &a [*a]\n",
 		"modules: [1, 2]\n",

@@ -148,7 +148,10 @@ func (p *Prober) tokenEndpoint(ctx context.Context, r *run, moduleName string, m
 		return "", false
 	}
 	defer hc.release()
-	as, err := mcpwire.DiscoverAuthServer(actx, hc.Client, target, params["resource_metadata"])
+	as, err := mcpwire.DiscoverAuthServer(actx, hc.Client, target, mcpwire.DiscoveryOptions{
+		ResourceMetadataURL: params["resource_metadata"],
+		IssuerAllowed:       m.IssuerAllowed,
+	})
 	elapsed := time.Since(start)
 	r.layerDuration(LayerDiscovery, elapsed)
 	if err != nil {

@@ -998,6 +998,7 @@ func newAuthDiscoveryPeers(t *testing.T, prmPath string) *authDiscoveryPeers {
 const authDiscoveryModule = `http_config:
   oauth2: {client_id: probe-client, client_secret: s3cr3t-client, scopes: [mcp:read]}
 oauth2_discovery: true
+oauth2_issuers: ['http://127\.0\.0\.1:[0-9]+']
 allow_any_target: true`
 
 func TestAuthDiscovery(t *testing.T) {

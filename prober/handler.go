@@ -114,11 +114,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if !module.TargetAllowed(config.NormalizeTarget(target)) {
-		// Checked before anything is sent: a credential goes only where the
-		// operator said it may.
+	// Checked before anything is sent: a credential goes only where the
+	// operator said it may, to the host that was checked.
+	if target, err = module.AdmitTarget(target); err != nil {
 		h.Metrics.RefusedTargets.WithLabelValues(moduleName).Inc()
-		http.Error(w, fmt.Sprintf("target not allowed: module %q carries credentials and its allowed_targets do not match this target", moduleName), http.StatusBadRequest)
+		http.Error(w, fmt.Sprintf("target not allowed: module %q %s", moduleName, err), http.StatusBadRequest)
 		return
 	}
 	timeout, err := ProbeTimeout(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), h.TimeoutOffset, time.Duration(module.Timeout))

@@ -30,10 +30,17 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 )
 
 // ReasonDiscovery is why the discovery layer failed.
 const ReasonDiscovery Reason = "discovery"
+
+// ReasonIssuerNotAllowed: discovery refused to go to an authorization
+// server (issuer or token endpoint) the module does not list in
+// oauth2_issuers. Nothing was sent there.
+const ReasonIssuerNotAllowed Reason = "issuer_not_allowed"
 
 // discMaxBody bounds every metadata document read during discovery.
 const discMaxBody = 1 << 20
@@ -269,29 +276,53 @@ type AuthServer struct {
 	ResourceMetadataURL string   // where the protected resource metadata was found
 }
 
+// DiscoveryOptions are what DiscoverAuthServer starts from and where it may
+// go besides the target's origin.
+type DiscoveryOptions struct {
+	// ResourceMetadataURL is the resource_metadata parameter of the 401's
+	// Bearer challenge, "" if none.
+	ResourceMetadataURL string
+	// IssuerAllowed reports whether the client credential may go to an
+	// authorization server: it is asked about each issuer before anything
+	// is fetched from it, and about a token endpoint that is not on its
+	// issuer's origin. Nil allows none.
+	IssuerAllowed func(*url.URL) bool
+}
+
 // DiscoverAuthServer follows the MCP authorization discovery from the target
-// URL and, when the 401 carried one, its resource_metadata URL ("" if none).
+// URL and, when the 401 carried one, its resource_metadata URL
+// (o.ResourceMetadataURL, "" if none). It goes only to the target's origin
+// and to the authorization servers o.IssuerAllowed accepts: a target cannot
+// point the exporter, let alone its client secret, anywhere else.
 //
-//  1. Protected Resource Metadata (RFC 9728): at resourceMetadataURL when
-//     given, and only there (the MCP specification makes the well-known URIs a
-//     fallback for when the header carries none); otherwise at
+//  1. Protected Resource Metadata (RFC 9728): at the resource_metadata URL
+//     when given, and only there (the MCP specification makes the well-known
+//     URIs a fallback for when the header carries none); otherwise at
 //     <origin>/.well-known/oauth-protected-resource<target path>, then at
 //     <origin>/.well-known/oauth-protected-resource (the target path as
 //     CanonicalResource spells it; the target's query is not sent anywhere).
-//     The resource_metadata URL
-//     may be on another origin, but must be http(s), without userinfo, and
-//     https when the target is. The document must be a JSON object with a
-//     "resource" that names the target (see below) and a non-empty
-//     "authorization_servers" array of https URLs (http is allowed when the
-//     target is http) without query or fragment (RFC 8414 §2).
-//  2. Authorization server metadata for the first authorization server (the
-//     issuer), in the order of the MCP specification: RFC 8414 with the issuer
-//     path inserted after the well-known prefix, OpenID Connect Discovery with
-//     the path inserted, OpenID Connect Discovery with the path appended (the
-//     last only for an issuer with a path). The document must be a JSON object
-//     whose "issuer" is identical to the issuer URL (RFC 8414 §3.3) and whose
-//     "token_endpoint" is an https URL (http when the issuer is http) without
-//     fragment.
+//     The resource_metadata URL must be http(s), without userinfo, https
+//     when the target is, and on the target's origin (scheme, host as
+//     dialled, port): RFC 9728 would allow another origin, but then the
+//     target could make the exporter fetch any host and port. The document
+//     must be a JSON object with a "resource" that names the target (see
+//     below) and a non-empty "authorization_servers" array of https URLs
+//     (http is allowed when the target is http) without query or fragment
+//     (RFC 8414 §2).
+//  2. The issuer: the first of "authorization_servers" that o.IssuerAllowed
+//     accepts (the MCP specification leaves the choice to the client). When
+//     it accepts none, discovery fails with ReasonIssuerNotAllowed and
+//     nothing is fetched from any of them.
+//  3. Authorization server metadata for that issuer, in the order of the MCP
+//     specification: RFC 8414 with the issuer path inserted after the
+//     well-known prefix, OpenID Connect Discovery with the path inserted,
+//     OpenID Connect Discovery with the path appended (the last only for an
+//     issuer with a path), all on the issuer's origin. The document must be
+//     a JSON object whose "issuer" is identical to the issuer URL (RFC 8414
+//     §3.3) and whose "token_endpoint" is an https URL (http when the issuer
+//     is http) without fragment, on the issuer's origin or itself accepted
+//     by o.IssuerAllowed (ReasonIssuerNotAllowed otherwise): the token
+//     endpoint is where the client secret goes.
 //
 // Among well-known candidates, a non-200 answer (redirects included: they are
 // not followed, since RFC 9728 §3.3 and RFC 8414 §3.3 bind a document to the
@@ -318,9 +349,10 @@ type AuthServer struct {
 // hc without cookie jar and without redirect following; hc should carry no
 // credentials. Bodies are read up to 1 MiB; a 200 answer must be JSON by its
 // Content-Type (application/json or +json) when it has one. Errors are *Error
-// with Reason ReasonDiscovery and a message naming the step that failed, or
-// ReasonTimeout when ctx ended; no message holds anything of a response body.
-func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, resourceMetadataURL string) (*AuthServer, error) {
+// with Reason ReasonDiscovery (or ReasonIssuerNotAllowed) and a message
+// naming the step that failed, or ReasonTimeout when ctx ended; no message
+// holds anything of a response body.
+func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o DiscoveryOptions) (*AuthServer, error) {
 	if !discIsHTTPURL(target) || target.User != nil {
 		return nil, errorf(ReasonDiscovery, 0, "%s: the target is not an absolute http(s) URL without userinfo", discStepPRM)
 	}
@@ -329,8 +361,8 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, r
 
 	// Step 1: protected resource metadata.
 	var candidates []*url.URL
-	if resourceMetadataURL != "" {
-		u, err := url.Parse(resourceMetadataURL)
+	if o.ResourceMetadataURL != "" {
+		u, err := url.Parse(o.ResourceMetadataURL)
 		switch {
 		case err != nil || !discIsHTTPURL(u):
 			return nil, errorf(ReasonDiscovery, 0, "%s: resource_metadata is not an absolute http(s) URL", discStepPRM)
@@ -338,8 +370,13 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, r
 			return nil, errorf(ReasonDiscovery, 0, "%s: resource_metadata URL %s carries userinfo", discStepPRM, u.Redacted())
 		case !httpTarget && !strings.EqualFold(u.Scheme, "https"):
 			return nil, errorf(ReasonDiscovery, 0, "%s: http resource_metadata URL %s for an https target refused", discStepPRM, u.Redacted())
+		case discOrigin(u) != discOrigin(target):
+			return nil, errorf(ReasonDiscovery, 0, "%s: resource_metadata URL %s is not on the target's origin; refused, nothing fetched there", discStepPRM, u.Redacted())
 		}
 		u.Fragment, u.RawFragment = "", ""
+		// Same origin: ask where the target itself is asked, spelled as the
+		// target spells it, not as the server wrote it.
+		u.Scheme, u.Host = target.Scheme, target.Host
 		candidates = append(candidates, u)
 	} else {
 		origin := discOrigin(target)
@@ -387,9 +424,26 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, r
 		}
 	}
 
-	// Step 2: authorization server metadata of the first authorization server.
-	issuer := servers[0]
-	iu := discIssuerURL(issuer, httpTarget)
+	// Step 2: the first authorization server the credential may go to.
+	var issuer string
+	var iu *url.URL
+	for _, s := range servers {
+		if u := discIssuerURL(s, httpTarget); o.IssuerAllowed != nil && o.IssuerAllowed(u) {
+			issuer, iu = s, u
+			break
+		}
+	}
+	if iu == nil {
+		first := discIssuerURL(servers[0], httpTarget).Redacted()
+		what := fmt.Sprintf("issuer %s is not", first)
+		if len(servers) > 1 {
+			what = fmt.Sprintf("none of the %d issuers (the first is %s) is", len(servers), first)
+		}
+		return nil, errorf(ReasonIssuerNotAllowed, http.StatusOK, "%s: %s in oauth2_issuers (named at %s); nothing was sent there",
+			discStepASM, what, where)
+	}
+
+	// Step 3: its authorization server metadata.
 	origin, p := discOrigin(iu), strings.TrimRight(iu.EscapedPath(), "/")
 	urls := []string{
 		origin + "/.well-known/oauth-authorization-server" + p,
@@ -418,13 +472,31 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, r
 		return nil, err
 	}
 	httpIssuer := strings.EqualFold(iu.Scheme, "http")
-	if tu, err := url.Parse(tokenEndpoint); err != nil || !discIsHTTPURL(tu) || tu.User != nil || tu.Fragment != "" ||
+	tu, err := url.Parse(tokenEndpoint)
+	if err != nil || !discIsHTTPURL(tu) || tu.User != nil || tu.Fragment != "" ||
 		(!httpIssuer && !strings.EqualFold(tu.Scheme, "https")) {
 		scheme := "an https"
 		if httpIssuer {
 			scheme = "an http(s)"
 		}
 		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: token_endpoint is not %s URL without fragment at %s", discStepASM, scheme, where)
+	}
+	if discOrigin(tu) != discOrigin(iu) && !o.IssuerAllowed(tu) {
+		return nil, errorf(ReasonIssuerNotAllowed, http.StatusOK, "%s: token_endpoint %s at %s is neither on the issuer's origin nor allowed by oauth2_issuers; nothing was sent there",
+			discStepASM, tu.Redacted(), where)
+	}
+	if h := tu.Hostname(); !discIsASCII(h) {
+		// The host that was checked is its IDNA ASCII form: hand that on,
+		// so that no later conversion (a proxy's, say) names another.
+		a, _ := dialhost.Normalize(h)
+		if strings.Contains(a, ":") {
+			a = "[" + a + "]"
+		}
+		if p := tu.Port(); p != "" {
+			a += ":" + p
+		}
+		tu.Host = a
+		tokenEndpoint = tu.String()
 	}
 	methods := append([]string(nil), discDefaultAuthMethods...)
 	if raw, present := asm["token_endpoint_auth_methods_supported"]; present {
@@ -453,17 +525,22 @@ func CanonicalResource(target *url.URL) string {
 	return discOrigin(target) + discPath(target)
 }
 
-// discOrigin is scheme://host[:port] with scheme and host lower-cased and the
-// scheme's default port dropped.
+// discOrigin is scheme://host[:port] with the scheme lower-cased, the host
+// as the transport dials it (dialhost.Normalize: never Unicode case
+// folding, which would make mcp.vİctim.example the origin of
+// mcp.victim.example) and the scheme's default port dropped.
 func discOrigin(u *url.URL) string {
-	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	switch scheme {
-	case "https":
-		host = strings.TrimSuffix(host, ":443")
-	case "http":
-		host = strings.TrimSuffix(host, ":80")
+	scheme, port := strings.ToLower(u.Scheme), u.Port()
+	host, _ := dialhost.Normalize(u.Hostname())
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
 	}
-	host = strings.TrimSuffix(host, ":") // an empty port
+	if strings.Contains(host, ":") {
+		host = "[" + strings.ReplaceAll(host, "%", "%25") + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
 	return scheme + "://" + host
 }
 
@@ -484,6 +561,15 @@ func discResourceMatches(resource string, target *url.URL) bool {
 	}
 	rp, tp := discPath(r), discPath(target)
 	return rp == "" || rp == tp || strings.HasPrefix(tp, rp+"/")
+}
+
+func discIsASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func discIsHTTPURL(u *url.URL) bool {

@@ -23,10 +23,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 )
 
 func TestBearerChallenge(t *testing.T) {
@@ -394,6 +398,7 @@ func (rec *discRecorder) snapshot() (requests, problems []string) {
 
 type discEnv struct {
 	rs, as   *httptest.Server
+	xx       *httptest.Server // a stranger: no issuer policy lists it
 	rec      *discRecorder
 	release  chan struct{}
 	replacer *strings.Replacer
@@ -447,10 +452,46 @@ func newDiscEnv(t *testing.T, rsTLS, asTLS bool, rsRoutes, asRoutes map[string]d
 	}
 	e.rs = start("RS", rsTLS, rsRoutes)
 	e.as = start("AS", asTLS, asRoutes)
+	// The stranger answers every path with metadata that would make it the
+	// authorization server; discovery must never ask it anything.
+	stranger := discDoc(map[string]any{
+		"resource": "{{RS}}/mcp", "authorization_servers": []string{"{{XX}}"},
+		"issuer": "{{XX}}", "token_endpoint": "{{XX}}/token",
+	})
+	e.xx = start("XX", asTLS, nil)
+	e.xx.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.rec.add("XX", r)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(e.expand(stranger.body)))
+	})
 	t.Cleanup(func() { close(e.release) }) // runs before the servers close
 	host := func(s *httptest.Server) string { u, _ := url.Parse(s.URL); return u.Host }
-	e.replacer = strings.NewReplacer("{{RS}}", e.rs.URL, "{{AS}}", e.as.URL, "{{RSHOST}}", host(e.rs), "{{ASHOST}}", host(e.as))
+	e.replacer = strings.NewReplacer("{{RS}}", e.rs.URL, "{{AS}}", e.as.URL, "{{XX}}", e.xx.URL,
+		"{{RSHOST}}", host(e.rs), "{{ASHOST}}", host(e.as), "{{XXHOST}}", host(e.xx))
 	return e
+}
+
+// issuerPolicy is DiscoveryOptions.IssuerAllowed for fully anchored
+// patterns matched against the normalized URL, as oauth2_issuers are
+// (config.Module.IssuerAllowed). The placeholders
+// {{RS}}, {{AS}} and {{XX}} in a pattern stand for the server's URL, quoted.
+func (e *discEnv) issuerPolicy(patterns []string) func(*url.URL) bool {
+	quoted := strings.NewReplacer("{{RS}}", regexp.QuoteMeta(e.rs.URL), "{{AS}}", regexp.QuoteMeta(e.as.URL), "{{XX}}", regexp.QuoteMeta(e.xx.URL))
+	var res []*regexp.Regexp
+	for _, p := range patterns {
+		res = append(res, regexp.MustCompile("^(?:"+quoted.Replace(p)+")$"))
+	}
+	return func(u *url.URL) bool {
+		if _, err := dialhost.Normalize(u.Hostname()); err != nil {
+			return false
+		}
+		for _, re := range res {
+			if re.MatchString(config.NormalizeTarget(u)) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // client trusts both test servers: httptest's TLS servers share one certificate.
@@ -508,6 +549,10 @@ func TestDiscoverAuthServer(t *testing.T) {
 		rs, as       map[string]discRoute
 		client       func(e *discEnv) *http.Client
 		timeout      time.Duration
+		// issuers are the oauth2_issuers patterns, placeholders expanded;
+		// nil allows whatever is on RS's and AS's origins.
+		issuers  []string
+		noPolicy bool // IssuerAllowed nil
 
 		want       *AuthServer
 		wantReqs   []string // nil: not checked
@@ -528,18 +573,39 @@ func TestDiscoverAuthServer(t *testing.T) {
 			wantReqs: []string{"RS /meta/prm?v=1", "RS " + discWKAS},
 		},
 		{
-			name: "resource_metadata and authorization server on another origin",
-			rm:   "{{AS}}/prm/mcp",
-			rs:   map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{RS}}")},
+			name: "authorization server on another origin",
+			rs:   map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
 			as: map[string]discRoute{
-				"/prm/mcp": discPRM("{{RS}}/mcp", "{{AS}}"),
-				discWKAS:   discASM("{{AS}}", "{{AS}}/oauth/token", "client_secret_basic"),
+				discWKAS: discASM("{{AS}}", "{{AS}}/oauth/token", "client_secret_basic"),
 			},
+			issuers: []string{"{{AS}}"},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{AS}}", TokenEndpoint: "{{AS}}/oauth/token",
-				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{AS}}/prm/mcp",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
 			},
-			wantReqs: []string{"AS /prm/mcp", "AS " + discWKAS},
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "AS " + discWKAS},
+		},
+		{
+			name:    "the first allowed of several authorization servers",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{XX}}", "{{AS}}/t2", "{{AS}}/t1")},
+			as:      map[string]discRoute{discWKAS + "/t2": discASM("{{AS}}/t2", "{{AS}}/t2/token")},
+			issuers: []string{"{{AS}}/t[0-9]"},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{AS}}/t2", TokenEndpoint: "{{AS}}/t2/token",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+			},
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "AS " + discWKAS + "/t2"},
+		},
+		{
+			name:    "token endpoint on another origin that oauth2_issuers allows",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
+			as:      map[string]discRoute{discWKAS: discASM("{{AS}}", "{{RS}}/oauth/token")},
+			issuers: []string{"{{AS}}", "{{RS}}/oauth/token"},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{AS}}", TokenEndpoint: "{{RS}}/oauth/token",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+			},
+			wantReqs: []string{"RS " + discWKPRM + "/mcp", "AS " + discWKAS},
 		},
 		{
 			name:     "path-suffixed well-known",
@@ -696,16 +762,31 @@ func TestDiscoverAuthServer(t *testing.T) {
 			want: wantOK("{{RS}}" + discWKPRM + "/mcp"),
 		},
 		{
+			name: "resource_metadata spelled otherwise on the target's origin",
+			rm:   "HTTP://{{RSHOST}}/meta/prm",
+			rs:   map[string]discRoute{"/meta/prm": okPRM, discWKAS: okASM},
+			want: wantOK("{{RS}}/meta/prm"),
+		},
+		{
+			name:    "IDN token endpoint, listed in its ASCII form, handed on in it",
+			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "http://B%C3%9Ccher.example:8080/token")},
+			issuers: []string{"{{RS}}", `http://xn--bcher-kva\.example:8080/token`},
+			want: &AuthServer{
+				Resource: "{{RS}}/mcp", Issuer: "{{RS}}", TokenEndpoint: "http://xn--bcher-kva.example:8080/token",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+			},
+		},
+		{
 			name:  "https everywhere",
-			rm:    "{{AS}}/prm",
+			rm:    "{{RS}}/prm",
 			rsTLS: true, asTLS: true,
+			rs: map[string]discRoute{"/prm": discPRM("{{RS}}/mcp", "{{AS}}/t")},
 			as: map[string]discRoute{
-				"/prm":          discPRM("{{RS}}/mcp", "{{AS}}/t"),
 				discWKAS + "/t": discASM("{{AS}}/t", "{{AS}}/t/token", "client_secret_basic", "client_secret_post"),
 			},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{AS}}/t", TokenEndpoint: "{{AS}}/t/token",
-				AuthMethods: []string{"client_secret_basic", "client_secret_post"}, ResourceMetadataURL: "{{AS}}/prm",
+				AuthMethods: []string{"client_secret_basic", "client_secret_post"}, ResourceMetadataURL: "{{RS}}/prm",
 			},
 		},
 
@@ -753,10 +834,91 @@ func TestDiscoverAuthServer(t *testing.T) {
 		{
 			name:     "http resource_metadata for an https target",
 			rsTLS:    true,
-			rm:       "http://{{ASHOST}}/prm",
-			as:       map[string]discRoute{"/prm": discPRM("{{RS}}/mcp", "{{AS}}")},
-			wantErr:  []string{"protected resource metadata: http resource_metadata URL http://{{ASHOST}}/prm for an https target refused"},
+			rm:       "http://{{RSHOST}}/prm",
+			rs:       map[string]discRoute{"/prm": discPRM("{{RS}}/mcp", "{{RS}}")},
+			wantErr:  []string{"protected resource metadata: http resource_metadata URL http://{{RSHOST}}/prm for an https target refused"},
 			wantReqs: []string{},
+		},
+		// Issue 9 item 1: the target names where discovery goes next.
+		{
+			name:       "token endpoint whose host folds to a listed one",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "http://%C4%B0dp.example/token")},
+			issuers:    []string{"{{RS}}", `http://idp\.example/token`},
+			wantErr:    []string{"token_endpoint http://%C4%B0dp.example/token at {{RS}}" + discWKAS + " is neither on the issuer's origin"},
+			wantReason: ReasonIssuerNotAllowed,
+		},
+		{
+			name:     "resource_metadata on another origin",
+			rm:       "{{XX}}/prm",
+			wantErr:  []string{"protected resource metadata: resource_metadata URL {{XX}}/prm is not on the target's origin; refused, nothing fetched there"},
+			wantReqs: []string{},
+		},
+		{
+			name:     "resource_metadata on a listed issuer's origin",
+			rm:       "{{AS}}/prm",
+			as:       map[string]discRoute{"/prm": discPRM("{{RS}}/mcp", "{{AS}}")},
+			wantErr:  []string{"resource_metadata URL {{AS}}/prm is not on the target's origin"},
+			wantReqs: []string{},
+		},
+		{
+			name:     "resource_metadata on another scheme of the target's host",
+			rm:       "https://{{RSHOST}}/prm",
+			wantErr:  []string{"is not on the target's origin"},
+			wantReqs: []string{},
+		},
+		{
+			name:       "issuer not in oauth2_issuers",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{XX}}")},
+			wantErr:    []string{"authorization server metadata: issuer {{XX}} is not in oauth2_issuers (named at {{RS}}" + discWKPRM + "/mcp); nothing was sent there"},
+			wantReason: ReasonIssuerNotAllowed,
+			wantStatus: http.StatusOK,
+			wantReqs:   []string{"RS " + discWKPRM + "/mcp"},
+		},
+		{
+			name:       "none of several issuers in oauth2_issuers",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{XX}}/a", "{{XX}}/b")},
+			wantErr:    []string{"none of the 2 issuers (the first is {{XX}}/a) is in oauth2_issuers"},
+			wantReason: ReasonIssuerNotAllowed,
+			wantReqs:   []string{"RS " + discWKPRM + "/mcp"},
+		},
+		{
+			name:       "issuer on a listed host under another path",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}/realms/other")},
+			issuers:    []string{"{{AS}}/realms/mcp"},
+			wantErr:    []string{"issuer {{AS}}/realms/other is not in oauth2_issuers"},
+			wantReason: ReasonIssuerNotAllowed,
+			wantReqs:   []string{"RS " + discWKPRM + "/mcp"},
+		},
+		{
+			name:       "no issuer policy allows none",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: okASM},
+			noPolicy:   true,
+			wantErr:    []string{"issuer {{RS}} is not in oauth2_issuers"},
+			wantReason: ReasonIssuerNotAllowed,
+			wantReqs:   []string{"RS " + discWKPRM + "/mcp"},
+		},
+		{
+			name:       "token endpoint on an unlisted origin",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "{{XX}}/token")},
+			wantErr:    []string{"authorization server metadata: token_endpoint {{XX}}/token at {{RS}}" + discWKAS + " is neither on the issuer's origin nor allowed by oauth2_issuers; nothing was sent there"},
+			wantReason: ReasonIssuerNotAllowed,
+			wantReqs:   []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS},
+		},
+		{
+			name:       "token endpoint on another port of the issuer's host",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
+			as:         map[string]discRoute{discWKAS: discASM("{{AS}}", "http://{{XXHOST}}/token")},
+			issuers:    []string{"{{AS}}"},
+			wantErr:    []string{"token_endpoint {{XX}}/token at {{AS}}" + discWKAS + " is neither on the issuer's origin"},
+			wantReason: ReasonIssuerNotAllowed,
+		},
+		{
+			name:       "token endpoint on the target's origin, not listed",
+			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
+			as:         map[string]discRoute{discWKAS: discASM("{{AS}}", "{{RS}}/token")},
+			issuers:    []string{"{{AS}}"},
+			wantErr:    []string{"token_endpoint {{RS}}/token at {{AS}}" + discWKAS + " is neither on the issuer's origin nor allowed by oauth2_issuers"},
+			wantReason: ReasonIssuerNotAllowed,
 		},
 		{
 			name:    "http authorization server for an https target",
@@ -839,10 +1001,10 @@ func TestDiscoverAuthServer(t *testing.T) {
 			wantErr: []string{"protected resource metadata: resource at {{RS}}" + discWKPRM + "/mcp does not name the target {{RS}}/mcp"},
 		},
 		{
-			name:    "resource_metadata elsewhere describing another resource",
-			rm:      "{{AS}}/prm",
-			as:      map[string]discRoute{"/prm": discPRM("{{AS}}/mcp", "{{AS}}")},
-			wantErr: []string{"protected resource metadata: resource at {{AS}}/prm does not name the target {{RS}}/mcp"},
+			name:    "resource_metadata describing another resource",
+			rm:      "{{RS}}/prm",
+			rs:      map[string]discRoute{"/prm": discPRM("{{AS}}/mcp", "{{AS}}")},
+			wantErr: []string{"protected resource metadata: resource at {{RS}}/prm does not name the target {{RS}}/mcp"},
 		},
 		{
 			name:    "resource on a sibling path",
@@ -964,8 +1126,17 @@ func TestDiscoverAuthServer(t *testing.T) {
 				rm = env.expand(tt.rm)
 			}
 
+			o := DiscoveryOptions{ResourceMetadataURL: rm}
+			if !tt.noPolicy {
+				issuers := tt.issuers
+				if issuers == nil {
+					issuers = []string{"{{RS}}(/.*)?", "{{AS}}(/.*)?"}
+				}
+				o.IssuerAllowed = env.issuerPolicy(issuers)
+			}
+
 			start := time.Now()
-			got, err := DiscoverAuthServer(ctx, hc, target, rm)
+			got, err := DiscoverAuthServer(ctx, hc, target, o)
 			elapsed := time.Since(start)
 
 			if tt.wantErr == nil {
@@ -1019,6 +1190,11 @@ func TestDiscoverAuthServer(t *testing.T) {
 			for _, p := range problems {
 				t.Error(p)
 			}
+			for _, r := range reqs {
+				if strings.HasPrefix(r, "XX ") {
+					t.Errorf("discovery asked a host no policy lists: %s", r)
+				}
+			}
 			if tt.wantReqs != nil {
 				want := make([]string, len(tt.wantReqs))
 				for i, r := range tt.wantReqs {
@@ -1047,7 +1223,7 @@ func TestDiscoverAuthServerBadInput(t *testing.T) {
 		{"relative target", "/mcp", "", "protected resource metadata: the target is not an absolute http(s) URL"},
 		{"target with userinfo", "http://u:p@127.0.0.1:1/mcp", "", "without userinfo"},
 		{"connection refused", closedURL + "/mcp", "", "protected resource metadata: connect failure at " + closedURL + discWKPRM + "/mcp"},
-		{"connection refused on resource_metadata", "http://127.0.0.1:1/mcp", closedURL + "/prm", "protected resource metadata: connect failure at " + closedURL + "/prm"},
+		{"connection refused on resource_metadata", closedURL + "/mcp", closedURL + "/prm", "protected resource metadata: connect failure at " + closedURL + "/prm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1057,7 +1233,7 @@ func TestDiscoverAuthServerBadInput(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			got, err := DiscoverAuthServer(ctx, &http.Client{}, target, tt.rm)
+			got, err := DiscoverAuthServer(ctx, &http.Client{}, target, DiscoveryOptions{ResourceMetadataURL: tt.rm})
 			if err == nil {
 				t.Fatalf("DiscoverAuthServer = %+v, want an error", got)
 			}
@@ -1069,7 +1245,7 @@ func TestDiscoverAuthServerBadInput(t *testing.T) {
 			}
 		})
 	}
-	if _, err := DiscoverAuthServer(context.Background(), nil, nil, ""); ReasonOf(err) != ReasonDiscovery {
+	if _, err := DiscoverAuthServer(context.Background(), nil, nil, DiscoveryOptions{}); ReasonOf(err) != ReasonDiscovery {
 		t.Errorf("nil target: %v", err)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 	"github.com/mcp-exporter/mcp_exporter/internal/sse"
 )
 
@@ -114,7 +115,11 @@ func sameOrigin(a, b *url.URL) bool {
 		}
 		return "80"
 	}
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+	// Hosts compare as the transport dials them, never by Unicode case
+	// folding.
+	ha, _ := dialhost.Normalize(a.Hostname())
+	hb, _ := dialhost.Normalize(b.Hostname())
+	return strings.EqualFold(a.Scheme, b.Scheme) && ha == hb && port(a) == port(b)
 }
 
 // post sends one message to the endpoint; 202 is the specified answer,
