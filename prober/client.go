@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	promconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/version"
@@ -151,11 +152,25 @@ func redirectPolicy(m config.Module) func(*http.Request, []*http.Request) error 
 			return errSchemeRedirect
 		case m.FailIfNotTLS && req.URL.Scheme != "https":
 			return errPlainRedirect
+		case credentialed && !isASCII(req.URL.Host):
+			// The target was admitted in its ASCII form; a proxy may be
+			// asked for a non-ASCII name in another spelling than the
+			// one compared here, so the credential does not follow it.
+			return errCrossOriginRedirect
 		case credentialed && !sameOrigin(req.URL, via[0].URL):
 			return errCrossOriginRedirect
 		}
 		return nil
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func sameOrigin(a, b *url.URL) bool {

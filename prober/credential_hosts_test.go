@@ -25,6 +25,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
@@ -280,4 +281,44 @@ oauth2_issuers: ['%s']
 		}
 		authFail(t, res, LayerAuth, string(mcpwire.ReasonTokenRequest))
 	})
+}
+
+// TestRedirectToUnicodeHostKeepsCredential: a credentialed probe of an
+// allowed ASCII host is redirected to a non-ASCII spelling of the same
+// host. Compared in its ASCII form it is the same origin, but through a
+// proxy net/http asks for the name in another spelling, so a credential
+// that followed could reach a host nobody allowed. It is refused.
+func TestRedirectToUnicodeHostKeepsCredential(t *testing.T) {
+	const secret = "s3cr3t-idn-redirect"
+	unicodeHost := "mcp.vİctim.example"
+	asciiHost, err := dialhost.Normalize(unicodeHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var seen []string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Host+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		if r.URL.Host == asciiHost {
+			http.Redirect(w, r, "http://"+unicodeHost+"/mcp", http.StatusTemporaryRedirect)
+			return
+		}
+		http.Error(w, "no upstream", http.StatusBadGateway)
+	}))
+	t.Cleanup(proxy.Close)
+	m := authModule(t, "allowed_targets: ['http://"+regexp.QuoteMeta(asciiHost)+"/.*']\nhttp_config:\n  authorization: {credentials: "+secret+"}\n  proxy_url: "+proxy.URL)
+	res := runProbe(t, nil, "http://"+asciiHost+"/mcp", m)
+	authFail(t, res, LayerHandshake, "redirect")
+	mu.Lock()
+	defer mu.Unlock()
+	for _, s := range seen {
+		if host, _, _ := strings.Cut(s, " "); host != asciiHost {
+			t.Errorf("a request went to %q", s)
+		}
+	}
+	if len(seen) == 0 {
+		t.Error("the proxy saw nothing: the refusal proves nothing")
+	}
 }
