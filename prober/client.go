@@ -103,6 +103,9 @@ func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config
 		})}
 		ctx = context.WithValue(ctx, probeTransportKey{}, base)
 	}
+	// Outermost, so that every request of the probe carries the marker that
+	// /probe refuses (see marker.go).
+	client.Transport = markProbeRequests(client.Transport)
 	return ctx, &probeClient{Client: client, release: release}, nil
 }
 
