@@ -38,6 +38,10 @@ import (
 // with it, so that nothing kept about a probe grows with it.
 const MaxTargetBytes = 4096
 
+// maxQueryBytes bounds the whole query, checked before it is parsed: room
+// for a target of MaxTargetBytes fully percent-encoded, and the rest.
+const maxQueryBytes = 4*MaxTargetBytes + 1024
+
 // writeMargin is the time a probe's answer has to be written once the probe
 // is over. The server's WriteTimeout is shorter than a long probe, so /probe
 // sets its own write deadline: the probe's timeout plus this.
@@ -129,6 +133,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// probe) only once the request's body is read; a probe has none.
 		h.Metrics.BadRequests.Inc()
 		http.Error(w, "a probe request has no body", http.StatusBadRequest)
+		return
+	}
+	if len(r.URL.RawQuery) > maxQueryBytes {
+		h.Metrics.BadRequests.Inc()
+		http.Error(w, fmt.Sprintf("query is %d bytes long, more than %d (a target may have %d)", len(r.URL.RawQuery), maxQueryBytes, MaxTargetBytes), http.StatusBadRequest)
 		return
 	}
 	params := r.URL.Query()
