@@ -184,3 +184,25 @@ func TestLongProbeOutlivesServerTimeouts(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// TestLandingPageMasksQuerySecrets: a secret in the target's query shows
+// on neither the landing page, /logs nor the exporter's log (issue 9 item
+// 11).
+func TestLandingPageMasksQuerySecrets(t *testing.T) {
+	const secret = "Q5ecr3t-in-the-query"
+	te := newTestExporter(t, initialConfig, "")
+	te.get(t, probePath("http://127.0.0.1:1/mcp?api_key="+secret))
+	te.get(t, probePath(mcpServer(t).URL+"?api_key="+secret))
+	_, page := te.get(t, "/")
+	if strings.Contains(page, secret) || !strings.Contains(page, "api_key=xxxxx") {
+		t.Errorf("the landing page shows the query secret, or not the masked target:\n%s", page)
+	}
+	for _, r := range te.history.List() {
+		if _, logs := te.get(t, "/logs?id="+strconv.FormatInt(r.ID, 10)); strings.Contains(logs, secret) {
+			t.Errorf("/logs?id=%d shows the query secret:\n%s", r.ID, logs)
+		}
+	}
+	if strings.Contains(te.log.String(), secret) {
+		t.Errorf("the exporter's log shows the query secret:\n%s", te.log)
+	}
+}
