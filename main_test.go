@@ -177,6 +177,7 @@ func TestMetrics(t *testing.T) {
 		`mcp_exporter_probes_total{module="default",result="failure"} 1`,
 		"mcp_exporter_module_unknown_total 0\n",
 		"mcp_exporter_probe_requests_invalid_total 0\n",
+		"mcp_exporter_probe_loops_refused_total 0\n",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
