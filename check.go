@@ -114,7 +114,7 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 		success := p.Probe(pctx, target.String(), *o.module, module, registry, logger)
 		cancel()
 		res = readCheckResult(registry)
-		res.Target, res.Module, res.Success, res.Attempts = target.Redacted(), *o.module, success, attempt
+		res.Target, res.Module, res.Success, res.Attempts = prober.RedactTarget(target), *o.module, success, attempt
 		res.DurationSeconds = time.Since(start).Seconds()
 		if success || time.Now().Add(checkRetryInterval).After(deadline) {
 			break

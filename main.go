@@ -166,7 +166,7 @@ func run(args []string) int {
 		}
 	}()
 
-	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	server := newHTTPServer(handler, defaultServerLimits)
 	errc := make(chan error, 1)
 	go func() { errc <- web.ListenAndServe(server, webFlags, logger) }()
 	select {
@@ -185,6 +185,40 @@ func run(args []string) int {
 		}
 	}
 	return 0
+}
+
+// serverLimits are the exporter's own HTTP server's timeouts and header
+// bound.
+type serverLimits struct {
+	readHeader, read, write, idle time.Duration
+	maxHeaderBytes                int
+}
+
+// defaultServerLimits: a client has 10 s to send its headers and 30 s for
+// the whole request, the exporter 60 s to write an answer, and an idle
+// keep-alive connection is closed after 2 minutes (longer than the usual
+// scrape interval, so that Prometheus reuses its connections). /probe
+// lifts the read and write deadlines for its probe (prober.Handler): a
+// probe may run longer than both, up to its module's timeout. Headers and
+// request line may take 64 KiB (a target is at most 4 KiB).
+var defaultServerLimits = serverLimits{
+	readHeader:     10 * time.Second,
+	read:           30 * time.Second,
+	write:          60 * time.Second,
+	idle:           2 * time.Minute,
+	maxHeaderBytes: 64 << 10,
+}
+
+// newHTTPServer is the exporter's own HTTP server.
+func newHTTPServer(handler http.Handler, l serverLimits) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: l.readHeader,
+		ReadTimeout:       l.read,
+		WriteTimeout:      l.write,
+		IdleTimeout:       l.idle,
+		MaxHeaderBytes:    l.maxHeaderBytes,
+	}
 }
 
 // newRegistry is the registry behind /metrics, with the build info and the

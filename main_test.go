@@ -177,6 +177,7 @@ func TestMetrics(t *testing.T) {
 		`mcp_exporter_probes_total{module="default",result="failure"} 1`,
 		"mcp_exporter_module_unknown_total 0\n",
 		"mcp_exporter_probe_requests_invalid_total 0\n",
+		"mcp_exporter_probe_loops_refused_total 0\n",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
@@ -189,9 +190,19 @@ func TestReload(t *testing.T) {
 	mcpTarget := mcpServer(t).URL
 	te := newTestExporter(t, initialConfig, "")
 
-	t.Run("GET is refused", func(t *testing.T) {
+	t.Run("GET and PUT are refused", func(t *testing.T) {
 		if code, _ := te.get(t, "/-/reload"); code != http.StatusMethodNotAllowed {
 			t.Errorf("GET /-/reload: %d, want 405", code)
+		}
+		// Reload is POST only (issue 9 item 10), like Prometheus's.
+		req, _ := http.NewRequest(http.MethodPut, te.server.URL+"/-/reload", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+			t.Errorf("PUT /-/reload: %d, Allow %q; want 405, Allow POST", resp.StatusCode, resp.Header.Get("Allow"))
 		}
 	})
 
@@ -238,8 +249,8 @@ func TestReload(t *testing.T) {
 
 	t.Run("fixed again", func(t *testing.T) {
 		writeConfig(t, te.configFile, initialConfig)
-		if code, body := do(t, http.MethodPut, te.server.URL+"/-/reload"); code != http.StatusOK {
-			t.Fatalf("PUT /-/reload: %d %s", code, body)
+		if code, body := do(t, http.MethodPost, te.server.URL+"/-/reload"); code != http.StatusOK {
+			t.Fatalf("POST /-/reload: %d %s", code, body)
 		}
 		if _, m := te.get(t, "/metrics"); !strings.Contains(m, "mcp_exporter_config_last_reload_successful 1\n") {
 			t.Error("mcp_exporter_config_last_reload_successful is not 1 after a good reload")
@@ -252,7 +263,8 @@ var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
 func TestLandingPageAndLogs(t *testing.T) {
 	te := newTestExporter(t, initialConfig, "")
 	mcpTarget := mcpServer(t).URL
-	const evil = "http://127.0.0.1:1/<script>?q=<script>alert(1)</script>"
+	// The query's key is shown (its value is masked, see RedactTarget).
+	const evil = "http://127.0.0.1:1/<script>?<script>alert(1)</script>=1"
 
 	if code, body := te.get(t, "/"); code != http.StatusOK || !strings.Contains(body, "No probes yet") {
 		t.Fatalf("landing page before any probe: %d\n%s", code, body)

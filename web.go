@@ -138,8 +138,8 @@ func (e *exporter) routes() (http.Handler, error) {
 }
 
 func (e *exporter) serveReload(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost && r.Method != http.MethodPut {
-		w.Header().Set("Allow", "POST, PUT")
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
 		http.Error(w, "reload with POST", http.StatusMethodNotAllowed)
 		return
 	}

@@ -13,33 +13,67 @@
 
 package prober
 
-import "sync"
+import (
+	"container/list"
+	"crypto/sha256"
+	"sync"
+	"time"
+)
+
+// defaultMaxAge is how long a boundedMap keeps an entry unless told
+// otherwise (withMaxAge).
+const defaultMaxAge = time.Hour
 
 // boundedMap is what the prober remembers between probes, keyed by module
-// and target. Targets come from scrape requests, so it must not grow
-// without end: when full it starts over, which costs each target no more
-// than one detection, discovery or token fetch.
+// and target. Targets come from scrape requests, so it must not grow with
+// what strangers send:
+//   - a key is kept as its SHA-256, so a long target costs 32 bytes;
+//   - at most max entries are kept; when full, the least recently used
+//     entry makes room (the others stay);
+//   - an entry is forgotten maxAge after it was first stored, however
+//     often it is used or stored again, so that what was learnt (an era,
+//     a token source, a discovered endpoint) is learnt afresh that often.
 type boundedMap[V any] struct {
-	mu  sync.Mutex
-	max int
-	m   map[string]V
+	mu     sync.Mutex
+	max    int
+	maxAge time.Duration
+	now    func() time.Time // time.Now; tests move it
+	m      map[[sha256.Size]byte]*list.Element
+	lru    list.List // of *boundedEntry[V], most recently used first
 }
 
-func newBoundedMap[V any](max int) *boundedMap[V] { return &boundedMap[V]{max: max} }
+type boundedEntry[V any] struct {
+	key  [sha256.Size]byte
+	v    V
+	born time.Time
+}
+
+func newBoundedMap[V any](max int) *boundedMap[V] {
+	return &boundedMap[V]{max: max, maxAge: defaultMaxAge, now: time.Now}
+}
+
+// withMaxAge sets how long an entry is kept after it was first stored.
+func (b *boundedMap[V]) withMaxAge(d time.Duration) *boundedMap[V] {
+	b.maxAge = d
+	return b
+}
 
 func (b *boundedMap[V]) get(key string) (V, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	v, ok := b.m[key]
-	return v, ok
+	if e := b.lookupLocked(key); e != nil {
+		return e.v, true
+	}
+	var zero V
+	return zero, false
 }
 
 // getOrBuild returns the value for key, building and keeping it if absent.
 func (b *boundedMap[V]) getOrBuild(key string, build func() V) V {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if v, ok := b.m[key]; ok {
-		return v
+	if e := b.lookupLocked(key); e != nil {
+		return e.v
 	}
 	v := build()
 	b.putLocked(key, v)
@@ -52,21 +86,64 @@ func (b *boundedMap[V]) put(key string, v V) {
 	b.putLocked(key, v)
 }
 
-func (b *boundedMap[V]) putLocked(key string, v V) {
-	if b.m == nil || len(b.m) >= b.max {
-		b.m = map[string]V{}
+// lookupLocked finds key's live entry and marks it used; an expired entry
+// is dropped.
+func (b *boundedMap[V]) lookupLocked(key string) *boundedEntry[V] {
+	h := sha256.Sum256([]byte(key))
+	el, ok := b.m[h]
+	if !ok {
+		return nil
 	}
-	b.m[key] = v
+	e := el.Value.(*boundedEntry[V])
+	if b.now().Sub(e.born) >= b.maxAge {
+		b.lru.Remove(el)
+		delete(b.m, h)
+		return nil
+	}
+	b.lru.MoveToFront(el)
+	return e
+}
+
+func (b *boundedMap[V]) putLocked(key string, v V) {
+	if b.max <= 0 {
+		return
+	}
+	if e := b.lookupLocked(key); e != nil {
+		e.v = v // keeps its birth: the age limit counts from the first store
+		return
+	}
+	if b.m == nil {
+		b.m = map[[sha256.Size]byte]*list.Element{}
+	}
+	for len(b.m) >= b.max {
+		oldest := b.lru.Back()
+		b.lru.Remove(oldest)
+		delete(b.m, oldest.Value.(*boundedEntry[V]).key)
+	}
+	e := &boundedEntry[V]{key: sha256.Sum256([]byte(key)), v: v, born: b.now()}
+	b.m[e.key] = b.lru.PushFront(e)
 }
 
 func (b *boundedMap[V]) forget(key string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.m, key)
+	h := sha256.Sum256([]byte(key))
+	if el, ok := b.m[h]; ok {
+		b.lru.Remove(el)
+		delete(b.m, h)
+	}
 }
 
 func (b *boundedMap[V]) reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.m = nil
+	b.lru.Init()
+}
+
+// len is how many entries are kept, expired ones included until touched.
+func (b *boundedMap[V]) len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.m)
 }

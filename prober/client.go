@@ -107,6 +107,9 @@ func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config
 		pc.oauth2 = &probeToken{src: src, next: base, origin: target}
 		client.Transport = pc.oauth2
 	}
+	// Outermost, so that every request of the probe carries the marker that
+	// /probe refuses (see marker.go).
+	client.Transport = markProbeRequests(client.Transport)
 	return ctx, pc, nil
 }
 

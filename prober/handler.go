@@ -33,6 +33,20 @@ import (
 	"github.com/mcp-exporter/mcp_exporter/config"
 )
 
+// MaxTargetBytes bounds the target parameter. Targets come from whoever can
+// reach /probe; a longer one is answered 400 before anything else is done
+// with it, so that nothing kept about a probe grows with it.
+const MaxTargetBytes = 4096
+
+// maxQueryBytes bounds the whole query, checked before it is parsed: room
+// for a target of MaxTargetBytes fully percent-encoded, and the rest.
+const maxQueryBytes = 4*MaxTargetBytes + 1024
+
+// writeMargin is the time a probe's answer has to be written once the probe
+// is over. The server's WriteTimeout is shorter than a long probe, so /probe
+// sets its own write deadline: the probe's timeout plus this.
+const writeMargin = 30 * time.Second
+
 // minProbeTimeout is the floor of a probe's timeout, so that an odd scrape
 // timeout header never yields a zero or negative deadline.
 const minProbeTimeout = 100 * time.Millisecond
@@ -45,6 +59,7 @@ type ExporterMetrics struct {
 	RefusedTargets *prometheus.CounterVec
 	InFlight       prometheus.Gauge
 	Rejected       prometheus.Counter
+	LoopsRefused   prometheus.Counter
 }
 
 // NewExporterMetrics creates the metrics and registers them with reg.
@@ -75,7 +90,11 @@ func NewExporterMetrics(reg prometheus.Registerer) *ExporterMetrics {
 		Name: "mcp_exporter_probes_rejected_total",
 		Help: "Probe requests answered 503 because --probe.max-concurrency probes were already running.",
 	})
-	reg.MustRegister(m.Probes, m.UnknownModule, m.BadRequests, m.RefusedTargets, m.InFlight, m.Rejected)
+	m.LoopsRefused = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "mcp_exporter_probe_loops_refused_total",
+		Help: "Probe requests answered 508 Loop Detected because they came from a probe (an mcp_exporter's User-Agent or X-Mcp-Exporter-Probe header).",
+	})
+	reg.MustRegister(m.Probes, m.UnknownModule, m.BadRequests, m.RefusedTargets, m.InFlight, m.Rejected, m.LoopsRefused)
 	return m
 }
 
@@ -97,7 +116,36 @@ type Handler struct {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if FromProbe(r) {
+		// A target sent a probe back to an exporter: probing again would
+		// start another probe, and so on without end.
+		h.Metrics.LoopsRefused.Inc()
+		http.Error(w, "refused: this request comes from an mcp_exporter probe (a target redirected a probe to /probe)", http.StatusLoopDetected)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "probe with GET", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.ContentLength != 0 {
+		// The server notices that the scraper went away (and ends the
+		// probe) only once the request's body is read; a probe has none.
+		h.Metrics.BadRequests.Inc()
+		http.Error(w, "a probe request has no body", http.StatusBadRequest)
+		return
+	}
+	if len(r.URL.RawQuery) > maxQueryBytes {
+		h.Metrics.BadRequests.Inc()
+		http.Error(w, fmt.Sprintf("query is %d bytes long, more than %d (a target may have %d)", len(r.URL.RawQuery), maxQueryBytes, MaxTargetBytes), http.StatusBadRequest)
+		return
+	}
 	params := r.URL.Query()
+	if n := len(params.Get("target")); n > MaxTargetBytes {
+		h.Metrics.BadRequests.Inc()
+		http.Error(w, fmt.Sprintf("target is %d bytes long, more than %d", n, MaxTargetBytes), http.StatusBadRequest)
+		return
+	}
 	moduleName := params.Get("module")
 	if moduleName == "" {
 		moduleName = config.DefaultModuleName
@@ -139,13 +187,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Metrics.InFlight.Inc()
 	defer h.Metrics.InFlight.Dec()
+	extendDeadlines(w, timeout)
+	// The probe ends when its scraper goes away: r.Context() is cancelled
+	// when the connection closes.
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 
-	shownTarget := target.Redacted()
+	shownTarget := RedactTarget(target)
 	logs := &probeLog{}
-	logger := slog.New(newProbeLogHandler(logs, h.Logger.Handler(), h.ProberLevel)).
-		With("module", moduleName, "target", shownTarget)
+	ph := newProbeLogHandler(logs, h.Logger.Handler(), h.ProberLevel)
+	ph.scrub = targetScrubber(target)
+	logger := slog.New(ph).With("module", moduleName, "target", shownTarget)
 	logger.Info("probe started", "timeout_seconds", timeout.Seconds())
 
 	registry := prometheus.NewRegistry()
@@ -174,7 +226,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// not for every probe.
 	debugOutput := func() string { return DebugOutput(module, logs.String(), mfs, gatherErr) }
 	if h.History != nil {
-		h.History.Add(moduleName, shownTarget, success, duration, debugOutput)
+		h.History.Add(Result{
+			Module: moduleName, Target: shownTarget, Success: success, Duration: duration,
+			Render: debugOutput, Size: logs.Size() + metricFamiliesSize(mfs),
+		})
 	}
 	if params.Get("debug") == "true" {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -196,6 +251,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if closer, ok := enc.(expfmt.Closer); ok {
 		_ = closer.Close()
 	}
+}
+
+// extendDeadlines frees a probe from the server's ReadTimeout and
+// WriteTimeout, which are shorter than a long probe: the read deadline
+// would cancel the request's context (and so the probe) while the server
+// watches the idle connection, and the write deadline would cut the
+// answer. Reading waits for the scraper to go away, however long the
+// probe; writing has until the probe's timeout plus writeMargin. Where
+// the ResponseWriter cannot (a test's recorder), nothing changes.
+func extendDeadlines(w http.ResponseWriter, timeout time.Duration) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Now().Add(timeout + writeMargin))
+}
+
+// metricFamiliesSize estimates the bytes that mfs hold.
+func metricFamiliesSize(mfs []*dto.MetricFamily) int {
+	n := 0
+	for _, mf := range mfs {
+		n += 64 + len(mf.GetName()) + len(mf.GetHelp())
+		for _, m := range mf.GetMetric() {
+			n += 96
+			for _, l := range m.GetLabel() {
+				n += 32 + len(l.GetName()) + len(l.GetValue())
+			}
+		}
+	}
+	return n
 }
 
 // ParseTarget checks the target parameter: an absolute http or https URL

@@ -14,69 +14,139 @@
 package prober
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"time"
 )
 
+// DefaultHistoryBytes is the byte budget of a History: what its probes'
+// kept log records, metric families and strings are estimated to hold,
+// all together. Over it, the oldest probes are dropped.
+const DefaultHistoryBytes = 8 << 20
+
+// resultOverhead is what a kept probe costs beyond its Size, roughly.
+const resultOverhead = 256
+
 // Result is a finished probe as the landing page and /logs show it.
 type Result struct {
-	ID       int64
+	ID       int64 // set by History.Add
 	Module   string
-	Target   string // with any password in the URL redacted
+	Target   string // as RedactTarget shows it
 	Success  bool
 	Duration time.Duration
-	Time     time.Time
+	Time     time.Time // set by History.Add
 
-	render func() string
-	once   sync.Once
-	output string
+	// Render makes the probe's debug output. It is called on every read
+	// and its output is not kept: a probe keeps only what the output is
+	// made from.
+	Render func() string
+	// Size estimates the bytes Render holds on to (log records, metric
+	// families and their strings).
+	Size int
+
+	refs int // how many of History's lists hold it
 }
 
-// DebugOutput is the probe's debug output, made on first request.
-func (r *Result) DebugOutput() string {
-	r.once.Do(func() {
-		r.output = r.render()
-		r.render = nil
-	})
-	return r.output
-}
+// DebugOutput is the probe's debug output, made anew on every call.
+func (r *Result) DebugOutput() string { return r.Render() }
+
+func (r *Result) bytes() int { return r.Size + len(r.Module) + len(r.Target) + resultOverhead }
 
 // History keeps the most recent probes, and separately the most recent
 // failed ones, so that a failure is not pushed out by a stream of successes
-// before anyone reads it.
+// before anyone reads it. Both lists together stay within a byte budget.
 type History struct {
 	mu       sync.Mutex
 	limit    int
+	maxBytes int
+	bytes    int
 	nextID   int64
 	recent   []*Result
 	failures []*Result
 }
 
-// NewHistory keeps up to limit probes of each kind; 0 keeps none.
-func NewHistory(limit int) *History { return &History{limit: limit} }
+// NewHistory keeps up to limit probes of each kind, 0 keeping none, within
+// DefaultHistoryBytes.
+func NewHistory(limit int) *History {
+	return &History{limit: limit, maxBytes: DefaultHistoryBytes}
+}
 
-// Add records a finished probe; debugOutput makes its debug output when
-// someone asks for it.
-func (h *History) Add(module, target string, success bool, d time.Duration, debugOutput func() string) {
+// WithMaxBytes sets the byte budget; call it before the History is used.
+func (h *History) WithMaxBytes(n int) *History {
+	h.maxBytes = n
+	return h
+}
+
+// Bytes is the estimated size of what the History keeps.
+func (h *History) Bytes() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.bytes
+}
+
+// Add records a finished probe.
+func (h *History) Add(r Result) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.limit <= 0 {
 		return
 	}
-	r := &Result{ID: h.nextID, Module: module, Target: target, Success: success, Duration: d, Time: time.Now(), render: debugOutput}
+	if r.bytes() > h.maxBytes/8 {
+		// One probe may not take more than an eighth of the budget: its
+		// row stays, its debug output does not.
+		size := r.Size
+		r.Render = func() string {
+			return fmt.Sprintf("The debug output of this probe was not kept: about %d bytes, more than the %d bytes one probe may keep.\n", size, h.maxBytes/8)
+		}
+		r.Size = 0
+	}
+	kept := &r
+	kept.ID, kept.Time, kept.refs = h.nextID, time.Now(), 0
 	h.nextID++
-	h.recent = appendBounded(h.recent, r, h.limit)
-	if !success {
-		h.failures = appendBounded(h.failures, r, h.limit)
+	h.bytes += kept.bytes()
+	h.recent = h.appendBounded(h.recent, kept)
+	if !kept.Success {
+		h.failures = h.appendBounded(h.failures, kept)
+	}
+	for h.bytes > h.maxBytes && (len(h.recent) > 0 || len(h.failures) > 0) {
+		h.dropOldest()
 	}
 }
 
-func appendBounded(s []*Result, r *Result, limit int) []*Result {
-	if len(s) >= limit {
-		s = slices.Delete(s, 0, len(s)-limit+1)
+func (h *History) appendBounded(s []*Result, r *Result) []*Result {
+	for len(s) >= h.limit {
+		h.release(s[0])
+		s = slices.Delete(s, 0, 1)
 	}
+	r.refs++
 	return append(s, r)
+}
+
+// release notes that one list let go of r.
+func (h *History) release(r *Result) {
+	r.refs--
+	if r.refs == 0 {
+		h.bytes -= r.bytes()
+	}
+}
+
+// dropOldest drops the oldest probe from both lists.
+func (h *History) dropOldest() {
+	var oldest *Result
+	for _, s := range [][]*Result{h.recent, h.failures} {
+		if len(s) > 0 && (oldest == nil || s[0].ID < oldest.ID) {
+			oldest = s[0]
+		}
+	}
+	if len(h.recent) > 0 && h.recent[0] == oldest {
+		h.release(oldest)
+		h.recent = slices.Delete(h.recent, 0, 1)
+	}
+	if len(h.failures) > 0 && h.failures[0] == oldest {
+		h.release(oldest)
+		h.failures = slices.Delete(h.failures, 0, 1)
+	}
 }
 
 // List returns the kept probes, newest first.

@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 )
 
@@ -26,6 +27,35 @@ import (
 type probeLog struct {
 	mu      sync.Mutex
 	entries []probeLogEntry
+	size    int // estimated bytes the entries keep, for History's budget
+}
+
+// recordOverhead is what a kept record costs beyond its strings: the
+// record, its attribute slots and the entry, roughly.
+const recordOverhead = 256
+
+// Size estimates the bytes the kept records hold.
+func (l *probeLog) Size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.size
+}
+
+// attrsSize estimates the bytes that attrs hold.
+func attrsSize(attrs []slog.Attr) int {
+	n := 0
+	for _, a := range attrs {
+		n += len(a.Key) + 16
+		switch a.Value.Kind() {
+		case slog.KindString:
+			n += len(a.Value.String())
+		case slog.KindGroup:
+			n += attrsSize(a.Value.Group())
+		case slog.KindAny, slog.KindLogValuer:
+			n += len(a.Value.String())
+		}
+	}
+	return n
 }
 
 type probeLogEntry struct {
@@ -68,6 +98,10 @@ type probeLogHandler struct {
 	scope []probeLogScope
 	next  slog.Handler // the exporter's log
 	level slog.Level
+	// scrub, if set, masks what must not be shown (the target's query
+	// values, see targetScrubber) in every message and attribute, before
+	// the record is kept or passed on.
+	scrub *strings.Replacer
 }
 
 func newProbeLogHandler(log *probeLog, next slog.Handler, level slog.Level) *probeLogHandler {
@@ -77,8 +111,17 @@ func newProbeLogHandler(log *probeLog, next slog.Handler, level slog.Level) *pro
 func (h *probeLogHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h *probeLogHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if h.scrub != nil {
+		rec = scrubRecord(rec, h.scrub)
+	}
+	size := recordOverhead + len(rec.Message)
+	rec.Attrs(func(a slog.Attr) bool {
+		size += attrsSize([]slog.Attr{a})
+		return true
+	})
 	h.log.mu.Lock()
 	h.log.entries = append(h.log.entries, probeLogEntry{rec: rec.Clone(), scope: h.scope})
+	h.log.size += size
 	h.log.mu.Unlock()
 	if h.next.Enabled(ctx, h.level) {
 		fwd := rec.Clone()
@@ -90,7 +133,39 @@ func (h *probeLogHandler) Handle(ctx context.Context, rec slog.Record) error {
 
 func (h *probeLogHandler) with(s probeLogScope, next slog.Handler) slog.Handler {
 	scope := append(append([]probeLogScope(nil), h.scope...), s)
-	return &probeLogHandler{log: h.log, scope: scope, next: next, level: h.level}
+	h.log.mu.Lock()
+	h.log.size += attrsSize(s.attrs) + len(s.group) + recordOverhead
+	h.log.mu.Unlock()
+	return &probeLogHandler{log: h.log, scope: scope, next: next, level: h.level, scrub: h.scrub}
+}
+
+// scrubRecord is rec with r applied to its message and to every string,
+// error or other formatted attribute value.
+func scrubRecord(rec slog.Record, r *strings.Replacer) slog.Record {
+	out := slog.NewRecord(rec.Time, rec.Level, r.Replace(rec.Message), rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(scrubAttr(a, r))
+		return true
+	})
+	return out
+}
+
+func scrubAttr(a slog.Attr, r *strings.Replacer) slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindString, slog.KindAny, slog.KindLogValuer:
+		s := a.Value.Resolve().String()
+		if t := r.Replace(s); t != s {
+			return slog.String(a.Key, t)
+		}
+	case slog.KindGroup:
+		g := a.Value.Group()
+		out := make([]any, len(g))
+		for i, ga := range g {
+			out[i] = scrubAttr(ga, r)
+		}
+		return slog.Group(a.Key, out...)
+	}
+	return a
 }
 
 func (h *probeLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {

@@ -82,9 +82,12 @@ type Prober struct {
 // New returns a Prober.
 func New() *Prober {
 	return &Prober{
-		verdicts:   newBoundedMap[mcpwire.Verdict](10000),
-		tokens:     newBoundedMap[*tokenSource](1000),
-		discovered: newBoundedMap[string](10000),
+		// An era and transport are detected afresh at least every 10
+		// minutes; a token source and a discovered endpoint are rebuilt
+		// hourly (see boundedMap).
+		verdicts:   newBoundedMap[mcpwire.Verdict](10000).withMaxAge(10 * time.Minute),
+		tokens:     newBoundedMap[*tokenSource](1000).withMaxAge(time.Hour),
+		discovered: newBoundedMap[string](10000).withMaxAge(time.Hour),
 	}
 }
 

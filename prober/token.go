@@ -337,7 +337,9 @@ func (s *tokenSource) httpClient() (*http.Client, error) {
 		return nil, err
 	}
 	s.client = &http.Client{
-		Transport:     rt,
+		// Marked like every request of a probe: a token_url pointed at an
+		// exporter's /probe is refused there as a loop.
+		Transport:     markProbeRequests(rt),
 		Timeout:       tokenFetchTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

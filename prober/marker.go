@@ -1,0 +1,62 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/common/version"
+)
+
+// ProbeMarkerHeader is set on every request a probe sends. /probe refuses
+// a request that carries it (or the exporter's User-Agent): a target that
+// redirects a probe to an exporter's /probe would otherwise make the
+// exporter probe itself, each nested probe starting another.
+const ProbeMarkerHeader = "X-Mcp-Exporter-Probe"
+
+// userAgentPrefix starts the User-Agent of every request a probe sends.
+const userAgentPrefix = "mcp_exporter/"
+
+// probeUserAgent is the User-Agent of a probe's requests.
+func probeUserAgent() string { return userAgentPrefix + version.Version }
+
+// markProbeRequests marks every request that passes through rt as one of a
+// probe's: the marker header and the exporter's User-Agent. It is the
+// outermost round tripper of a probe's client, so that MCP requests, the
+// anonymous attempt, discovery GETs and every redirect hop of them carry
+// the marker; the OAuth2 token client copies the User-Agent.
+func markProbeRequests(rt http.RoundTripper) http.RoundTripper { return probeMarker{rt} }
+
+type probeMarker struct{ next http.RoundTripper }
+
+func (m probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set(ProbeMarkerHeader, "1")
+	req.Header.Set("User-Agent", probeUserAgent())
+	return m.next.RoundTrip(req)
+}
+
+func (m probeMarker) CloseIdleConnections() {
+	if ci, ok := m.next.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// FromProbe reports whether r comes from a probe: this exporter's, or
+// another mcp_exporter's (which would loop just the same through two
+// exporters). No scraper sends either mark.
+func FromProbe(r *http.Request) bool {
+	return r.Header.Get(ProbeMarkerHeader) != "" || strings.HasPrefix(r.UserAgent(), userAgentPrefix)
+}
