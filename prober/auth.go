@@ -133,9 +133,9 @@ func (p *Prober) beforeCredential(ctx context.Context, r *run, moduleName string
 // auth failure or a reload. challenge is the refusal the auth wall already
 // met, if it ran.
 func (p *Prober) tokenEndpoint(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, key string, o mcpwire.HandshakeOptions, challenge []string) (string, bool) {
-	if tokenURL, ok := p.discovered.get(key); ok {
+	if as, ok := p.discovered.get(key); ok && as.AllowedBy(m.IssuerAllowed) {
 		r.pass(LayerDiscovery, 0)
-		return tokenURL, true
+		return as.TokenEndpoint, true
 	}
 	start := time.Now()
 	if challenge == nil {
@@ -160,7 +160,7 @@ func (p *Prober) tokenEndpoint(ctx context.Context, r *run, moduleName string, m
 	}
 	r.logger.Debug("authorization server discovered", "resource_metadata", as.ResourceMetadataURL,
 		"issuer", as.Issuer, "token_endpoint", as.TokenEndpoint)
-	p.discovered.put(key, as.TokenEndpoint)
+	p.discovered.put(key, as)
 	r.pass(LayerDiscovery, elapsed)
 	return as.TokenEndpoint, true
 }

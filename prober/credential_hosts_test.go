@@ -322,3 +322,26 @@ func TestRedirectToUnicodeHostKeepsCredential(t *testing.T) {
 		t.Error("the proxy saw nothing: the refusal proves nothing")
 	}
 }
+
+// TestDiscoveredEndpointFollowsNarrowedIssuers: a token endpoint found
+// under one configuration is not used once the module's oauth2_issuers no
+// longer admit its issuer, even if a probe that ran across a reload kept
+// it after the reload had emptied the cache.
+func TestDiscoveredEndpointFollowsNarrowedIssuers(t *testing.T) {
+	xx := newDiscStranger(t)
+	d := newDiscAttackPeers(t, "", []string{"{{AS}}"}, "{{AS}}/token")
+	m := authModule(t, fmt.Sprintf("http_config:\n  oauth2: {client_id: probe-client, client_secret: s3cr3t-client}\noauth2_discovery: true\noauth2_issuers: ['%s']\n%s",
+		regexp.QuoteMeta(d.as.URL), authAllowOnly(d.target)))
+	p := New()
+	u, _ := url.Parse(d.target)
+	// What a probe under a wider, earlier configuration found and kept.
+	p.discovered.put("test\x00"+u.String(), &mcpwire.AuthServer{Issuer: xx.URL, TokenEndpoint: xx.URL + "/token"})
+	res := runProbe(t, p, d.target, m)
+	if reqs := xx.requests(); len(reqs) != 0 {
+		t.Errorf("the token endpoint kept from before was sent %q", reqs)
+	}
+	// Discovery ran afresh and found the listed issuer.
+	if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerDiscovery)); v != 1 {
+		t.Errorf("discovery layer = %v, want 1\n%s", v, res.logs)
+	}
+}

@@ -75,8 +75,8 @@ const (
 // scrape.
 type Prober struct {
 	verdicts   *boundedMap[mcpwire.Verdict]
-	tokens     *boundedMap[*tokenSource] // by module, token URL and resource
-	discovered *boundedMap[string]       // token endpoints, by module and target
+	tokens     *boundedMap[*tokenSource]        // by module, token URL and resource
+	discovered *boundedMap[*mcpwire.AuthServer] // by module and target
 }
 
 // New returns a Prober.
@@ -87,7 +87,7 @@ func New() *Prober {
 		// hourly (see boundedMap).
 		verdicts:   newBoundedMap[mcpwire.Verdict](10000).withMaxAge(10 * time.Minute),
 		tokens:     newBoundedMap[*tokenSource](1000).withMaxAge(time.Hour),
-		discovered: newBoundedMap[string](10000).withMaxAge(time.Hour),
+		discovered: newBoundedMap[*mcpwire.AuthServer](10000).withMaxAge(time.Hour),
 	}
 }
 

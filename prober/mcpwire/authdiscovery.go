@@ -276,6 +276,19 @@ type AuthServer struct {
 	ResourceMetadataURL string   // where the protected resource metadata was found
 }
 
+// AllowedBy applies the rules discovery applied to what it found, issuer
+// and token endpoint, with issuerAllowed: a result kept from an earlier
+// probe is used only while the module's oauth2_issuers still admit it (a
+// reload may have narrowed them while that probe ran).
+func (as *AuthServer) AllowedBy(issuerAllowed func(*url.URL) bool) bool {
+	iu, err := url.Parse(as.Issuer)
+	if err != nil || issuerAllowed == nil || !issuerAllowed(iu) {
+		return false
+	}
+	tu, err := url.Parse(as.TokenEndpoint)
+	return err == nil && (discOrigin(tu) == discOrigin(iu) || issuerAllowed(tu))
+}
+
 // DiscoveryOptions are what DiscoverAuthServer starts from and where it may
 // go besides the target's origin.
 type DiscoveryOptions struct {
