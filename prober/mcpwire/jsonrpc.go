@@ -51,16 +51,18 @@ type request struct {
 	Params  any    `json:"params,omitempty"`
 }
 
-// message is any incoming JSON-RPC message. Fields stay raw so that the
-// prober can tell a response from a request or notification and classify
-// what is missing.
-type message struct {
+// Message is an incoming JSON-RPC message: what a Transport returns. Fields
+// stay raw so that the prober can tell a response from a request or
+// notification and classify what is missing.
+type Message struct {
 	JSONRPC *string         `json:"jsonrpc"`
 	ID      json.RawMessage `json:"id"`
 	Method  *string         `json:"method"`
 	Result  json.RawMessage `json:"-"` // RawResult's value
 	Error   json.RawMessage `json:"error"`
-	// RawResult decodes the result into Result without copying it.
+	// RawResult decodes the result into Result without copying it; it is
+	// empty once decoding is done. (A field of an embedded struct would
+	// hide it, but costs encoding/json an allocation per message.)
 	RawResult sharedRaw `json:"result"`
 }
 
@@ -75,12 +77,12 @@ type RPCError struct {
 // decodeMessage parses one JSON-RPC message. It fails with
 // malformed_jsonrpc on anything that is not a JSON-RPC 2.0 object, and with
 // protocol_violation on a batch, which the prober never sends.
-func decodeMessage(b []byte) (*message, error) {
+func decodeMessage(b []byte) (*Message, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '[' {
 		return nil, &Error{Reason: ReasonProtocolViolation, Err: errors.New("server answered with a JSON-RPC batch to a single request")}
 	}
-	m := message{RawResult: sharedRaw{src: b}}
+	m := Message{RawResult: sharedRaw{src: b}}
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("response is not a JSON object")}
 	}
@@ -100,18 +102,18 @@ func decodeMessage(b []byte) (*message, error) {
 
 // isResponse reports whether m answers a request (rather than being a
 // server-to-client request or notification).
-func (m *message) isResponse() bool { return m.Method == nil }
+func (m *Message) isResponse() bool { return m.Method == nil }
 
 // idEquals reports whether the response's id is the number id. Servers echo
 // the id as sent; a string "1" for a numeric 1 is not the same id.
-func (m *message) idEquals(id int64) bool {
+func (m *Message) idEquals(id int64) bool {
 	return string(bytes.TrimSpace(m.ID)) == strconv.FormatInt(id, 10)
 }
 
 // answers reports whether the response is the answer to request id. An
 // error with a null id also is: JSON-RPC servers send it when they could
 // not read the request's id, and the prober has one request in flight.
-func (m *message) answers(id int64) bool {
+func (m *Message) answers(id int64) bool {
 	if m.idEquals(id) {
 		return true
 	}
@@ -120,7 +122,7 @@ func (m *message) answers(id int64) bool {
 }
 
 // rpcError decodes the error member of a response.
-func (m *message) rpcError() (*RPCError, error) {
+func (m *Message) rpcError() (*RPCError, error) {
 	var e RPCError
 	if err := json.Unmarshal(m.Error, &e); err != nil || bytes.Equal(bytes.TrimSpace(m.Error), []byte("null")) {
 		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("error member is not a JSON-RPC error object")}

@@ -16,7 +16,6 @@ package mcpwire
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -36,42 +35,52 @@ import (
 // order, and the probe's deadline cancels the GET, so a response that
 // never comes ends at the deadline with nothing left running.
 type legacySSE struct {
-	c        *Client
+	h        *httpConn
 	body     io.ReadCloser
 	events   *sse.Decoder
 	endpoint string
 }
 
-func (*legacySSE) name() string { return TransportSSE }
+func (*legacySSE) Name() string { return TransportSSE }
+
+func (l *legacySSE) httpConn() *httpConn { return l.h }
+
+// Conn returns what was seen of the first connection.
+func (l *legacySSE) Conn() ConnInfo { return l.h.Conn() }
+
+// LastStatus is the HTTP status of the last answer, 0 when none came.
+func (l *legacySSE) LastStatus() int { return l.h.LastStatus() }
 
 // openLegacySSE GETs the event stream and reads its endpoint event.
-func (c *Client) openLegacySSE(ctx context.Context) (*legacySSE, error) {
-	req, err := http.NewRequestWithContext(c.traced(ctx), http.MethodGet, c.Endpoint, nil)
+func openLegacySSE(ctx context.Context, cfg TransportConfig) (Transport, error) {
+	l := &legacySSE{h: newHTTPConn(cfg)}
+	h := l.h
+	req, err := http.NewRequestWithContext(h.traced(ctx), http.MethodGet, h.endpoint, nil)
 	if err != nil {
-		return nil, &Error{Reason: ReasonConnect, Err: err}
+		return l, &Error{Reason: ReasonConnect, Err: err}
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Accept-Encoding", "gzip")
 	const op = "GET event stream"
-	resp, start, err := c.do(req, op)
+	resp, start, err := h.do(req, op)
 	if err != nil {
-		return nil, err
+		return l, err
 	}
 	mediaType := mediaTypeOf(resp.Header.Get("Content-Type"))
-	l := &legacySSE{c: c, body: resp.Body, events: sse.NewDecoder(resp.Body, int(c.maxBytes())+64)}
+	l.body, l.events = resp.Body, h.events(resp.Body)
 	err = l.readEndpoint(ctx, resp, mediaType)
-	c.record(Exchange{Op: op, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
+	h.record(Exchange{Op: op, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 	if err != nil {
-		l.release()
-		return nil, err
+		_ = l.Close()
+		return l, err
 	}
 	return l, nil
 }
 
 func (l *legacySSE) readEndpoint(ctx context.Context, resp *http.Response, mediaType string) error {
-	c := l.c
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return c.statusError(resp, mediaType)
+		// Before the handshake: no session to name.
+		return statusError(resp, mediaType, &Session{})
 	}
 	if mediaType != "text/event-stream" {
 		return errorf(ReasonNotMCP, resp.StatusCode, "event stream answered with content type %q", mediaType)
@@ -81,7 +90,7 @@ func (l *legacySSE) readEndpoint(ctx context.Context, resp *http.Response, media
 		return errorf(ReasonProtocolViolation, resp.StatusCode, "event stream ended before the endpoint event")
 	}
 	if err != nil {
-		return c.bodyError(ctx, err)
+		return l.h.bodyError(ctx, err)
 	}
 	if ev.Name != "endpoint" {
 		return errorf(ReasonProtocolViolation, resp.StatusCode, "first event is %q, not endpoint", Sanitize(ev.Name, 32))
@@ -124,101 +133,57 @@ func sameOrigin(a, b *url.URL) bool {
 
 // post sends one message to the endpoint; 202 is the specified answer,
 // any 2xx is taken.
-func (l *legacySSE) post(ctx context.Context, op string, body []byte) (time.Time, error) {
-	c := l.c
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.endpoint, bytes.NewReader(body))
+func (l *legacySSE) post(ctx context.Context, s *Session, m Outgoing) (time.Time, error) {
+	h := l.h
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.endpoint, bytes.NewReader(m.Body))
 	if err != nil {
 		return time.Time{}, &Error{Reason: ReasonConnect, Err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, start, err := c.do(req, op)
+	resp, start, err := h.do(req, m.Method)
 	if err != nil {
 		return start, err
 	}
 	defer resp.Body.Close()
 	mediaType := mediaTypeOf(resp.Header.Get("Content-Type"))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		err = c.statusError(resp, mediaType)
-		c.record(Exchange{Op: op, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
+		err = statusError(resp, mediaType, s)
+		h.record(Exchange{Op: m.Method, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 		return start, err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	return start, nil
 }
 
-func (l *legacySSE) request(ctx context.Context, method string, id int64, body []byte) (*message, error) {
-	start, err := l.post(ctx, method, body)
+// Call POSTs the request and reads the stream until its response. Events
+// of other names and server-to-client requests and notifications are
+// passed over.
+func (l *legacySSE) Call(ctx context.Context, s *Session, m Outgoing) (*Message, error) {
+	start, err := l.post(ctx, s, m)
 	if err != nil {
 		return nil, err
 	}
-	status := l.c.lastStatus
-	msg, err := l.await(ctx, id)
-	l.c.record(Exchange{Op: method, Status: status, ContentType: "text/event-stream", Duration: time.Since(start), Err: err})
+	status := l.h.lastStatus
+	msg, err := l.h.nextResponse(ctx, l.events, m.ID, "event stream")
+	l.h.record(Exchange{Op: m.Method, Status: status, ContentType: "text/event-stream", Duration: time.Since(start), Err: err})
 	return msg, err
 }
 
-// await reads the stream until the response to id. Events of other names
-// and server-to-client requests and notifications are passed over.
-func (l *legacySSE) await(ctx context.Context, id int64) (*message, error) {
-	for {
-		ev, err := l.events.Next()
-		if err == io.EOF {
-			return nil, errorf(ReasonProtocolViolation, 0, "event stream ended before the response")
-		}
-		if err != nil {
-			return nil, l.c.bodyError(ctx, err)
-		}
-		if (ev.Name != "" && ev.Name != "message") || len(bytes.TrimSpace(ev.Data)) == 0 {
-			continue
-		}
-		msg, err := decodeMessage(ev.Data)
-		if err != nil {
-			return nil, err
-		}
-		if !msg.isResponse() {
-			continue
-		}
-		if !msg.answers(id) {
-			return nil, errorf(ReasonProtocolViolation, 0, "event stream carried a response to another request id")
-		}
-		return msg, nil
-	}
-}
-
-func (l *legacySSE) notify(ctx context.Context, method string, body []byte) error {
-	start, err := l.post(ctx, method, body)
+// Notify POSTs a notification.
+func (l *legacySSE) Notify(ctx context.Context, s *Session, m Outgoing) error {
+	start, err := l.post(ctx, s, m)
 	if err == nil {
-		l.c.record(Exchange{Op: method, Status: l.c.lastStatus, Duration: time.Since(start)})
+		l.h.record(Exchange{Op: m.Method, Status: l.h.lastStatus, Duration: time.Since(start)})
 	}
 	return err
 }
 
-// close ends the conversation by closing the event stream: the server's
-// session lives as long as the stream.
-func (l *legacySSE) close(context.Context) (bool, error) {
-	l.release()
-	return true, nil
-}
-
-func (l *legacySSE) release() {
+// Close closes the event stream, which ends the conversation: the
+// server's session lives as long as the stream.
+func (l *legacySSE) Close() error {
 	if l.body != nil {
 		_ = l.body.Close()
 		l.body = nil
 	}
-}
-
-// wantsLegacy reports whether a failed Streamable HTTP initialize is the
-// specification's signal to try the legacy transport: HTTP 400, 404 or 405
-// without a JSON-RPC error (a Streamable HTTP server that refuses the
-// request says why in JSON-RPC).
-func wantsLegacy(err error) bool {
-	var e *Error
-	if !errors.As(err, &e) || e.RPC != nil || e.Reason != ReasonHTTPStatus {
-		return false
-	}
-	switch e.Status {
-	case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed:
-		return true
-	}
-	return false
+	return nil
 }

@@ -19,17 +19,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sort"
-	"time"
-)
-
-// Transports, by the names probe_mcp_transport_info gives them.
-const (
-	TransportStreamableHTTP = "streamable_http"
-	TransportSSE            = "sse"
 )
 
 // Era is the protocol generation a server speaks.
@@ -125,11 +117,21 @@ func (c *Client) handshake(ctx context.Context, o HandshakeOptions) (*Handshake,
 			}
 		}
 	}
-	if o.Transport == TransportSSE || (o.Transport == "" && o.Hint.Transport == TransportSSE) {
-		return c.initializeOverSSE(ctx, offer, legacyOK)
+	name := o.Transport
+	if name == "" {
+		name = o.Hint.Transport
+	}
+	if name == "" {
+		name = TransportStreamableHTTP
+	}
+	if kind, ok := transports[name]; ok && kind.statefulOnly {
+		return c.initializeOver(ctx, name, offer, legacyOK)
 	}
 	tryDiscover := accepts(Version20260728) && o.Hint.Era != EraStateful && (o.Pinned == "" || o.Pinned == Version20260728)
 	if tryDiscover {
+		if err := c.use(ctx, name); err != nil {
+			return nil, err
+		}
 		hs, err := c.discover(ctx)
 		if err == nil || o.Pinned == Version20260728 || !legacyAnswer(err) {
 			return hs, err
@@ -141,30 +143,47 @@ func (c *Client) handshake(ctx context.Context, o HandshakeOptions) (*Handshake,
 	if offer == "" {
 		return nil, errorf(ReasonUnsupportedVersion, 0, "server does not speak %s and no other revision is accepted", Version20260728)
 	}
+	if err := c.use(ctx, name); err != nil {
+		return nil, err
+	}
 	hs, err := c.initialize(ctx, offer, legacyOK)
-	if err != nil && o.Transport == "" && wantsLegacy(err) {
+	if err != nil && o.Transport == "" && name == TransportStreamableHTTP && wantsLegacy(err) {
 		// The specification's fallback: a server that refuses the
 		// initialize POST with 400, 404 or 405 may speak HTTP+SSE.
-		c.sessionID, c.version, c.stateless = "", "", false
-		return c.initializeOverSSE(ctx, offer, legacyOK)
+		c.session = Session{}
+		return c.initializeOver(ctx, TransportSSE, offer, legacyOK)
 	}
 	return hs, err
 }
 
-// initializeOverSSE opens the legacy event stream and initializes over it.
-func (c *Client) initializeOverSSE(ctx context.Context, offer string, ok func(string) bool) (*Handshake, error) {
+// initializeOver opens the transport called name (the legacy event
+// stream) and initializes over it.
+func (c *Client) initializeOver(ctx context.Context, name, offer string, ok func(string) bool) (*Handshake, error) {
 	if offer == "" {
 		return nil, errorf(ReasonUnsupportedVersion, 0, "no revision the module accepts is spoken over HTTP+SSE")
 	}
-	l, err := c.openLegacySSE(ctx)
-	if err != nil {
-		// Holding nothing, it still names the transport tried in
-		// probe_mcp_transport_info.
-		c.transport = &legacySSE{c: c}
+	// Failing, the transport still names what was tried in
+	// probe_mcp_transport_info.
+	if err := c.use(ctx, name); err != nil {
 		return nil, err
 	}
-	c.transport = l
 	return c.initialize(ctx, offer, ok)
+}
+
+// wantsLegacy reports whether a failed Streamable HTTP initialize is the
+// specification's signal to try the legacy transport: HTTP 400, 404 or 405
+// without a JSON-RPC error (a Streamable HTTP server that refuses the
+// request says why in JSON-RPC).
+func wantsLegacy(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.RPC != nil || e.Reason != ReasonHTTPStatus {
+		return false
+	}
+	switch e.Status {
+	case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed:
+		return true
+	}
+	return false
 }
 
 // legacyAnswer reports whether a failed server/discover means "not a
@@ -207,23 +226,23 @@ func (c *Client) meta() map[string]any {
 // 2026-07-28 (a stateful server answering it) is reported as an
 // unsupported-version error so that Handshake falls back to initialize.
 func (c *Client) discover(ctx context.Context) (*Handshake, error) {
-	c.stateless, c.version = true, Version20260728
+	c.session.Stateless, c.session.Version = true, Version20260728
 	raw, err := c.call(ctx, "server/discover", map[string]any{"_meta": c.meta()})
 	if err != nil {
-		c.stateless, c.version = false, ""
+		c.session.Stateless, c.session.Version = false, ""
 		return nil, err
 	}
 	var r serverResult
 	if err := json.Unmarshal(raw, &r); err != nil {
-		c.stateless, c.version = false, ""
-		return nil, errorf(ReasonProtocolViolation, c.lastStatus, "server/discover result is not an object")
+		c.session.Stateless, c.session.Version = false, ""
+		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "server/discover result is not an object")
 	}
 	if !slices.Contains(r.SupportedVersions, Version20260728) {
-		c.stateless, c.version = false, ""
+		c.session.Stateless, c.session.Version = false, ""
 		if len(r.SupportedVersions) == 0 {
-			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "server/discover result lacks supportedVersions")
+			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "server/discover result lacks supportedVersions")
 		}
-		return nil, &Error{Reason: ReasonUnsupportedVersion, Status: c.lastStatus,
+		return nil, &Error{Reason: ReasonUnsupportedVersion, Status: c.LastStatus(),
 			RPC: &RPCError{Code: CodeUnsupportedProtocolVersion, Data: mustJSON(map[string]any{"supported": r.SupportedVersions})},
 			Err: fmt.Errorf("server/discover lists no %s", Version20260728)}
 	}
@@ -276,20 +295,20 @@ func (c *Client) initialize(ctx context.Context, version string, ok func(string)
 	}
 	var r serverResult
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, errorf(ReasonProtocolViolation, c.lastStatus, "initialize result is not an object")
+		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "initialize result is not an object")
 	}
 	if r.ProtocolVersion == nil || *r.ProtocolVersion == "" {
-		return nil, errorf(ReasonProtocolViolation, c.lastStatus, "initialize result lacks protocolVersion")
+		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "initialize result lacks protocolVersion")
 	}
 	v := *r.ProtocolVersion
 	if !ok(v) {
-		return nil, errorf(ReasonUnsupportedVersion, c.lastStatus, "server chose revision %s, which the module does not accept", Sanitize(v, 32))
+		return nil, errorf(ReasonUnsupportedVersion, c.LastStatus(), "server chose revision %s, which the module does not accept", Sanitize(v, 32))
 	}
 	hs, err := c.handshakeResult(EraStateful, v, r.Capabilities, r.ServerInfo)
 	if err != nil {
 		return nil, err
 	}
-	c.version = v
+	c.session.Version = v
 	if err := c.notify(ctx, "notifications/initialized", nil); err != nil {
 		return nil, err
 	}
@@ -298,10 +317,10 @@ func (c *Client) initialize(ctx context.Context, version string, ok func(string)
 
 func (c *Client) handshakeResult(era Era, version string, caps map[string]json.RawMessage, info *Implementation) (*Handshake, error) {
 	if caps == nil {
-		return nil, errorf(ReasonProtocolViolation, c.lastStatus, "handshake result lacks capabilities")
+		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "handshake result lacks capabilities")
 	}
 	if info == nil || info.Name == "" {
-		return nil, errorf(ReasonProtocolViolation, c.lastStatus, "handshake result lacks serverInfo.name")
+		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "handshake result lacks serverInfo.name")
 	}
 	hs := &Handshake{Era: era, Version: version, Server: *info}
 	for name, v := range caps {
@@ -328,7 +347,7 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 			Meta   map[string]any `json:"_meta,omitempty"`
 			Cursor string         `json:"cursor,omitempty"`
 		}{Cursor: cursor}
-		if c.stateless {
+		if c.session.Stateless {
 			params.Meta = c.meta()
 		}
 		raw, err := c.call(ctx, "tools/list", params)
@@ -350,80 +369,33 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 			}
 		}
 		if err != nil {
-			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: result is not an object with a tools array", page)
+			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: result is not an object with a tools array", page)
 		}
 		if pageTools == nil {
-			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: result lacks the tools array", page)
+			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: result lacks the tools array", page)
 		}
 		tools = append(tools, pageTools...)
 		if len(tools) > maxTools {
-			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list has more than %d tools", maxTools)
+			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d tools", maxTools)
 		}
 		next := ""
 		if len(r.NextCursor) > 0 && !bytes.Equal(r.NextCursor, []byte("null")) {
 			if err := json.Unmarshal(r.NextCursor, &next); err != nil {
-				return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: nextCursor is not a string", page)
+				return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor is not a string", page)
 			}
 		}
 		if next == "" {
 			return tools, nil
 		}
 		if seen[next] {
-			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list page %d: nextCursor repeats an earlier cursor", page)
+			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor repeats an earlier cursor", page)
 		}
 		if page >= maxPages {
-			return nil, errorf(ReasonProtocolViolation, c.lastStatus, "tools/list has more than %d pages", maxPages)
+			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d pages", maxPages)
 		}
 		seen[next] = true
 		cursor = next
 	}
-}
-
-// CloseSession ends the conversation: over Streamable HTTP it DELETEs the
-// session, if the server issued one (stateless servers issue none); over
-// legacy SSE it closes the event stream. done reports whether there was
-// anything to end.
-func (c *Client) CloseSession(ctx context.Context) (done bool, err error) {
-	return c.current().close(ctx)
-}
-
-// Close releases what the client holds (an open event stream); the prober
-// calls it at the end of every probe, whatever happened.
-func (c *Client) Close() {
-	if l, ok := c.transport.(*legacySSE); ok {
-		l.release()
-	}
-}
-
-// close DELETEs the session. 405 is an allowed answer: the server does not
-// let clients end sessions.
-func (t streamableHTTP) close(ctx context.Context) (bool, error) {
-	c := t.c
-	if c.sessionID == "" {
-		return false, nil
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, c.Endpoint, nil)
-	if err != nil {
-		return true, err
-	}
-	req.Header.Set(HeaderSessionID, c.sessionID)
-	if c.version >= Version20250618 {
-		req.Header.Set(HeaderProtocolVersion, c.version)
-	}
-	start := time.Now()
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		cerr := classifyTransportError(ctx, err, phaseDone)
-		c.record(Exchange{Op: "DELETE session", Duration: time.Since(start), Err: cerr})
-		return true, cerr
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if (resp.StatusCode < 200 || resp.StatusCode > 299) && resp.StatusCode != http.StatusMethodNotAllowed {
-		err = errorf(ReasonHTTPStatus, resp.StatusCode, "DELETE session answered HTTP %d", resp.StatusCode)
-	}
-	c.record(Exchange{Op: "DELETE session", Status: resp.StatusCode, ContentType: mediaTypeOf(resp.Header.Get("Content-Type")), Duration: time.Since(start), Err: err})
-	return true, err
 }
 
 func mustJSON(v any) json.RawMessage {

@@ -1,0 +1,256 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package mcpwire
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/sse"
+)
+
+// Header names. HTTP headers are case-insensitive; these are the spellings
+// of the 2025-11-25 and 2026-07-28 specifications.
+const (
+	HeaderSessionID       = "MCP-Session-Id"
+	HeaderProtocolVersion = "MCP-Protocol-Version"
+	HeaderMethod          = "Mcp-Method"
+)
+
+// httpConn is what the HTTP transports share: the client and endpoint, the
+// trace of the probe's first connection and the status of the last
+// answer. A transport that replaces another after a fallback takes over
+// its httpConn, so the connect layer stays the probe's first connection.
+type httpConn struct {
+	client     *http.Client
+	endpoint   string
+	maxBytes   int64
+	record     func(Exchange)
+	trace      ConnTrace
+	lastStatus int
+}
+
+// httpCarrier is implemented by the transports built on an httpConn.
+type httpCarrier interface{ httpConn() *httpConn }
+
+// newHTTPConn returns the httpConn of cfg.Previous, or a new one.
+func newHTTPConn(cfg TransportConfig) *httpConn {
+	if p, ok := cfg.Previous.(httpCarrier); ok {
+		return p.httpConn()
+	}
+	return &httpConn{client: cfg.HTTP, endpoint: cfg.Endpoint, maxBytes: cfg.MaxMessageBytes, record: cfg.OnExchange}
+}
+
+// Conn returns what was seen of the first connection.
+func (h *httpConn) Conn() ConnInfo { return h.trace.Info() }
+
+// LastStatus is the HTTP status of the answer to the last request, 0 when
+// it got none.
+func (h *httpConn) LastStatus() int { return h.lastStatus }
+
+// traced attaches the connection trace to the first request.
+func (h *httpConn) traced(ctx context.Context) context.Context {
+	if t := h.trace.clientTrace(); t != nil {
+		ctx = httptrace.WithClientTrace(ctx, t)
+	}
+	return ctx
+}
+
+// do sends req and records the exchange when it fails.
+func (h *httpConn) do(req *http.Request, op string) (*http.Response, time.Time, error) {
+	start := time.Now()
+	h.lastStatus = 0 // until an answer comes
+	resp, err := h.client.Do(req)
+	if err != nil {
+		cerr := classifyTransportError(req.Context(), err, h.trace.currentPhase())
+		h.record(Exchange{Op: op, Duration: time.Since(start), Err: cerr})
+		return nil, start, cerr
+	}
+	h.lastStatus = resp.StatusCode
+	if err := decodeContent(resp); err != nil {
+		h.record(Exchange{Op: op, Status: resp.StatusCode, Duration: time.Since(start), Err: err})
+		return nil, start, err
+	}
+	return resp, start, nil
+}
+
+// statusError classifies a non-2xx answer. A JSON-RPC error in the body
+// (2026-07-28 servers answer 400 and 404 with one) is kept so that the era
+// detection and the metrics can see its code.
+func statusError(resp *http.Response, mediaType string, s *Session) error {
+	status := resp.StatusCode
+	e := errorf(ReasonHTTPStatus, status, "HTTP status %d", status)
+	switch status {
+	case http.StatusUnauthorized:
+		e.Reason = ReasonUnauthorized
+	case http.StatusForbidden:
+		e.Reason = ReasonForbidden
+	}
+	if e.Reason != ReasonHTTPStatus {
+		e.Challenge = resp.Header.Values("WWW-Authenticate")
+	}
+	b, _ := readBounded(resp.Body, 64<<10)
+	if mediaType == "application/json" {
+		if msg, err := decodeMessage(b); err == nil && msg.Error != nil {
+			if rpc, err := msg.rpcError(); err == nil {
+				e.RPC = rpc
+				e.Err = fmt.Errorf("HTTP status %d with JSON-RPC error %d", status, rpc.Code)
+			}
+		}
+	}
+	// An unknown or expired session, after the handshake: the spec says 404,
+	// many servers say 400 and name the session in the body. The body is
+	// only searched, never repeated.
+	if s.Version != "" && !s.Stateless && e.Reason == ReasonHTTPStatus {
+		mentionsSession := bytes.Contains(bytes.ToLower(b), []byte("session"))
+		if (status == http.StatusNotFound && s.ID != "") || (status == http.StatusBadRequest || status == http.StatusNotFound) && mentionsSession {
+			e.Reason = ReasonSession
+			e.Err = fmt.Errorf("HTTP status %d: the server does not accept the session", status)
+		}
+	}
+	return e
+}
+
+// bodyError classifies a failure while reading an answer's body.
+func (h *httpConn) bodyError(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, errTooLarge), errors.Is(err, sse.ErrEventTooLarge):
+		return errorf(ReasonResponseTooLarge, 0, "message larger than %d bytes", h.maxBytes)
+	case errors.Is(err, errCorruptEncoding):
+		return errorf(ReasonProtocolViolation, 0, "%v", err)
+	default:
+		return classifyTransportError(ctx, err, phaseDone)
+	}
+}
+
+// events returns an SSE decoder over body bounded by the message limit.
+func (h *httpConn) events(body io.Reader) *sse.Decoder {
+	// The slack lets a message of exactly maxBytes arrive with its "data: " prefix.
+	return sse.NewDecoder(body, int(h.maxBytes)+64)
+}
+
+// nextResponse reads events until the response to id. Priming events,
+// comments, other event names and server-to-client requests and
+// notifications are passed over. what names the stream in errors.
+func (h *httpConn) nextResponse(ctx context.Context, dec *sse.Decoder, id int64, what string) (*Message, error) {
+	for {
+		ev, err := dec.Next()
+		if err == io.EOF {
+			return nil, errorf(ReasonProtocolViolation, 0, "%s ended before the response", what)
+		}
+		if err != nil {
+			return nil, h.bodyError(ctx, err)
+		}
+		if (ev.Name != "" && ev.Name != "message") || len(bytes.TrimSpace(ev.Data)) == 0 {
+			continue
+		}
+		msg, err := decodeMessage(ev.Data)
+		if err != nil {
+			return nil, err
+		}
+		if !msg.isResponse() {
+			continue // a server-to-client request or notification
+		}
+		if !msg.answers(id) {
+			return nil, errorf(ReasonProtocolViolation, 0, "%s carried a response to another request id", what)
+		}
+		return msg, nil
+	}
+}
+
+// decodeContent undoes a gzip Content-Encoding. The transport leaves that
+// to the client, so that the message bound applies to what the encoding
+// expands to: a gzip bomb is cut off at the bound like any other message.
+func decodeContent(resp *http.Response) error {
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			resp.Body.Close()
+			return errorf(ReasonProtocolViolation, resp.StatusCode, "Content-Encoding gzip, but the body is not gzip")
+		}
+		resp.Body = gzipBody{zr, resp.Body}
+		resp.Header.Del("Content-Encoding")
+		return nil
+	default:
+		resp.Body.Close()
+		return errorf(ReasonProtocolViolation, resp.StatusCode, "unrequested Content-Encoding %q", Sanitize(enc, 32))
+	}
+}
+
+// gzipBody reads through the decompressor and closes the connection's body.
+type gzipBody struct {
+	zr   *gzip.Reader
+	body io.ReadCloser
+}
+
+// errCorruptEncoding marks a body whose compression is broken.
+var errCorruptEncoding = errors.New("the compressed body is corrupt")
+
+func (g gzipBody) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	if err != nil && err != io.EOF && !isTransportError(err) {
+		err = errCorruptEncoding
+	}
+	return n, err
+}
+
+func (g gzipBody) Close() error { return g.body.Close() }
+
+// isTransportError tells a failing connection (or a spent deadline) from a
+// failing decompressor, for gzipBody. A truncated stream is taken for a
+// connection cut mid-answer, as it is without compression.
+func isTransportError(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+var errTooLarge = errors.New("message too large")
+
+// readBounded reads all of r, failing once more than limit bytes arrive.
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// mediaTypeOf returns the media type without parameters, lower-cased.
+func mediaTypeOf(contentType string) string {
+	if contentType == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mt, _, _ = strings.Cut(contentType, ";")
+	}
+	return strings.ToLower(strings.TrimSpace(mt))
+}
