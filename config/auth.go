@@ -194,6 +194,9 @@ func (m *Module) validateAuth() error {
 		return keyErrorf("allowed_targets", "the module carries no credentials, so allowed_targets would restrict nothing")
 	}
 	oauth2 := m.HTTPClientConfig.OAuth2
+	if oauth2 != nil && oauth2.GrantType != "" && oauth2.GrantType != "client_credentials" {
+		return keyErrorf("http_config", "oauth2.grant_type %q is not supported: the exporter uses the client_credentials grant; remove grant_type", oauth2.GrantType)
+	}
 	switch m.OAuth2Resource {
 	case "":
 	case OAuth2ResourceTarget:

@@ -248,3 +248,22 @@ func TestOAuth2IssuersErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestOAuth2GrantTypeRefused(t *testing.T) {
+	_, err := Parse([]byte(`modules:
+  m:
+    allow_any_target: true
+    http_config:
+      oauth2:
+        client_id: c
+        client_secret: s
+        token_url: https://idp.example/token
+        grant_type: urn:ietf:params:oauth:grant-type:jwt-bearer
+`))
+	if err == nil || !strings.Contains(err.Error(), `module "m"`) || !strings.Contains(err.Error(), "grant_type") || !strings.Contains(err.Error(), "line ") {
+		t.Fatalf("err = %v, want a grant_type error naming the module and line", err)
+	}
+	if _, err := Parse([]byte("modules:\n  m:\n    allow_any_target: true\n    http_config:\n      oauth2: {client_id: c, client_secret: s, token_url: 'https://idp.example/token', grant_type: client_credentials}\n")); err != nil {
+		t.Fatalf("grant_type client_credentials: %v", err)
+	}
+}
