@@ -1120,6 +1120,7 @@ func TestMisbehavingServers(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, f, res)
 			}
+			checkProbeGolden(t, "misbehave", res)
 		})
 	}
 }

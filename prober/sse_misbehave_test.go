@@ -781,6 +781,7 @@ func TestSSEMisbehavingServers(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, f, res)
 			}
+			checkProbeGolden(t, "sse_misbehave", res.probeResult)
 		})
 	}
 }
