@@ -15,6 +15,7 @@ package prober
 
 import (
 	"flag"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -53,11 +55,20 @@ func normalizeExposition(text string) string {
 	})
 }
 
-// goldenName turns a test name into a file name.
+// goldenName turns a test name into a file name, one for each name.
 func goldenName(name string) string {
-	name = strings.ToLower(name)
-	name = regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(name, "_")
-	return strings.Trim(name, "_") + ".txt"
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r == '/' || r == ' ':
+			b.WriteByte('_')
+		case r < 0x80 && (r == '-' || r == '.' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(&b, "~%x", r)
+		}
+	}
+	return b.String() + ".txt"
 }
 
 // goldenCalls counts the goldens a test has checked so far: the second
