@@ -879,9 +879,8 @@ func TestAuthTokenReuse(t *testing.T) {
 		ep, tokenURL, ts := authOAuthPeer(t, 3600)
 		m := authOAuthModule(t, tokenURL, "")
 		p := New()
-		ctx := context.Background()
 		for _, name := range []string{"a", "b", "a", "b"} {
-			res := authProbeNamed(t, ctx, p, name, ts.URL, m)
+			res := authProbeNamed(t, p, name, ts.URL, m)
 			authOK(t, res)
 		}
 		if n := ep.issuedCount(); n != 2 {
@@ -891,14 +890,15 @@ func TestAuthTokenReuse(t *testing.T) {
 }
 
 // authProbeNamed is runProbe under a module name of the caller's.
-func authProbeNamed(t *testing.T, ctx context.Context, p *Prober, moduleName, target string, m config.Module) probeResult {
+func authProbeNamed(t *testing.T, p *Prober, moduleName, target string, m config.Module) probeResult {
 	t.Helper()
 	var logs strings.Builder
 	reg, logger := authProbeSinks(&logs)
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(m.Timeout))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(m.Timeout))
 	defer cancel()
-	ok := p.Probe(ctx, target, moduleName, m, reg, logger)
-	return probeResult{ok: ok, metrics: gatherText(t, reg), logs: logs.String()}
+	res := p.Probe(ctx, Request{ModuleName: moduleName, Module: m, Target: target, Logger: logger})
+	reg.MustRegister(NewCollector(res))
+	return probeResult{ok: res.Success, metrics: gatherText(t, reg), logs: logs.String(), result: res}
 }
 
 func authProbeSinks(logs io.Writer) (*prometheus.Registry, *slog.Logger) {
