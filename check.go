@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,9 +26,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/prober"
@@ -52,8 +50,8 @@ type checkOptions struct {
 	target        *string
 }
 
-// checkResult is what the check command prints: the probe's own metrics,
-// read back from its registry, so that it says exactly what /probe would.
+// checkResult is what the check command prints, taken from the probe's
+// Result, which /probe renders too.
 type checkResult struct {
 	Target           string       `json:"target"`
 	Module           string       `json:"module"`
@@ -77,9 +75,6 @@ type checkLayer struct {
 	DurationSeconds float64 `json:"duration_seconds"`
 	Reason          string  `json:"reason,omitempty"`
 }
-
-// layerOrder is the order layers run in, for the table.
-var layerOrder = []string{prober.LayerAuthWall, prober.LayerDiscovery, prober.LayerAuth, prober.LayerConnect, prober.LayerHandshake, prober.LayerTools, prober.LayerClose}
 
 // runCheck probes one target, retrying until success or the wait is over,
 // prints the result and returns the exit code.
@@ -108,15 +103,14 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 	deadline := time.Now().Add(*o.wait)
 	var res checkResult
 	for attempt := 1; ; attempt++ {
-		registry := prometheus.NewRegistry()
 		pctx, cancel := context.WithTimeout(ctx, time.Duration(module.Timeout))
 		start := time.Now()
-		success := p.Probe(pctx, target.String(), *o.module, module, registry, logger)
+		r := p.Probe(pctx, prober.Request{ModuleName: *o.module, Module: module, Target: target.String(), Logger: logger})
 		cancel()
-		res = readCheckResult(registry)
-		res.Target, res.Module, res.Success, res.Attempts = prober.RedactTarget(target), *o.module, success, attempt
+		res = newCheckResult(r)
+		res.Target, res.Module, res.Attempts = prober.RedactTarget(target), *o.module, attempt
 		res.DurationSeconds = time.Since(start).Seconds()
-		if success || time.Now().Add(checkRetryInterval).After(deadline) {
+		if r.Success || time.Now().Add(checkRetryInterval).After(deadline) {
 			break
 		}
 		fmt.Fprintf(stderr, "attempt %d failed (%s); retrying\n", attempt, res.failure())
@@ -150,57 +144,28 @@ func checkConfig(path string, named bool) (*config.Config, error) {
 	return cfg, err
 }
 
-func readCheckResult(registry *prometheus.Registry) checkResult {
-	var res checkResult
-	mfs, _ := registry.Gather()
-	layers := map[string]*checkLayer{}
-	layer := func(name string) *checkLayer {
-		if layers[name] == nil {
-			layers[name] = &checkLayer{Name: name}
+// newCheckResult takes what check prints from r. A layer carries a reason
+// only when it is the probe's first failure, like probe_mcp_failure_info.
+func newCheckResult(r *prober.Result) checkResult {
+	res := checkResult{Success: r.Success, Transport: r.Transport, HTTPStatus: r.HTTPStatus}
+	for _, l := range r.Layers {
+		cl := checkLayer{Name: l.Name, Success: l.Outcome == prober.Passed, DurationSeconds: l.Duration.Seconds()}
+		if l.Name == r.FailedLayer {
+			cl.Reason = string(r.FailureReason)
 		}
-		return layers[name]
+		res.Layers = append(res.Layers, cl)
 	}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			l := labels(m)
-			v := m.GetGauge().GetValue()
-			switch mf.GetName() {
-			case "probe_mcp_layer_success":
-				layer(l["layer"]).Success = v == 1
-			case "probe_mcp_layer_duration_seconds":
-				layer(l["layer"]).DurationSeconds = v
-			case "probe_mcp_failure_info":
-				layer(l["layer"]).Reason = l["reason"]
-			case "probe_mcp_protocol_version_info":
-				res.ProtocolVersion = l["version"]
-			case "probe_mcp_transport_info":
-				res.Transport = l["transport"]
-			case "probe_mcp_server_info":
-				res.ServerName, res.ServerVersion = l["name"], l["version"]
-			case "probe_mcp_tools":
-				n := int(v)
-				res.Tools = &n
-			case "probe_mcp_tools_schema_info":
-				res.SchemaSHA256, res.DefinitionSHA256 = l["schema_sha256"], l["definition_sha256"]
-			case "probe_http_status_code":
-				res.HTTPStatus = int(v)
-			}
-		}
+	if s := r.Server; s != nil {
+		res.ProtocolVersion, res.ServerName, res.ServerVersion = s.ProtocolVersion, s.Name, s.Version
 	}
-	for _, name := range layerOrder {
-		if l, ok := layers[name]; ok {
-			res.Layers = append(res.Layers, *l)
+	if t := r.Tools; t != nil {
+		n := t.Count
+		res.Tools = &n
+		if d := t.Digest; d != nil {
+			res.SchemaSHA256, res.DefinitionSHA256 = hex.EncodeToString(d.Schema[:]), hex.EncodeToString(d.Definition[:])
 		}
 	}
 	return res
-}
-
-func labels(m *dto.Metric) map[string]string {
-	l := map[string]string{}
-	for _, lp := range m.GetLabel() {
-		l[lp.GetName()] = lp.GetValue()
-	}
-	return l
 }
 
 // failure names the failing layer and reason, for retry messages.

@@ -17,11 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strconv"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
@@ -49,27 +45,27 @@ type anonymousAttempt struct {
 
 // tryAnonymously runs the handshake without credentials, then ends
 // whatever session it opened.
-func (p *Prober) tryAnonymously(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, o mcpwire.HandshakeOptions) anonymousAttempt {
+func (pr *probe) tryAnonymously(ctx context.Context) anonymousAttempt {
 	start := time.Now()
-	anon := anonymous(m)
-	actx, hc, err := p.newProbeClient(ctx, moduleName, anon, target, "")
+	anon := anonymous(pr.module)
+	hc, err := pr.newClient(anon, "")
 	if err != nil {
 		return anonymousAttempt{err: err, elapsed: time.Since(start)}
 	}
 	defer hc.release()
-	c := newWireClient(hc, anon, target, func(x mcpwire.Exchange) {
+	c := newWireClient(hc, anon, pr.target, func(x mcpwire.Exchange) {
 		x.Op = "anonymous " + x.Op
-		r.logExchange(x)
+		pr.logExchange(x)
 	})
 	defer c.Close()
-	hs, err := c.Handshake(actx, o)
+	hs, err := c.Handshake(ctx, pr.opts)
 	a := anonymousAttempt{handshake: hs, err: err, elapsed: time.Since(start)}
 	var e *mcpwire.Error
 	if errors.As(err, &e) {
 		a.challenge = e.Challenge
 	}
 	if hs != nil {
-		cctx, cancel := context.WithTimeout(actx, closeTimeout)
+		cctx, cancel := context.WithTimeout(ctx, closeTimeout)
 		defer cancel()
 		_, _ = c.CloseSession(cctx)
 	}
@@ -79,10 +75,10 @@ func (p *Prober) tryAnonymously(ctx context.Context, r *run, moduleName string, 
 // authWall checks that the server refuses a request without credentials:
 // a deploy that drops the auth middleware is a security regression that a
 // credentialed probe alone would never notice.
-func (r *run) authWall(a anonymousAttempt) bool {
-	r.layerDuration(LayerAuthWall, a.elapsed)
+func (pr *probe) authWall(ctx context.Context) bool {
+	a := pr.tryAnonymously(ctx)
 	if a.handshake != nil {
-		r.fail(LayerAuthWall, ReasonAnonymousAllowed, errors.New("the server answered the handshake without credentials"))
+		pr.fail(LayerAuthWall, a.elapsed, ReasonAnonymousAllowed, errors.New("the server answered the handshake without credentials"))
 		return false
 	}
 	switch reason := mcpwire.ReasonOf(a.err); reason {
@@ -93,74 +89,58 @@ func (r *run) authWall(a anonymousAttempt) bool {
 		}
 		params, _ := mcpwire.BearerChallenge(a.challenge)
 		_, hasMetadata := params["resource_metadata"]
-		r.info("probe_mcp_auth_wall_info", "How the server refused a request without credentials: its status and whether its WWW-Authenticate challenge names resource_metadata.",
-			prometheus.Labels{"status": strconv.Itoa(status), "resource_metadata": strconv.FormatBool(hasMetadata)})
-		r.logger.Debug("auth wall holds", "status", status, "resource_metadata", hasMetadata)
-		r.pass(LayerAuthWall, a.elapsed)
+		pr.result.AuthWall = &AuthWallResult{Status: status, ResourceMetadata: hasMetadata}
+		pr.logger.Debug("auth wall holds", "status", status, "resource_metadata", hasMetadata)
+		pr.pass(LayerAuthWall, a.elapsed)
+		pr.challenge = a.challenge
 		return true
 	default:
 		// Neither answered nor refused: the wall could not be checked.
-		r.fail(LayerAuthWall, reason, fmt.Errorf("request without credentials: %w", a.err))
+		pr.fail(LayerAuthWall, a.elapsed, reason, fmt.Errorf("request without credentials: %w", a.err))
 		return false
 	}
 }
 
-// beforeCredential runs the layers that come before the module's
-// credential is used: the auth wall, then discovery. It returns the OAuth2
-// token endpoint, configured or discovered ("" without OAuth2).
-func (p *Prober) beforeCredential(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, key string, o mcpwire.HandshakeOptions) (string, bool) {
-	var challenge []string
-	if m.FailIfAnonymousAllowed {
-		a := p.tryAnonymously(ctx, r, moduleName, m, target, o)
-		if !r.authWall(a) {
-			return "", false
-		}
-		challenge = a.challenge
-	}
+// discover finds the OAuth2 token endpoint through the MCP authorization
+// flow: the 401's resource_metadata (or the well-known locations), the
+// protected resource metadata, then the authorization server's metadata.
+// What is found is kept per (module, target) until an auth failure or a
+// reload. The refusal the auth wall met, if it ran, is reused.
+func (pr *probe) discover(ctx context.Context) bool {
+	m := &pr.module
 	if m.HTTPClientConfig.OAuth2 == nil {
-		return "", true
+		return true
 	}
-	if !m.OAuth2Discovery {
-		return m.HTTPClientConfig.OAuth2.TokenURL, true
-	}
-	return p.tokenEndpoint(ctx, r, moduleName, m, target, key, o, challenge)
-}
-
-// tokenEndpoint finds the OAuth2 token endpoint through the MCP
-// authorization flow: the 401's resource_metadata (or the well-known
-// locations), the protected resource metadata, then the authorization
-// server's metadata. What is found is kept per (module, target) until an
-// auth failure or a reload. challenge is the refusal the auth wall already
-// met, if it ran.
-func (p *Prober) tokenEndpoint(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, key string, o mcpwire.HandshakeOptions, challenge []string) (string, bool) {
-	if as, ok := p.discovered.get(key); ok && as.AllowedBy(m.IssuerAllowed) {
-		r.pass(LayerDiscovery, 0)
-		return as.TokenEndpoint, true
+	if as, ok := pr.prober.discovered.get(pr.key); ok && as.AllowedBy(m.IssuerAllowed) {
+		pr.pass(LayerDiscovery, 0)
+		pr.tokenURL = as.TokenEndpoint
+		return true
 	}
 	start := time.Now()
+	challenge := pr.challenge
 	if challenge == nil {
-		challenge = p.tryAnonymously(ctx, r, moduleName, m, target, o).challenge
+		challenge = pr.tryAnonymously(ctx).challenge
 	}
 	params, _ := mcpwire.BearerChallenge(challenge)
-	actx, hc, err := p.newProbeClient(ctx, moduleName, anonymous(m), target, "")
+	hc, err := pr.newClient(anonymous(*m), "")
 	if err != nil {
-		r.fail(LayerDiscovery, mcpwire.ReasonDiscovery, err)
-		return "", false
+		pr.fail(LayerDiscovery, 0, mcpwire.ReasonDiscovery, err)
+		return false
 	}
 	defer hc.release()
-	as, err := mcpwire.DiscoverAuthServer(actx, hc.Client, target, mcpwire.DiscoveryOptions{
+	as, err := mcpwire.DiscoverAuthServer(ctx, hc.Client, pr.target, mcpwire.DiscoveryOptions{
 		ResourceMetadataURL: params["resource_metadata"],
 		IssuerAllowed:       m.IssuerAllowed,
 	})
 	elapsed := time.Since(start)
-	r.layerDuration(LayerDiscovery, elapsed)
 	if err != nil {
-		r.fail(LayerDiscovery, mcpwire.ReasonOf(err), err)
-		return "", false
+		pr.fail(LayerDiscovery, elapsed, mcpwire.ReasonOf(err), err)
+		return false
 	}
-	r.logger.Debug("authorization server discovered", "resource_metadata", as.ResourceMetadataURL,
+	pr.logger.Debug("authorization server discovered", "resource_metadata", as.ResourceMetadataURL,
 		"issuer", as.Issuer, "token_endpoint", as.TokenEndpoint)
-	p.discovered.put(key, as)
-	r.pass(LayerDiscovery, elapsed)
-	return as.TokenEndpoint, true
+	pr.prober.discovered.put(pr.key, as)
+	pr.pass(LayerDiscovery, elapsed)
+	pr.tokenURL = as.TokenEndpoint
+	return true
 }

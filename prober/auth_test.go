@@ -413,6 +413,7 @@ func authOK(t *testing.T, res probeResult) {
 	if strings.Contains(res.metrics, "probe_mcp_failure_info{") {
 		t.Errorf("failure reported on success:\n%s", res.metrics)
 	}
+	checkProbeGolden(t, "auth", res)
 }
 
 // authFail asserts a failed probe with exactly the failure layer/reason, and
@@ -426,6 +427,7 @@ func authFail(t *testing.T, res probeResult, l, reason string) {
 	if v := mustValue(t, res, "probe_mcp_layer_success", layer(l)); v != 0 {
 		t.Errorf("layer %s success = %v, want 0", l, v)
 	}
+	checkProbeGolden(t, "auth", res)
 }
 
 // authWriteFile replaces path's content the way a rotation should: write a
@@ -877,9 +879,8 @@ func TestAuthTokenReuse(t *testing.T) {
 		ep, tokenURL, ts := authOAuthPeer(t, 3600)
 		m := authOAuthModule(t, tokenURL, "")
 		p := New()
-		ctx := context.Background()
 		for _, name := range []string{"a", "b", "a", "b"} {
-			res := authProbeNamed(t, ctx, p, name, ts.URL, m)
+			res := authProbeNamed(t, p, name, ts.URL, m)
 			authOK(t, res)
 		}
 		if n := ep.issuedCount(); n != 2 {
@@ -889,14 +890,15 @@ func TestAuthTokenReuse(t *testing.T) {
 }
 
 // authProbeNamed is runProbe under a module name of the caller's.
-func authProbeNamed(t *testing.T, ctx context.Context, p *Prober, moduleName, target string, m config.Module) probeResult {
+func authProbeNamed(t *testing.T, p *Prober, moduleName, target string, m config.Module) probeResult {
 	t.Helper()
 	var logs strings.Builder
 	reg, logger := authProbeSinks(&logs)
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(m.Timeout))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(m.Timeout))
 	defer cancel()
-	ok := p.Probe(ctx, target, moduleName, m, reg, logger)
-	return probeResult{ok: ok, metrics: gatherText(t, reg), logs: logs.String()}
+	res := p.Probe(ctx, Request{ModuleName: moduleName, Module: m, Target: target, Logger: logger})
+	reg.MustRegister(NewCollector(res))
+	return probeResult{ok: res.Success, metrics: gatherText(t, reg), logs: logs.String(), result: res}
 }
 
 func authProbeSinks(logs io.Writer) (*prometheus.Registry, *slog.Logger) {

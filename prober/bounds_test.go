@@ -134,7 +134,7 @@ func TestBoundedMapKeysCostAHash(t *testing.T) {
 func TestHistoryKeepsNoRenderedOutput(t *testing.T) {
 	h := NewHistory(10)
 	var renders atomic.Int64
-	h.Add(Result{Module: "m", Target: "http://t/", Render: func() string { renders.Add(1); return "out" }})
+	h.Add(HistoryEntry{Module: "m", Target: "http://t/", Render: func() string { renders.Add(1); return "out" }})
 	r := h.List()[0]
 	for range 3 {
 		if r.DebugOutput() != "out" {
@@ -153,7 +153,7 @@ func TestHistoryByteBudget(t *testing.T) {
 	const budget = 64 << 10
 	h := NewHistory(100).WithMaxBytes(budget)
 	for i := range 300 {
-		h.Add(Result{Module: "m", Target: fmt.Sprintf("http://t%d/", i), Success: i%3 != 0, Size: 4 << 10, Render: func() string { return "out" }})
+		h.Add(HistoryEntry{Module: "m", Target: fmt.Sprintf("http://t%d/", i), Success: i%3 != 0, Size: 4 << 10, Render: func() string { return "out" }})
 		if h.Bytes() > budget {
 			t.Fatalf("after %d probes the History keeps %d bytes, over its budget of %d", i+1, h.Bytes(), budget)
 		}
@@ -165,7 +165,7 @@ func TestHistoryByteBudget(t *testing.T) {
 	if list[0].Target != "http://t299/" {
 		t.Errorf("newest kept probe %q, want http://t299/", list[0].Target)
 	}
-	h.Add(Result{Module: "m", Target: "http://huge/", Size: budget, Render: func() string { return strings.Repeat("x", budget) }})
+	h.Add(HistoryEntry{Module: "m", Target: "http://huge/", Size: budget, Render: func() string { return strings.Repeat("x", budget) }})
 	if got := h.List()[0]; got.Target != "http://huge/" || strings.Contains(got.DebugOutput(), "xxxx") || !strings.Contains(got.DebugOutput(), "not kept") {
 		t.Errorf("a probe over an eighth of the budget: %q %q", got.Target, got.DebugOutput())
 	}
@@ -175,7 +175,7 @@ func TestHistoryByteBudget(t *testing.T) {
 	// Everything dropped is released.
 	h2 := NewHistory(2).WithMaxBytes(budget)
 	for i := range 10 {
-		h2.Add(Result{Module: "m", Target: "http://t/", Success: i%2 == 0, Size: 1000, Render: func() string { return "" }})
+		h2.Add(HistoryEntry{Module: "m", Target: "http://t/", Success: i%2 == 0, Size: 1000, Render: func() string { return "" }})
 	}
 	want := 0
 	for _, r := range h2.List() {

@@ -66,17 +66,18 @@ func (c *probeClient) dropToken() {
 	}
 }
 
-// newProbeClient builds the HTTP client for one probe of target. tokenURL
-// is the token endpoint for an OAuth2 module (configured or discovered).
-// It returns the context the probe's requests must carry.
-func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config.Module, target *url.URL, tokenURL string) (context.Context, *probeClient, error) {
+// newClient builds the HTTP client for one exchange of the probe with m
+// (the probe's module, or it without credentials). tokenURL is the token
+// endpoint for an OAuth2 module (configured or discovered).
+func (pr *probe) newClient(m config.Module, tokenURL string) (*probeClient, error) {
+	target := pr.target
 	userAgent := "mcp_exporter/" + version.Version
 	hc := m.HTTPClientConfig
 	oauth2 := hc.OAuth2
 	hc.OAuth2 = nil
 	base, err := promconfig.NewRoundTripperFromConfig(hc, "mcp_probe", promconfig.WithUserAgent(userAgent))
 	if err != nil {
-		return ctx, nil, fmt.Errorf("building the HTTP client: %w", err)
+		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
 	base = recordCredentials(base)
 	release := func() {
@@ -98,19 +99,19 @@ func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config
 			}
 			o.EndpointParams["resource"] = resource
 		}
-		key := strings.Join([]string{moduleName, tokenURL, resource}, "\x00")
+		key := strings.Join([]string{pr.name, tokenURL, resource}, "\x00")
 		// One token source per (module, token URL, resource): the token is
 		// fetched once and reused across probes until shortly before it
 		// expires, a rotated client_secret_file is picked up on the next
 		// probe, and each probe asks the source at most once.
-		src := p.tokens.getOrBuild(key, func() *tokenSource { return newTokenSource(&o, userAgent) })
+		src := pr.prober.tokens.getOrBuild(key, func() *tokenSource { return newTokenSource(&o, userAgent) })
 		pc.oauth2 = &probeToken{src: src, next: base, origin: target}
 		client.Transport = pc.oauth2
 	}
 	// Outermost, so that every request of the probe carries the marker that
 	// /probe refuses (see marker.go).
 	client.Transport = markProbeRequests(client.Transport)
-	return ctx, pc, nil
+	return pc, nil
 }
 
 // dialWithDeadline dials connections that stop working after d: the token

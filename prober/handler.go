@@ -200,34 +200,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	logger := slog.New(ph).With("module", moduleName, "target", shownTarget)
 	logger.Info("probe started", "timeout_seconds", timeout.Seconds())
 
-	registry := prometheus.NewRegistry()
-	start := time.Now()
-	success := h.Prober.Probe(ctx, target.String(), moduleName, module, registry, logger)
-	duration := time.Since(start)
-
-	probeSuccess := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_success", Help: "Whether the probe succeeded."})
-	probeDuration := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_duration_seconds", Help: "How long the probe took to complete, in seconds."})
-	probeTimeout := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_timeout_seconds", Help: "The time the probe was allowed, in seconds."})
-	registry.MustRegister(probeSuccess, probeDuration, probeTimeout)
-	probeDuration.Set(duration.Seconds())
-	probeTimeout.Set(timeout.Seconds())
+	res := h.Prober.Probe(ctx, Request{ModuleName: moduleName, Module: module, Target: target.String(), Logger: logger})
+	res.Timeout = timeout
 	result := "failure"
-	if success {
-		probeSuccess.Set(1)
+	if res.Success {
 		result = "success"
-		logger.Info("probe succeeded", "duration_seconds", duration.Seconds())
+		logger.Info("probe succeeded", "duration_seconds", res.Duration.Seconds())
 	} else {
-		logger.Error("probe failed", "duration_seconds", duration.Seconds())
+		logger.Error("probe failed", "duration_seconds", res.Duration.Seconds())
 	}
 	h.Metrics.Probes.WithLabelValues(moduleName, result).Inc()
 
+	// A fresh registry per probe: no series outlives it.
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(NewCollector(res))
 	mfs, gatherErr := registry.Gather()
 	// The debug output is made when someone reads it (debug=true, /logs),
 	// not for every probe.
 	debugOutput := func() string { return DebugOutput(module, logs.String(), mfs, gatherErr) }
 	if h.History != nil {
-		h.History.Add(Result{
-			Module: moduleName, Target: shownTarget, Success: success, Duration: duration,
+		h.History.Add(HistoryEntry{
+			Module: moduleName, Target: shownTarget, Success: res.Success, Duration: res.Duration,
 			Render: debugOutput, Size: logs.Size() + metricFamiliesSize(mfs),
 		})
 	}

@@ -488,7 +488,7 @@ func TestHistory(t *testing.T) {
 	t.Run("limit and order", func(t *testing.T) {
 		h := NewHistory(3)
 		for i := range 5 {
-			h.Add(Result{Module: "m", Target: fmt.Sprintf("http://t%d/", i), Success: true, Duration: time.Second, Render: func() string { return "out" }})
+			h.Add(HistoryEntry{Module: "m", Target: fmt.Sprintf("http://t%d/", i), Success: true, Duration: time.Second, Render: func() string { return "out" }})
 		}
 		list := h.List()
 		var targets []string
@@ -510,9 +510,9 @@ func TestHistory(t *testing.T) {
 	})
 	t.Run("failures kept separately", func(t *testing.T) {
 		h := NewHistory(2)
-		h.Add(Result{Module: "m", Target: "http://old-failure/", Success: false, Duration: time.Second, Render: func() string { return "failed" }})
+		h.Add(HistoryEntry{Module: "m", Target: "http://old-failure/", Success: false, Duration: time.Second, Render: func() string { return "failed" }})
 		for range 5 {
-			h.Add(Result{Module: "m", Target: "http://ok/", Success: true, Duration: time.Second, Render: func() string { return "ok" }})
+			h.Add(HistoryEntry{Module: "m", Target: "http://ok/", Success: true, Duration: time.Second, Render: func() string { return "ok" }})
 		}
 		list := h.List()
 		if len(list) != 3 {
@@ -531,8 +531,8 @@ func TestHistory(t *testing.T) {
 			}
 		}
 		// Recent failures count toward both lists but are listed once.
-		h.Add(Result{Module: "m", Target: "http://new-failure/", Success: false, Duration: time.Second, Render: func() string { return "failed" }})
-		h.Add(Result{Module: "m", Target: "http://newer-failure/", Success: false, Duration: time.Second, Render: func() string { return "failed" }})
+		h.Add(HistoryEntry{Module: "m", Target: "http://new-failure/", Success: false, Duration: time.Second, Render: func() string { return "failed" }})
+		h.Add(HistoryEntry{Module: "m", Target: "http://newer-failure/", Success: false, Duration: time.Second, Render: func() string { return "failed" }})
 		list = h.List()
 		if len(list) != 2 || list[0].Target != "http://newer-failure/" || list[1].Target != "http://new-failure/" {
 			t.Errorf("List after two new failures = %+v", list)
@@ -540,7 +540,7 @@ func TestHistory(t *testing.T) {
 	})
 	t.Run("limit zero keeps nothing", func(t *testing.T) {
 		h := NewHistory(0)
-		h.Add(Result{Module: "m", Target: "http://t/", Success: false, Duration: time.Second, Render: func() string { return "out" }})
+		h.Add(HistoryEntry{Module: "m", Target: "http://t/", Success: false, Duration: time.Second, Render: func() string { return "out" }})
 		if len(h.List()) != 0 {
 			t.Error("NewHistory(0) kept a probe")
 		}
@@ -551,7 +551,7 @@ func TestHistory(t *testing.T) {
 		for i := range 8 {
 			wg.Go(func() {
 				for range 50 {
-					h.Add(Result{Module: "m", Target: "http://t/", Success: i%2 == 0, Duration: time.Second, Render: func() string { return "out" }})
+					h.Add(HistoryEntry{Module: "m", Target: "http://t/", Success: i%2 == 0, Duration: time.Second, Render: func() string { return "out" }})
 					_ = h.List()
 				}
 			})

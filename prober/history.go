@@ -28,8 +28,8 @@ const DefaultHistoryBytes = 8 << 20
 // resultOverhead is what a kept probe costs beyond its Size, roughly.
 const resultOverhead = 256
 
-// Result is a finished probe as the landing page and /logs show it.
-type Result struct {
+// HistoryEntry is a finished probe as the landing page and /logs show it.
+type HistoryEntry struct {
 	ID       int64 // set by History.Add
 	Module   string
 	Target   string // as RedactTarget shows it
@@ -49,9 +49,9 @@ type Result struct {
 }
 
 // DebugOutput is the probe's debug output, made anew on every call.
-func (r *Result) DebugOutput() string { return r.Render() }
+func (r *HistoryEntry) DebugOutput() string { return r.Render() }
 
-func (r *Result) bytes() int { return r.Size + len(r.Module) + len(r.Target) + resultOverhead }
+func (r *HistoryEntry) bytes() int { return r.Size + len(r.Module) + len(r.Target) + resultOverhead }
 
 // History keeps the most recent probes, and separately the most recent
 // failed ones, so that a failure is not pushed out by a stream of successes
@@ -62,8 +62,8 @@ type History struct {
 	maxBytes int
 	bytes    int
 	nextID   int64
-	recent   []*Result
-	failures []*Result
+	recent   []*HistoryEntry
+	failures []*HistoryEntry
 }
 
 // NewHistory keeps up to limit probes of each kind, 0 keeping none, within
@@ -86,7 +86,7 @@ func (h *History) Bytes() int {
 }
 
 // Add records a finished probe.
-func (h *History) Add(r Result) {
+func (h *History) Add(r HistoryEntry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.limit <= 0 {
@@ -114,7 +114,7 @@ func (h *History) Add(r Result) {
 	}
 }
 
-func (h *History) appendBounded(s []*Result, r *Result) []*Result {
+func (h *History) appendBounded(s []*HistoryEntry, r *HistoryEntry) []*HistoryEntry {
 	for len(s) >= h.limit {
 		h.release(s[0])
 		s = slices.Delete(s, 0, 1)
@@ -124,7 +124,7 @@ func (h *History) appendBounded(s []*Result, r *Result) []*Result {
 }
 
 // release notes that one list let go of r.
-func (h *History) release(r *Result) {
+func (h *History) release(r *HistoryEntry) {
 	r.refs--
 	if r.refs == 0 {
 		h.bytes -= r.bytes()
@@ -133,8 +133,8 @@ func (h *History) release(r *Result) {
 
 // dropOldest drops the oldest probe from both lists.
 func (h *History) dropOldest() {
-	var oldest *Result
-	for _, s := range [][]*Result{h.recent, h.failures} {
+	var oldest *HistoryEntry
+	for _, s := range [][]*HistoryEntry{h.recent, h.failures} {
 		if len(s) > 0 && (oldest == nil || s[0].ID < oldest.ID) {
 			oldest = s[0]
 		}
@@ -150,16 +150,16 @@ func (h *History) dropOldest() {
 }
 
 // List returns the kept probes, newest first.
-func (h *History) List() []*Result {
+func (h *History) List() []*HistoryEntry {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	all := slices.Concat(h.recent, h.failures)
-	slices.SortFunc(all, func(a, b *Result) int { return int(b.ID - a.ID) })
-	return slices.CompactFunc(all, func(a, b *Result) bool { return a.ID == b.ID })
+	slices.SortFunc(all, func(a, b *HistoryEntry) int { return int(b.ID - a.ID) })
+	return slices.CompactFunc(all, func(a, b *HistoryEntry) bool { return a.ID == b.ID })
 }
 
 // Get returns the probe with the given id, or nil.
-func (h *History) Get(id int64) *Result {
+func (h *History) Get(id int64) *HistoryEntry {
 	for _, r := range h.List() {
 		if r.ID == id {
 			return r

@@ -32,7 +32,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -1120,6 +1119,7 @@ func TestMisbehavingServers(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, f, res)
 			}
+			checkProbeGolden(t, "misbehave", res)
 		})
 	}
 }
@@ -1215,7 +1215,7 @@ func TestMisbehaveEraCache(t *testing.T) {
 	// Another module name is another cache key.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
 	defer cancel()
-	if !p.Probe(ctx, target, "other", module, prometheus.NewRegistry(), slog.New(slog.DiscardHandler)) {
+	if !p.Probe(ctx, Request{ModuleName: "other", Module: module, Target: target, Logger: slog.New(slog.DiscardHandler)}).Success {
 		t.Error("probe under another module name failed")
 	}
 	if got := f.requests("server/discover"); got != 3 {

@@ -17,6 +17,7 @@ package prober
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,23 +27,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/version"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
-)
-
-// Layer names, in the order a probe runs them.
-const (
-	LayerAuthWall  = "auth_wall"
-	LayerDiscovery = "discovery"
-	LayerAuth      = "auth"
-	LayerConnect   = "connect"
-	LayerHandshake = "handshake"
-	LayerTools     = "tools"
-	LayerClose     = "close"
 )
 
 // Reasons the prober adds to the wire client's vocabulary.
@@ -99,74 +88,170 @@ func (p *Prober) Reset() {
 	p.discovered.reset()
 }
 
-// Probe runs the module's layers against target, registers the resulting
-// metrics in registry and reports whether the probe succeeded.
-func (p *Prober) Probe(ctx context.Context, target, moduleName string, module config.Module, registry *prometheus.Registry, logger *slog.Logger) bool {
-	u, err := url.Parse(target)
+// Request is one probe to run: the module (and its name, which keys what
+// the prober keeps) against the target, logging to Logger.
+type Request struct {
+	ModuleName string
+	Module     config.Module
+	Target     string
+	Logger     *slog.Logger
+}
+
+// probe is one probe in progress: what every step needs, and what the
+// steps pass on to each other.
+type probe struct {
+	prober  *Prober
+	name    string // the module's
+	module  config.Module
+	target  *url.URL
+	key     string // what the prober keeps about the target is kept under it
+	opts    mcpwire.HandshakeOptions
+	secrets *probeSecrets // masked in the server's strings
+	logger  *slog.Logger
+	result  *Result
+
+	credentialed bool
+	authFailed   bool // a failure was the credential's
+	failed       bool
+
+	challenge []string // the auth wall's refusal, for discovery
+	tokenURL  string   // the OAuth2 token endpoint, configured or discovered
+
+	// The first exchange (the handshake) is made once and read by the
+	// auth, connect and handshake layers.
+	opened bool
+	first  firstExchange
+	http   *probeClient
+	wire   *mcpwire.Client
+	hs     *mcpwire.Handshake // nil unless the handshake passed
+}
+
+// firstExchange is what the handshake met.
+type firstExchange struct {
+	hs      *mcpwire.Handshake
+	err     error
+	elapsed time.Duration
+	conn    mcpwire.ConnInfo
+}
+
+// Probe runs the module's layers against the target and returns what it
+// found.
+func (p *Prober) Probe(ctx context.Context, req Request) *Result {
+	start := time.Now()
+	u, err := url.Parse(req.Target)
 	// Whatever the server says is logged and labelled with the probe's
 	// credentials masked.
-	secrets := newProbeSecrets(module, u)
+	secrets := newProbeSecrets(req.Module, u)
 	ctx = withProbeSecrets(ctx, secrets)
-	r := newRun(module, registry, redactLogger(logger, secrets))
-	r.secrets = secrets
-	defer r.report()
+	pr := &probe{
+		prober:       p,
+		name:         req.ModuleName,
+		module:       req.Module,
+		target:       u,
+		secrets:      secrets,
+		logger:       redactLogger(req.Logger, secrets),
+		result:       &Result{},
+		credentialed: len(req.Module.Credentials()) > 0,
+	}
+	layers := moduleLayers(&pr.module)
+	pr.result.Layers = make([]LayerResult, len(layers), len(layers)+1)
+	for i, l := range layers {
+		pr.result.Layers[i].Name = l.name
+	}
+	pr.result.Success = pr.run(ctx, layers, err)
+	pr.result.Duration = time.Since(start)
+	return pr.result
+}
 
+// run checks the target, then runs the layers in order: after a failure,
+// only those that clean up.
+func (pr *probe) run(ctx context.Context, layers []*layerSpec, parseErr error) bool {
+	if parseErr != nil {
+		pr.fail(LayerConnect, 0, mcpwire.ReasonConnect, parseErr)
+		return false
+	}
+	if pr.module.FailIfNotTLS && pr.target.Scheme != "https" {
+		pr.fail(LayerConnect, 0, ReasonNotTLS, fmt.Errorf("target scheme is %s, and fail_if_not_tls is set", pr.target.Scheme))
+		return false
+	}
+	pr.key = pr.name + "\x00" + pr.target.String()
+	pr.opts = pr.prober.handshakeOptions(pr.module, pr.key)
+	if o := pr.module.HTTPClientConfig.OAuth2; o != nil && !pr.module.OAuth2Discovery {
+		pr.tokenURL = o.TokenURL
+	}
+	defer pr.release()
+	ok := true
+	for _, l := range layers {
+		if ok || l.afterFailure {
+			ok = l.step(pr, ctx) && ok
+		}
+	}
+	pr.finish(ok)
+	return ok
+}
+
+// open makes the probe's first exchange, the handshake, once. It reports
+// false when the probe's HTTP client could not be built.
+func (pr *probe) open(ctx context.Context) bool {
+	if pr.opened {
+		return pr.wire != nil
+	}
+	pr.opened = true
+	hc, err := pr.newClient(pr.module, pr.tokenURL)
 	if err != nil {
-		r.fail(LayerConnect, mcpwire.ReasonConnect, err)
-		return false
-	}
-	if module.FailIfNotTLS && u.Scheme != "https" {
-		r.fail(LayerConnect, ReasonNotTLS, fmt.Errorf("target scheme is %s, and fail_if_not_tls is set", u.Scheme))
-		return false
-	}
-	// What the prober remembers about this target is kept under key.
-	key := moduleName + "\x00" + u.String()
-	opts := p.handshakeOptions(module, key)
-	tokenURL, ok := p.beforeCredential(ctx, r, moduleName, module, u, key, opts)
-	if !ok {
-		return false
-	}
-	ctx, httpClient, err := p.newProbeClient(ctx, moduleName, module, u, tokenURL)
-	if err != nil {
-		r.fail(LayerConnect, mcpwire.ReasonConnect, err)
+		pr.fail(LayerConnect, 0, mcpwire.ReasonConnect, err)
 		return false
 	}
 	// Each probe has its own connections: the connect layer measures a real
 	// connection, and none outlives the probe.
-	defer httpClient.release()
+	pr.http = hc
+	pr.wire = newWireClient(hc, pr.module, pr.target, pr.logExchange)
+	start := time.Now()
+	hs, err := pr.wire.Handshake(ctx, pr.opts)
+	pr.first = firstExchange{hs: hs, err: err, elapsed: time.Since(start), conn: pr.wire.Conn()}
+	return true
+}
 
-	c := newWireClient(httpClient, module, u, r.logExchange)
-	defer c.Close()
-
-	hs, ok := r.handshake(ctx, c, opts)
-	r.transport(c.Transport())
-	if ok {
-		ok = r.tools(ctx, c, hs)
+// release ends the probe's wire client and connections.
+func (pr *probe) release() {
+	if pr.wire != nil {
+		pr.wire.Close()
 	}
-	r.close(ctx, c, hs != nil)
-	r.httpStatus(c.LastStatus())
-	if g, had := httpClient.token(); had {
-		r.logger.Debug("oauth2 token", "fetched_by_this_probe", g.fetched,
+	if pr.http != nil {
+		pr.http.release()
+	}
+}
+
+// finish records what is known once the layers ran, and keeps or forgets
+// what the prober learnt about the target.
+func (pr *probe) finish(ok bool) {
+	if pr.wire == nil {
+		return
+	}
+	c, p := pr.wire, pr.prober
+	pr.result.Transport = c.Transport()
+	pr.result.HTTPStatus = c.LastStatus()
+	if g, had := pr.http.token(); had {
+		pr.logger.Debug("oauth2 token", "fetched_by_this_probe", g.fetched,
 			"age_seconds", time.Since(g.FetchedAt()).Seconds(), "expires_in_seconds", time.Until(g.Expiry()).Seconds())
 	}
-	if module.ProtocolVersion == config.VersionAuto || module.Transport == config.TransportAuto {
+	if pr.module.ProtocolVersion == config.VersionAuto || pr.module.Transport == config.TransportAuto {
 		if ok {
-			p.verdicts.put(key, mcpwire.Verdict{Era: hs.Era, Transport: hs.Transport})
+			p.verdicts.put(pr.key, mcpwire.Verdict{Era: pr.hs.Era, Transport: pr.hs.Transport})
 		} else {
-			p.verdicts.forget(key)
+			p.verdicts.forget(pr.key)
 		}
 	}
-	if !ok && r.authFailed {
+	if !ok && pr.authFailed {
 		// The discovered token endpoint may be what changed, and the
 		// server may no longer take the token (-32001; a 401 drops it at
 		// once). A 403 refuses the token's scope, which a new token of the
 		// same scope would not change.
-		p.discovered.forget(key)
+		p.discovered.forget(pr.key)
 		if c.LastStatus() != http.StatusForbidden {
-			httpClient.dropToken()
+			pr.http.dropToken()
 		}
 	}
-	return ok
 }
 
 // newWireClient is the MCP client of one probe, over hc's connections.
@@ -208,59 +293,119 @@ func (p *Prober) handshakeOptions(m config.Module, key string) mcpwire.Handshake
 	return o
 }
 
-// handshake runs the first exchanges. The connect layer is read from the
-// trace of the first of them, and the handshake layer's duration is what
-// the exchanges took beyond making the connection.
-func (r *run) handshake(ctx context.Context, c *mcpwire.Client, o mcpwire.HandshakeOptions) (*mcpwire.Handshake, bool) {
-	start := time.Now()
-	hs, err := c.Handshake(ctx, o)
-	elapsed := time.Since(start)
-
-	conn := c.Conn()
-	if reason := mcpwire.ReasonOf(err); reason == mcpwire.ReasonCredentials || reason == mcpwire.ReasonTokenRequest {
-		// The credential could not be had: no connection was asked for.
-		r.layerDuration(LayerAuth, elapsed)
-		r.fail(LayerAuth, reason, err)
-		return nil, false
+// auth reads the credential's fate from the first exchange: the auth
+// layer passes once the credential was had (how long that took is its
+// duration); a refusal of it later fails this layer too (see record).
+func (pr *probe) auth(ctx context.Context) bool {
+	if !pr.open(ctx) {
+		return false
 	}
-	if mcpwire.ReasonOf(err) == mcpwire.ReasonTimeout && r.module.HTTPClientConfig.OAuth2 != nil && !conn.Requested {
+	x := pr.first
+	if reason := mcpwire.ReasonOf(x.err); reason == mcpwire.ReasonCredentials || reason == mcpwire.ReasonTokenRequest {
+		// The credential could not be had: no connection was asked for.
+		pr.fail(LayerAuth, x.elapsed, reason, x.err)
+		return false
+	}
+	if mcpwire.ReasonOf(x.err) == mcpwire.ReasonTimeout && pr.module.HTTPClientConfig.OAuth2 != nil && !x.conn.Requested {
 		// The time ran out before a connection was asked for: the token
 		// endpoint did not answer.
-		r.layerDuration(LayerAuth, elapsed)
-		r.fail(LayerAuth, mcpwire.ReasonTokenRequest, fmt.Errorf("no token from the token endpoint within the probe's timeout: %w", err))
-		return nil, false
+		pr.fail(LayerAuth, x.elapsed, mcpwire.ReasonTokenRequest, fmt.Errorf("no token from the token endpoint within the probe's timeout: %w", x.err))
+		return false
 	}
-	if !conn.Established {
-		r.fail(LayerConnect, connectReason(err), err)
-		return nil, false
+	if x.conn.Established {
+		pr.pass(LayerAuth, x.conn.Credential)
 	}
-	if r.credentialed {
-		// The credential was had; a refusal of it fails the layer below.
-		r.pass(LayerAuth, conn.Credential)
-	}
-	r.dnsLookup(conn.DNSLookup)
-	if conn.TLS != nil {
-		r.tlsState(conn.TLS)
-	}
-	if r.module.FailIfNotTLS && (conn.TLS == nil || errors.Is(err, errPlainRedirect)) {
-		r.fail(LayerConnect, ReasonNotTLS, fmt.Errorf("connection is not TLS (redirected to plain HTTP?)"))
-		return nil, false
-	}
-	r.pass(LayerConnect, conn.Duration)
-	r.logger.Debug("connected", "duration_seconds", conn.Duration.Seconds(), "dns_seconds", conn.DNSLookup.Seconds(), "tls", conn.TLS != nil)
+	return true // without a connection, the connect layer fails
+}
 
-	hsDuration := elapsed - conn.Credential - conn.Duration
-	r.layerDuration(LayerHandshake, hsDuration)
-	if err != nil {
-		r.fail(LayerHandshake, mcpwire.ReasonOf(err), err)
-		return nil, false
+// connect reads the connection from the trace of the first exchange.
+func (pr *probe) connect(ctx context.Context) bool {
+	if !pr.open(ctx) {
+		return false
 	}
-	r.pass(LayerHandshake, hsDuration)
-	r.handshakeInfo(hs)
-	r.logger.Debug("handshake done", "era", hs.Era.String(), "protocol_version", hs.Version,
-		"server_name", r.label(hs.Server.Name, labelMax), "server_version", r.label(hs.Server.Version, labelMax),
-		"capabilities", hs.Capabilities, "session", c.SessionID() != "")
-	return hs, true
+	x := pr.first
+	if !x.conn.Established {
+		pr.fail(LayerConnect, 0, connectReason(x.err), x.err)
+		return false
+	}
+	conn := &ConnectionResult{DNSLookup: x.conn.DNSLookup}
+	if x.conn.TLS != nil {
+		conn.TLS = tlsResult(x.conn.TLS)
+	}
+	pr.result.Connection = conn
+	if pr.module.FailIfNotTLS && (x.conn.TLS == nil || errors.Is(x.err, errPlainRedirect)) {
+		pr.fail(LayerConnect, 0, ReasonNotTLS, fmt.Errorf("connection is not TLS (redirected to plain HTTP?)"))
+		return false
+	}
+	pr.pass(LayerConnect, x.conn.Duration)
+	pr.logger.Debug("connected", "duration_seconds", x.conn.Duration.Seconds(), "dns_seconds", x.conn.DNSLookup.Seconds(), "tls", x.conn.TLS != nil)
+	return true
+}
+
+// tlsResult describes a TLS connection: its version and the earliest
+// expiry among the certificates the server presented.
+func tlsResult(cs *tls.ConnectionState) *TLSResult {
+	t := &TLSResult{Version: tls.VersionName(cs.Version)}
+	for i, cert := range cs.PeerCertificates {
+		if i == 0 || cert.NotAfter.Before(t.EarliestCertExpiry) {
+			t.EarliestCertExpiry = cert.NotAfter
+		}
+	}
+	return t
+}
+
+// handshake is the first exchange beyond making the connection: its
+// duration is what the exchange took beyond getting the credential and
+// connecting.
+func (pr *probe) handshake(ctx context.Context) bool {
+	if !pr.open(ctx) {
+		return false
+	}
+	x := pr.first
+	d := x.elapsed - x.conn.Credential - x.conn.Duration
+	if x.err != nil {
+		pr.fail(LayerHandshake, d, mcpwire.ReasonOf(x.err), x.err)
+		return false
+	}
+	pr.pass(LayerHandshake, d)
+	pr.hs = x.hs
+	pr.result.Server = pr.serverResult(x.hs)
+	pr.logger.Debug("handshake done", "era", x.hs.Era.String(), "protocol_version", x.hs.Version,
+		"server_name", pr.label(x.hs.Server.Name, labelMax), "server_version", pr.label(x.hs.Server.Version, labelMax),
+		"capabilities", x.hs.Capabilities, "session", pr.wire.SessionID() != "")
+	return true
+}
+
+// serverResult is the handshake's outcome as label values: the specified
+// capabilities first, at most maxCapabilities.
+func (pr *probe) serverResult(hs *mcpwire.Handshake) *ServerResult {
+	s := &ServerResult{
+		ProtocolVersion: pr.label(hs.Version, 32),
+		Name:            pr.label(hs.Server.Name, labelMax),
+		Version:         pr.label(hs.Server.Version, labelMax),
+	}
+	// Like the series they become, capabilities that read the same once
+	// sanitized are one; each still counts towards the bound.
+	n := 0
+	add := func(name string) {
+		if label := pr.label(name, 64); label != "" && n < maxCapabilities {
+			n++
+			if !slices.Contains(s.Capabilities, label) {
+				s.Capabilities = append(s.Capabilities, label)
+			}
+		}
+	}
+	for _, name := range hs.Capabilities {
+		if slices.Contains(specifiedCapabilities, name) {
+			add(name)
+		}
+	}
+	for _, name := range hs.Capabilities {
+		if !slices.Contains(specifiedCapabilities, name) {
+			add(name)
+		}
+	}
+	return s
 }
 
 // connectReason names a failure before any connection was made.
@@ -273,27 +418,26 @@ func connectReason(err error) mcpwire.Reason {
 }
 
 // tools lists the tools, hashes them and applies the module's expectations.
-func (r *run) tools(ctx context.Context, c *mcpwire.Client, hs *mcpwire.Handshake) bool {
+func (pr *probe) tools(ctx context.Context) bool {
+	hs := pr.hs
 	if !hs.Tools {
 		// Without the tools capability, tools/list is not owed.
-		r.logger.Debug("server does not advertise the tools capability; tools/list skipped")
-		r.toolCount(0)
-		r.pass(LayerTools, 0)
+		pr.logger.Debug("server does not advertise the tools capability; tools/list skipped")
+		pr.result.Tools = &ToolsResult{}
+		pr.pass(LayerTools, 0)
 		return true
 	}
 	start := time.Now()
-	raw, err := c.ListTools(ctx, maxToolPages, maxTools)
+	raw, err := pr.wire.ListTools(ctx, maxToolPages, maxTools)
 	if err != nil {
-		r.layerDuration(LayerTools, time.Since(start))
-		r.fail(LayerTools, mcpwire.ReasonOf(err), err)
+		pr.fail(LayerTools, time.Since(start), mcpwire.ReasonOf(err), err)
 		return false
 	}
 	digest, err := canonical.DigestTools(raw)
 	raw = nil // tool definitions are hashed and dropped
 	elapsed := time.Since(start)
-	r.layerDuration(LayerTools, elapsed)
 	if err != nil {
-		r.fail(LayerTools, mcpwire.ReasonProtocolViolation, fmt.Errorf("tools/list: %w", err))
+		pr.fail(LayerTools, elapsed, mcpwire.ReasonProtocolViolation, fmt.Errorf("tools/list: %w", err))
 		return false
 	}
 	// Tool names must be unique: a client calls tools by name. The names
@@ -306,16 +450,16 @@ func (r *run) tools(ctx context.Context, c *mcpwire.Client, hs *mcpwire.Handshak
 		}
 	}
 	if dups > 0 {
-		r.fail(LayerTools, mcpwire.ReasonProtocolViolation, fmt.Errorf("tools/list: duplicate tool name (%d tools share a name with another)", dups))
+		pr.fail(LayerTools, elapsed, mcpwire.ReasonProtocolViolation, fmt.Errorf("tools/list: duplicate tool name (%d tools share a name with another)", dups))
 		return false
 	}
-	r.toolDigest(digest)
-	r.logger.Debug("tools listed", "tools", digest.Count,
+	pr.result.Tools = &ToolsResult{Count: digest.Count, Digest: &digest}
+	pr.logger.Debug("tools listed", "tools", digest.Count,
 		"schema_sha256", hex.EncodeToString(digest.Schema[:]), "definition_sha256", hex.EncodeToString(digest.Definition[:]))
 
-	m := r.module
+	m := &pr.module
 	if digest.Count < m.MinTools {
-		r.fail(LayerTools, ReasonNoTools, fmt.Errorf("server advertises tools but lists %d, fewer than min_tools %d", digest.Count, m.MinTools))
+		pr.fail(LayerTools, elapsed, ReasonNoTools, fmt.Errorf("server advertises tools but lists %d, fewer than min_tools %d", digest.Count, m.MinTools))
 		return false
 	}
 	missing := 0
@@ -327,23 +471,24 @@ func (r *run) tools(ctx context.Context, c *mcpwire.Client, hs *mcpwire.Handshak
 	if missing > 0 {
 		// Names come from the operator's config, but the prober still
 		// reports only how many are missing, not which.
-		r.fail(LayerTools, ReasonMissingTool, fmt.Errorf("%d of %d required_tools not listed", missing, len(m.RequiredTools)))
+		pr.fail(LayerTools, elapsed, ReasonMissingTool, fmt.Errorf("%d of %d required_tools not listed", missing, len(m.RequiredTools)))
 		return false
 	}
 	if m.ExpectedSchemaHash != "" && m.ExpectedSchemaHash != hex.EncodeToString(digest.Schema[:]) {
-		r.fail(LayerTools, ReasonSchemaMismatch, fmt.Errorf("schema hash differs from expected_schema_hash"))
+		pr.fail(LayerTools, elapsed, ReasonSchemaMismatch, fmt.Errorf("schema hash differs from expected_schema_hash"))
 		return false
 	}
-	r.pass(LayerTools, elapsed)
+	pr.pass(LayerTools, elapsed)
 	return true
 }
 
 // close ends the session, if there is one, within the probe's deadline and
 // at most closeTimeout. Its failure is reported on the close layer but does
 // not fail the probe.
-func (r *run) close(ctx context.Context, c *mcpwire.Client, handshakeDone bool) {
-	if !r.module.CloseSession || (!handshakeDone && c.SessionID() == "") {
-		return // nothing to close, and the layer was not reached
+func (pr *probe) close(ctx context.Context) bool {
+	c := pr.wire
+	if c == nil || (pr.hs == nil && c.SessionID() == "") {
+		return true // nothing to close, and the layer was not reached
 	}
 	cctx, cancel := context.WithTimeout(ctx, closeTimeout)
 	defer cancel()
@@ -352,11 +497,12 @@ func (r *run) close(ctx context.Context, c *mcpwire.Client, handshakeDone bool) 
 	elapsed := time.Since(start)
 	switch {
 	case !had:
-		r.pass(LayerClose, 0)
+		pr.pass(LayerClose, 0)
 	case err != nil:
-		r.layerDuration(LayerClose, elapsed)
-		r.logger.Info("closing the session failed; the probe is not failed for it", "err", err)
+		pr.record(LayerResult{Name: LayerClose, Outcome: Failed, Duration: max(elapsed, 0), Err: err})
+		pr.logger.Info("closing the session failed; the probe is not failed for it", "err", err)
 	default:
-		r.pass(LayerClose, elapsed)
+		pr.pass(LayerClose, elapsed)
 	}
+	return true
 }

@@ -96,6 +96,7 @@ type probeResult struct {
 	ok      bool
 	metrics string // text exposition
 	logs    string
+	result  *Result
 }
 
 // runProbe probes target with module through a fresh Prober.
@@ -109,8 +110,9 @@ func runProbe(t testing.TB, p *Prober, target string, module config.Module) prob
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
 	defer cancel()
-	ok := p.Probe(ctx, target, "test", module, reg, logger)
-	return probeResult{ok: ok, metrics: gatherText(t, reg), logs: logs.String()}
+	res := p.Probe(ctx, Request{ModuleName: "test", Module: module, Target: target, Logger: logger})
+	reg.MustRegister(NewCollector(res))
+	return probeResult{ok: res.Success, metrics: gatherText(t, reg), logs: logs.String(), result: res}
 }
 
 func gatherText(t testing.TB, reg *prometheus.Registry) string {

@@ -323,11 +323,12 @@ func ssembProbe(t *testing.T, p *Prober, f *ssembFake, target string, module con
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
 	defer cancel()
 	start := time.Now()
-	ok := p.Probe(ctx, target, "test", module, reg, logger)
+	res := p.Probe(ctx, Request{ModuleName: "test", Module: module, Target: target, Logger: logger})
 	elapsed := time.Since(start)
 	ended := f.waitStreamsEnded(time.Second)
+	reg.MustRegister(NewCollector(res))
 	return ssembResult{
-		probeResult:  probeResult{ok: ok, metrics: gatherText(t, reg), logs: logs.String()},
+		probeResult:  probeResult{ok: res.Success, metrics: gatherText(t, reg), logs: logs.String(), result: res},
 		elapsed:      elapsed,
 		streamsEnded: ended,
 	}
@@ -781,6 +782,7 @@ func TestSSEMisbehavingServers(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, f, res)
 			}
+			checkProbeGolden(t, "sse_misbehave", res.probeResult)
 		})
 	}
 }

@@ -1,0 +1,182 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"unicode"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
+)
+
+// The golden tests keep the exposition text of a probe exact: every metric
+// name, label, value and help text, in order. Run with -update to rewrite
+// them after an intended change, and read the diff.
+var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// goldenTimed matches a series whose value is a time: its value is
+// replaced, keeping whether it was 0 (a layer not reached, no DNS lookup).
+var goldenTimed = regexp.MustCompile(`(?m)^((?:probe_mcp_layer_duration_seconds|probe_duration_seconds|probe_dns_lookup_time_seconds|probe_ssl_earliest_cert_expiry)(?:\{[^}]*\})?) (\S+)$`)
+
+// goldenHandlerOnly are the families /probe adds around the probe's own.
+var goldenHandlerOnly = regexp.MustCompile(`(?m)^(?:# (?:HELP|TYPE) )?(?:probe_success|probe_duration_seconds|probe_timeout_seconds)[ {].*\n`)
+
+// normalizeExposition replaces what changes from run to run.
+func normalizeExposition(text string) string {
+	return goldenTimed.ReplaceAllStringFunc(text, func(line string) string {
+		m := goldenTimed.FindStringSubmatch(line)
+		if m[2] == "0" {
+			return line
+		}
+		return m[1] + " <time>"
+	})
+}
+
+// goldenName turns a test name into a file name, one for each name.
+func goldenName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r == '/' || r == ' ':
+			b.WriteByte('_')
+		case r < 0x80 && (r == '-' || r == '.' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(&b, "~%x", r)
+		}
+	}
+	return b.String() + ".txt"
+}
+
+// goldenCalls counts the goldens a test has checked so far: the second
+// of a test is <name>_2.txt, and so on.
+var goldenCalls sync.Map
+
+// checkGolden compares text with testdata/golden/<dir>/<the test's name>.
+func checkGolden(t *testing.T, dir, text string) {
+	t.Helper()
+	name := t.Name()
+	n, loaded := goldenCalls.LoadOrStore(name, new(int))
+	if !loaded {
+		t.Cleanup(func() { goldenCalls.Delete(name) })
+	}
+	*n.(*int)++
+	if k := *n.(*int); k > 1 {
+		name += "_" + strconv.Itoa(k)
+	}
+	path := filepath.Join("testdata", "golden", dir, goldenName(name))
+	if *updateGolden {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("golden file: %v (run with -update to write it)", err)
+	}
+	if string(want) != text {
+		t.Errorf("exposition differs from %s\n--- want\n%s\n--- got\n%s", path, want, text)
+	}
+}
+
+// checkProbeGolden keeps a probe's own series (what the probe adds to
+// /probe's answer, without probe_success, probe_duration_seconds and
+// probe_timeout_seconds, which the handler adds) exact.
+func checkProbeGolden(t *testing.T, dir string, res probeResult) {
+	t.Helper()
+	checkGolden(t, dir, normalizeExposition(goldenHandlerOnly.ReplaceAllString(res.metrics, "")))
+}
+
+// TestGoldenProbeHandler keeps /probe's whole answer exact for go-sdk
+// servers in every mode and era, and for a few failures.
+func TestGoldenProbeHandler(t *testing.T) {
+	pin := func(v string) func(*config.Module) { return func(m *config.Module) { m.ProtocolVersion = v } }
+	cases := []struct {
+		name   string
+		server sdkServerOptions
+		module func(*config.Module)
+	}{
+		{"stateful SSE answers", sdkServerOptions{}, nil},
+		{"stateful JSON answers", sdkServerOptions{http: mcp.StreamableHTTPOptions{JSONResponse: true}}, nil},
+		{"stateless", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}}, nil},
+		{"stateless JSON", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}}, nil},
+		{"legacy SSE", sdkServerOptions{sse: true, tools: 3}, func(m *config.Module) { m.Transport = config.TransportSSE }},
+		{"legacy SSE auto", sdkServerOptions{sse: true}, nil},
+		{"legacy SSE pinned 2024-11-05", sdkServerOptions{sse: true}, func(m *config.Module) {
+			m.Transport = config.TransportSSE
+			m.ProtocolVersion = "2024-11-05"
+		}},
+		{"server speaks only 2025-11-25", sdkServerOptions{versions: []string{"2025-11-25"}}, nil},
+		{"server speaks only 2025-06-18", sdkServerOptions{versions: []string{"2025-06-18"}}, nil},
+		{"server speaks only 2025-03-26", sdkServerOptions{versions: []string{"2025-03-26"}}, nil},
+		{"server speaks only 2024-11-05", sdkServerOptions{versions: []string{"2024-11-05"}}, nil},
+		{"pinned 2025-06-18", sdkServerOptions{}, pin("2025-06-18")},
+		{"pinned 2025-03-26", sdkServerOptions{}, pin("2025-03-26")},
+		{"pinned 2026-07-28 stateless", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}}, pin("2026-07-28")},
+		{"pinned 2026-07-28 stateful fails", sdkServerOptions{}, pin("2026-07-28")},
+		{"streamable_http against sse fails", sdkServerOptions{sse: true}, func(m *config.Module) { m.Transport = config.TransportStreamableHTTP }},
+		{"paged tools", sdkServerOptions{tools: 5, pageSize: 2}, nil},
+		{"without tools", sdkServerOptions{noTools: true}, nil},
+		{"close_session off", sdkServerOptions{}, func(m *config.Module) { m.CloseSession = false }},
+		{"missing required tool", sdkServerOptions{tools: 3}, func(m *config.Module) { m.RequiredTools = []string{"absent"} }},
+		{"min_tools not met", sdkServerOptions{tools: 3}, func(m *config.Module) { m.MinTools = 4 }},
+		{"schema hash mismatch", sdkServerOptions{tools: 3}, func(m *config.Module) { m.ExpectedSchemaHash = strings.Repeat("0", 64) }},
+		{"fail_if_not_tls over plain HTTP", sdkServerOptions{}, func(m *config.Module) { m.FailIfNotTLS = true }},
+		{"TLS", sdkServerOptions{tls: true}, nil},
+		{"TLS untrusted", sdkServerOptions{tls: true}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts := newSDKServer(t, c.server)
+			m := config.DefaultModule
+			if c.module != nil {
+				c.module(&m)
+			}
+			if c.name == "TLS" {
+				m.FailIfNotTLS = true
+				trustServer(t, ts, &m)
+			}
+			f := newHandlerFixture(t, map[string]config.Module{"test": m})
+			w := f.probe(t, url.Values{"module": {"test"}, "target": {ts.URL}}, nil)
+			if w.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+			checkGolden(t, "handler", normalizeExposition(w.Body.String()))
+		})
+	}
+	t.Run("connection refused", func(t *testing.T) {
+		ts := newSDKServer(t, sdkServerOptions{})
+		target := ts.URL
+		ts.Close()
+		f := newHandlerFixture(t, map[string]config.Module{"test": config.DefaultModule})
+		w := f.probe(t, url.Values{"module": {"test"}, "target": {target}}, http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"3"}})
+		checkGolden(t, "handler", normalizeExposition(w.Body.String()))
+	})
+}

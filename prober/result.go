@@ -1,0 +1,180 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"slices"
+	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
+	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+)
+
+// Outcome is what became of one layer of a probe.
+type Outcome int
+
+const (
+	// NotReached: the layer did not run.
+	NotReached Outcome = iota
+	// Passed: the layer ran and succeeded.
+	Passed
+	// Failed: the layer ran and failed. A failure with a Reason failed the
+	// probe; one without (a session that would not close, or a layer whose
+	// failure was the credential's and is reported on the auth layer) did
+	// not, by itself.
+	Failed
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Passed:
+		return "passed"
+	case Failed:
+		return "failed"
+	}
+	return "not reached"
+}
+
+// LayerResult is one layer's outcome.
+type LayerResult struct {
+	Name     string
+	Outcome  Outcome
+	Duration time.Duration
+	Reason   mcpwire.Reason // why it failed the probe; "" otherwise
+	Err      error          // for the probe's log only: it may quote the server
+}
+
+// Result is what one probe found: the outcome of each of the module's
+// layers, in the order they run, and the facts the layers learnt. Strings
+// that come from the server (server info, capabilities, protocol version)
+// are stored with the probe's credentials masked and sanitized for use as
+// label values, so that whatever prints a Result prints them safely.
+type Result struct {
+	// Layers are the module's layers (see layerTable), in order.
+	Layers []LayerResult
+	// FailedLayer and FailureReason name the probe's first failure.
+	FailedLayer   string
+	FailureReason mcpwire.Reason
+	// RPCErrorCode is the JSON-RPC error code of the first failure that
+	// carried one.
+	RPCErrorCode *int
+
+	Success  bool
+	Duration time.Duration
+	// Timeout is the time the probe was allowed; set by its caller.
+	Timeout time.Duration
+
+	// Transport is the MCP transport the probe spoke, and HTTPStatus the
+	// status of the last answer to an MCP request (0 when none came). Both
+	// are known once the probe has made an MCP exchange: Transport is ""
+	// before.
+	Transport  string
+	HTTPStatus int
+
+	// Connection is what was seen of the first connection; nil when none
+	// was made.
+	Connection *ConnectionResult
+	// Server is what the handshake returned; nil unless it passed.
+	Server *ServerResult
+	// Tools is what tools/list returned; nil unless it was listed (or not
+	// owed).
+	Tools *ToolsResult
+	// AuthWall is how the server refused a request without credentials;
+	// nil unless the auth wall held.
+	AuthWall *AuthWallResult
+}
+
+// ConnectionResult describes the probe's first connection.
+type ConnectionResult struct {
+	DNSLookup time.Duration
+	// TLS is nil for a plain HTTP connection.
+	TLS *TLSResult
+}
+
+// TLSResult describes the first connection's TLS.
+type TLSResult struct {
+	Version string // as tls.VersionName says it
+	// EarliestCertExpiry is the earliest NotAfter of the certificates the
+	// server presented; zero when it presented none.
+	EarliestCertExpiry time.Time
+}
+
+// ServerResult is the handshake's outcome, label-safe.
+type ServerResult struct {
+	ProtocolVersion string
+	Name, Version   string
+	// Capabilities are at most maxCapabilities, the specified ones first.
+	Capabilities []string
+}
+
+// ToolsResult is the tools/list outcome.
+type ToolsResult struct {
+	Count int
+	// Digest is nil when tools/list was not owed (no tools capability).
+	Digest *canonical.ToolsDigest
+}
+
+// AuthWallResult is the auth wall's refusal of an anonymous request.
+type AuthWallResult struct {
+	Status           int  // 401 or 403
+	ResourceMetadata bool // the challenge names resource_metadata
+}
+
+// Layer returns the named layer's result, and whether the module has it.
+func (r *Result) Layer(name string) (LayerResult, bool) {
+	for _, l := range r.Layers {
+		if l.Name == name {
+			return l, true
+		}
+	}
+	return LayerResult{Name: name}, false
+}
+
+// layer returns the named layer's entry, adding it when the module lacks
+// it (a failure attributed to a layer the module did not declare).
+func (r *Result) layer(name string) *LayerResult {
+	for i := range r.Layers {
+		if r.Layers[i].Name == name {
+			return &r.Layers[i]
+		}
+	}
+	// In the table's order, like the module's own layers.
+	i := len(r.Layers)
+	if at := layerIndex(name); at >= 0 {
+		for i > 0 && layerIndex(r.Layers[i-1].Name) > at {
+			i--
+		}
+	}
+	r.Layers = slices.Insert(r.Layers, i, LayerResult{Name: name})
+	return &r.Layers[i]
+}
+
+// layerIndex is the layer's place in layerTable, -1 when it has none.
+func layerIndex(name string) int {
+	if i, ok := layerPlace[name]; ok {
+		return i
+	}
+	return -1
+}
+
+// layerPlace indexes layerTable by name. It is filled by init: the steps
+// in the table record into a Result, so the table cannot be read from a
+// variable's initializer.
+var layerPlace = map[string]int{}
+
+func init() {
+	for i, l := range layerTable {
+		layerPlace[l.name] = i
+	}
+}
