@@ -52,7 +52,7 @@ type anonymousAttempt struct {
 func (p *Prober) tryAnonymously(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, o mcpwire.HandshakeOptions) anonymousAttempt {
 	start := time.Now()
 	anon := anonymous(m)
-	actx, hc, err := p.newProbeClient(ctx, moduleName, anon, target, "")
+	actx, hc, err := p.newProbeClient(ctx, moduleName, anon, target, oauth2Endpoint{})
 	if err != nil {
 		return anonymousAttempt{err: err, elapsed: time.Since(start)}
 	}
@@ -86,9 +86,9 @@ func (r *run) authWall(a anonymousAttempt) bool {
 		return false
 	}
 	switch reason := mcpwire.ReasonOf(a.err); reason {
-	case mcpwire.ReasonUnauthorized, mcpwire.ReasonForbidden:
+	case mcpwire.ReasonUnauthorized, mcpwire.ReasonForbidden, mcpwire.ReasonInsufficientScope:
 		status := 401
-		if reason == mcpwire.ReasonForbidden {
+		if reason != mcpwire.ReasonUnauthorized {
 			status = 403
 		}
 		params, _ := mcpwire.BearerChallenge(a.challenge)
@@ -107,21 +107,21 @@ func (r *run) authWall(a anonymousAttempt) bool {
 
 // beforeCredential runs the layers that come before the module's
 // credential is used: the auth wall, then discovery. It returns the OAuth2
-// token endpoint, configured or discovered ("" without OAuth2).
-func (p *Prober) beforeCredential(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, key string, o mcpwire.HandshakeOptions) (string, bool) {
+// token endpoint, configured or discovered (zero without OAuth2).
+func (p *Prober) beforeCredential(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, key string, o mcpwire.HandshakeOptions) (oauth2Endpoint, bool) {
 	var challenge []string
 	if m.FailIfAnonymousAllowed {
 		a := p.tryAnonymously(ctx, r, moduleName, m, target, o)
 		if !r.authWall(a) {
-			return "", false
+			return oauth2Endpoint{}, false
 		}
 		challenge = a.challenge
 	}
-	if m.HTTPClientConfig.OAuth2 == nil {
-		return "", true
-	}
 	if !m.OAuth2Discovery {
-		return m.HTTPClientConfig.OAuth2.TokenURL, true
+		return configuredEndpoint(m), true
+	}
+	if m.HTTPClientConfig.OAuth2 == nil {
+		return oauth2Endpoint{}, true
 	}
 	return p.tokenEndpoint(ctx, r, moduleName, m, target, key, o, challenge)
 }
@@ -132,35 +132,32 @@ func (p *Prober) beforeCredential(ctx context.Context, r *run, moduleName string
 // server's metadata. What is found is kept per (module, target) until an
 // auth failure or a reload. challenge is the refusal the auth wall already
 // met, if it ran.
-func (p *Prober) tokenEndpoint(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, key string, o mcpwire.HandshakeOptions, challenge []string) (string, bool) {
+func (p *Prober) tokenEndpoint(ctx context.Context, r *run, moduleName string, m config.Module, target *url.URL, key string, o mcpwire.HandshakeOptions, challenge []string) (oauth2Endpoint, bool) {
 	if as, ok := p.discovered.get(key); ok && as.AllowedBy(m.IssuerAllowed) {
 		r.pass(LayerDiscovery, 0)
-		return as.TokenEndpoint, true
+		return discoveredEndpoint(as), true
 	}
 	start := time.Now()
 	if challenge == nil {
 		challenge = p.tryAnonymously(ctx, r, moduleName, m, target, o).challenge
 	}
 	params, _ := mcpwire.BearerChallenge(challenge)
-	actx, hc, err := p.newProbeClient(ctx, moduleName, anonymous(m), target, "")
+	actx, hc, err := p.newProbeClient(ctx, moduleName, anonymous(m), target, oauth2Endpoint{})
 	if err != nil {
 		r.fail(LayerDiscovery, mcpwire.ReasonDiscovery, err)
-		return "", false
+		return oauth2Endpoint{}, false
 	}
 	defer hc.release()
-	as, err := mcpwire.DiscoverAuthServer(actx, hc.Client, target, mcpwire.DiscoveryOptions{
-		ResourceMetadataURL: params["resource_metadata"],
-		IssuerAllowed:       m.IssuerAllowed,
-	})
+	as, err := mcpwire.DiscoverAuthServer(actx, hc.Client, target, discoveryOptions(&m, params))
 	elapsed := time.Since(start)
 	r.layerDuration(LayerDiscovery, elapsed)
 	if err != nil {
 		r.fail(LayerDiscovery, mcpwire.ReasonOf(err), err)
-		return "", false
+		return oauth2Endpoint{}, false
 	}
 	r.logger.Debug("authorization server discovered", "resource_metadata", as.ResourceMetadataURL,
-		"issuer", as.Issuer, "token_endpoint", as.TokenEndpoint)
+		"issuer", as.Issuer, "token_endpoint", as.TokenEndpoint, "legacy", as.Legacy, "auth_method", as.AuthMethod, "scope", as.Scope)
 	p.discovered.put(key, as)
 	r.pass(LayerDiscovery, elapsed)
-	return as.TokenEndpoint, true
+	return discoveredEndpoint(as), true
 }

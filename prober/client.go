@@ -17,11 +17,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -29,7 +27,6 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
-	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
 // Redirect refusals; the prober reports each with its own reason.
@@ -67,9 +64,10 @@ func (c *probeClient) dropToken() {
 }
 
 // newProbeClient builds the HTTP client for one probe of target. tokenURL
-// is the token endpoint for an OAuth2 module (configured or discovered).
+// is the token endpoint for an OAuth2 module (configured or discovered,
+// with what discovery found).
 // It returns the context the probe's requests must carry.
-func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config.Module, target *url.URL, tokenURL string) (context.Context, *probeClient, error) {
+func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config.Module, target *url.URL, tokenURL oauth2Endpoint) (context.Context, *probeClient, error) {
 	userAgent := "mcp_exporter/" + version.Version
 	hc := m.HTTPClientConfig
 	oauth2 := hc.OAuth2
@@ -87,23 +85,7 @@ func (p *Prober) newProbeClient(ctx context.Context, moduleName string, m config
 	client := &http.Client{Transport: base, CheckRedirect: redirectPolicy(m)}
 	pc := &probeClient{Client: client, release: release}
 	if oauth2 != nil {
-		o := *oauth2
-		o.TokenURL = tokenURL
-		o.EndpointParams = maps.Clone(oauth2.EndpointParams)
-		resource := ""
-		if m.OAuth2Resource == config.OAuth2ResourceTarget {
-			resource = mcpwire.CanonicalResource(target)
-			if o.EndpointParams == nil {
-				o.EndpointParams = map[string]string{}
-			}
-			o.EndpointParams["resource"] = resource
-		}
-		key := strings.Join([]string{moduleName, tokenURL, resource}, "\x00")
-		// One token source per (module, token URL, resource): the token is
-		// fetched once and reused across probes until shortly before it
-		// expires, a rotated client_secret_file is picked up on the next
-		// probe, and each probe asks the source at most once.
-		src := p.tokens.getOrBuild(key, func() *tokenSource { return newTokenSource(&o, userAgent) })
+		src := p.oauth2Source(moduleName, &m, target, tokenURL)
 		pc.oauth2 = &probeToken{src: src, next: base, origin: target}
 		client.Transport = pc.oauth2
 	}

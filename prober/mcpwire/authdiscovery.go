@@ -925,3 +925,19 @@ func discPrintable(s string) string {
 	}
 	return s
 }
+
+// insufficientScope gives a 403 whose Bearer challenge says
+// error="insufficient_scope" (RFC 6750 §3.1) its own reason, and names the
+// scope the server asks for when it gives one fit to quote.
+func insufficientScope(e *Error) {
+	params, ok := BearerChallenge(e.Challenge)
+	if !ok || params["error"] != "insufficient_scope" {
+		return
+	}
+	e.Reason = ReasonInsufficientScope
+	msg := "HTTP status 403: insufficient_scope, the token lacks a scope the server requires"
+	if s := strings.Join(strings.Fields(params["scope"]), " "); s != "" && discValidScope(strings.Fields(s)) && len(s) <= 256 {
+		msg += fmt.Sprintf(" (it asks for scope %q)", s)
+	}
+	e.Err = errors.New(msg)
+}
