@@ -29,6 +29,38 @@ import (
 // parameter of token requests (RFC 8707).
 const OAuth2ResourceTarget = "target"
 
+// OAuth2ResourceNone sends no resource parameter, even with discovery.
+const OAuth2ResourceNone = "none"
+
+// SendsResource reports whether token requests carry the target's
+// canonical URI as RFC 8707's resource: with oauth2_resource: target, and
+// by default with oauth2_discovery (the MCP authorization specification
+// makes it a MUST), unless oauth2_resource is none or
+// http_config.oauth2.endpoint_params sets resource itself.
+func (m *Module) SendsResource() bool {
+	switch m.OAuth2Resource {
+	case OAuth2ResourceTarget:
+		return true
+	case OAuth2ResourceNone:
+		return false
+	}
+	o := m.HTTPClientConfig.OAuth2
+	if !m.OAuth2Discovery || o == nil {
+		return false
+	}
+	_, set := o.EndpointParams["resource"]
+	return !set
+}
+
+// ClientAuthMethods are the token endpoint authentication methods (RFC
+// 8414 names) the module's OAuth2 client can use, preferred first.
+func (m *Module) ClientAuthMethods() []string {
+	if m.OAuth2ClientAssertion != nil {
+		return []string{"private_key_jwt"}
+	}
+	return []string{"client_secret_basic", "client_secret_post"}
+}
+
 // discoveryPlaceholder stands in for a token_url left out for discovery
 // while prometheus/common, which requires one, decodes and validates the
 // module; it never survives loading.
@@ -198,7 +230,7 @@ func (m *Module) validateAuth() error {
 		return keyErrorf("http_config", "oauth2.grant_type %q is not supported: the exporter uses the client_credentials grant; remove grant_type", oauth2.GrantType)
 	}
 	switch m.OAuth2Resource {
-	case "":
+	case "", OAuth2ResourceNone:
 	case OAuth2ResourceTarget:
 		if oauth2 == nil {
 			return keyErrorf("oauth2_resource", "needs http_config.oauth2")
@@ -207,7 +239,8 @@ func (m *Module) validateAuth() error {
 			return keyErrorf("oauth2_resource", "http_config.oauth2.endpoint_params already sets resource; keep one of the two")
 		}
 	default:
-		return keyErrorf("oauth2_resource", "unknown value %q (want %s, or leave it out)", m.OAuth2Resource, OAuth2ResourceTarget)
+		return keyErrorf("oauth2_resource", "unknown value %q (want %s or %s, or leave it out: then the resource is sent with oauth2_discovery only)",
+			m.OAuth2Resource, OAuth2ResourceTarget, OAuth2ResourceNone)
 	}
 	if m.OAuth2Discovery {
 		if oauth2 == nil {
@@ -223,6 +256,9 @@ func (m *Module) validateAuth() error {
 		}
 	} else if len(m.OAuth2Issuers) > 0 {
 		return keyErrorf("oauth2_issuers", "oauth2_discovery is off, so oauth2_issuers would restrict nothing (they bound where discovery may send the credential)")
+	}
+	if err := m.validateClientAssertion(); err != nil {
+		return err
 	}
 	if m.FailIfAnonymousAllowed && len(creds) == 0 {
 		return keyErrorf("fail_if_anonymous_allowed", "needs credentials in http_config: the check compares a request without them to one with them")

@@ -114,6 +114,9 @@ type Module struct {
 	// authorization servers (issuer URLs, normalized like targets) that
 	// oauth2_discovery may send the client credential to.
 	OAuth2Issuers []string `yaml:"oauth2_issuers,omitempty"`
+	// OAuth2ClientAssertion authenticates the OAuth2 client with a signed
+	// JWT (private_key_jwt) instead of a client secret.
+	OAuth2ClientAssertion *ClientAssertion `yaml:"oauth2_client_assertion,omitempty"`
 
 	allowed []*regexp.Regexp // AllowedTargets, compiled by validate
 	issuers []*regexp.Regexp // OAuth2Issuers, compiled by validate
@@ -141,11 +144,17 @@ type keyError struct {
 	// lineKey, when set, is the key whose line the error points at (the
 	// key named is missing, so it has none).
 	lineKey string
+	// sub, when set, is the key within key's mapping the error is about
+	// (oauth2_client_assertion.key_file); its line is pointed at when set.
+	sub string
 }
 
 func (e *keyError) Error() string {
 	if e.index >= 0 {
 		return fmt.Sprintf("%s[%d]: %s", e.key, e.index, e.err)
+	}
+	if e.sub != "" {
+		return e.key + "." + e.sub + ": " + e.err.Error()
 	}
 	return e.key + ": " + e.err.Error()
 }
@@ -358,7 +367,11 @@ func decodeModule(n *yaml.Node) (Module, error) {
 			if ke.lineKey != "" {
 				key = ke.lineKey
 			}
-			if line := keyLine(n, key, ke.index); line > 0 {
+			line := keyLine(n, key, ke.index)
+			if sub := keyLine(mappingValue(n, key), ke.sub, -1); ke.sub != "" && sub > 0 {
+				line = sub
+			}
+			if line > 0 {
 				return m, fmt.Errorf("line %d: %w", line, err)
 			}
 		}
@@ -384,6 +397,9 @@ func decodeStrict(n *yaml.Node, m *Module) error {
 // keyLine is the line of key in module n (of its index'th element when
 // index >= 0), or 0 if the module does not set it itself.
 func keyLine(n *yaml.Node, key string, index int) int {
+	if n == nil {
+		return 0
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Value != key {

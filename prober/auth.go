@@ -48,7 +48,7 @@ type anonymousAttempt struct {
 func (pr *probe) tryAnonymously(ctx context.Context) anonymousAttempt {
 	start := time.Now()
 	anon := anonymous(pr.module)
-	hc, err := pr.newClient(anon, "")
+	hc, err := pr.newClient(anon, oauth2Endpoint{})
 	if err != nil {
 		return anonymousAttempt{err: err, elapsed: time.Since(start)}
 	}
@@ -82,9 +82,9 @@ func (pr *probe) authWall(ctx context.Context) bool {
 		return false
 	}
 	switch reason := mcpwire.ReasonOf(a.err); reason {
-	case mcpwire.ReasonUnauthorized, mcpwire.ReasonForbidden:
+	case mcpwire.ReasonUnauthorized, mcpwire.ReasonForbidden, mcpwire.ReasonInsufficientScope:
 		status := 401
-		if reason == mcpwire.ReasonForbidden {
+		if reason != mcpwire.ReasonUnauthorized {
 			status = 403
 		}
 		params, _ := mcpwire.BearerChallenge(a.challenge)
@@ -113,7 +113,7 @@ func (pr *probe) discover(ctx context.Context) bool {
 	}
 	if as, ok := pr.prober.discovered.get(pr.key); ok && as.AllowedBy(m.IssuerAllowed) {
 		pr.pass(LayerDiscovery, 0)
-		pr.tokenURL = as.TokenEndpoint
+		pr.tokenURL = discoveredEndpoint(as)
 		return true
 	}
 	start := time.Now()
@@ -122,25 +122,25 @@ func (pr *probe) discover(ctx context.Context) bool {
 		challenge = pr.tryAnonymously(ctx).challenge
 	}
 	params, _ := mcpwire.BearerChallenge(challenge)
-	hc, err := pr.newClient(anonymous(*m), "")
+	hc, err := pr.newClient(anonymous(*m), oauth2Endpoint{})
 	if err != nil {
 		pr.fail(LayerDiscovery, 0, mcpwire.ReasonDiscovery, err)
 		return false
 	}
 	defer hc.release()
-	as, err := mcpwire.DiscoverAuthServer(ctx, hc.Client, pr.target, mcpwire.DiscoveryOptions{
-		ResourceMetadataURL: params["resource_metadata"],
-		IssuerAllowed:       m.IssuerAllowed,
-	})
+	as, err := mcpwire.DiscoverAuthServer(ctx, hc.Client, pr.target, discoveryOptions(m, params))
 	elapsed := time.Since(start)
 	if err != nil {
 		pr.fail(LayerDiscovery, elapsed, mcpwire.ReasonOf(err), err)
 		return false
 	}
 	pr.logger.Debug("authorization server discovered", "resource_metadata", as.ResourceMetadataURL,
-		"issuer", as.Issuer, "token_endpoint", as.TokenEndpoint)
+		"issuer", as.Issuer, "token_endpoint", as.TokenEndpoint, "legacy", as.Legacy, "auth_method", as.AuthMethod, "scope", as.Scope)
+	for _, w := range as.Warnings {
+		pr.logger.Warn("authorization server metadata", "warning", w)
+	}
 	pr.prober.discovered.put(pr.key, as)
 	pr.pass(LayerDiscovery, elapsed)
-	pr.tokenURL = as.TokenEndpoint
+	pr.tokenURL = discoveredEndpoint(as)
 	return true
 }

@@ -17,11 +17,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -29,7 +27,6 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
-	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
 // Redirect refusals; the prober reports each with its own reason.
@@ -68,8 +65,9 @@ func (c *probeClient) dropToken() {
 
 // newClient builds the HTTP client for one exchange of the probe with m
 // (the probe's module, or it without credentials). tokenURL is the token
-// endpoint for an OAuth2 module (configured or discovered).
-func (pr *probe) newClient(m config.Module, tokenURL string) (*probeClient, error) {
+// endpoint for an OAuth2 module (configured or discovered, with what
+// discovery found).
+func (pr *probe) newClient(m config.Module, tokenURL oauth2Endpoint) (*probeClient, error) {
 	target := pr.target
 	userAgent := "mcp_exporter/" + version.Version
 	hc := m.HTTPClientConfig
@@ -88,23 +86,7 @@ func (pr *probe) newClient(m config.Module, tokenURL string) (*probeClient, erro
 	client := &http.Client{Transport: base, CheckRedirect: redirectPolicy(m)}
 	pc := &probeClient{Client: client, release: release}
 	if oauth2 != nil {
-		o := *oauth2
-		o.TokenURL = tokenURL
-		o.EndpointParams = maps.Clone(oauth2.EndpointParams)
-		resource := ""
-		if m.OAuth2Resource == config.OAuth2ResourceTarget {
-			resource = mcpwire.CanonicalResource(target)
-			if o.EndpointParams == nil {
-				o.EndpointParams = map[string]string{}
-			}
-			o.EndpointParams["resource"] = resource
-		}
-		key := strings.Join([]string{pr.name, tokenURL, resource}, "\x00")
-		// One token source per (module, token URL, resource): the token is
-		// fetched once and reused across probes until shortly before it
-		// expires, a rotated client_secret_file is picked up on the next
-		// probe, and each probe asks the source at most once.
-		src := pr.prober.tokens.getOrBuild(key, func() *tokenSource { return newTokenSource(&o, userAgent) })
+		src := pr.prober.oauth2Source(pr.name, &m, target, tokenURL)
 		pc.oauth2 = &probeToken{src: src, next: base, origin: target}
 		client.Transport = pc.oauth2
 	}

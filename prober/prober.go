@@ -114,8 +114,8 @@ type probe struct {
 	authFailed   bool // a failure was the credential's
 	failed       bool
 
-	challenge []string // the auth wall's refusal, for discovery
-	tokenURL  string   // the OAuth2 token endpoint, configured or discovered
+	challenge []string       // the auth wall's refusal, for discovery
+	tokenURL  oauth2Endpoint // the OAuth2 token endpoint, configured or discovered
 
 	// The first exchange (the handshake) is made once and read by the
 	// auth, connect and handshake layers.
@@ -176,8 +176,8 @@ func (pr *probe) run(ctx context.Context, layers []*layerSpec, parseErr error) b
 	}
 	pr.key = pr.name + "\x00" + pr.target.String()
 	pr.opts = pr.prober.handshakeOptions(pr.module, pr.key)
-	if o := pr.module.HTTPClientConfig.OAuth2; o != nil && !pr.module.OAuth2Discovery {
-		pr.tokenURL = o.TokenURL
+	if !pr.module.OAuth2Discovery {
+		pr.tokenURL = configuredEndpoint(pr.module)
 	}
 	defer pr.release()
 	ok := true

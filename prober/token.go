@@ -473,8 +473,8 @@ func describeFetchError(err error) string {
 }
 
 // clientAuth is how a token request authenticates the client (RFC 6749
-// §2.3): a client secret today; a signed client assertion
-// (private_key_jwt, RFC 7523 §2.2) is meant to be another implementation.
+// §2.3): a client secret (clientSecretAuth) or a signed client assertion
+// (private_key_jwt, RFC 7523 §2.2: assertionAuth).
 type clientAuth interface {
 	// version reads the credential afresh (a rotated file is picked up)
 	// and names it: a token fetched with another version is not reused.
@@ -488,7 +488,9 @@ type clientAuth interface {
 	answered(status int) bool
 }
 
-// clientSecretAuth authenticates with the client secret: by HTTP Basic
+// clientSecretAuth authenticates with the client secret: by the method the
+// authorization server's metadata lists when discovery found one
+// (usePublished), else by HTTP Basic
 // (RFC 6749 §2.3.1, which every server must support), and, if the token
 // endpoint refuses that with 400 or 401 before it ever accepted it, in the
 // form (client_secret_post) from the next request on. This is what
@@ -502,6 +504,22 @@ type clientSecretAuth struct {
 	mu        sync.Mutex
 	post      bool // client_secret_post instead of Basic
 	confirmed bool // the endpoint accepted the current method
+	published bool // the method is the one the server's metadata lists: never switched
+}
+
+// usePublished authenticates by the method the authorization server's
+// metadata lists (client_secret_basic or client_secret_post), from the
+// first request on and without switching after a refusal; "" keeps
+// Basic with the switch.
+func (a *clientSecretAuth) usePublished(method string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch method {
+	case "client_secret_basic":
+		a.post, a.published = false, true
+	case "client_secret_post":
+		a.post, a.published = true, true
+	}
 }
 
 func (a *clientSecretAuth) read(ctx context.Context) (string, string, error) {
@@ -543,7 +561,7 @@ func (a *clientSecretAuth) answered(status int) bool {
 	switch {
 	case status >= 200 && status <= 299:
 		a.confirmed = true
-	case (status == http.StatusBadRequest || status == http.StatusUnauthorized) && !a.confirmed:
+	case (status == http.StatusBadRequest || status == http.StatusUnauthorized) && !a.confirmed && !a.published:
 		// Basic refused: try the form next. The form refused too: back
 		// to Basic, and the refusal counts (the secret may be wrong).
 		a.post = !a.post

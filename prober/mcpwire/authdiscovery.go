@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
@@ -269,12 +270,36 @@ func discSkipList(s string, i int) int {
 
 // AuthServer is what discovery learned: enough to ask for a token.
 type AuthServer struct {
-	Resource            string // the protected resource metadata's "resource"
+	Resource            string // the protected resource metadata's "resource" ("" under the 2025-03-26 rules)
 	Issuer              string // the authorization server's issuer
 	TokenEndpoint       string
 	AuthMethods         []string // token_endpoint_auth_methods_supported (["client_secret_basic"] when omitted, RFC 8414 §2)
-	ResourceMetadataURL string   // where the protected resource metadata was found
+	ResourceMetadataURL string   // where the protected resource metadata was found ("" under the 2025-03-26 rules)
+	// AuthMethod is the first of DiscoveryOptions.ClientAuthMethods that
+	// the metadata's token_endpoint_auth_methods_supported lists; "" when
+	// the metadata does not say (or no ClientAuthMethods were given).
+	AuthMethod string
+	// Warnings are departures from the metadata specifications that do not
+	// stop the probe, one line each, for the probe's log.
+	Warnings []string
+	// Scope is the scope to ask for when the module names none, as the MCP
+	// specification's scope selection has it: the 401's scope parameter,
+	// else every scope of the protected resource metadata's
+	// scopes_supported, space-separated; "" for none.
+	Scope string
+	// Legacy says how discovery found the authorization server when the
+	// server publishes no protected resource metadata: under the
+	// 2025-03-26 rules, at the server's origin, by its metadata
+	// (LegacyMetadata) or by the default endpoints (LegacyDefaults). ""
+	// when the protected resource metadata named it.
+	Legacy string
 }
+
+// The values of AuthServer.Legacy.
+const (
+	LegacyMetadata = "2025-03-26 metadata"
+	LegacyDefaults = "2025-03-26 default endpoints"
+)
 
 // AllowedBy applies the rules discovery applied to what it found, issuer
 // and token endpoint, with issuerAllowed: a result kept from an earlier
@@ -300,6 +325,15 @@ type DiscoveryOptions struct {
 	// is fetched from it, and about a token endpoint that is not on its
 	// issuer's origin. Nil allows none.
 	IssuerAllowed func(*url.URL) bool
+	// Scope is the scope parameter of the 401's Bearer challenge, "" if
+	// none.
+	Scope string
+	// ClientAuthMethods are the token endpoint authentication methods
+	// (RFC 8414 names: client_secret_basic, client_secret_post,
+	// private_key_jwt) the client can use, preferred first. When the
+	// metadata lists token_endpoint_auth_methods_supported, one of them
+	// must be listed, or discovery fails. Nil checks nothing.
+	ClientAuthMethods []string
 }
 
 // DiscoverAuthServer follows the MCP authorization discovery from the target
@@ -335,7 +369,17 @@ type DiscoveryOptions struct {
 //     §3.3) and whose "token_endpoint" is an https URL (http when the issuer
 //     is http) without fragment, on the issuer's origin or itself accepted
 //     by o.IssuerAllowed (ReasonIssuerNotAllowed otherwise): the token
-//     endpoint is where the client secret goes.
+//     endpoint is where the client secret goes. When the document lists
+//     grant_types_supported without client_credentials, that is a warning
+//     (AuthServer.Warnings), not a failure; when it
+//     lists token_endpoint_auth_methods_supported and o.ClientAuthMethods
+//     is given, one of those must be among them (AuthServer.AuthMethod).
+//
+// When no resource_metadata URL was given and every well-known location of
+// step 1 answered 404, the server predates protected resource metadata and
+// the rules of the 2025-03-26 revision apply (discLegacy): the issuer is
+// the target's origin, and only if o.IssuerAllowed accepts it is anything
+// fetched from it, or sent there later.
 //
 // Among well-known candidates, a non-200 answer (redirects included: they are
 // not followed, since RFC 9728 §3.3 and RFC 8414 §3.3 bind a document to the
@@ -403,8 +447,13 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 			return nil, err
 		}
 	}
-	prm, prmURL, err := discFetchFirst(ctx, c, discStepPRM, candidates)
+	prm, prmURL, notFound, err := discFetchFirst(ctx, c, discStepPRM, candidates)
 	if err != nil {
+		if notFound && o.ResourceMetadataURL == "" {
+			// No protected resource metadata anywhere: a server of the
+			// 2025-03-26 revision, whose authorization server is its origin.
+			return discLegacy(ctx, c, target, o, err)
+		}
 		return nil, err
 	}
 	where := prmURL.Redacted()
@@ -468,7 +517,7 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 	if candidates, err = discParseAll(discStepASM, urls); err != nil {
 		return nil, err
 	}
-	asm, asmURL, err := discFetchFirst(ctx, c, discStepASM, candidates)
+	asm, asmURL, _, err := discFetchFirst(ctx, c, discStepASM, candidates)
 	if err != nil {
 		return nil, err
 	}
@@ -480,6 +529,84 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 	if got != issuer {
 		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: issuer mismatch at %s: not identical to %s", discStepASM, where, iu.Redacted())
 	}
+	as, err := discServer(asm, where, iu, o)
+	if err != nil {
+		return nil, err
+	}
+	as.Resource, as.Issuer, as.ResourceMetadataURL = resource, issuer, prmURL.String()
+	as.Scope = discScope(o.Scope, prm)
+	return as, nil
+}
+
+// discLegacy applies the discovery rules of the 2025-03-26 revision to a
+// target without protected resource metadata (prmErr says what was
+// missed): the authorization server's issuer is the target's origin, its
+// metadata is at <origin>/.well-known/oauth-authorization-server, and
+// without metadata (404) its token endpoint is <origin>/token. Nothing is
+// fetched, and no credential will go, unless o.IssuerAllowed accepts the
+// origin.
+func discLegacy(ctx context.Context, c *http.Client, target *url.URL, o DiscoveryOptions, prmErr error) (*AuthServer, error) {
+	origin := discOrigin(target)
+	iu, err := url.Parse(origin)
+	if err != nil {
+		return nil, errorf(ReasonDiscovery, 0, "%s: cannot build the target's origin", discStepASM)
+	}
+	if o.IssuerAllowed == nil || !o.IssuerAllowed(iu) {
+		return nil, errorf(ReasonIssuerNotAllowed, 0, "%v; under the 2025-03-26 rules the authorization server would be the target's origin %s, "+
+			"which is not in oauth2_issuers; nothing was sent there", prmErr, origin)
+	}
+	mu, err := url.Parse(origin + "/.well-known/oauth-authorization-server")
+	if err != nil {
+		return nil, errorf(ReasonDiscovery, 0, "%s: cannot build a well-known URL", discStepASM)
+	}
+	st, body, err := discGet(ctx, c, discStepASM, mu)
+	if err != nil {
+		return nil, err
+	}
+	where := mu.Redacted()
+	switch st {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		// No metadata either: the default endpoints (2025-03-26,
+		// "Fallbacks for Servers without Metadata Discovery").
+		return &AuthServer{
+			Issuer:        origin,
+			TokenEndpoint: origin + "/token",
+			AuthMethods:   append([]string(nil), discDefaultAuthMethods...),
+			Scope:         discScope(o.Scope, nil),
+			Legacy:        LegacyDefaults,
+		}, nil
+	default:
+		return nil, errorf(ReasonDiscovery, st, "%v; under the 2025-03-26 rules: %s: HTTP %d at %s", prmErr, discStepASM, st, where)
+	}
+	var asm map[string]json.RawMessage
+	if err := json.Unmarshal(body, &asm); err != nil || asm == nil {
+		return nil, errorf(ReasonDiscovery, st, "%s: not a JSON object at %s", discStepASM, where)
+	}
+	issuer, err := discStringField(asm, "issuer", discStepASM, where)
+	if err != nil {
+		return nil, err
+	}
+	// RFC 8414 §3.3: the issuer is the URL the metadata was built from,
+	// here the origin (written with or without its root slash).
+	if issuer != origin && issuer != origin+"/" {
+		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: issuer mismatch at %s: not identical to the target's origin %s", discStepASM, where, origin)
+	}
+	as, err := discServer(asm, where, iu, o)
+	if err != nil {
+		return nil, err
+	}
+	as.Issuer, as.Legacy = issuer, LegacyMetadata
+	as.Scope = discScope(o.Scope, nil)
+	return as, nil
+}
+
+// discServer reads what a client needs from authorization server metadata
+// found at where for the issuer iu: the token endpoint (https, or http
+// for an http issuer; on the issuer's origin or allowed by
+// o.IssuerAllowed), the client authentication methods, and the grant
+// types (a warning when they are listed without client_credentials).
+func discServer(asm map[string]json.RawMessage, where string, iu *url.URL, o DiscoveryOptions) (*AuthServer, error) {
 	tokenEndpoint, err := discStringField(asm, "token_endpoint", discStepASM, where)
 	if err != nil {
 		return nil, err
@@ -494,7 +621,7 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 		}
 		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: token_endpoint is not %s URL without fragment at %s", discStepASM, scheme, where)
 	}
-	if discOrigin(tu) != discOrigin(iu) && !o.IssuerAllowed(tu) {
+	if discOrigin(tu) != discOrigin(iu) && (o.IssuerAllowed == nil || !o.IssuerAllowed(tu)) {
 		return nil, errorf(ReasonIssuerNotAllowed, http.StatusOK, "%s: token_endpoint %s at %s is neither on the issuer's origin nor allowed by oauth2_issuers; nothing was sent there",
 			discStepASM, tu.Redacted(), where)
 	}
@@ -511,20 +638,75 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 		tu.Host = a
 		tokenEndpoint = tu.String()
 	}
-	methods := append([]string(nil), discDefaultAuthMethods...)
-	if raw, present := asm["token_endpoint_auth_methods_supported"]; present {
-		methods = nil
-		if err := json.Unmarshal(raw, &methods); err != nil || methods == nil {
-			return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: token_endpoint_auth_methods_supported is not an array of strings at %s", discStepASM, where)
+	warning := ""
+	if raw, present := asm["grant_types_supported"]; present {
+		var grants []string
+		if err := json.Unmarshal(raw, &grants); err != nil || grants == nil {
+			return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: grant_types_supported is not an array of strings at %s", discStepASM, where)
+		}
+		if !slices.Contains(grants, "client_credentials") {
+			// Authorization servers list the grants their interactive
+			// clients use and still grant client credentials (the MCP
+			// conformance suite's mock does this); the token request
+			// itself says whether the grant is allowed.
+			warning = fmt.Sprintf("%s: grant_types_supported at %s does not list client_credentials, the only grant the exporter uses; trying it anyway", discStepASM, where)
 		}
 	}
-	return &AuthServer{
-		Resource:            resource,
-		Issuer:              issuer,
-		TokenEndpoint:       tokenEndpoint,
-		AuthMethods:         methods,
-		ResourceMetadataURL: prmURL.String(),
-	}, nil
+	as := &AuthServer{TokenEndpoint: tokenEndpoint, AuthMethods: append([]string(nil), discDefaultAuthMethods...)}
+	if warning != "" {
+		as.Warnings = append(as.Warnings, warning)
+	}
+	if raw, present := asm["token_endpoint_auth_methods_supported"]; present {
+		as.AuthMethods = nil
+		if err := json.Unmarshal(raw, &as.AuthMethods); err != nil || as.AuthMethods == nil {
+			return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: token_endpoint_auth_methods_supported is not an array of strings at %s", discStepASM, where)
+		}
+		if o.ClientAuthMethods != nil {
+			i := slices.IndexFunc(o.ClientAuthMethods, func(m string) bool { return slices.Contains(as.AuthMethods, m) })
+			if i < 0 {
+				return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: token_endpoint_auth_methods_supported at %s lists none of the methods the module can use (%s)",
+					discStepASM, where, strings.Join(o.ClientAuthMethods, ", "))
+			}
+			as.AuthMethod = o.ClientAuthMethods[i]
+		}
+	}
+	return as, nil
+}
+
+// discMaxScope bounds the scope taken from a challenge or metadata.
+const discMaxScope = 1024
+
+// discScope is the scope to ask for (the MCP specification's scope
+// selection strategy): the challenge's, else every scope of the protected
+// resource metadata's scopes_supported, else none. A value that is not a
+// list of RFC 6749 §3.3 scope-tokens, or is longer than discMaxScope, is
+// not used.
+func discScope(challenge string, prm map[string]json.RawMessage) string {
+	if s := strings.Join(strings.Fields(challenge), " "); s != "" && discValidScope(strings.Fields(s)) {
+		return s
+	}
+	var supported []string
+	if raw, ok := prm["scopes_supported"]; ok && json.Unmarshal(raw, &supported) == nil && len(supported) > 0 && discValidScope(supported) {
+		return strings.Join(supported, " ")
+	}
+	return ""
+}
+
+func discValidScope(tokens []string) bool {
+	n := 0
+	for _, t := range tokens {
+		n += len(t) + 1
+		if t == "" || n > discMaxScope+1 {
+			return false
+		}
+		for i := 0; i < len(t); i++ {
+			// scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+			if c := t[i]; c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // CanonicalResource is the target's canonical resource URI for RFC 8707's
@@ -634,27 +816,29 @@ func discClient(hc *http.Client) *http.Client {
 
 // discFetchFirst fetches the candidates in order and returns the JSON object
 // of the first 200 answer and where it came from. Non-200 answers move on; a
-// transport error or a bad 200 answer ends the search.
-func discFetchFirst(ctx context.Context, c *http.Client, step string, candidates []*url.URL) (map[string]json.RawMessage, *url.URL, error) {
+// transport error or a bad 200 answer ends the search. notFound reports,
+// with the error, that every candidate answered 404.
+func discFetchFirst(ctx context.Context, c *http.Client, step string, candidates []*url.URL) (obj map[string]json.RawMessage, from *url.URL, notFound bool, err error) {
 	var misses []string
 	status := 0
+	notFound = true
 	for _, u := range candidates {
 		st, body, err := discGet(ctx, c, step, u)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if st != http.StatusOK {
 			status = st
+			notFound = notFound && st == http.StatusNotFound
 			misses = append(misses, fmt.Sprintf("HTTP %d at %s", st, u.Redacted()))
 			continue
 		}
-		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-			return nil, nil, errorf(ReasonDiscovery, st, "%s: not a JSON object at %s", step, u.Redacted())
+			return nil, nil, false, errorf(ReasonDiscovery, st, "%s: not a JSON object at %s", step, u.Redacted())
 		}
-		return obj, u, nil
+		return obj, u, false, nil
 	}
-	return nil, nil, errorf(ReasonDiscovery, status, "%s: %s", step, strings.Join(misses, ", "))
+	return nil, nil, notFound, errorf(ReasonDiscovery, status, "%s: %s", step, strings.Join(misses, ", "))
 }
 
 // discGet GETs u. It returns the status, and the body when the status is 200.
@@ -751,4 +935,20 @@ func discPrintable(s string) string {
 		}
 	}
 	return s
+}
+
+// insufficientScope gives a 403 whose Bearer challenge says
+// error="insufficient_scope" (RFC 6750 §3.1) its own reason, and names the
+// scope the server asks for when it gives one fit to quote.
+func insufficientScope(e *Error) {
+	params, ok := BearerChallenge(e.Challenge)
+	if !ok || params["error"] != "insufficient_scope" {
+		return
+	}
+	e.Reason = ReasonInsufficientScope
+	msg := "HTTP status 403: insufficient_scope, the token lacks a scope the server requires"
+	if s := strings.Join(strings.Fields(params["scope"]), " "); s != "" && discValidScope(strings.Fields(s)) && len(s) <= 256 {
+		msg += fmt.Sprintf(" (it asks for scope %q)", s)
+	}
+	e.Err = errors.New(msg)
 }

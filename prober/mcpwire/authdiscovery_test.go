@@ -792,11 +792,15 @@ func TestDiscoverAuthServer(t *testing.T) {
 
 		// Failures of the protected resource metadata step.
 		{
-			name: "404 everywhere",
+			// The 2025-03-26 fallback would make the target's origin the
+			// issuer; oauth2_issuers do not list it.
+			name:    "404 everywhere",
+			issuers: []string{"{{AS}}"},
 			wantErr: []string{
 				"protected resource metadata: HTTP 404 at {{RS}}" + discWKPRM + "/mcp, HTTP 404 at {{RS}}" + discWKPRM,
+				"not in oauth2_issuers; nothing was sent there",
 			},
-			wantStatus: http.StatusNotFound,
+			wantReason: ReasonIssuerNotAllowed,
 			wantReqs:   []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM},
 		},
 		{

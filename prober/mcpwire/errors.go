@@ -53,12 +53,16 @@ const (
 	ReasonForbidden    Reason = "forbidden"
 	ReasonTokenRequest Reason = "token_request"
 	ReasonCredentials  Reason = "credentials"
+	// ReasonInsufficientScope: a 403 whose Bearer challenge says
+	// error="insufficient_scope" (RFC 6750 §3.1): the token is valid but
+	// does not carry the scope the server asks for.
+	ReasonInsufficientScope Reason = "insufficient_scope"
 )
 
 // IsAuthReason reports whether r says that a credential failed.
 func IsAuthReason(r Reason) bool {
 	switch r {
-	case ReasonUnauthorized, ReasonForbidden, ReasonTokenRequest, ReasonCredentials:
+	case ReasonUnauthorized, ReasonForbidden, ReasonInsufficientScope, ReasonTokenRequest, ReasonCredentials:
 		return true
 	}
 	return false

@@ -109,6 +109,9 @@ func statusError(resp *http.Response, mediaType string, s *Session) error {
 	}
 	if e.Reason != ReasonHTTPStatus {
 		e.Challenge = resp.Header.Values("WWW-Authenticate")
+		if status == http.StatusForbidden {
+			insufficientScope(e)
+		}
 	}
 	b, _ := readBounded(resp.Body, 64<<10)
 	if mediaType == "application/json" {
