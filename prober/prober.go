@@ -145,13 +145,14 @@ func (p *Prober) Probe(ctx context.Context, target, moduleName string, module co
 	}
 	r.close(ctx, c, hs != nil)
 	r.httpStatus(c.LastStatus())
+	r.wireFacts(c)
 	if g, had := httpClient.token(); had {
 		r.logger.Debug("oauth2 token", "fetched_by_this_probe", g.fetched,
 			"age_seconds", time.Since(g.FetchedAt()).Seconds(), "expires_in_seconds", time.Until(g.Expiry()).Seconds())
 	}
 	if module.ProtocolVersion == config.VersionAuto || module.Transport == config.TransportAuto {
 		if ok {
-			p.verdicts.put(key, mcpwire.Verdict{Era: hs.Era, Transport: hs.Transport})
+			p.verdicts.putFor(key, mcpwire.Verdict{Era: hs.Era, Transport: hs.Transport}, verdictTTL(hs))
 		} else {
 			p.verdicts.forget(key)
 		}
