@@ -114,7 +114,9 @@ type upgradableServer struct {
 	h atomic.Pointer[http.Handler]
 }
 
-func (u *upgradableServer) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*u.h.Load()).ServeHTTP(w, r) }
+func (u *upgradableServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*u.h.Load()).ServeHTTP(w, r)
+}
 
 func (u *upgradableServer) set(stateless bool, ttl time.Duration) {
 	server := mcp.NewServer(&mcp.Implementation{Name: "sdk-test-server", Version: "1.2.3"}, &mcp.ServerOptions{

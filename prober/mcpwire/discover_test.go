@@ -84,9 +84,9 @@ func TestDiscoverResult(t *testing.T) {
 			warnings: []string{"server/discover result has a ttlMs that is not a number"},
 		},
 		{
-			name:     "ttlMs not an integer",
-			result:   `{` + base + `,"resultType":"complete","ttlMs":1.5,"cacheScope":"public"}`,
-			ttl:      time.Millisecond, hasTTL: true,
+			name:   "ttlMs not an integer",
+			result: `{` + base + `,"resultType":"complete","ttlMs":1.5,"cacheScope":"public"}`,
+			ttl:    time.Millisecond, hasTTL: true,
 			warnings: []string{"server/discover result has a ttlMs that is not an integer >= 0"},
 		},
 		{
