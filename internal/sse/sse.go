@@ -188,6 +188,11 @@ func (d *Decoder) readLine() ([]byte, error) {
 	for {
 		for d.r == d.w {
 			if d.rerr != nil {
+				if d.bom > d.max {
+					// A partial BOM at the end is content, of a line
+					// over the limit.
+					return nil, d.tooLarge("line")
+				}
 				// Whatever is in d.line is an unterminated line: dropped,
 				// since the event it belongs to can never be completed.
 				return nil, d.rerr
