@@ -46,6 +46,9 @@ type boundedEntry[V any] struct {
 	key  [sha256.Size]byte
 	v    V
 	born time.Time
+	// maxAge, when not 0, is the entry's own age limit (putFor); it never
+	// exceeds the map's.
+	maxAge time.Duration
 }
 
 func newBoundedMap[V any](max int) *boundedMap[V] {
@@ -86,6 +89,17 @@ func (b *boundedMap[V]) put(key string, v V) {
 	b.putLocked(key, v)
 }
 
+// putFor stores v for key, to be forgotten maxAge after the entry was
+// first stored, or at the map's age limit if that comes first. A later
+// put keeps the entry's limit; a later putFor replaces it.
+func (b *boundedMap[V]) putFor(key string, v V, maxAge time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if e := b.putLocked(key, v); e != nil && maxAge > 0 {
+		e.maxAge = min(maxAge, b.maxAge)
+	}
+}
+
 // lookupLocked finds key's live entry and marks it used; an expired entry
 // is dropped.
 func (b *boundedMap[V]) lookupLocked(key string) *boundedEntry[V] {
@@ -95,7 +109,11 @@ func (b *boundedMap[V]) lookupLocked(key string) *boundedEntry[V] {
 		return nil
 	}
 	e := el.Value.(*boundedEntry[V])
-	if b.now().Sub(e.born) >= b.maxAge {
+	maxAge := b.maxAge
+	if e.maxAge > 0 {
+		maxAge = min(maxAge, e.maxAge)
+	}
+	if b.now().Sub(e.born) >= maxAge {
 		b.lru.Remove(el)
 		delete(b.m, h)
 		return nil
@@ -104,13 +122,14 @@ func (b *boundedMap[V]) lookupLocked(key string) *boundedEntry[V] {
 	return e
 }
 
-func (b *boundedMap[V]) putLocked(key string, v V) {
+// putLocked stores v and returns its entry, nil when the map keeps none.
+func (b *boundedMap[V]) putLocked(key string, v V) *boundedEntry[V] {
 	if b.max <= 0 {
-		return
+		return nil
 	}
 	if e := b.lookupLocked(key); e != nil {
 		e.v = v // keeps its birth: the age limit counts from the first store
-		return
+		return e
 	}
 	if b.m == nil {
 		b.m = map[[sha256.Size]byte]*list.Element{}
@@ -122,6 +141,7 @@ func (b *boundedMap[V]) putLocked(key string, v V) {
 	}
 	e := &boundedEntry[V]{key: sha256.Sum256([]byte(key)), v: v, born: b.now()}
 	b.m[e.key] = b.lru.PushFront(e)
+	return e
 }
 
 func (b *boundedMap[V]) forget(key string) {

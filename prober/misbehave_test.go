@@ -603,7 +603,8 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "SSE stream ends before the response",
 			setup: mbOnInit(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
-				mbWriteSSE(w, "id: prime\ndata: \n\n: comment\n\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}}\n\n")
+				// No event id: the stream cannot be resumed (see resume_test.go).
+				mbWriteSSE(w, "data: \n\n: comment\n\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}}\n\n")
 			}),
 			module: mbPin("2025-11-25"),
 			layer:  LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
@@ -807,7 +808,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "tools/list SSE stream ends before the response",
 			setup: mbOnTools(func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
-				mbWriteSSE(w, "id: prime\ndata: \n\n")
+				mbWriteSSE(w, "data: \n\n") // no event id: not resumable
 			}),
 			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
 		},

@@ -231,13 +231,14 @@ func (pr *probe) finish(ok bool) {
 	c, p := pr.wire, pr.prober
 	pr.result.Transport = c.Transport()
 	pr.result.HTTPStatus = c.LastStatus()
+	pr.wireFacts()
 	if g, had := pr.http.token(); had {
 		pr.logger.Debug("oauth2 token", "fetched_by_this_probe", g.fetched,
 			"age_seconds", time.Since(g.FetchedAt()).Seconds(), "expires_in_seconds", time.Until(g.Expiry()).Seconds())
 	}
 	if pr.module.ProtocolVersion == config.VersionAuto || pr.module.Transport == config.TransportAuto {
 		if ok {
-			p.verdicts.put(pr.key, mcpwire.Verdict{Era: pr.hs.Era, Transport: pr.hs.Transport})
+			p.verdicts.putFor(pr.key, mcpwire.Verdict{Era: pr.hs.Era, Transport: pr.hs.Transport}, verdictTTL(pr.hs))
 		} else {
 			p.verdicts.forget(pr.key)
 		}

@@ -47,6 +47,10 @@ var (
 		"The MCP transport the probe spoke.", []string{"transport"}, nil)
 	descHTTPStatus = prometheus.NewDesc("probe_http_status_code",
 		"HTTP status code of the last answer to an MCP request; 0 when none came.", nil, nil)
+	descResumptions = prometheus.NewDesc("probe_mcp_sse_resumptions",
+		"Times the probe resumed a response's SSE stream (GET with Last-Event-ID) after the server closed it early.", nil, nil)
+	descWarnings = prometheus.NewDesc("probe_mcp_protocol_warnings",
+		"Protocol violations the probe saw that do not fail it (fields the specification requires but a client can do without).", nil, nil)
 	descDNS = prometheus.NewDesc("probe_dns_lookup_time_seconds",
 		"Time the DNS lookup of the first connection took.", nil, nil)
 	descTLSVersion = prometheus.NewDesc("probe_tls_version_info",
@@ -115,6 +119,8 @@ func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 	if r.Transport != "" {
 		gauge(descTransport, 1, r.Transport)
 		gauge(descHTTPStatus, float64(r.HTTPStatus))
+		gauge(descResumptions, float64(r.SSEResumptions))
+		gauge(descWarnings, float64(r.ProtocolWarnings))
 	}
 	if conn := r.Connection; conn != nil {
 		gauge(descDNS, conn.DNSLookup.Seconds())

@@ -81,6 +81,12 @@ type Result struct {
 	// before.
 	Transport  string
 	HTTPStatus int
+	// SSEResumptions counts the response streams the probe resumed (GET
+	// with Last-Event-ID) after the server closed them early, and
+	// ProtocolWarnings the breaches of the specification that do not fail
+	// the probe. Both are reported with Transport.
+	SSEResumptions   int
+	ProtocolWarnings int
 
 	// Connection is what was seen of the first connection; nil when none
 	// was made.

@@ -90,7 +90,31 @@ type Decoder struct {
 	name     []byte
 	id       []byte
 	lastName string // reused when consecutive events share a name, to save an allocation
+
+	// The stream's state across events, as an EventSource keeps it for
+	// reconnecting: the last event ID buffer (kept until another "id"
+	// field replaces it), the last event ID it became at the last
+	// dispatch, and the reconnection time of the last valid "retry".
+	idBuf    []byte
+	lastID   string
+	retryMs  int64
+	hasRetry bool
 }
+
+// maxRetryMs saturates a "retry" value, so that a long run of digits
+// cannot overflow.
+const maxRetryMs = 1 << 40
+
+// LastEventID is the stream's last event ID as the WHATWG rules keep it for
+// a reconnection: the value of the latest "id" field (an empty one clears
+// it) as of the last blank line, whether or not that dispatched an event.
+// Unlike Event.ID, it carries over to later events.
+func (d *Decoder) LastEventID() string { return d.lastID }
+
+// Retry is the reconnection time the stream set with its last valid
+// "retry" field (ASCII digits only), in milliseconds; ok is false when it
+// set none.
+func (d *Decoder) Retry() (ms int64, ok bool) { return d.retryMs, d.hasRetry }
 
 // NewDecoder returns a decoder that reads from r; maxEvent bounds both one line and one
 // event's accumulated data in bytes (<=0 means a default of 16 MiB).
@@ -133,6 +157,9 @@ func (d *Decoder) Next() (Event, error) {
 		line, err := d.readLine()
 		if err == nil {
 			if len(line) == 0 {
+				if string(d.idBuf) != d.lastID {
+					d.lastID = string(d.idBuf)
+				}
 				if d.haveData {
 					ev := d.event()
 					d.reset()
@@ -161,6 +188,11 @@ func (d *Decoder) readLine() ([]byte, error) {
 	for {
 		for d.r == d.w {
 			if d.rerr != nil {
+				if d.bom > d.max {
+					// A partial BOM at the end is content, of a line
+					// over the limit.
+					return nil, d.tooLarge("line")
+				}
 				// Whatever is in d.line is an unterminated line: dropped,
 				// since the event it belongs to can never be completed.
 				return nil, d.rerr
@@ -327,10 +359,31 @@ func (d *Decoder) handleField(line []byte) error {
 	case "id":
 		if bytes.IndexByte(value, 0) < 0 {
 			d.id = append(d.id[:0], value...)
+			d.idBuf = append(d.idBuf[:0], value...)
+		}
+	case "retry":
+		d.setRetry(value)
+	}
+	// Unknown fields are ignored.
+	return nil
+}
+
+// setRetry takes a "retry" value made of ASCII digits only; anything else
+// is ignored, as an EventSource does.
+func (d *Decoder) setRetry(value []byte) {
+	if len(value) == 0 {
+		return
+	}
+	var ms int64
+	for _, c := range value {
+		if c < '0' || c > '9' {
+			return
+		}
+		if ms < maxRetryMs {
+			ms = ms*10 + int64(c-'0')
 		}
 	}
-	// "retry" and unknown fields are ignored.
-	return nil
+	d.retryMs, d.hasRetry = min(ms, maxRetryMs), true
 }
 
 // event builds the event to dispatch from the current buffers. Data

@@ -24,6 +24,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"time"
 )
 
 // Revisions with behaviour the client must know about.
@@ -68,6 +70,9 @@ type Client struct {
 	transport Transport // nil until Handshake opens one
 	session   Session
 	nextID    int64
+	warnings  []string
+	// discoverTTL is the ttlMs of this handshake's server/discover answer.
+	discoverTTL *time.Duration
 }
 
 // Conn returns what was seen of the client's first connection; the zero
@@ -86,6 +91,28 @@ func (c *Client) LastStatus() int {
 		return t.LastStatus()
 	}
 	return 0
+}
+
+// Resumptions is how many times the probe resumed a response's event
+// stream (a GET with Last-Event-ID after the server closed it early).
+func (c *Client) Resumptions() int {
+	if t, ok := c.transport.(httpCarrier); ok {
+		return t.httpConn().resumptions
+	}
+	return 0
+}
+
+// Warnings are the protocol violations the probe saw that do not fail it
+// (a MUST of the specification the server broke, which a client can live
+// with), each once, in the order seen.
+func (c *Client) Warnings() []string { return c.warnings }
+
+// warn records a warning once.
+func (c *Client) warn(format string, args ...any) {
+	w := fmt.Sprintf(format, args...)
+	if !slices.Contains(c.warnings, w) {
+		c.warnings = append(c.warnings, w)
+	}
 }
 
 // SessionID is the session the server assigned, "" if none.

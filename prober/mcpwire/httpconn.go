@@ -49,6 +49,8 @@ type httpConn struct {
 	record     func(Exchange)
 	trace      ConnTrace
 	lastStatus int
+	// resumptions counts the GETs that resumed a response's event stream.
+	resumptions int
 }
 
 // httpCarrier is implemented by the transports built on an httpConn.
@@ -160,7 +162,7 @@ func (h *httpConn) nextResponse(ctx context.Context, dec *sse.Decoder, id int64,
 	for {
 		ev, err := dec.Next()
 		if err == io.EOF {
-			return nil, errorf(ReasonProtocolViolation, 0, "%s ended before the response", what)
+			return nil, &Error{Reason: ReasonProtocolViolation, Err: fmt.Errorf("%s %w", what, errStreamEnded)}
 		}
 		if err != nil {
 			return nil, h.bodyError(ctx, err)
@@ -233,6 +235,10 @@ func isTransportError(err error) bool {
 }
 
 var errTooLarge = errors.New("message too large")
+
+// errStreamEnded marks an event stream that ended before the response: a
+// Streamable HTTP stream may be resumed (see resume.go).
+var errStreamEnded = errors.New("ended before the response")
 
 // readBounded reads all of r, failing once more than limit bytes arrive.
 func readBounded(r io.Reader, limit int64) ([]byte, error) {

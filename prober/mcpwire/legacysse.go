@@ -82,6 +82,12 @@ func (l *legacySSE) readEndpoint(ctx context.Context, resp *http.Response, media
 		// Before the handshake: no session to name.
 		return statusError(resp, mediaType, &Session{})
 	}
+	if resp.StatusCode != http.StatusOK {
+		// An EventSource takes nothing but 200: a 202 with an event stream
+		// (mcp-go on GET /mcp) is not the legacy transport, and its stream
+		// may never send an event.
+		return errorf(ReasonHTTPStatus, resp.StatusCode, "event stream answered HTTP %d, not 200", resp.StatusCode)
+	}
 	if mediaType != "text/event-stream" {
 		return errorf(ReasonNotMCP, resp.StatusCode, "event stream answered with content type %q", mediaType)
 	}

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"time"
 )
 
 // Era is the protocol generation a server speaks.
@@ -78,6 +79,11 @@ type Handshake struct {
 	Capabilities []string
 	// Tools is true when the tools capability is advertised.
 	Tools bool
+	// TTL is how long the server said its server/discover answer stays
+	// fresh (ttlMs, 2026-07-28), also when the answer sent the probe on to
+	// initialize; HasTTL is false when no answer gave one.
+	TTL    time.Duration
+	HasTTL bool
 }
 
 // serverResult holds the fields that initialize and server/discover results share.
@@ -87,15 +93,20 @@ type serverResult struct {
 	Capabilities      map[string]json.RawMessage `json:"capabilities"`
 	ServerInfo        *Implementation            `json:"serverInfo"`
 	Meta              map[string]json.RawMessage `json:"_meta"`
+	cacheable
 }
 
 // Handshake opens the conversation: server/discover for the stateless era,
 // initialize and notifications/initialized for the stateful one, detecting
 // the era when none is pinned or remembered.
 func (c *Client) Handshake(ctx context.Context, o HandshakeOptions) (*Handshake, error) {
+	c.discoverTTL = nil
 	hs, err := c.handshake(ctx, o)
 	if hs != nil {
 		hs.Transport = c.Transport()
+		if c.discoverTTL != nil {
+			hs.TTL, hs.HasTTL = *c.discoverTTL, true
+		}
 	}
 	return hs, err
 }
@@ -237,6 +248,9 @@ func (c *Client) discover(ctx context.Context) (*Handshake, error) {
 		c.session.Stateless, c.session.Version = false, ""
 		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "server/discover result is not an object")
 	}
+	if ttl, ok := r.ttl(); ok {
+		c.discoverTTL = &ttl
+	}
 	if !slices.Contains(r.SupportedVersions, Version20260728) {
 		c.session.Stateless, c.session.Version = false, ""
 		if len(r.SupportedVersions) == 0 {
@@ -255,6 +269,11 @@ func (c *Client) discover(ctx context.Context) (*Handshake, error) {
 	if info == nil {
 		info = r.ServerInfo
 	}
+	if info == nil {
+		// serverInfo is a SHOULD of server/discover: reported empty.
+		info = &Implementation{}
+	}
+	r.check(c, "server/discover")
 	return c.handshakeResult(EraStateless, Version20260728, r.Capabilities, info)
 }
 
@@ -319,7 +338,7 @@ func (c *Client) handshakeResult(era Era, version string, caps map[string]json.R
 	if caps == nil {
 		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "handshake result lacks capabilities")
 	}
-	if info == nil || info.Name == "" {
+	if era == EraStateful && (info == nil || info.Name == "") {
 		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "handshake result lacks serverInfo.name")
 	}
 	hs := &Handshake{Era: era, Version: version, Server: *info}
@@ -358,6 +377,7 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 		var r struct {
 			Tools      sharedRaw       `json:"tools"`
 			NextCursor json.RawMessage `json:"nextCursor"`
+			cacheable
 		}
 		r.Tools.src = raw
 		err = json.Unmarshal(raw, &r)
@@ -373,6 +393,9 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 		}
 		if pageTools == nil {
 			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: result lacks the tools array", page)
+		}
+		if c.session.Stateless {
+			r.check(c, "tools/list")
 		}
 		tools = append(tools, pageTools...)
 		if len(tools) > maxTools {

@@ -80,12 +80,14 @@ func (t streamableHTTP) Call(ctx context.Context, s *Session, m Outgoing) (*Mess
 		return nil, err
 	}
 	defer resp.Body.Close()
-	msg, mediaType, err := t.readResponse(ctx, s, resp, m.ID)
+	msg, mediaType, err := t.readResponse(ctx, s, resp, m)
 	h.record(Exchange{Op: m.Method, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 	if err != nil {
 		return nil, err
 	}
-	if sid := resp.Header.Get(HeaderSessionID); sid != "" && s.ID == "" {
+	// The session is the one assigned with the InitializeResult; an id on
+	// any other answer (server/discover's, an error's) is not a session.
+	if sid := resp.Header.Get(HeaderSessionID); sid != "" && m.Method == methodInitialize && msg.Error == nil {
 		if !validSessionID(sid) {
 			return nil, errorf(ReasonSession, resp.StatusCode, "session id has characters outside visible ASCII")
 		}
@@ -94,9 +96,13 @@ func (t streamableHTTP) Call(ctx context.Context, s *Session, m Outgoing) (*Mess
 	return msg, nil
 }
 
-// readResponse classifies the answer to request id and returns the
+// methodInitialize is the request whose answer assigns the session.
+const methodInitialize = "initialize"
+
+// readResponse classifies the answer to request m and returns the
 // response and the answer's media type.
-func (t streamableHTTP) readResponse(ctx context.Context, s *Session, resp *http.Response, id int64) (*Message, string, error) {
+func (t streamableHTTP) readResponse(ctx context.Context, s *Session, resp *http.Response, m Outgoing) (*Message, string, error) {
+	id := m.ID
 	h := t.h
 	mediaType := mediaTypeOf(resp.Header.Get("Content-Type"))
 	status := resp.StatusCode
@@ -118,7 +124,11 @@ func (t streamableHTTP) readResponse(ctx context.Context, s *Session, resp *http
 			err = errorf(ReasonProtocolViolation, status, "JSON answer is a request or notification, not the response")
 		}
 	case "text/event-stream":
-		msg, err = h.nextResponse(ctx, h.events(resp.Body), id, "SSE stream")
+		dec := h.events(resp.Body)
+		msg, err = h.nextResponse(ctx, dec, id, "SSE stream")
+		if errors.Is(err, errStreamEnded) {
+			msg, err = t.resume(ctx, &resumption{s: s, m: m, sessionID: resumeSessionID(s, resp, m), dec: dec, ended: err})
+		}
 	default:
 		err = errorf(ReasonNotMCP, status, "answer has content type %q, not JSON or SSE", mediaType)
 	}

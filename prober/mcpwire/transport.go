@@ -134,7 +134,7 @@ var transports = map[string]transportKind{
 // body and no header value a server chose, only what the exporter
 // measured.
 type Exchange struct {
-	Op          string // JSON-RPC method, or "DELETE session"
+	Op          string // JSON-RPC method, "DELETE session", "GET event stream" or "GET resume <method>"
 	Status      int    // 0 when no answer came
 	ContentType string // the answer's media type, without parameters
 	Duration    time.Duration
