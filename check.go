@@ -70,10 +70,16 @@ type checkResult struct {
 }
 
 type checkLayer struct {
-	Name            string  `json:"name"`
-	Success         bool    `json:"success"`
+	Name    string `json:"name"`
+	Success bool   `json:"success"`
+	// Outcome is passed, failed or not reached: a layer can fail without
+	// failing the probe (a session that would not close), which Success
+	// alone cannot tell from a layer that never ran.
+	Outcome         string  `json:"outcome"`
 	DurationSeconds float64 `json:"duration_seconds"`
 	Reason          string  `json:"reason,omitempty"`
+	// Note says why a failed layer has no reason of its own.
+	Note string `json:"note,omitempty"`
 }
 
 // runCheck probes one target, retrying until success or the wait is over,
@@ -149,9 +155,14 @@ func checkConfig(path string, named bool) (*config.Config, error) {
 func newCheckResult(r *prober.Result) checkResult {
 	res := checkResult{Success: r.Success, Transport: r.Transport, HTTPStatus: r.HTTPStatus}
 	for _, l := range r.Layers {
-		cl := checkLayer{Name: l.Name, Success: l.Outcome == prober.Passed, DurationSeconds: l.Duration.Seconds()}
-		if l.Name == r.FailedLayer {
+		cl := checkLayer{Name: l.Name, Success: l.Outcome == prober.Passed, Outcome: l.Outcome.String(), DurationSeconds: l.Duration.Seconds()}
+		switch {
+		case l.Name == r.FailedLayer:
 			cl.Reason = string(r.FailureReason)
+		case l.Outcome == prober.Failed && r.FailedLayer != "":
+			cl.Note = "counted on the " + r.FailedLayer + " layer"
+		case l.Outcome == prober.Failed:
+			cl.Note = "does not fail the probe"
 		}
 		res.Layers = append(res.Layers, cl)
 	}
@@ -181,14 +192,17 @@ func (r checkResult) writeTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LAYER\tRESULT\tDURATION\tREASON")
 	for _, l := range r.Layers {
-		result := "ok"
-		if !l.Success {
+		result, reason := "ok", l.Reason
+		switch l.Outcome {
+		case prober.Failed.String():
 			result = "FAILED"
-			if l.Reason == "" {
-				result = "not reached"
+			if reason == "" {
+				reason = "(" + l.Note + ")"
 			}
+		case prober.NotReached.String():
+			result = "not reached"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, result, time.Duration(l.DurationSeconds*float64(time.Second)).Round(time.Microsecond), l.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, result, time.Duration(l.DurationSeconds*float64(time.Second)).Round(time.Microsecond), reason)
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w)

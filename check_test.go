@@ -19,8 +19,10 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +159,60 @@ func TestServeIsTheDefaultCommand(t *testing.T) {
 	}
 	if code := run([]string{"serve", "--config.file", path, "--config.check"}); code != 0 {
 		t.Errorf("serve --config.check: exit %d", code)
+	}
+}
+
+// TestCheckSaysWhatHappenedToALayer (issue 11 item 10): a server that
+// answers the session's DELETE with 404 fails the close layer without
+// failing the probe; check says so instead of "not reached", and tells a
+// layer that never ran apart from one that failed.
+func TestCheckSaysWhatHappenedToALayer(t *testing.T) {
+	sdk := checkServer()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			http.NotFound(w, r)
+			return
+		}
+		sdk.ServeHTTP(w, r)
+	})
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	noFile := filepath.Join(t.TempDir(), "absent.yml")
+
+	code, out, _ := runCheckArgs(t, 0, "table", noFile, false, "default", ts.URL+"/mcp")
+	if code != exitProbeOK {
+		t.Fatalf("exit %d, want 0:\n%s", code, out)
+	}
+	if !regexp.MustCompile(`(?m)^close\s+FAILED\s+\S+\s+\(does not fail the probe\)$`).MatchString(out) {
+		t.Errorf("the close layer's failure is not said:\n%s", out)
+	}
+	code, out, _ = runCheckArgs(t, 0, "json", noFile, false, "default", ts.URL+"/mcp")
+	if code != exitProbeOK {
+		t.Fatalf("exit %d, want 0:\n%s", code, out)
+	}
+	var res checkResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range res.Layers {
+		want := "passed"
+		if l.Name == "close" {
+			want = "failed"
+		}
+		if l.Outcome != want {
+			t.Errorf("layer %s: outcome %q, want %q", l.Name, l.Outcome, want)
+		}
+	}
+
+	// A refused connection: the layers after connect never ran.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/mcp"
+	ln.Close()
+	_, out, _ = runCheckArgs(t, 0, "table", noFile, false, "default", closed)
+	if !regexp.MustCompile(`(?m)^handshake\s+not reached\s`).MatchString(out) || !regexp.MustCompile(`(?m)^connect\s+FAILED\s+\S+\s+connect$`).MatchString(out) {
+		t.Errorf("table:\n%s", out)
 	}
 }
