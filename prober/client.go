@@ -75,7 +75,9 @@ func (pr *probe) newClient(m config.Module, tokenURL string) (*probeClient, erro
 	hc := m.HTTPClientConfig
 	oauth2 := hc.OAuth2
 	hc.OAuth2 = nil
-	base, err := promconfig.NewRoundTripperFromConfig(hc, "mcp_probe", promconfig.WithUserAgent(userAgent))
+	// No promconfig.WithUserAgent: markProbeRequests sets the User-Agent
+	// of every request, without another copy of each.
+	base, err := promconfig.NewRoundTripperFromConfig(hc, "mcp_probe")
 	if err != nil {
 		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
