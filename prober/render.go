@@ -22,6 +22,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
 )
 
 // maxCapabilities bounds the capability series one server can create.
@@ -158,8 +159,15 @@ type gaugeDesc struct {
 }
 
 func newGaugeDesc(name, help string, labels ...string) *gaugeDesc {
-	if !slices.IsSorted(labels) || len(labels) > maxSampleLabels {
-		panic("prober: labels of " + name + " not sorted or too many")
+	// Legacy names only: /probe writes them without escaping (see
+	// answerFormat).
+	if !model.IsValidLegacyMetricName(name) || !slices.IsSorted(labels) || len(labels) > maxSampleLabels {
+		panic("prober: metric " + name + " is no legacy name, or its labels are not sorted or too many")
+	}
+	for _, l := range labels {
+		if !model.LabelName(l).IsValidLegacy() {
+			panic("prober: label " + l + " of " + name + " is no legacy name")
+		}
 	}
 	return &gaugeDesc{desc: prometheus.NewDesc(name, help, labels, nil), labels: labels}
 }
