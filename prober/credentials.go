@@ -207,6 +207,16 @@ func (s *probeSecrets) recordHeader(name string, values []string) {
 	}
 }
 
+// known reports whether the probe has any credential to mask.
+func (s *probeSecrets) known() bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.forms) > 0
+}
+
 // Redact returns text with every credential of the probe replaced by
 // redactedMask. Matching ignores ASCII case. A credential of at least
 // minSecretLen bytes is masked wherever it occurs, and so is any piece of
@@ -336,6 +346,10 @@ func (h *redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if !h.secrets.known() {
+		// Nothing to mask (yet): masking would copy the record unchanged.
+		return h.next.Handle(ctx, rec)
+	}
 	out := slog.NewRecord(rec.Time, rec.Level, h.secrets.Redact(rec.Message), rec.PC)
 	rec.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(h.secrets.redactAttr(a))

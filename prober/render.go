@@ -195,7 +195,11 @@ func (s *sample) Desc() *prometheus.Desc { return s.desc }
 
 func (s *sample) Write(m *dto.Metric) error {
 	m.Gauge = &s.gauge
-	m.Label = s.labels[:s.n]
+	if s.n > 0 {
+		// Left nil otherwise: the registry's sortedness check then needs
+		// no allocation.
+		m.Label = s.labels[:s.n]
+	}
 	return nil
 }
 
