@@ -161,11 +161,11 @@ type gaugeDesc struct {
 func newGaugeDesc(name, help string, labels ...string) *gaugeDesc {
 	// Legacy names only: /probe writes them without escaping (see
 	// answerFormat).
-	if !model.IsValidLegacyMetricName(name) || !slices.IsSorted(labels) || len(labels) > maxSampleLabels {
+	if !model.LegacyValidation.IsValidMetricName(name) || !slices.IsSorted(labels) || len(labels) > maxSampleLabels {
 		panic("prober: metric " + name + " is no legacy name, or its labels are not sorted or too many")
 	}
 	for _, l := range labels {
-		if !model.LabelName(l).IsValidLegacy() {
+		if !model.LegacyValidation.IsValidLabelName(l) {
 			panic("prober: label " + l + " of " + name + " is no legacy name")
 		}
 	}
