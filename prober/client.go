@@ -24,7 +24,6 @@ import (
 	"unicode/utf8"
 
 	promconfig "github.com/prometheus/common/config"
-	"github.com/prometheus/common/version"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 )
@@ -69,11 +68,12 @@ func (c *probeClient) dropToken() {
 // discovery found).
 func (pr *probe) newClient(m config.Module, tokenURL oauth2Endpoint) (*probeClient, error) {
 	target := pr.target
-	userAgent := "mcp_exporter/" + version.Version
 	hc := m.HTTPClientConfig
 	oauth2 := hc.OAuth2
 	hc.OAuth2 = nil
-	base, err := promconfig.NewRoundTripperFromConfig(hc, "mcp_probe", promconfig.WithUserAgent(userAgent))
+	// No promconfig.WithUserAgent: markProbeRequests sets the User-Agent
+	// of every request, without another copy of each.
+	base, err := promconfig.NewRoundTripperFromConfig(hc, "mcp_probe")
 	if err != nil {
 		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}

@@ -60,9 +60,13 @@ type probeSecrets struct {
 
 type probeSecretsKey struct{}
 
-// withProbeSecrets returns ctx carrying s, for credentialRecorder.
+// withProbeSecrets returns ctx carrying s, for credentialRecorder, and a
+// trace that records into s the credential headers each request of the
+// probe writes on the wire (see credentialRecorder). The trace is set once
+// for the probe rather than on each request.
 func withProbeSecrets(ctx context.Context, s *probeSecrets) context.Context {
-	return context.WithValue(ctx, probeSecretsKey{}, s)
+	ctx = context.WithValue(ctx, probeSecretsKey{}, s)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaderField: s.recordHeader})
 }
 
 // newProbeSecrets collects the credentials of module m and of target's
@@ -203,6 +207,16 @@ func (s *probeSecrets) recordHeader(name string, values []string) {
 	}
 }
 
+// known reports whether the probe has any credential to mask.
+func (s *probeSecrets) known() bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.forms) > 0
+}
+
 // Redact returns text with every credential of the probe replaced by
 // redactedMask. Matching ignores ASCII case. A credential of at least
 // minSecretLen bytes is masked wherever it occurs, and so is any piece of
@@ -284,9 +298,10 @@ func asciiLower(s string) string {
 // records, into the probeSecrets of the request's context, the credential
 // headers of each request: those set above it (the OAuth2 token) before the
 // request is sent, and those set below it (authorization, basic auth,
-// http_headers, by prometheus/common) as they are written on the wire. So
-// the probe knows every credential value a server could echo before the
-// server's answer is read.
+// http_headers, by prometheus/common) as they are written on the wire,
+// through the trace that withProbeSecrets put in the context with the
+// secrets. So the probe knows every credential value a server could echo
+// before the server's answer is read.
 type credentialRecorder struct{ next http.RoundTripper }
 
 // recordCredentials wraps a probe's base transport in a credentialRecorder.
@@ -302,8 +317,7 @@ func (c credentialRecorder) RoundTrip(req *http.Request) (*http.Response, error)
 	for name, values := range req.Header {
 		s.recordHeader(name, values)
 	}
-	trace := &httptrace.ClientTrace{WroteHeaderField: s.recordHeader}
-	return c.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	return c.next.RoundTrip(req)
 }
 
 // CloseIdleConnections passes on to the wrapped transport, so that a probe
@@ -332,6 +346,10 @@ func (h *redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if !h.secrets.known() {
+		// Nothing to mask (yet): masking would copy the record unchanged.
+		return h.next.Handle(ctx, rec)
+	}
 	out := slog.NewRecord(rec.Time, rec.Level, h.secrets.Redact(rec.Message), rec.PC)
 	rec.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(h.secrets.redactAttr(a))

@@ -23,11 +23,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
@@ -233,9 +235,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("gathering the probe's metrics: %s", gatherErr), http.StatusInternalServerError)
 		return
 	}
-	format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultAcceptedFormats()...)
-	w.Header().Set("Content-Type", string(format))
-	enc := expfmt.NewEncoder(w, format)
+	writeMetrics(w, r.Header, mfs)
+}
+
+// writeMetrics writes mfs in the format the request's Accept header asks
+// for, as expfmt.NegotiateAccept and expfmt.NewEncoder would.
+func writeMetrics(w http.ResponseWriter, reqHeader http.Header, mfs []*dto.MetricFamily) {
+	f := negotiateFormat(reqHeader)
+	w.Header().Set("Content-Type", f.contentType)
+	if f.text {
+		for _, mf := range mfs {
+			if _, err := expfmt.MetricFamilyToText(w, mf); err != nil {
+				return // the scraper went away
+			}
+		}
+		return
+	}
+	enc := expfmt.NewEncoder(w, f.encode)
 	for _, mf := range mfs {
 		if err := enc.Encode(mf); err != nil {
 			return // the scraper went away
@@ -244,6 +260,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if closer, ok := enc.(expfmt.Closer); ok {
 		_ = closer.Close()
 	}
+}
+
+// answerFormat is how /probe answers a scraper's Accept header.
+type answerFormat struct {
+	accept      string
+	contentType string // the negotiated format, as expfmt.NegotiateAccept has it
+	// encode is the negotiated format without name escaping: the probe's
+	// metric and label names are legacy names (newGaugeDesc checks), which
+	// every escaping scheme leaves as they are, so copying each family to
+	// escape it is skipped. The bytes written are the same.
+	encode expfmt.Format
+	text   bool // the text format, written by expfmt.MetricFamilyToText
+}
+
+// lastFormat is the answer format for the last Accept header seen: a
+// scraper sends the same header on every scrape, and negotiating it anew
+// costs a probe dozens of allocations.
+var lastFormat atomic.Pointer[answerFormat]
+
+func negotiateFormat(h http.Header) *answerFormat {
+	accept := h.Get("Accept")
+	if f := lastFormat.Load(); f != nil && f.accept == accept {
+		return f
+	}
+	format := expfmt.NegotiateAccept(h, expfmt.DefaultAcceptedFormats()...)
+	f := &answerFormat{
+		accept:      accept,
+		contentType: string(format),
+		encode:      format.WithEscapingScheme(model.NoEscaping),
+		text:        format.FormatType() == expfmt.TypeTextPlain,
+	}
+	lastFormat.Store(f)
+	return f
 }
 
 // extendDeadlines frees a probe from the server's ReadTimeout and

@@ -14,6 +14,7 @@
 package prober
 
 import (
+	"maps"
 	"net/http"
 	"strings"
 
@@ -36,19 +37,35 @@ func probeUserAgent() string { return userAgentPrefix + version.Version }
 // probe's: the marker header and the exporter's User-Agent. It is the
 // outermost round tripper of a probe's client, so that MCP requests, the
 // anonymous attempt, discovery GETs and every redirect hop of them carry
-// the marker; the OAuth2 token client copies the User-Agent.
-func markProbeRequests(rt http.RoundTripper) http.RoundTripper { return probeMarker{rt} }
-
-type probeMarker struct{ next http.RoundTripper }
-
-func (m probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	req.Header.Set(ProbeMarkerHeader, "1")
-	req.Header.Set("User-Agent", probeUserAgent())
-	return m.next.RoundTrip(req)
+// the marker; the OAuth2 token client copies the User-Agent. It is the
+// only round tripper that sets the User-Agent.
+func markProbeRequests(rt http.RoundTripper) http.RoundTripper {
+	return &probeMarker{next: rt, marker: []string{"1"}, userAgent: []string{probeUserAgent()}}
 }
 
-func (m probeMarker) CloseIdleConnections() {
+// probeMarker holds the two header values it sets, made once for the
+// probe's client: nothing below it changes a header value in place (a
+// round tripper that changes headers copies the request first).
+type probeMarker struct {
+	next              http.RoundTripper
+	marker, userAgent []string
+}
+
+// RoundTrip sends a copy of req with the marks set: a round tripper must
+// not change the request it is given. The copy is shallow but for the
+// header map, as http.Request.WithContext's is: nothing below changes the
+// request's URL or body in place.
+func (m *probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := new(http.Request)
+	*r = *req
+	r.Header = make(http.Header, len(req.Header)+2)
+	maps.Copy(r.Header, req.Header)
+	r.Header[ProbeMarkerHeader] = m.marker
+	r.Header["User-Agent"] = m.userAgent
+	return m.next.RoundTrip(r)
+}
+
+func (m *probeMarker) CloseIdleConnections() {
 	if ci, ok := m.next.(interface{ CloseIdleConnections() }); ok {
 		ci.CloseIdleConnections()
 	}

@@ -45,15 +45,21 @@ func (l *probeLog) Size() int {
 func attrsSize(attrs []slog.Attr) int {
 	n := 0
 	for _, a := range attrs {
-		n += len(a.Key) + 16
-		switch a.Value.Kind() {
-		case slog.KindString:
-			n += len(a.Value.String())
-		case slog.KindGroup:
-			n += attrsSize(a.Value.Group())
-		case slog.KindAny, slog.KindLogValuer:
-			n += len(a.Value.String())
-		}
+		n += attrSize(a)
+	}
+	return n
+}
+
+// attrSize estimates the bytes that a holds.
+func attrSize(a slog.Attr) int {
+	n := len(a.Key) + 16
+	switch a.Value.Kind() {
+	case slog.KindString:
+		n += len(a.Value.String())
+	case slog.KindGroup:
+		n += attrsSize(a.Value.Group())
+	case slog.KindAny, slog.KindLogValuer:
+		n += len(a.Value.String())
 	}
 	return n
 }
@@ -116,10 +122,14 @@ func (h *probeLogHandler) Handle(ctx context.Context, rec slog.Record) error {
 	}
 	size := recordOverhead + len(rec.Message)
 	rec.Attrs(func(a slog.Attr) bool {
-		size += attrsSize([]slog.Attr{a})
+		size += attrSize(a)
 		return true
 	})
 	h.log.mu.Lock()
+	if h.log.entries == nil {
+		// Room for the records of a healthy probe.
+		h.log.entries = make([]probeLogEntry, 0, 16)
+	}
 	h.log.entries = append(h.log.entries, probeLogEntry{rec: rec.Clone(), scope: h.scope})
 	h.log.size += size
 	h.log.mu.Unlock()

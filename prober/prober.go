@@ -17,6 +17,7 @@ package prober
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
@@ -339,7 +340,8 @@ func (pr *probe) connect(ctx context.Context) bool {
 		return false
 	}
 	pr.pass(LayerConnect, x.conn.Duration)
-	pr.logger.Debug("connected", "duration_seconds", x.conn.Duration.Seconds(), "dns_seconds", x.conn.DNSLookup.Seconds(), "tls", x.conn.TLS != nil)
+	pr.logger.LogAttrs(ctx, slog.LevelDebug, "connected", slog.Float64("duration_seconds", x.conn.Duration.Seconds()),
+		slog.Float64("dns_seconds", x.conn.DNSLookup.Seconds()), slog.Bool("tls", x.conn.TLS != nil))
 	return true
 }
 
@@ -371,9 +373,10 @@ func (pr *probe) handshake(ctx context.Context) bool {
 	pr.pass(LayerHandshake, d)
 	pr.hs = x.hs
 	pr.result.Server = pr.serverResult(x.hs)
-	pr.logger.Debug("handshake done", "era", x.hs.Era.String(), "protocol_version", x.hs.Version,
-		"server_name", pr.label(x.hs.Server.Name, labelMax), "server_version", pr.label(x.hs.Server.Version, labelMax),
-		"capabilities", x.hs.Capabilities, "session", pr.wire.SessionID() != "")
+	srv := pr.result.Server // the server's strings as labels have them
+	pr.logger.LogAttrs(ctx, slog.LevelDebug, "handshake done", slog.String("era", x.hs.Era.String()), slog.String("protocol_version", x.hs.Version),
+		slog.String("server_name", srv.Name), slog.String("server_version", srv.Version),
+		slog.Any("capabilities", x.hs.Capabilities), slog.Bool("session", pr.wire.SessionID() != ""))
 	return true
 }
 
@@ -455,8 +458,10 @@ func (pr *probe) tools(ctx context.Context) bool {
 		return false
 	}
 	pr.result.Tools = &ToolsResult{Count: digest.Count, Digest: &digest}
-	pr.logger.Debug("tools listed", "tools", digest.Count,
-		"schema_sha256", hex.EncodeToString(digest.Schema[:]), "definition_sha256", hex.EncodeToString(digest.Definition[:]))
+	var buf [4 * sha256.Size]byte
+	hexes := string(hex.AppendEncode(hex.AppendEncode(buf[:0], digest.Schema[:]), digest.Definition[:]))
+	pr.logger.LogAttrs(ctx, slog.LevelDebug, "tools listed", slog.Int("tools", digest.Count),
+		slog.String("schema_sha256", hexes[:2*sha256.Size]), slog.String("definition_sha256", hexes[2*sha256.Size:]))
 
 	m := &pr.module
 	if digest.Count < m.MinTools {

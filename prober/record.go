@@ -14,7 +14,9 @@
 package prober
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
@@ -72,11 +74,15 @@ func (pr *probe) fail(layer string, d time.Duration, reason mcpwire.Reason, err 
 }
 
 func (pr *probe) logExchange(x mcpwire.Exchange) {
-	args := []any{"op", x.Op, "status", x.Status, "content_type", x.ContentType, "duration_seconds", x.Duration.Seconds()}
+	// Typed attributes: none is boxed into an interface.
+	attrs := [6]slog.Attr{slog.String("op", x.Op), slog.Int("status", x.Status),
+		slog.String("content_type", x.ContentType), slog.Float64("duration_seconds", x.Duration.Seconds())}
+	n := 4
 	if x.Err != nil {
-		args = append(args, "reason", string(mcpwire.ReasonOf(x.Err)), "err", x.Err)
+		attrs[4], attrs[5] = slog.String("reason", string(mcpwire.ReasonOf(x.Err))), slog.Any("err", x.Err)
+		n = 6
 	}
-	pr.logger.Debug("exchange", args...)
+	pr.logger.LogAttrs(context.Background(), slog.LevelDebug, "exchange", attrs[:n]...)
 }
 
 // label makes a server-chosen string a label value: the probe's

@@ -14,10 +14,15 @@
 package prober
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"slices"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
 )
 
 // maxCapabilities bounds the capability series one server can create.
@@ -28,53 +33,53 @@ const maxCapabilities = 32
 var specifiedCapabilities = []string{"completions", "experimental", "extensions", "logging", "prompts", "resources", "tasks", "tools"}
 
 // The descriptors of a probe's metrics, built once: each probe only makes
-// const metrics from its Result.
+// samples of them from its Result.
 var (
-	descSuccess  = prometheus.NewDesc("probe_success", "Whether the probe succeeded.", nil, nil)
-	descDuration = prometheus.NewDesc("probe_duration_seconds", "How long the probe took to complete, in seconds.", nil, nil)
-	descTimeout  = prometheus.NewDesc("probe_timeout_seconds", "The time the probe was allowed, in seconds.", nil, nil)
+	gaugeSuccess  = newGaugeDesc("probe_success", "Whether the probe succeeded.")
+	gaugeDuration = newGaugeDesc("probe_duration_seconds", "How long the probe took to complete, in seconds.")
+	gaugeTimeout  = newGaugeDesc("probe_timeout_seconds", "The time the probe was allowed, in seconds.")
 
-	descLayerSuccess = prometheus.NewDesc("probe_mcp_layer_success",
-		"Whether a layer of the probe succeeded (1) or failed or was not reached (0).", []string{"layer"}, nil)
-	descLayerSeconds = prometheus.NewDesc("probe_mcp_layer_duration_seconds",
-		"Time a layer of the probe took; 0 when not reached.", []string{"layer"}, nil)
-	descFailure = prometheus.NewDesc("probe_mcp_failure_info",
-		"The first layer that failed and why; present only when the probe failed.", []string{"layer", "reason"}, nil)
-	descRPCCode = prometheus.NewDesc("probe_mcp_jsonrpc_error_code",
-		"JSON-RPC error code the server returned, when it returned one.", nil, nil)
+	gaugeLayerSuccess = newGaugeDesc("probe_mcp_layer_success",
+		"Whether a layer of the probe succeeded (1) or failed or was not reached (0).", "layer")
+	gaugeLayerSeconds = newGaugeDesc("probe_mcp_layer_duration_seconds",
+		"Time a layer of the probe took; 0 when not reached.", "layer")
+	gaugeFailure = newGaugeDesc("probe_mcp_failure_info",
+		"The first layer that failed and why; present only when the probe failed.", "layer", "reason")
+	gaugeRPCCode = newGaugeDesc("probe_mcp_jsonrpc_error_code",
+		"JSON-RPC error code the server returned, when it returned one.")
 
-	descTransport = prometheus.NewDesc("probe_mcp_transport_info",
-		"The MCP transport the probe spoke.", []string{"transport"}, nil)
-	descHTTPStatus = prometheus.NewDesc("probe_http_status_code",
-		"HTTP status code of the last answer to an MCP request; 0 when none came.", nil, nil)
-	descResumptions = prometheus.NewDesc("probe_mcp_sse_resumptions",
-		"Times the probe resumed a response's SSE stream (GET with Last-Event-ID) after the server closed it early.", nil, nil)
-	descWarnings = prometheus.NewDesc("probe_mcp_protocol_warnings",
-		"Protocol violations the probe saw that do not fail it (fields the specification requires but a client can do without).", nil, nil)
-	descDNS = prometheus.NewDesc("probe_dns_lookup_time_seconds",
-		"Time the DNS lookup of the first connection took.", nil, nil)
-	descTLSVersion = prometheus.NewDesc("probe_tls_version_info",
-		"The TLS version of the first connection.", []string{"version"}, nil)
-	descCertExpiry = prometheus.NewDesc("probe_ssl_earliest_cert_expiry",
-		"Earliest expiry of the certificates the server presented, in Unix seconds.", nil, nil)
+	gaugeTransport = newGaugeDesc("probe_mcp_transport_info",
+		"The MCP transport the probe spoke.", "transport")
+	gaugeHTTPStatus = newGaugeDesc("probe_http_status_code",
+		"HTTP status code of the last answer to an MCP request; 0 when none came.")
+	gaugeResumptions = newGaugeDesc("probe_mcp_sse_resumptions",
+		"Times the probe resumed a response's SSE stream (GET with Last-Event-ID) after the server closed it early.")
+	gaugeWarnings = newGaugeDesc("probe_mcp_protocol_warnings",
+		"Protocol violations the probe saw that do not fail it (fields the specification requires but a client can do without).")
+	gaugeDNS = newGaugeDesc("probe_dns_lookup_time_seconds",
+		"Time the DNS lookup of the first connection took.")
+	gaugeTLSVersion = newGaugeDesc("probe_tls_version_info",
+		"The TLS version of the first connection.", "version")
+	gaugeCertExpiry = newGaugeDesc("probe_ssl_earliest_cert_expiry",
+		"Earliest expiry of the certificates the server presented, in Unix seconds.")
 
-	descProtocolVersion = prometheus.NewDesc("probe_mcp_protocol_version_info",
-		"The negotiated MCP protocol revision.", []string{"version"}, nil)
-	descServer = prometheus.NewDesc("probe_mcp_server_info",
-		"The server's self-description from the handshake (trimmed, length-bounded, credentials masked).", []string{"name", "version"}, nil)
-	descCapability = prometheus.NewDesc("probe_mcp_capability",
-		"1 for each capability the server advertises.", []string{"capability"}, nil)
+	gaugeProtocolVersion = newGaugeDesc("probe_mcp_protocol_version_info",
+		"The negotiated MCP protocol revision.", "version")
+	gaugeServer = newGaugeDesc("probe_mcp_server_info",
+		"The server's self-description from the handshake (trimmed, length-bounded, credentials masked).", "name", "version")
+	gaugeCapability = newGaugeDesc("probe_mcp_capability",
+		"1 for each capability the server advertises.", "capability")
 
-	descTools      = prometheus.NewDesc("probe_mcp_tools", "Number of tools the server lists.", nil, nil)
-	descSchemaHash = prometheus.NewDesc("probe_mcp_tools_schema_hash",
-		"The tools' schema hash (name, inputSchema, outputSchema, annotations): the first 13 hex digits of its SHA-256 as a number, for changes().", nil, nil)
-	descDefinitionHash = prometheus.NewDesc("probe_mcp_tools_definition_hash",
-		"The tools' definition hash (whole tools except _meta): the first 13 hex digits of its SHA-256 as a number, for changes().", nil, nil)
-	descSchemaInfo = prometheus.NewDesc("probe_mcp_tools_schema_info",
-		"The tools' schema and definition SHA-256 hashes.", []string{"definition_sha256", "schema_sha256"}, nil)
+	gaugeTools      = newGaugeDesc("probe_mcp_tools", "Number of tools the server lists.")
+	gaugeSchemaHash = newGaugeDesc("probe_mcp_tools_schema_hash",
+		"The tools' schema hash (name, inputSchema, outputSchema, annotations): the first 13 hex digits of its SHA-256 as a number, for changes().")
+	gaugeDefinitionHash = newGaugeDesc("probe_mcp_tools_definition_hash",
+		"The tools' definition hash (whole tools except _meta): the first 13 hex digits of its SHA-256 as a number, for changes().")
+	gaugeSchemaInfo = newGaugeDesc("probe_mcp_tools_schema_info",
+		"The tools' schema and definition SHA-256 hashes.", "definition_sha256", "schema_sha256")
 
-	descAuthWall = prometheus.NewDesc("probe_mcp_auth_wall_info",
-		"How the server refused a request without credentials: its status and whether its WWW-Authenticate challenge names resource_metadata.", []string{"resource_metadata", "status"}, nil)
+	gaugeAuthWall = newGaugeDesc("probe_mcp_auth_wall_info",
+		"How the server refused a request without credentials: its status and whether its WWW-Authenticate challenge names resource_metadata.", "resource_metadata", "status")
 )
 
 // resultCollector turns a Result into the probe's metrics. It is
@@ -90,16 +95,14 @@ func (resultCollector) Describe(chan<- *prometheus.Desc) {}
 
 func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 	r := c.r
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
+	s := newSamples(r, ch)
 	success := 0.0
 	if r.Success {
 		success = 1
 	}
-	gauge(descSuccess, success)
-	gauge(descDuration, r.Duration.Seconds())
-	gauge(descTimeout, r.Timeout.Seconds())
+	s.add(gaugeSuccess, success)
+	s.add(gaugeDuration, r.Duration.Seconds())
+	s.add(gaugeTimeout, r.Timeout.Seconds())
 
 	// Every layer of the module is reported, 0 when not reached.
 	for _, l := range r.Layers {
@@ -107,53 +110,142 @@ func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 		if l.Outcome == Passed {
 			passed = 1
 		}
-		gauge(descLayerSuccess, passed, l.Name)
-		gauge(descLayerSeconds, l.Duration.Seconds(), l.Name)
+		s.add(gaugeLayerSuccess, passed, l.Name)
+		s.add(gaugeLayerSeconds, l.Duration.Seconds(), l.Name)
 	}
 	if r.FailedLayer != "" {
-		gauge(descFailure, 1, r.FailedLayer, string(r.FailureReason))
+		s.add(gaugeFailure, 1, r.FailedLayer, string(r.FailureReason))
 	}
 	if r.RPCErrorCode != nil {
-		gauge(descRPCCode, float64(*r.RPCErrorCode))
+		s.add(gaugeRPCCode, float64(*r.RPCErrorCode))
 	}
 	if r.Transport != "" {
-		gauge(descTransport, 1, r.Transport)
-		gauge(descHTTPStatus, float64(r.HTTPStatus))
-		gauge(descResumptions, float64(r.SSEResumptions))
-		gauge(descWarnings, float64(r.ProtocolWarnings))
+		s.add(gaugeTransport, 1, r.Transport)
+		s.add(gaugeHTTPStatus, float64(r.HTTPStatus))
+		s.add(gaugeResumptions, float64(r.SSEResumptions))
+		s.add(gaugeWarnings, float64(r.ProtocolWarnings))
 	}
 	if conn := r.Connection; conn != nil {
-		gauge(descDNS, conn.DNSLookup.Seconds())
+		s.add(gaugeDNS, conn.DNSLookup.Seconds())
 		if t := conn.TLS; t != nil {
-			gauge(descTLSVersion, 1, t.Version)
+			s.add(gaugeTLSVersion, 1, t.Version)
 			if !t.EarliestCertExpiry.IsZero() {
-				gauge(descCertExpiry, float64(t.EarliestCertExpiry.Unix()))
+				s.add(gaugeCertExpiry, float64(t.EarliestCertExpiry.Unix()))
 			}
 		}
 	}
-	if s := r.Server; s != nil {
-		gauge(descProtocolVersion, 1, s.ProtocolVersion)
-		gauge(descServer, 1, s.Name, s.Version)
-		for _, name := range s.Capabilities {
-			gauge(descCapability, 1, name)
+	if sv := r.Server; sv != nil {
+		s.add(gaugeProtocolVersion, 1, sv.ProtocolVersion)
+		s.add(gaugeServer, 1, sv.Name, sv.Version)
+		for _, name := range sv.Capabilities {
+			s.add(gaugeCapability, 1, name)
 		}
 	}
 	if t := r.Tools; t != nil {
-		gauge(descTools, float64(t.Count))
+		s.add(gaugeTools, float64(t.Count))
 		if d := t.Digest; d != nil {
-			gauge(descSchemaHash, hashNumber(d.Schema))
-			gauge(descDefinitionHash, hashNumber(d.Definition))
-			gauge(descSchemaInfo, 1, hex.EncodeToString(d.Definition[:]), hex.EncodeToString(d.Schema[:]))
+			s.add(gaugeSchemaHash, hashNumber(d.Schema))
+			s.add(gaugeDefinitionHash, hashNumber(d.Definition))
+			// Both hex forms in one string.
+			var buf [4 * sha256.Size]byte
+			both := string(hex.AppendEncode(hex.AppendEncode(buf[:0], d.Definition[:]), d.Schema[:]))
+			s.add(gaugeSchemaInfo, 1, both[:2*sha256.Size], both[2*sha256.Size:])
 		}
 	}
 	if w := r.AuthWall; w != nil {
-		gauge(descAuthWall, 1, strconv.FormatBool(w.ResourceMetadata), strconv.Itoa(w.Status))
+		s.add(gaugeAuthWall, 1, strconv.FormatBool(w.ResourceMetadata), strconv.Itoa(w.Status))
 	}
+}
+
+// gaugeDesc is a descriptor and its label names, in the order the
+// values are given: sorted, as the exposition orders them.
+type gaugeDesc struct {
+	desc   *prometheus.Desc
+	labels []string
+}
+
+func newGaugeDesc(name, help string, labels ...string) *gaugeDesc {
+	// Legacy names only: /probe writes them without escaping (see
+	// answerFormat).
+	if !model.LegacyValidation.IsValidMetricName(name) || !slices.IsSorted(labels) || len(labels) > maxSampleLabels {
+		panic("prober: metric " + name + " is no legacy name, or its labels are not sorted or too many")
+	}
+	for _, l := range labels {
+		if !model.LegacyValidation.IsValidLabelName(l) {
+			panic("prober: label " + l + " of " + name + " is no legacy name")
+		}
+	}
+	return &gaugeDesc{desc: prometheus.NewDesc(name, help, labels, nil), labels: labels}
+}
+
+// maxSampleLabels is the most labels a probe metric has.
+const maxSampleLabels = 2
+
+// sample is one gauge sample of a probe: a prometheus.Metric whose value
+// and label pairs it holds itself, so that a probe's samples cost a few
+// allocations rather than a handful each (prometheus.MustNewConstMetric
+// allocates its label pairs, their strings and the value one by one).
+// The registry reads what Write hands it and copies nothing; a sample is
+// never changed once made, and belongs to one probe.
+type sample struct {
+	desc   *prometheus.Desc
+	value  float64
+	gauge  dto.Gauge
+	values [maxSampleLabels]string
+	pairs  [maxSampleLabels]dto.LabelPair
+	labels [maxSampleLabels]*dto.LabelPair
+	n      int
+}
+
+func (s *sample) Desc() *prometheus.Desc { return s.desc }
+
+func (s *sample) Write(m *dto.Metric) error {
+	m.Gauge = &s.gauge
+	if s.n > 0 {
+		// Left nil otherwise: the registry's sortedness check then needs
+		// no allocation.
+		m.Label = s.labels[:s.n]
+	}
+	return nil
+}
+
+// samples makes a probe's samples, in chunks, and sends each on.
+type samples struct {
+	chunk []sample
+	ch    chan<- prometheus.Metric
+}
+
+func newSamples(r *Result, ch chan<- prometheus.Metric) samples {
+	// Room for the series of a healthy probe; more come in another chunk.
+	n := 16 + 2*len(r.Layers)
+	if r.Server != nil {
+		n += len(r.Server.Capabilities)
+	}
+	return samples{chunk: make([]sample, 0, n), ch: ch}
+}
+
+func (s *samples) add(d *gaugeDesc, v float64, values ...string) {
+	if len(values) != len(d.labels) {
+		panic("prober: " + d.desc.String() + ": wrong number of label values")
+	}
+	if len(s.chunk) == cap(s.chunk) {
+		s.chunk = make([]sample, 0, 8)
+	}
+	s.chunk = s.chunk[:len(s.chunk)+1]
+	m := &s.chunk[len(s.chunk)-1]
+	m.desc, m.value, m.n = d.desc, v, len(values)
+	m.gauge.Value = &m.value
+	for i, value := range values {
+		m.values[i] = value
+		m.pairs[i].Name = &d.labels[i]
+		m.pairs[i].Value = &m.values[i]
+		m.labels[i] = &m.pairs[i]
+	}
+	s.ch <- m
 }
 
 // hashNumber is the first 13 hex digits (52 bits) of a hash: an integer a
 // float64 holds exactly, so PromQL's changes() sees every change.
 func hashNumber(h [32]byte) float64 {
-	n, _ := strconv.ParseUint(hex.EncodeToString(h[:])[:13], 16, 64)
-	return float64(n)
+	return float64(binary.BigEndian.Uint64(h[:8]) >> (64 - 52))
 }

@@ -1,0 +1,206 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
+)
+
+// fullResult has every series a probe can have.
+func fullResult() *Result {
+	code := -32601
+	return &Result{
+		Layers: []LayerResult{
+			{Name: LayerAuth, Outcome: Passed, Duration: 3 * time.Millisecond},
+			{Name: LayerConnect, Outcome: Passed, Duration: time.Millisecond},
+			{Name: LayerHandshake, Outcome: Passed, Duration: 2 * time.Millisecond},
+			{Name: LayerTools, Outcome: Failed, Duration: 5 * time.Millisecond, Reason: ReasonMissingTool},
+			{Name: LayerClose, Outcome: NotReached},
+		},
+		FailedLayer:   LayerTools,
+		FailureReason: ReasonMissingTool,
+		RPCErrorCode:  &code,
+		Duration:      12 * time.Millisecond,
+		Timeout:       9500 * time.Millisecond,
+		Transport:     "streamable_http",
+		HTTPStatus:    200,
+		Connection: &ConnectionResult{DNSLookup: 4 * time.Microsecond,
+			TLS: &TLSResult{Version: "TLS 1.3", EarliestCertExpiry: time.Unix(1900000000, 0)}},
+		Server: &ServerResult{ProtocolVersion: "2025-11-25", Name: "demo \"server\"", Version: "1.0\n",
+			Capabilities: []string{"logging", "tools", "x-custom"}},
+		Tools: &ToolsResult{Count: 2, Digest: &canonical.ToolsDigest{Count: 2,
+			Schema: [32]byte{0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10, 0xff}, Definition: [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}}},
+		AuthWall: &AuthWallResult{Status: 401, ResourceMetadata: true},
+	}
+}
+
+// constCollector makes the same series as NewCollector with
+// prometheus.MustNewConstMetric, as the exporter did before samples.
+type constCollector struct{ r *Result }
+
+func (constCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (c constCollector) Collect(ch chan<- prometheus.Metric) {
+	in := make(chan prometheus.Metric, 100)
+	NewCollector(c.r).Collect(in)
+	close(in)
+	for m := range in {
+		var out dto.Metric
+		if err := m.Write(&out); err != nil {
+			panic(err)
+		}
+		var values []string
+		for _, l := range out.GetLabel() {
+			values = append(values, l.GetValue())
+		}
+		ch <- prometheus.MustNewConstMetric(m.Desc(), prometheus.GaugeValue, out.GetGauge().GetValue(), values...)
+	}
+}
+
+func collectText(t *testing.T, c prometheus.Collector) string {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	for _, mf := range mfs {
+		if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
+// The probe's samples expose as const metrics of the same values and
+// labels would, and the hash numbers are the hashes' first 13 hex digits.
+func TestSamplesAsConstMetrics(t *testing.T) {
+	r := fullResult()
+	got := collectText(t, NewCollector(r))
+	if want := collectText(t, constCollector{r}); got != want {
+		t.Errorf("samples:\n%s\nconst metrics:\n%s", got, want)
+	}
+	for _, want := range []string{
+		"probe_mcp_tools_schema_hash 4.483583629026627e+15\n", // 0xfedcba9876543
+		"probe_mcp_tools_definition_hash 1.7730434519136e+13\n",
+		`probe_mcp_failure_info{layer="tools",reason="missing_tool"} 1` + "\n",
+		`probe_mcp_server_info{name="demo \"server\"",version="1.0\n"} 1` + "\n",
+		`probe_mcp_auth_wall_info{resource_metadata="true",status="401"} 1` + "\n",
+		`probe_mcp_tools_schema_info{definition_sha256="0102030405060708090000000000000000000000000000000000000000000000",schema_sha256="fedcba9876543210ff0000000000000000000000000000000000000000000000"} 1` + "\n",
+	} {
+		if !bytes.Contains([]byte(got), []byte(want)) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+}
+
+// The samples of one Result, gathered and written by several /probe
+// answers at once (a probe's answer and its debug output), race with
+// nothing.
+func TestSamplesConcurrentGather(t *testing.T) {
+	r := fullResult()
+	want := collectText(t, NewCollector(r))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(NewCollector(r))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				if got := collectText(t, NewCollector(r)); got != want {
+					t.Errorf("gathered\n%s", got)
+				}
+				return
+			}
+			for _, accept := range []string{"", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"} {
+				req := httptest.NewRequest(http.MethodGet, "/probe", nil)
+				req.Header.Set("Accept", accept)
+				writeMetrics(httptest.NewRecorder(), req.Header, mfs)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// writeMetrics answers every Accept header with the bytes and Content-Type
+// that expfmt.NegotiateAccept and expfmt.NewEncoder give, on the first
+// request with a header and on the next (from lastFormat).
+func TestWriteMetricsAsExpfmt(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(NewCollector(fullResult()))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepts := []string{
+		"",
+		"text/plain",
+		"text/plain;version=0.0.4",
+		"text/plain;version=1.0.0;escaping=allow-utf-8",
+		"text/plain;version=0.0.4;escaping=dots",
+		"application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+		"application/openmetrics-text;version=0.0.1,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+		"application/openmetrics-text;version=2.0.0",
+		"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3",
+		"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=underscores",
+		"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=compact-text",
+		"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text",
+		"application/json",
+	}
+	for round := range 2 {
+		for _, accept := range accepts {
+			req := httptest.NewRequest(http.MethodGet, "/probe", nil)
+			if accept != "" {
+				req.Header.Set("Accept", accept)
+			}
+			format := expfmt.NegotiateAccept(req.Header, expfmt.DefaultAcceptedFormats()...)
+			var want bytes.Buffer
+			enc := expfmt.NewEncoder(&want, format)
+			for _, mf := range mfs {
+				if err := enc.Encode(mf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c, ok := enc.(expfmt.Closer); ok {
+				_ = c.Close()
+			}
+			w := httptest.NewRecorder()
+			writeMetrics(w, req.Header, mfs)
+			if ct := w.Header().Get("Content-Type"); ct != string(format) {
+				t.Errorf("round %d, Accept %q: Content-Type %q, want %q", round, accept, ct, format)
+			}
+			if !bytes.Equal(w.Body.Bytes(), want.Bytes()) {
+				t.Errorf("round %d, Accept %q: body\n%q\nwant\n%q", round, accept, w.Body.String(), want.String())
+			}
+		}
+	}
+}
