@@ -17,6 +17,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
@@ -28,11 +29,11 @@ func (pr *probe) record(l LayerResult) {
 	if l.Outcome == Failed && l.Reason != "" {
 		switch {
 		case errors.Is(l.Err, errPlainRedirect):
-			l.Reason = ReasonNotTLS
+			l.Reason = failure.ReasonNotTLS
 		case errors.Is(l.Err, errCrossOriginRedirect), errors.Is(l.Err, errTooManyRedirects), errors.Is(l.Err, errSchemeRedirect):
-			l.Reason = ReasonRedirect
+			l.Reason = failure.ReasonRedirect
 		}
-		if pr.credentialed && mcpwire.IsAuthReason(l.Reason) && l.Name != LayerAuth {
+		if pr.credentialed && failure.IsAuthReason(l.Reason) && l.Name != LayerAuth {
 			// Wherever the server refused the credential, it is the auth
 			// layer that failed: alerts on auth reasons look there. The
 			// layer that met the refusal keeps its time.
@@ -40,10 +41,10 @@ func (pr *probe) record(l LayerResult) {
 			auth := res.layer(LayerAuth)
 			l.Name, l.Duration = LayerAuth, auth.Duration
 		}
-		if pr.credentialed && mcpwire.IsAuthReason(l.Reason) {
+		if pr.credentialed && failure.IsAuthReason(l.Reason) {
 			pr.authFailed = true
 		}
-		var e *mcpwire.Error
+		var e *failure.Error
 		if errors.As(l.Err, &e) && e.RPC != nil && res.RPCErrorCode == nil {
 			code := e.RPC.Code
 			res.RPCErrorCode = &code
@@ -64,9 +65,9 @@ func (pr *probe) pass(layer string, d time.Duration) {
 
 // fail records a layer that failed the probe after d (0 when its time
 // says nothing); the error goes only to the probe's log.
-func (pr *probe) fail(layer string, d time.Duration, reason mcpwire.Reason, err error) {
+func (pr *probe) fail(layer string, d time.Duration, reason failure.Reason, err error) {
 	if reason == "" {
-		reason = mcpwire.ReasonProtocolViolation
+		reason = failure.ReasonProtocolViolation
 	}
 	pr.record(LayerResult{Name: layer, Outcome: Failed, Duration: max(d, 0), Reason: reason, Err: err})
 }
@@ -74,7 +75,7 @@ func (pr *probe) fail(layer string, d time.Duration, reason mcpwire.Reason, err 
 func (pr *probe) logExchange(x mcpwire.Exchange) {
 	args := []any{"op", x.Op, "status", x.Status, "content_type", x.ContentType, "duration_seconds", x.Duration.Seconds()}
 	if x.Err != nil {
-		args = append(args, "reason", string(mcpwire.ReasonOf(x.Err)), "err", x.Err)
+		args = append(args, "reason", string(failure.ReasonOf(x.Err)), "err", x.Err)
 	}
 	pr.logger.Debug("exchange", args...)
 }
