@@ -32,29 +32,9 @@ import (
 	promconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
-
-// Transports a module may name.
-const (
-	TransportAuto           = "auto"
-	TransportStreamableHTTP = "streamable_http"
-	TransportSSE            = "sse"
-)
-
-// Protocol revisions the exporter speaks, newest first.
-const (
-	Version20260728 = "2026-07-28"
-	Version20251125 = "2025-11-25"
-	Version20250618 = "2025-06-18"
-	Version20250326 = "2025-03-26"
-	Version20241105 = "2024-11-05"
-
-	// VersionAuto asks the probe to detect the server's era.
-	VersionAuto = "auto"
-)
-
-// KnownVersions lists every protocol revision the exporter speaks, newest first.
-var KnownVersions = []string{Version20260728, Version20251125, Version20250618, Version20250326, Version20241105}
 
 // DefaultModuleName is the module used when /probe names none.
 const DefaultModuleName = "default"
@@ -125,8 +105,8 @@ type Module struct {
 // DefaultModule holds the values a module has for every key it leaves out.
 var DefaultModule = Module{
 	Timeout:          model.Duration(10 * time.Second),
-	Transport:        TransportAuto,
-	ProtocolVersion:  VersionAuto,
+	Transport:        protocol.TransportAuto,
+	ProtocolVersion:  protocol.VersionAuto,
 	HTTPClientConfig: promconfig.DefaultHTTPClientConfig,
 	MinTools:         1,
 	CloseSession:     true,
@@ -171,25 +151,25 @@ func (m *Module) validate() error {
 		return keyErrorf("timeout", "must be greater than 0, got %s", m.Timeout)
 	}
 	switch m.Transport {
-	case TransportAuto, TransportStreamableHTTP, TransportSSE:
+	case protocol.TransportAuto, protocol.TransportStreamableHTTP, protocol.TransportSSE:
 	default:
-		return keyErrorf("transport", "unknown transport %q (want %s, %s or %s)", m.Transport, TransportAuto, TransportStreamableHTTP, TransportSSE)
+		return keyErrorf("transport", "unknown transport %q (want %s, %s or %s)", m.Transport, protocol.TransportAuto, protocol.TransportStreamableHTTP, protocol.TransportSSE)
 	}
-	if m.ProtocolVersion != VersionAuto && !slices.Contains(KnownVersions, m.ProtocolVersion) {
-		return keyErrorf("protocol_version", "unknown revision %q (want auto or one of %s)", m.ProtocolVersion, strings.Join(KnownVersions, ", "))
+	if m.ProtocolVersion != protocol.VersionAuto && !slices.Contains(protocol.KnownVersions, m.ProtocolVersion) {
+		return keyErrorf("protocol_version", "unknown revision %q (want auto or one of %s)", m.ProtocolVersion, strings.Join(protocol.KnownVersions, ", "))
 	}
-	if m.ProtocolVersion == Version20241105 && m.Transport == TransportStreamableHTTP {
-		return keyErrorf("protocol_version", "%s is spoken over the HTTP+SSE transport: set transport to %s or %s", Version20241105, TransportSSE, TransportAuto)
+	if m.ProtocolVersion == protocol.Version20241105 && m.Transport == protocol.TransportStreamableHTTP {
+		return keyErrorf("protocol_version", "%s is spoken over the HTTP+SSE transport: set transport to %s or %s", protocol.Version20241105, protocol.TransportSSE, protocol.TransportAuto)
 	}
-	if m.ProtocolVersion == Version20260728 && m.Transport == TransportSSE {
-		return keyErrorf("protocol_version", "%s has no HTTP+SSE transport: set transport to %s or %s", Version20260728, TransportStreamableHTTP, TransportAuto)
+	if m.ProtocolVersion == protocol.Version20260728 && m.Transport == protocol.TransportSSE {
+		return keyErrorf("protocol_version", "%s has no HTTP+SSE transport: set transport to %s or %s", protocol.Version20260728, protocol.TransportStreamableHTTP, protocol.TransportAuto)
 	}
 	for i, v := range m.ValidProtocolVersions {
-		if !slices.Contains(KnownVersions, v) {
-			return &keyError{key: "valid_protocol_versions", index: i, err: fmt.Errorf("unknown revision %q (want one of %s)", v, strings.Join(KnownVersions, ", "))}
+		if !slices.Contains(protocol.KnownVersions, v) {
+			return &keyError{key: "valid_protocol_versions", index: i, err: fmt.Errorf("unknown revision %q (want one of %s)", v, strings.Join(protocol.KnownVersions, ", "))}
 		}
 	}
-	if m.ProtocolVersion != VersionAuto && len(m.ValidProtocolVersions) > 0 && !slices.Contains(m.ValidProtocolVersions, m.ProtocolVersion) {
+	if m.ProtocolVersion != protocol.VersionAuto && len(m.ValidProtocolVersions) > 0 && !slices.Contains(m.ValidProtocolVersions, m.ProtocolVersion) {
 		return keyErrorf("protocol_version", "pinned %s is not among valid_protocol_versions", m.ProtocolVersion)
 	}
 	if m.MaxResponseBytes < 1*units.KiB || m.MaxResponseBytes > 1*units.GiB {

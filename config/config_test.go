@@ -22,6 +22,8 @@ import (
 
 	"github.com/prometheus/common/model"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 func TestLoadShippedConfig(t *testing.T) {
@@ -63,7 +65,7 @@ func TestShippedExamplesLoad(t *testing.T) {
 			t.Errorf("example module %q missing after uncommenting; got %d modules", name, len(c.Modules))
 		}
 	}
-	if got := c.Modules["strict_tls"].ValidProtocolVersions; len(got) != 2 || got[0] != Version20251125 || got[1] != Version20260728 {
+	if got := c.Modules["strict_tls"].ValidProtocolVersions; len(got) != 2 || got[0] != protocol.Version20251125 || got[1] != protocol.Version20260728 {
 		t.Errorf("strict_tls valid_protocol_versions = %q, want unquoted dates read as strings", got)
 	}
 	if c.Modules["via_proxy"].HTTPClientConfig.FollowRedirects {
@@ -85,11 +87,11 @@ func TestDefaults(t *testing.T) {
 			if m.Timeout != model.Duration(10*time.Second) {
 				t.Errorf("timeout = %s, want 10s", m.Timeout)
 			}
-			if m.Transport != TransportAuto {
-				t.Errorf("transport = %q, want %q", m.Transport, TransportAuto)
+			if m.Transport != protocol.TransportAuto {
+				t.Errorf("transport = %q, want %q", m.Transport, protocol.TransportAuto)
 			}
-			if m.ProtocolVersion != VersionAuto {
-				t.Errorf("protocol_version = %q, want %q", m.ProtocolVersion, VersionAuto)
+			if m.ProtocolVersion != protocol.VersionAuto {
+				t.Errorf("protocol_version = %q, want %q", m.ProtocolVersion, protocol.VersionAuto)
 			}
 			if m.MinTools != 1 {
 				t.Errorf("min_tools = %d, want 1", m.MinTools)
@@ -124,10 +126,10 @@ modules:
 	if m.Timeout != model.Duration(3*time.Second) || m.CloseSession || m.MinTools != 0 {
 		t.Errorf("overrides not applied: %+v", m)
 	}
-	if m.Transport != TransportAuto || !m.HTTPClientConfig.FollowRedirects {
+	if m.Transport != protocol.TransportAuto || !m.HTTPClientConfig.FollowRedirects {
 		t.Errorf("defaults lost by an override: %+v", m)
 	}
-	if m.ProtocolVersion != Version20250618 || len(m.ValidProtocolVersions) != 2 || m.ValidProtocolVersions[1] != Version20251125 {
+	if m.ProtocolVersion != protocol.Version20250618 || len(m.ValidProtocolVersions) != 2 || m.ValidProtocolVersions[1] != protocol.Version20251125 {
 		t.Errorf("versions: pinned %q, valid %q", m.ProtocolVersion, m.ValidProtocolVersions)
 	}
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
@@ -60,7 +62,7 @@ func (pr *probe) tryAnonymously(ctx context.Context) anonymousAttempt {
 	defer c.Close()
 	hs, err := c.Handshake(ctx, pr.opts)
 	a := anonymousAttempt{handshake: hs, err: err, elapsed: time.Since(start)}
-	var e *mcpwire.Error
+	var e *failure.Error
 	if errors.As(err, &e) {
 		a.challenge = e.Challenge
 	}
@@ -78,16 +80,16 @@ func (pr *probe) tryAnonymously(ctx context.Context) anonymousAttempt {
 func (pr *probe) authWall(ctx context.Context) bool {
 	a := pr.tryAnonymously(ctx)
 	if a.handshake != nil {
-		pr.fail(LayerAuthWall, a.elapsed, ReasonAnonymousAllowed, errors.New("the server answered the handshake without credentials"))
+		pr.fail(LayerAuthWall, a.elapsed, failure.ReasonAnonymousAllowed, errors.New("the server answered the handshake without credentials"))
 		return false
 	}
-	switch reason := mcpwire.ReasonOf(a.err); reason {
-	case mcpwire.ReasonUnauthorized, mcpwire.ReasonForbidden, mcpwire.ReasonInsufficientScope:
+	switch reason := failure.ReasonOf(a.err); reason {
+	case failure.ReasonUnauthorized, failure.ReasonForbidden, failure.ReasonInsufficientScope:
 		status := 401
-		if reason != mcpwire.ReasonUnauthorized {
+		if reason != failure.ReasonUnauthorized {
 			status = 403
 		}
-		params, _ := mcpwire.BearerChallenge(a.challenge)
+		params, _ := oauthdiscovery.BearerChallenge(a.challenge)
 		_, hasMetadata := params["resource_metadata"]
 		pr.result.AuthWall = &AuthWallResult{Status: status, ResourceMetadata: hasMetadata}
 		pr.logger.Debug("auth wall holds", "status", status, "resource_metadata", hasMetadata)
@@ -121,17 +123,17 @@ func (pr *probe) discover(ctx context.Context) bool {
 	if challenge == nil {
 		challenge = pr.tryAnonymously(ctx).challenge
 	}
-	params, _ := mcpwire.BearerChallenge(challenge)
+	params, _ := oauthdiscovery.BearerChallenge(challenge)
 	hc, err := pr.newClient(anonymous(*m), oauth2Endpoint{})
 	if err != nil {
-		pr.fail(LayerDiscovery, 0, mcpwire.ReasonDiscovery, err)
+		pr.fail(LayerDiscovery, 0, failure.ReasonDiscovery, err)
 		return false
 	}
 	defer hc.release()
-	as, err := mcpwire.DiscoverAuthServer(ctx, hc.Client, pr.target, discoveryOptions(m, params))
+	as, err := oauthdiscovery.Discover(ctx, hc.Client, pr.target, discoveryOptions(m, params))
 	elapsed := time.Since(start)
 	if err != nil {
-		pr.fail(LayerDiscovery, elapsed, mcpwire.ReasonOf(err), err)
+		pr.fail(LayerDiscovery, elapsed, failure.ReasonOf(err), err)
 		return false
 	}
 	pr.logger.Debug("authorization server discovered", "resource_metadata", as.ResourceMetadataURL,

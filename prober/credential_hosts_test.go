@@ -26,7 +26,8 @@ import (
 	"testing"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
-	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
 )
 
 // idnProxy is a loopback HTTP proxy that stands in for DNS: every request
@@ -220,24 +221,24 @@ func TestDiscoveryGoesOnlyToListedIssuers(t *testing.T) {
 		resourceMetadata string // "{{XX}}" is the stranger
 		issuers          []string
 		tokenEndpoint    string
-		reason           mcpwire.Reason
+		reason           failure.Reason
 		why              string
 	}{
 		{
 			name:             "resource_metadata on the stranger",
 			resourceMetadata: "{{XX}}/.well-known/oauth-protected-resource",
 			issuers:          []string{"{{AS}}"}, tokenEndpoint: "{{AS}}/token",
-			reason: mcpwire.ReasonDiscovery, why: "is not on the target's origin",
+			reason: failure.ReasonDiscovery, why: "is not on the target's origin",
 		},
 		{
 			name:    "the target's metadata names the stranger as authorization server",
 			issuers: []string{"{{XX}}"}, tokenEndpoint: "{{AS}}/token",
-			reason: mcpwire.ReasonIssuerNotAllowed, why: "is not in oauth2_issuers",
+			reason: failure.ReasonIssuerNotAllowed, why: "is not in oauth2_issuers",
 		},
 		{
 			name:    "the listed issuer names the stranger's token endpoint",
 			issuers: []string{"{{AS}}"}, tokenEndpoint: "{{XX}}/token",
-			reason: mcpwire.ReasonIssuerNotAllowed, why: "is neither on the issuer's origin nor allowed by oauth2_issuers",
+			reason: failure.ReasonIssuerNotAllowed, why: "is neither on the issuer's origin nor allowed by oauth2_issuers",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -279,7 +280,7 @@ oauth2_issuers: ['%s']
 		if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerDiscovery)); v != 1 {
 			t.Errorf("discovery layer = %v, want 1\n%s", v, res.logs)
 		}
-		authFail(t, res, LayerAuth, string(mcpwire.ReasonTokenRequest))
+		authFail(t, res, LayerAuth, string(failure.ReasonTokenRequest))
 	})
 }
 
@@ -335,7 +336,7 @@ func TestDiscoveredEndpointFollowsNarrowedIssuers(t *testing.T) {
 	p := New()
 	u, _ := url.Parse(d.target)
 	// What a probe under a wider, earlier configuration found and kept.
-	p.discovered.put("test\x00"+u.String(), &mcpwire.AuthServer{Issuer: xx.URL, TokenEndpoint: xx.URL + "/token"})
+	p.discovered.put("test\x00"+u.String(), &oauthdiscovery.AuthServer{Issuer: xx.URL, TokenEndpoint: xx.URL + "/token"})
 	res := runProbe(t, p, d.target, m)
 	if reqs := xx.requests(); len(reqs) != 0 {
 		t.Errorf("the token endpoint kept from before was sent %q", reqs)

@@ -30,6 +30,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // The golden tests keep the exposition text of a probe exact: every metric
@@ -127,10 +128,10 @@ func TestGoldenProbeHandler(t *testing.T) {
 		{"stateful JSON answers", sdkServerOptions{http: mcp.StreamableHTTPOptions{JSONResponse: true}}, nil},
 		{"stateless", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}}, nil},
 		{"stateless JSON", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}}, nil},
-		{"legacy SSE", sdkServerOptions{sse: true, tools: 3}, func(m *config.Module) { m.Transport = config.TransportSSE }},
+		{"legacy SSE", sdkServerOptions{sse: true, tools: 3}, func(m *config.Module) { m.Transport = protocol.TransportSSE }},
 		{"legacy SSE auto", sdkServerOptions{sse: true}, nil},
 		{"legacy SSE pinned 2024-11-05", sdkServerOptions{sse: true}, func(m *config.Module) {
-			m.Transport = config.TransportSSE
+			m.Transport = protocol.TransportSSE
 			m.ProtocolVersion = "2024-11-05"
 		}},
 		{"server speaks only 2025-11-25", sdkServerOptions{versions: []string{"2025-11-25"}}, nil},
@@ -141,7 +142,7 @@ func TestGoldenProbeHandler(t *testing.T) {
 		{"pinned 2025-03-26", sdkServerOptions{}, pin("2025-03-26")},
 		{"pinned 2026-07-28 stateless", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}}, pin("2026-07-28")},
 		{"pinned 2026-07-28 stateful fails", sdkServerOptions{}, pin("2026-07-28")},
-		{"streamable_http against sse fails", sdkServerOptions{sse: true}, func(m *config.Module) { m.Transport = config.TransportStreamableHTTP }},
+		{"streamable_http against sse fails", sdkServerOptions{sse: true}, func(m *config.Module) { m.Transport = protocol.TransportStreamableHTTP }},
 		{"paged tools", sdkServerOptions{tools: 5, pageSize: 2}, nil},
 		{"without tools", sdkServerOptions{noTools: true}, nil},
 		{"close_session off", sdkServerOptions{}, func(m *config.Module) { m.CloseSession = false }},

@@ -36,6 +36,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
@@ -337,7 +338,7 @@ func TestHandlerProbesSDKServer(t *testing.T) {
 			}
 		}
 		m := versionInfoRE.FindStringSubmatch(out)
-		if m == nil || !slices.Contains(config.KnownVersions, m[1]) {
+		if m == nil || !slices.Contains(protocol.KnownVersions, m[1]) {
 			t.Errorf("debug output lacks the negotiated version:\n%s", out)
 		} else if !strings.Contains(out, "protocol_version="+m[1]) {
 			t.Errorf("debug log lacks protocol_version=%s:\n%s", m[1], out)

@@ -37,6 +37,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
@@ -1275,7 +1276,7 @@ func TestMisbehaveRedirectOffTLS(t *testing.T) {
 			}()
 			reason := tc.reason
 			if reason == "" && tc.layer != "" {
-				reason = string(ReasonNotTLS)
+				reason = string(failure.ReasonNotTLS)
 			}
 			mbCheckOutcome(t, res, tc.layer, reason)
 			for i, layer := range mbLayerOrder {

@@ -21,14 +21,14 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
-	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
 )
 
 // oauth2Endpoint is where a probe's token requests go: the configured
 // token_url, or what discovery found (server, nil for a configured one).
 type oauth2Endpoint struct {
 	tokenURL string
-	server   *mcpwire.AuthServer
+	server   *oauthdiscovery.AuthServer
 }
 
 // configuredEndpoint is the module's own token_url.
@@ -40,14 +40,14 @@ func configuredEndpoint(m config.Module) oauth2Endpoint {
 }
 
 // discoveredEndpoint is the token endpoint discovery found.
-func discoveredEndpoint(as *mcpwire.AuthServer) oauth2Endpoint {
+func discoveredEndpoint(as *oauthdiscovery.AuthServer) oauth2Endpoint {
 	return oauth2Endpoint{tokenURL: as.TokenEndpoint, server: as}
 }
 
 // discoveryOptions are what discovery needs to know of the module beyond
 // oauth2_issuers: the 401's scope, and how the client can authenticate.
-func discoveryOptions(m *config.Module, challenge map[string]string) mcpwire.DiscoveryOptions {
-	return mcpwire.DiscoveryOptions{
+func discoveryOptions(m *config.Module, challenge map[string]string) oauthdiscovery.Options {
+	return oauthdiscovery.Options{
 		ResourceMetadataURL: challenge["resource_metadata"],
 		IssuerAllowed:       m.IssuerAllowed,
 		Scope:               challenge["scope"],
@@ -80,7 +80,7 @@ func (p *Prober) oauth2Source(moduleName string, m *config.Module, target *url.U
 	o.EndpointParams = maps.Clone(o.EndpointParams)
 	resource := ""
 	if m.SendsResource() {
-		resource = mcpwire.CanonicalResource(target)
+		resource = oauthdiscovery.CanonicalResource(target)
 		if o.EndpointParams == nil {
 			o.EndpointParams = map[string]string{}
 		}

@@ -32,20 +32,10 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
-)
-
-// Reasons the prober adds to the wire client's vocabulary.
-const (
-	ReasonNotTLS         mcpwire.Reason = "not_tls"
-	ReasonNoTools        mcpwire.Reason = "no_tools"
-	ReasonMissingTool    mcpwire.Reason = "missing_tool"
-	ReasonSchemaMismatch mcpwire.Reason = "schema_mismatch"
-	// ReasonRedirect: a redirect was refused (to another origin with
-	// credentials, or more than 10 of them).
-	ReasonRedirect mcpwire.Reason = "redirect"
-	// ReasonAnonymousAllowed: the server answered without credentials.
-	ReasonAnonymousAllowed mcpwire.Reason = "anonymous_allowed"
 )
 
 const (
@@ -65,8 +55,8 @@ const (
 // scrape.
 type Prober struct {
 	verdicts   *boundedMap[mcpwire.Verdict]
-	tokens     *boundedMap[*tokenSource]        // by module, token URL and resource
-	discovered *boundedMap[*mcpwire.AuthServer] // by module and target
+	tokens     *boundedMap[*tokenSource]               // by module, token URL and resource
+	discovered *boundedMap[*oauthdiscovery.AuthServer] // by module and target
 }
 
 // New returns a Prober.
@@ -77,7 +67,7 @@ func New() *Prober {
 		// hourly (see boundedMap).
 		verdicts:   newBoundedMap[mcpwire.Verdict](10000).withMaxAge(10 * time.Minute),
 		tokens:     newBoundedMap[*tokenSource](1000).withMaxAge(time.Hour),
-		discovered: newBoundedMap[*mcpwire.AuthServer](10000).withMaxAge(time.Hour),
+		discovered: newBoundedMap[*oauthdiscovery.AuthServer](10000).withMaxAge(time.Hour),
 	}
 }
 
@@ -168,11 +158,11 @@ func (p *Prober) Probe(ctx context.Context, req Request) *Result {
 // only those that clean up.
 func (pr *probe) run(ctx context.Context, layers []*layerSpec, parseErr error) bool {
 	if parseErr != nil {
-		pr.fail(LayerConnect, 0, mcpwire.ReasonConnect, parseErr)
+		pr.fail(LayerConnect, 0, failure.ReasonConnect, parseErr)
 		return false
 	}
 	if pr.module.FailIfNotTLS && pr.target.Scheme != "https" {
-		pr.fail(LayerConnect, 0, ReasonNotTLS, fmt.Errorf("target scheme is %s, and fail_if_not_tls is set", pr.target.Scheme))
+		pr.fail(LayerConnect, 0, failure.ReasonNotTLS, fmt.Errorf("target scheme is %s, and fail_if_not_tls is set", pr.target.Scheme))
 		return false
 	}
 	pr.key = pr.name + "\x00" + pr.target.String()
@@ -200,7 +190,7 @@ func (pr *probe) open(ctx context.Context) bool {
 	pr.opened = true
 	hc, err := pr.newClient(pr.module, pr.tokenURL)
 	if err != nil {
-		pr.fail(LayerConnect, 0, mcpwire.ReasonConnect, err)
+		pr.fail(LayerConnect, 0, failure.ReasonConnect, err)
 		return false
 	}
 	// Each probe has its own connections: the connect layer measures a real
@@ -237,7 +227,7 @@ func (pr *probe) finish(ok bool) {
 		pr.logger.Debug("oauth2 token", "fetched_by_this_probe", g.fetched,
 			"age_seconds", time.Since(g.FetchedAt()).Seconds(), "expires_in_seconds", time.Until(g.Expiry()).Seconds())
 	}
-	if pr.module.ProtocolVersion == config.VersionAuto || pr.module.Transport == config.TransportAuto {
+	if pr.module.ProtocolVersion == protocol.VersionAuto || pr.module.Transport == protocol.TransportAuto {
 		if ok {
 			p.verdicts.putFor(pr.key, mcpwire.Verdict{Era: pr.hs.Era, Transport: pr.hs.Transport}, verdictTTL(pr.hs))
 		} else {
@@ -267,27 +257,27 @@ func newWireClient(hc *probeClient, m config.Module, target *url.URL, onExchange
 	}
 }
 
+// handshakeOptions are the module's transport and revisions for the wire
+// client, which speaks the configuration's names (internal/protocol): a
+// module's "auto" leaves the choice to detection, hinted by what an
+// earlier probe of the target found.
 func (p *Prober) handshakeOptions(m config.Module, key string) mcpwire.HandshakeOptions {
-	o := mcpwire.HandshakeOptions{Accept: config.KnownVersions}
-	switch m.Transport {
-	case config.TransportStreamableHTTP:
-		o.Transport = mcpwire.TransportStreamableHTTP
-	case config.TransportSSE:
-		o.Transport = mcpwire.TransportSSE
-	}
+	o := mcpwire.HandshakeOptions{Accept: protocol.KnownVersions}
 	hint, _ := p.verdicts.get(key)
-	if m.Transport == config.TransportAuto {
+	if m.Transport == protocol.TransportAuto {
 		o.Hint.Transport = hint.Transport
+	} else {
+		o.Transport = m.Transport
 	}
 	if len(m.ValidProtocolVersions) > 0 {
 		o.Accept = nil
-		for _, v := range config.KnownVersions { // newest first
+		for _, v := range protocol.KnownVersions { // newest first
 			if slices.Contains(m.ValidProtocolVersions, v) {
 				o.Accept = append(o.Accept, v)
 			}
 		}
 	}
-	if m.ProtocolVersion != config.VersionAuto {
+	if m.ProtocolVersion != protocol.VersionAuto {
 		o.Pinned = m.ProtocolVersion
 	} else {
 		o.Hint.Era = hint.Era
@@ -303,15 +293,15 @@ func (pr *probe) auth(ctx context.Context) bool {
 		return false
 	}
 	x := pr.first
-	if reason := mcpwire.ReasonOf(x.err); reason == mcpwire.ReasonCredentials || reason == mcpwire.ReasonTokenRequest {
+	if reason := failure.ReasonOf(x.err); reason == failure.ReasonCredentials || reason == failure.ReasonTokenRequest {
 		// The credential could not be had: no connection was asked for.
 		pr.fail(LayerAuth, x.elapsed, reason, x.err)
 		return false
 	}
-	if mcpwire.ReasonOf(x.err) == mcpwire.ReasonTimeout && pr.module.HTTPClientConfig.OAuth2 != nil && !x.conn.Requested {
+	if failure.ReasonOf(x.err) == failure.ReasonTimeout && pr.module.HTTPClientConfig.OAuth2 != nil && !x.conn.Requested {
 		// The time ran out before a connection was asked for: the token
 		// endpoint did not answer.
-		pr.fail(LayerAuth, x.elapsed, mcpwire.ReasonTokenRequest, fmt.Errorf("no token from the token endpoint within the probe's timeout: %w", x.err))
+		pr.fail(LayerAuth, x.elapsed, failure.ReasonTokenRequest, fmt.Errorf("no token from the token endpoint within the probe's timeout: %w", x.err))
 		return false
 	}
 	if x.conn.Established {
@@ -336,7 +326,7 @@ func (pr *probe) connect(ctx context.Context) bool {
 	}
 	pr.result.Connection = conn
 	if pr.module.FailIfNotTLS && (x.conn.TLS == nil || errors.Is(x.err, errPlainRedirect)) {
-		pr.fail(LayerConnect, 0, ReasonNotTLS, fmt.Errorf("connection is not TLS (redirected to plain HTTP?)"))
+		pr.fail(LayerConnect, 0, failure.ReasonNotTLS, fmt.Errorf("connection is not TLS (redirected to plain HTTP?)"))
 		return false
 	}
 	pr.pass(LayerConnect, x.conn.Duration)
@@ -367,7 +357,7 @@ func (pr *probe) handshake(ctx context.Context) bool {
 	x := pr.first
 	d := x.elapsed - x.conn.Credential - x.conn.Duration
 	if x.err != nil {
-		pr.fail(LayerHandshake, d, mcpwire.ReasonOf(x.err), x.err)
+		pr.fail(LayerHandshake, d, failure.ReasonOf(x.err), x.err)
 		return false
 	}
 	pr.pass(LayerHandshake, d)
@@ -413,12 +403,12 @@ func (pr *probe) serverResult(hs *mcpwire.Handshake) *ServerResult {
 }
 
 // connectReason names a failure before any connection was made.
-func connectReason(err error) mcpwire.Reason {
-	switch reason := mcpwire.ReasonOf(err); reason {
-	case mcpwire.ReasonDNS, mcpwire.ReasonConnect, mcpwire.ReasonTLS, mcpwire.ReasonTimeout:
+func connectReason(err error) failure.Reason {
+	switch reason := failure.ReasonOf(err); reason {
+	case failure.ReasonDNS, failure.ReasonConnect, failure.ReasonTLS, failure.ReasonTimeout:
 		return reason
 	}
-	return mcpwire.ReasonConnect
+	return failure.ReasonConnect
 }
 
 // tools lists the tools, hashes them and applies the module's expectations.
@@ -434,14 +424,14 @@ func (pr *probe) tools(ctx context.Context) bool {
 	start := time.Now()
 	raw, err := pr.wire.ListTools(ctx, maxToolPages, maxTools)
 	if err != nil {
-		pr.fail(LayerTools, time.Since(start), mcpwire.ReasonOf(err), err)
+		pr.fail(LayerTools, time.Since(start), failure.ReasonOf(err), err)
 		return false
 	}
 	digest, err := canonical.DigestTools(raw)
 	raw = nil // tool definitions are hashed and dropped
 	elapsed := time.Since(start)
 	if err != nil {
-		pr.fail(LayerTools, elapsed, mcpwire.ReasonProtocolViolation, fmt.Errorf("tools/list: %w", err))
+		pr.fail(LayerTools, elapsed, failure.ReasonProtocolViolation, fmt.Errorf("tools/list: %w", err))
 		return false
 	}
 	// Tool names must be unique: a client calls tools by name. The names
@@ -454,7 +444,7 @@ func (pr *probe) tools(ctx context.Context) bool {
 		}
 	}
 	if dups > 0 {
-		pr.fail(LayerTools, elapsed, mcpwire.ReasonProtocolViolation, fmt.Errorf("tools/list: duplicate tool name (%d tools share a name with another)", dups))
+		pr.fail(LayerTools, elapsed, failure.ReasonProtocolViolation, fmt.Errorf("tools/list: duplicate tool name (%d tools share a name with another)", dups))
 		return false
 	}
 	pr.result.Tools = &ToolsResult{Count: digest.Count, Digest: &digest}
@@ -465,7 +455,7 @@ func (pr *probe) tools(ctx context.Context) bool {
 
 	m := &pr.module
 	if digest.Count < m.MinTools {
-		pr.fail(LayerTools, elapsed, ReasonNoTools, fmt.Errorf("server advertises tools but lists %d, fewer than min_tools %d", digest.Count, m.MinTools))
+		pr.fail(LayerTools, elapsed, failure.ReasonNoTools, fmt.Errorf("server advertises tools but lists %d, fewer than min_tools %d", digest.Count, m.MinTools))
 		return false
 	}
 	missing := 0
@@ -477,11 +467,11 @@ func (pr *probe) tools(ctx context.Context) bool {
 	if missing > 0 {
 		// Names come from the operator's config, but the prober still
 		// reports only how many are missing, not which.
-		pr.fail(LayerTools, elapsed, ReasonMissingTool, fmt.Errorf("%d of %d required_tools not listed", missing, len(m.RequiredTools)))
+		pr.fail(LayerTools, elapsed, failure.ReasonMissingTool, fmt.Errorf("%d of %d required_tools not listed", missing, len(m.RequiredTools)))
 		return false
 	}
 	if m.ExpectedSchemaHash != "" && m.ExpectedSchemaHash != hex.EncodeToString(digest.Schema[:]) {
-		pr.fail(LayerTools, elapsed, ReasonSchemaMismatch, fmt.Errorf("schema hash differs from expected_schema_hash"))
+		pr.fail(LayerTools, elapsed, failure.ReasonSchemaMismatch, fmt.Errorf("schema hash differs from expected_schema_hash"))
 		return false
 	}
 	pr.pass(LayerTools, elapsed)

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
@@ -30,11 +31,11 @@ func (pr *probe) record(l LayerResult) {
 	if l.Outcome == Failed && l.Reason != "" {
 		switch {
 		case errors.Is(l.Err, errPlainRedirect):
-			l.Reason = ReasonNotTLS
+			l.Reason = failure.ReasonNotTLS
 		case errors.Is(l.Err, errCrossOriginRedirect), errors.Is(l.Err, errTooManyRedirects), errors.Is(l.Err, errSchemeRedirect):
-			l.Reason = ReasonRedirect
+			l.Reason = failure.ReasonRedirect
 		}
-		if pr.credentialed && mcpwire.IsAuthReason(l.Reason) && l.Name != LayerAuth {
+		if pr.credentialed && failure.IsAuthReason(l.Reason) && l.Name != LayerAuth {
 			// Wherever the server refused the credential, it is the auth
 			// layer that failed: alerts on auth reasons look there. The
 			// layer that met the refusal keeps its time.
@@ -42,10 +43,10 @@ func (pr *probe) record(l LayerResult) {
 			auth := res.layer(LayerAuth)
 			l.Name, l.Duration = LayerAuth, auth.Duration
 		}
-		if pr.credentialed && mcpwire.IsAuthReason(l.Reason) {
+		if pr.credentialed && failure.IsAuthReason(l.Reason) {
 			pr.authFailed = true
 		}
-		var e *mcpwire.Error
+		var e *failure.Error
 		if errors.As(l.Err, &e) && e.RPC != nil && res.RPCErrorCode == nil {
 			code := e.RPC.Code
 			res.RPCErrorCode = &code
@@ -66,9 +67,9 @@ func (pr *probe) pass(layer string, d time.Duration) {
 
 // fail records a layer that failed the probe after d (0 when its time
 // says nothing); the error goes only to the probe's log.
-func (pr *probe) fail(layer string, d time.Duration, reason mcpwire.Reason, err error) {
+func (pr *probe) fail(layer string, d time.Duration, reason failure.Reason, err error) {
 	if reason == "" {
-		reason = mcpwire.ReasonProtocolViolation
+		reason = failure.ReasonProtocolViolation
 	}
 	pr.record(LayerResult{Name: layer, Outcome: Failed, Duration: max(d, 0), Reason: reason, Err: err})
 }
@@ -79,7 +80,7 @@ func (pr *probe) logExchange(x mcpwire.Exchange) {
 		slog.String("content_type", x.ContentType), slog.Float64("duration_seconds", x.Duration.Seconds())}
 	n := 4
 	if x.Err != nil {
-		attrs[4], attrs[5] = slog.String("reason", string(mcpwire.ReasonOf(x.Err))), slog.Any("err", x.Err)
+		attrs[4], attrs[5] = slog.String("reason", string(failure.ReasonOf(x.Err))), slog.Any("err", x.Err)
 		n = 6
 	}
 	pr.logger.LogAttrs(context.Background(), slog.LevelDebug, "exchange", attrs[:n]...)

@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
 // fullResult has every series a probe can have.
@@ -36,11 +37,11 @@ func fullResult() *Result {
 			{Name: LayerAuth, Outcome: Passed, Duration: 3 * time.Millisecond},
 			{Name: LayerConnect, Outcome: Passed, Duration: time.Millisecond},
 			{Name: LayerHandshake, Outcome: Passed, Duration: 2 * time.Millisecond},
-			{Name: LayerTools, Outcome: Failed, Duration: 5 * time.Millisecond, Reason: ReasonMissingTool},
+			{Name: LayerTools, Outcome: Failed, Duration: 5 * time.Millisecond, Reason: failure.ReasonMissingTool},
 			{Name: LayerClose, Outcome: NotReached},
 		},
 		FailedLayer:   LayerTools,
-		FailureReason: ReasonMissingTool,
+		FailureReason: failure.ReasonMissingTool,
 		RPCErrorCode:  &code,
 		Duration:      12 * time.Millisecond,
 		Timeout:       9500 * time.Millisecond,

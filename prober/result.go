@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
-	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
 // Outcome is what became of one layer of a probe.
@@ -51,7 +51,7 @@ type LayerResult struct {
 	Name     string
 	Outcome  Outcome
 	Duration time.Duration
-	Reason   mcpwire.Reason // why it failed the probe; "" otherwise
+	Reason   failure.Reason // why it failed the probe; "" otherwise
 	Err      error          // for the probe's log only: it may quote the server
 }
 
@@ -65,7 +65,7 @@ type Result struct {
 	Layers []LayerResult
 	// FailedLayer and FailureReason name the probe's first failure.
 	FailedLayer   string
-	FailureReason mcpwire.Reason
+	FailureReason failure.Reason
 	// RPCErrorCode is the JSON-RPC error code of the first failure that
 	// carried one.
 	RPCErrorCode *int

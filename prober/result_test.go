@@ -18,7 +18,8 @@ import (
 	"testing"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
-	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // The Result of a healthy probe, read from its fields.
@@ -38,7 +39,7 @@ func TestResultHealthy(t *testing.T) {
 	if want := Layers(config.DefaultModule); !slices.Equal(names, want) {
 		t.Errorf("layers %v, want %v", names, want)
 	}
-	if r.Transport != mcpwire.TransportStreamableHTTP || r.HTTPStatus != 200 || r.Connection == nil || r.Connection.TLS != nil {
+	if r.Transport != protocol.TransportStreamableHTTP || r.HTTPStatus != 200 || r.Connection == nil || r.Connection.TLS != nil {
 		t.Errorf("transport %q, status %d, connection %+v", r.Transport, r.HTTPStatus, r.Connection)
 	}
 	if s := r.Server; s == nil || s.Name != "sdk-test-server" || s.ProtocolVersion != "2025-11-25" || !slices.Contains(s.Capabilities, "tools") {
@@ -55,7 +56,7 @@ func TestResultConnectFailure(t *testing.T) {
 	target := ts.URL
 	ts.Close()
 	r := runProbe(t, nil, target, config.DefaultModule).result
-	if r.Success || r.FailedLayer != LayerConnect || r.FailureReason != mcpwire.ReasonConnect {
+	if r.Success || r.FailedLayer != LayerConnect || r.FailureReason != failure.ReasonConnect {
 		t.Fatalf("result %+v", r)
 	}
 	if l, _ := r.Layer(LayerConnect); l.Outcome != Failed || l.Err == nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // assertTransport checks probe_mcp_transport_info.
@@ -35,7 +36,7 @@ func TestSDKLegacySSE(t *testing.T) {
 		ts := newSDKServer(t, sdkServerOptions{sse: true, tools: 3})
 		log := wrapServer(ts)
 		m := config.DefaultModule
-		m.Transport = config.TransportSSE
+		m.Transport = protocol.TransportSSE
 		res := runProbe(t, nil, ts.URL, m)
 		assertHealthy(t, res, "2025-11-25", 3, true)
 		assertTransport(t, res, "sse")
@@ -67,7 +68,7 @@ func TestSDKLegacySSE(t *testing.T) {
 	t.Run("pinned 2024-11-05 over sse", func(t *testing.T) {
 		ts := newSDKServer(t, sdkServerOptions{sse: true})
 		m := config.DefaultModule
-		m.Transport = config.TransportSSE
+		m.Transport = protocol.TransportSSE
 		m.ProtocolVersion = "2024-11-05"
 		assertHealthy(t, runProbe(t, nil, ts.URL, m), "2024-11-05", 1, true)
 	})
@@ -84,7 +85,7 @@ func TestSDKLegacySSE(t *testing.T) {
 		ts := newSDKServer(t, sdkServerOptions{sse: true})
 		log := wrapServer(ts)
 		m := config.DefaultModule
-		m.Transport = config.TransportStreamableHTTP
+		m.Transport = protocol.TransportStreamableHTTP
 		res := runProbe(t, nil, ts.URL, m)
 		mustFailure(t, res, LayerHandshake, "http_status")
 		if log.count(http.MethodGet) != 0 {

@@ -35,6 +35,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
@@ -337,7 +338,7 @@ func ssembProbe(t *testing.T, p *Prober, f *ssembFake, target string, module con
 // ssembModule is the default module over the legacy transport with a 2s timeout.
 func ssembModule() config.Module {
 	m := config.DefaultModule
-	m.Transport = config.TransportSSE
+	m.Transport = protocol.TransportSSE
 	m.Timeout = model.Duration(2 * time.Second)
 	return m
 }
@@ -362,7 +363,7 @@ type ssembCase struct {
 // ssembLayerAbsent: the layer's success series must not be reported.
 const ssembLayerAbsent = -1
 
-func ssembAuto(m *config.Module) { m.Transport = config.TransportAuto }
+func ssembAuto(m *config.Module) { m.Transport = protocol.TransportAuto }
 
 // ssembWant checks the fake's request counts.
 func ssembWant(want map[string]int) func(t *testing.T, f *ssembFake, res ssembResult) {
@@ -704,7 +705,7 @@ func ssembCases() []ssembCase {
 			},
 			module: ssembAuto,
 			layer:  LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 500,
-			transport: mcpwire.TransportStreamableHTTP,
+			transport: protocol.TransportStreamableHTTP,
 			check:     ssembWant(map[string]int{"GET": 0}),
 		},
 		{
@@ -763,12 +764,12 @@ func TestSSEMisbehavingServers(t *testing.T) {
 			}
 			transport := tc.transport
 			if transport == "" {
-				transport = mcpwire.TransportSSE
+				transport = protocol.TransportSSE
 			}
 			if ls, _ := mbSeries(t, res.metrics, "probe_mcp_transport_info"); len(ls) != 1 || ls[0]["transport"] != transport {
 				t.Errorf("probe_mcp_transport_info = %v, want {transport=%q}", ls, transport)
 			}
-			if module.Transport == config.TransportSSE {
+			if module.Transport == protocol.TransportSSE {
 				if n := f.requests("POST target"); n != 0 {
 					t.Errorf("transport sse POSTed %d times to the target", n)
 				}
@@ -794,7 +795,7 @@ func TestSSEMisbehaveAutoVerdict(t *testing.T) {
 	f := ssembNewFake()
 	target := f.start(t)
 	module := ssembModule()
-	module.Transport = config.TransportAuto
+	module.Transport = protocol.TransportAuto
 	p := New()
 
 	probe := func(step string, wantOK bool, wantTargetPOSTs, wantGETs int) {

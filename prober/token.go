@@ -37,7 +37,7 @@ import (
 
 	promconfig "github.com/prometheus/common/config"
 
-	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
 // The bounds of the OAuth2 token source.
@@ -175,7 +175,7 @@ func newTokenSource(o *promconfig.OAuth2, userAgent string) *tokenSource {
 
 // Errors a probe meets before any token request of its own.
 var (
-	errTokenSpent = &mcpwire.Error{Reason: mcpwire.ReasonTokenRequest,
+	errTokenSpent = &failure.Error{Reason: failure.ReasonTokenRequest,
 		Err: errors.New("this probe's one token request already failed or was used; no second one")}
 	errTokenRedirect = errors.New("token endpoint answered with a redirect: token requests follow none, so the client's credentials stay with token_url")
 )
@@ -188,7 +188,7 @@ var (
 func (s *tokenSource) token(ctx context.Context, mayStart bool) (tokenGrant, error) {
 	credential, err := s.auth.version(ctx)
 	if err != nil {
-		return tokenGrant{}, &mcpwire.Error{Reason: mcpwire.ReasonCredentials, Err: err}
+		return tokenGrant{}, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
 	}
 	s.mu.Lock()
 	now := time.Now()
@@ -200,7 +200,7 @@ func (s *tokenSource) token(ctx context.Context, mayStart bool) (tokenGrant, err
 	if f == nil {
 		switch {
 		case now.Before(s.retryAt):
-			err := &mcpwire.Error{Reason: mcpwire.ReasonTokenRequest, Err: fmt.Errorf(
+			err := &failure.Error{Reason: failure.ReasonTokenRequest, Err: fmt.Errorf(
 				"no token request for another %s, backing off after %d failed in a row; the last: %w",
 				s.retryAt.Sub(now).Round(100*time.Millisecond), s.failures, s.lastErr)}
 			s.mu.Unlock()
@@ -248,7 +248,7 @@ func (s *tokenSource) run(f *tokenFlight) {
 	case err == nil:
 		s.current, s.failures, s.retryAt, s.lastErr = tok, 0, time.Time{}, nil
 		f.tok = *tok
-	case again || mcpwire.ReasonOf(err) == mcpwire.ReasonCredentials:
+	case again || failure.ReasonOf(err) == failure.ReasonCredentials:
 		// Nothing is held against the endpoint: the client authenticates
 		// another way next time, or its credential could not be read (and
 		// no request was sent).
@@ -270,13 +270,13 @@ func (s *tokenSource) run(f *tokenFlight) {
 func (s *tokenSource) fetch(ctx context.Context) (tok *accessToken, again bool, err error) {
 	client, err := s.httpClient()
 	if err != nil {
-		return nil, false, &mcpwire.Error{Reason: mcpwire.ReasonCredentials, Err: fmt.Errorf("building the token endpoint's HTTP client: %w", err)}
+		return nil, false, &failure.Error{Reason: failure.ReasonCredentials, Err: fmt.Errorf("building the token endpoint's HTTP client: %w", err)}
 	}
 	form := maps.Clone(s.form)
 	header := http.Header{}
 	credential, err := s.auth.authenticate(ctx, form, header)
 	if err != nil {
-		return nil, false, &mcpwire.Error{Reason: mcpwire.ReasonCredentials, Err: err}
+		return nil, false, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -346,8 +346,8 @@ func (s *tokenSource) httpClient() (*http.Client, error) {
 	return s.client, nil
 }
 
-func tokenFailure(format string, args ...any) *mcpwire.Error {
-	return &mcpwire.Error{Reason: mcpwire.ReasonTokenRequest, Err: fmt.Errorf(format, args...)}
+func tokenFailure(format string, args ...any) *failure.Error {
+	return &failure.Error{Reason: failure.ReasonTokenRequest, Err: fmt.Errorf(format, args...)}
 }
 
 // tokenResponse is what a token endpoint's answer says (RFC 6749 §5.1 and

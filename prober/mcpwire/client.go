@@ -15,8 +15,10 @@
 // handshake, tools/list) in client.go and mcp.go, JSON-RPC envelopes, and
 // the transports that carry them behind the Transport interface
 // (Streamable HTTP, legacy HTTP+SSE), written on net/http so that every
-// byte a server sends is observed and classified rather than tolerated. It
-// knows nothing of Prometheus.
+// byte a server sends is observed and classified (as *failure.Error, the
+// reasons of internal/failure) rather than tolerated. Revisions and
+// transport names are those of internal/protocol. It knows nothing of
+// Prometheus.
 package mcpwire
 
 import (
@@ -26,12 +28,9 @@ import (
 	"net/http"
 	"slices"
 	"time"
-)
 
-// Revisions with behaviour the client must know about.
-const (
-	Version20260728 = "2026-07-28"
-	Version20250618 = "2025-06-18"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // Keys of the per-request _meta of 2026-07-28.
@@ -125,7 +124,7 @@ func (c *Client) Version() string { return c.session.Version }
 // settles on another.
 func (c *Client) Transport() string {
 	if c.transport == nil {
-		return TransportStreamableHTTP
+		return protocol.TransportStreamableHTTP
 	}
 	return c.transport.Name()
 }
@@ -167,7 +166,7 @@ func (c *Client) ensureTransport(ctx context.Context) error {
 	if c.transport != nil {
 		return nil
 	}
-	return c.use(ctx, TransportStreamableHTTP)
+	return c.use(ctx, protocol.TransportStreamableHTTP)
 }
 
 // call sends a JSON-RPC request and returns the raw result of the response
@@ -204,22 +203,22 @@ func (c *Client) notify(ctx context.Context, method string, params any) error {
 	return c.transport.Notify(ctx, &c.session, Outgoing{Method: method, Body: body})
 }
 
-// rpcFailure turns an error response into a classified Error.
+// rpcFailure turns an error response into a classified failure.Error.
 func rpcFailure(msg *Message, status int) error {
 	rpc, err := msg.rpcError()
 	if err != nil {
 		return err
 	}
-	reason := ReasonJSONRPCError
+	reason := failure.ReasonJSONRPCError
 	switch {
 	case rpc.Code == CodeUnsupportedProtocolVersion:
-		reason = ReasonUnsupportedVersion
+		reason = failure.ReasonUnsupportedVersion
 	case rpc.Code == CodeUnauthorized && mentionsAuth(rpc.Message):
 		// -32001 also means "session not found" on some servers; only a
 		// message about authorization makes it an auth failure.
-		reason = ReasonUnauthorized
+		reason = failure.ReasonUnauthorized
 	}
-	return &Error{Reason: reason, Status: status, RPC: rpc, Err: fmt.Errorf("server returned JSON-RPC error %d", rpc.Code)}
+	return &failure.Error{Reason: reason, Status: status, RPC: rpc, Err: fmt.Errorf("server returned JSON-RPC error %d", rpc.Code)}
 }
 
 // CloseSession ends the conversation: a transport that ends sessions with

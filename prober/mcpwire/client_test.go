@@ -24,6 +24,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // jsonOfSize returns a JSON-RPC response to id 1 of exactly n bytes.
@@ -47,7 +50,7 @@ func TestClientMessageLimit(t *testing.T) {
 		contentType string
 		status      int
 		body        func(t *testing.T) string
-		want        Reason // "" for success
+		want        failure.Reason // "" for success
 	}{
 		{
 			name: "JSON of exactly the limit", contentType: "application/json",
@@ -56,7 +59,7 @@ func TestClientMessageLimit(t *testing.T) {
 		{
 			name: "JSON one byte over the limit", contentType: "application/json",
 			body: func(t *testing.T) string { return jsonOfSize(t, limit+1) },
-			want: ReasonResponseTooLarge,
+			want: failure.ReasonResponseTooLarge,
 		},
 		{
 			name: "SSE response of exactly the limit", contentType: "text/event-stream",
@@ -65,7 +68,7 @@ func TestClientMessageLimit(t *testing.T) {
 		{
 			name: "SSE response far over the limit", contentType: "text/event-stream",
 			body: func(t *testing.T) string { return "data: " + jsonOfSize(t, 2*limit) + "\n\n" },
-			want: ReasonResponseTooLarge,
+			want: failure.ReasonResponseTooLarge,
 		},
 		{
 			name: "SSE response over the limit in many data lines", contentType: "text/event-stream",
@@ -73,20 +76,20 @@ func TestClientMessageLimit(t *testing.T) {
 				return "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"p\":[\n" +
 					strings.Repeat("data: 1,\n", limit) + "data: 1]}}\n\n"
 			},
-			want: ReasonResponseTooLarge,
+			want: failure.ReasonResponseTooLarge,
 		},
 		{
 			name: "oversized event of another name before the response", contentType: "text/event-stream",
 			body: func(t *testing.T) string {
 				return "event: noise\ndata: " + strings.Repeat("y", 2*limit) + "\n\ndata: " + jsonOfSize(t, 100) + "\n\n"
 			},
-			want: ReasonResponseTooLarge,
+			want: failure.ReasonResponseTooLarge,
 		},
 		{
 			name: "oversized body of an error status is not read, only classified", contentType: "application/json",
 			status: http.StatusBadGateway,
 			body:   func(t *testing.T) string { return jsonOfSize(t, 4*limit) },
-			want:   ReasonHTTPStatus,
+			want:   failure.ReasonHTTPStatus,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,7 +118,7 @@ func TestClientMessageLimit(t *testing.T) {
 				}
 				return
 			}
-			var e *Error
+			var e *failure.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v, want a classified %s", err, tc.want)
 			}
@@ -152,9 +155,9 @@ func TestHandshakeTooLargeDiscoverIsFinal(t *testing.T) {
 	c := &Client{HTTP: ts.Client(), Endpoint: ts.URL, MaxMessageBytes: 1024}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := c.Handshake(ctx, HandshakeOptions{Accept: []string{Version20260728, "2025-11-25"}})
-	if got := ReasonOf(err); got != ReasonResponseTooLarge {
-		t.Errorf("reason = %q (%v), want %s", got, err, ReasonResponseTooLarge)
+	_, err := c.Handshake(ctx, HandshakeOptions{Accept: []string{protocol.Version20260728, "2025-11-25"}})
+	if got := failure.ReasonOf(err); got != failure.ReasonResponseTooLarge {
+		t.Errorf("reason = %q (%v), want %s", got, err, failure.ReasonResponseTooLarge)
 	}
 	if n := initialize.Load(); n != 0 {
 		t.Errorf("initialize sent %d times after an oversized discover answer", n)

@@ -25,90 +25,15 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
-
-// Reason is why a probe layer failed, from a fixed vocabulary: it becomes
-// the reason label of probe_mcp_failure_info, so it must stay small.
-type Reason string
-
-// The reasons the wire client produces. The prober adds its own.
-const (
-	ReasonDNS                Reason = "dns"
-	ReasonConnect            Reason = "connect"
-	ReasonTLS                Reason = "tls"
-	ReasonTimeout            Reason = "timeout"
-	ReasonHTTPStatus         Reason = "http_status"
-	ReasonNotMCP             Reason = "not_mcp"
-	ReasonMalformedJSONRPC   Reason = "malformed_jsonrpc"
-	ReasonJSONRPCError       Reason = "jsonrpc_error"
-	ReasonProtocolViolation  Reason = "protocol_violation"
-	ReasonUnsupportedVersion Reason = "unsupported_protocol_version"
-	ReasonSession            Reason = "session"
-	ReasonResponseTooLarge   Reason = "response_too_large"
-
-	// Auth reasons: the server refused the credential (401, or -32001 in
-	// an answer), refused access (403, insufficient_scope), the token
-	// endpoint failed, or the exporter could not read its own credential.
-	ReasonUnauthorized Reason = "unauthorized"
-	ReasonForbidden    Reason = "forbidden"
-	ReasonTokenRequest Reason = "token_request"
-	ReasonCredentials  Reason = "credentials"
-	// ReasonInsufficientScope: a 403 whose Bearer challenge says
-	// error="insufficient_scope" (RFC 6750 §3.1): the token is valid but
-	// does not carry the scope the server asks for.
-	ReasonInsufficientScope Reason = "insufficient_scope"
-)
-
-// IsAuthReason reports whether r says that a credential failed.
-func IsAuthReason(r Reason) bool {
-	switch r {
-	case ReasonUnauthorized, ReasonForbidden, ReasonInsufficientScope, ReasonTokenRequest, ReasonCredentials:
-		return true
-	}
-	return false
-}
-
-// Error is a failed exchange, classified. Its message never holds a
-// response body, a tool definition or a credential: only what the exporter
-// itself observed (status codes, media types, error codes).
-type Error struct {
-	Reason Reason
-	// Status is the HTTP status of the answer, 0 if none came.
-	Status int
-	// RPC is the JSON-RPC error the server returned, if any.
-	RPC *RPCError
-	// Challenge holds the WWW-Authenticate values of a 401 or 403.
-	Challenge []string
-	Err       error
-}
-
-func (e *Error) Error() string {
-	switch {
-	case e.Err != nil:
-		return e.Err.Error()
-	case e.RPC != nil:
-		return e.RPC.String()
-	default:
-		return string(e.Reason)
-	}
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// ReasonOf returns the reason of err, or "" when err is not classified.
-func ReasonOf(err error) Reason {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Reason
-	}
-	return ""
-}
 
 // classifyTransportError turns an error from http.Client.Do (or from
-// reading a body) into a classified Error. phase is what the connection
-// trace saw in progress when it failed.
-func classifyTransportError(ctx context.Context, err error, phase connPhase) *Error {
-	var reason Reason
+// reading a body) into a classified failure.Error. phase is what the
+// connection trace saw in progress when it failed.
+func classifyTransportError(ctx context.Context, err error, phase connPhase) *failure.Error {
+	var reason failure.Reason
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
 	var hostErr x509.HostnameError
@@ -117,41 +42,41 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *Er
 	var recErr tls.RecordHeaderError
 	var alertErr tls.AlertError
 	var tokenErr *oauth2.RetrieveError
-	var classified *Error
+	var classified *failure.Error
 	switch {
-	case errors.As(err, &classified) && classified.Reason != ReasonTimeout && ctx.Err() == nil:
+	case errors.As(err, &classified) && classified.Reason != failure.ReasonTimeout && ctx.Err() == nil:
 		// A round tripper below the client classified it already (the
 		// prober's OAuth2 token source).
 		return classified
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
-		reason = ReasonTimeout
+		reason = failure.ReasonTimeout
 	case errors.As(err, &tokenErr):
 		// Its message holds the token endpoint's body: keep the status and
 		// the OAuth error code only.
-		return &Error{Reason: ReasonTokenRequest, Err: tokenError(tokenErr)}
+		return &failure.Error{Reason: failure.ReasonTokenRequest, Err: tokenError(tokenErr)}
 	case phase == phaseNone:
 		// The request failed before it asked for a connection: in the
 		// credential round trippers, reading a credential or fetching a token.
-		reason = ReasonCredentials
+		reason = failure.ReasonCredentials
 		if isTokenFetchError(err) {
-			reason = ReasonTokenRequest
+			reason = failure.ReasonTokenRequest
 		}
 	case errors.As(err, &dnsErr) || phase == phaseDNS:
-		reason = ReasonDNS
+		reason = failure.ReasonDNS
 	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authErr),
 		errors.As(err, &invalidErr), errors.As(err, &recErr), errors.As(err, &alertErr), isRemoteTLSAlert(err), phase == phaseTLS:
-		reason = ReasonTLS
+		reason = failure.ReasonTLS
 	default:
 		// Refused or reset while connecting, or broken after the connection
 		// was made (reset or EOF mid-answer): the connection failed.
-		reason = ReasonConnect
+		reason = failure.ReasonConnect
 	}
 	if strings.Contains(err.Error(), "malformed HTTP") {
 		// net/http quotes what the server sent; no server bytes leave the
 		// exporter, so say what happened without them.
 		err = errors.New("the server's answer is not HTTP")
 	}
-	return &Error{Reason: reason, Err: err}
+	return &failure.Error{Reason: reason, Err: err}
 }
 
 // isTokenFetchError reports whether err, met before the request asked for a
@@ -201,8 +126,4 @@ func tokenError(e *oauth2.RetrieveError) error {
 		code = "(none)"
 	}
 	return fmt.Errorf("token endpoint refused the request: HTTP %d, OAuth error %s", status, code)
-}
-
-func errorf(reason Reason, status int, format string, args ...any) *Error {
-	return &Error{Reason: reason, Status: status, Err: fmt.Errorf(format, args...)}
 }

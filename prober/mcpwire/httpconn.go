@@ -27,6 +27,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
 	"github.com/mcp-exporter/mcp_exporter/internal/sse"
 )
 
@@ -102,14 +104,14 @@ func (h *httpConn) do(req *http.Request, op string) (*http.Response, time.Time, 
 // detection and the metrics can see its code.
 func statusError(resp *http.Response, mediaType string, s *Session) error {
 	status := resp.StatusCode
-	e := errorf(ReasonHTTPStatus, status, "HTTP status %d", status)
+	e := failure.Errorf(failure.ReasonHTTPStatus, status, "HTTP status %d", status)
 	switch status {
 	case http.StatusUnauthorized:
-		e.Reason = ReasonUnauthorized
+		e.Reason = failure.ReasonUnauthorized
 	case http.StatusForbidden:
-		e.Reason = ReasonForbidden
+		e.Reason = failure.ReasonForbidden
 	}
-	if e.Reason != ReasonHTTPStatus {
+	if e.Reason != failure.ReasonHTTPStatus {
 		e.Challenge = resp.Header.Values("WWW-Authenticate")
 		if status == http.StatusForbidden {
 			insufficientScope(e)
@@ -127,23 +129,39 @@ func statusError(resp *http.Response, mediaType string, s *Session) error {
 	// An unknown or expired session, after the handshake: the spec says 404,
 	// many servers say 400 and name the session in the body. The body is
 	// only searched, never repeated.
-	if s.Version != "" && !s.Stateless && e.Reason == ReasonHTTPStatus {
+	if s.Version != "" && !s.Stateless && e.Reason == failure.ReasonHTTPStatus {
 		mentionsSession := bytes.Contains(bytes.ToLower(b), []byte("session"))
 		if (status == http.StatusNotFound && s.ID != "") || (status == http.StatusBadRequest || status == http.StatusNotFound) && mentionsSession {
-			e.Reason = ReasonSession
+			e.Reason = failure.ReasonSession
 			e.Err = fmt.Errorf("HTTP status %d: the server does not accept the session", status)
 		}
 	}
 	return e
 }
 
+// insufficientScope gives a 403 whose Bearer challenge says
+// error="insufficient_scope" (RFC 6750 §3.1) its own reason, and names the
+// scope the server asks for when it gives one fit to quote.
+func insufficientScope(e *failure.Error) {
+	scope, ok := oauthdiscovery.InsufficientScope(e.Challenge)
+	if !ok {
+		return
+	}
+	e.Reason = failure.ReasonInsufficientScope
+	msg := "HTTP status 403: insufficient_scope, the token lacks a scope the server requires"
+	if scope != "" {
+		msg += fmt.Sprintf(" (it asks for scope %q)", scope)
+	}
+	e.Err = errors.New(msg)
+}
+
 // bodyError classifies a failure while reading an answer's body.
 func (h *httpConn) bodyError(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, errTooLarge), errors.Is(err, sse.ErrEventTooLarge):
-		return errorf(ReasonResponseTooLarge, 0, "message larger than %d bytes", h.maxBytes)
+		return failure.Errorf(failure.ReasonResponseTooLarge, 0, "message larger than %d bytes", h.maxBytes)
 	case errors.Is(err, errCorruptEncoding):
-		return errorf(ReasonProtocolViolation, 0, "%v", err)
+		return failure.Errorf(failure.ReasonProtocolViolation, 0, "%v", err)
 	default:
 		return classifyTransportError(ctx, err, phaseDone)
 	}
@@ -162,7 +180,7 @@ func (h *httpConn) nextResponse(ctx context.Context, dec *sse.Decoder, id int64,
 	for {
 		ev, err := dec.Next()
 		if err == io.EOF {
-			return nil, &Error{Reason: ReasonProtocolViolation, Err: fmt.Errorf("%s %w", what, errStreamEnded)}
+			return nil, &failure.Error{Reason: failure.ReasonProtocolViolation, Err: fmt.Errorf("%s %w", what, errStreamEnded)}
 		}
 		if err != nil {
 			return nil, h.bodyError(ctx, err)
@@ -178,7 +196,7 @@ func (h *httpConn) nextResponse(ctx context.Context, dec *sse.Decoder, id int64,
 			continue // a server-to-client request or notification
 		}
 		if !msg.answers(id) {
-			return nil, errorf(ReasonProtocolViolation, 0, "%s carried a response to another request id", what)
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, 0, "%s carried a response to another request id", what)
 		}
 		return msg, nil
 	}
@@ -195,14 +213,14 @@ func decodeContent(resp *http.Response) error {
 		zr, err := gzip.NewReader(resp.Body)
 		if err != nil {
 			resp.Body.Close()
-			return errorf(ReasonProtocolViolation, resp.StatusCode, "Content-Encoding gzip, but the body is not gzip")
+			return failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "Content-Encoding gzip, but the body is not gzip")
 		}
 		resp.Body = gzipBody{zr, resp.Body}
 		resp.Header.Del("Content-Encoding")
 		return nil
 	default:
 		resp.Body.Close()
-		return errorf(ReasonProtocolViolation, resp.StatusCode, "unrequested Content-Encoding %q", Sanitize(enc, 32))
+		return failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "unrequested Content-Encoding %q", Sanitize(enc, 32))
 	}
 }
 

@@ -17,9 +17,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
 // JSON-RPC error codes the prober tells apart.
@@ -66,36 +67,28 @@ type Message struct {
 	RawResult sharedRaw `json:"result"`
 }
 
-// RPCError is a JSON-RPC error object returned by the server. Only the code
-// is ever reported; the message and data stay inside the exporter.
-type RPCError struct {
-	Code    int             `json:"code"`
-	Message string          `json:"message"`
-	Data    json.RawMessage `json:"data,omitempty"`
-}
-
 // decodeMessage parses one JSON-RPC message. It fails with
 // malformed_jsonrpc on anything that is not a JSON-RPC 2.0 object, and with
 // protocol_violation on a batch, which the prober never sends.
 func decodeMessage(b []byte) (*Message, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '[' {
-		return nil, &Error{Reason: ReasonProtocolViolation, Err: errors.New("server answered with a JSON-RPC batch to a single request")}
+		return nil, &failure.Error{Reason: failure.ReasonProtocolViolation, Err: errors.New("server answered with a JSON-RPC batch to a single request")}
 	}
 	m := Message{RawResult: sharedRaw{src: b}}
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("response is not a JSON object")}
+		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New("response is not a JSON object")}
 	}
 	m.Result, m.RawResult = m.RawResult.raw, sharedRaw{}
 	if m.JSONRPC == nil || *m.JSONRPC != "2.0" {
-		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New(`message lacks "jsonrpc": "2.0"`)}
+		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New(`message lacks "jsonrpc": "2.0"`)}
 	}
 	isResponse := m.Result != nil || m.Error != nil
 	if m.Method == nil && !isResponse {
-		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("message is neither a request, a notification nor a response")}
+		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New("message is neither a request, a notification nor a response")}
 	}
 	if m.Method == nil && m.Result != nil && m.Error != nil {
-		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("response carries both result and error")}
+		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New("response carries both result and error")}
 	}
 	return &m, nil
 }
@@ -122,16 +115,16 @@ func (m *Message) answers(id int64) bool {
 }
 
 // rpcError decodes the error member of a response.
-func (m *Message) rpcError() (*RPCError, error) {
-	var e RPCError
+func (m *Message) rpcError() (*failure.RPCError, error) {
+	var e failure.RPCError
 	if err := json.Unmarshal(m.Error, &e); err != nil || bytes.Equal(bytes.TrimSpace(m.Error), []byte("null")) {
-		return nil, &Error{Reason: ReasonMalformedJSONRPC, Err: errors.New("error member is not a JSON-RPC error object")}
+		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New("error member is not a JSON-RPC error object")}
 	}
 	return &e, nil
 }
 
 // supportedVersions extracts data.supported from an unsupported-version error.
-func (e *RPCError) supportedVersions() []string {
+func supportedVersions(e *failure.RPCError) []string {
 	var d struct {
 		Supported []string `json:"supported"`
 	}
@@ -151,5 +144,3 @@ func mentionsAuth(msg string) bool {
 	}
 	return false
 }
-
-func (e *RPCError) String() string { return fmt.Sprintf("JSON-RPC error %d", e.Code) }

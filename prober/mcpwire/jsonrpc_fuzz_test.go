@@ -18,6 +18,8 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
 // FuzzDecodeMessage: the JSON-RPC envelope of whatever a server sends is
@@ -57,8 +59,8 @@ func FuzzDecodeMessage(f *testing.F) {
 			if msg != nil {
 				t.Fatalf("error %v with a message", err)
 			}
-			switch r := ReasonOf(err); r {
-			case ReasonMalformedJSONRPC, ReasonProtocolViolation:
+			switch r := failure.ReasonOf(err); r {
+			case failure.ReasonMalformedJSONRPC, failure.ReasonProtocolViolation:
 			default:
 				t.Fatalf("error %v has reason %q, want malformed_jsonrpc or protocol_violation", err, r)
 			}
@@ -90,17 +92,17 @@ func FuzzDecodeMessage(f *testing.F) {
 		}
 		rpc, err := msg.rpcError()
 		if err != nil {
-			if rpc != nil || ReasonOf(err) != ReasonMalformedJSONRPC {
+			if rpc != nil || failure.ReasonOf(err) != failure.ReasonMalformedJSONRPC {
 				t.Fatalf("rpcError: %v, %v", rpc, err)
 			}
 		} else {
-			_ = rpc.supportedVersions()
+			_ = supportedVersions(rpc)
 			_ = rpc.String()
 		}
-		failure := rpcFailure(msg, 200)
-		var e *Error
-		if !errors.As(failure, &e) || e.Reason == "" {
-			t.Fatalf("rpcFailure gave an unclassified error: %v", failure)
+		ferr := rpcFailure(msg, 200)
+		var e *failure.Error
+		if !errors.As(ferr, &e) || e.Reason == "" {
+			t.Fatalf("rpcFailure gave an unclassified error: %v", ferr)
 		}
 		if err == nil && (e.RPC == nil || e.RPC.Code != rpc.Code) {
 			t.Fatalf("rpcFailure lost the error code: %+v", e)

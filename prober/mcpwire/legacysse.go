@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/internal/sse"
 )
 
@@ -41,7 +43,7 @@ type legacySSE struct {
 	endpoint string
 }
 
-func (*legacySSE) Name() string { return TransportSSE }
+func (*legacySSE) Name() string { return protocol.TransportSSE }
 
 func (l *legacySSE) httpConn() *httpConn { return l.h }
 
@@ -57,7 +59,7 @@ func openLegacySSE(ctx context.Context, cfg TransportConfig) (Transport, error) 
 	h := l.h
 	req, err := http.NewRequestWithContext(h.traced(ctx), http.MethodGet, h.endpoint, nil)
 	if err != nil {
-		return l, &Error{Reason: ReasonConnect, Err: err}
+		return l, &failure.Error{Reason: failure.ReasonConnect, Err: err}
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Accept-Encoding", "gzip")
@@ -86,35 +88,35 @@ func (l *legacySSE) readEndpoint(ctx context.Context, resp *http.Response, media
 		// An EventSource takes nothing but 200: a 202 with an event stream
 		// (mcp-go on GET /mcp) is not the legacy transport, and its stream
 		// may never send an event.
-		return errorf(ReasonHTTPStatus, resp.StatusCode, "event stream answered HTTP %d, not 200", resp.StatusCode)
+		return failure.Errorf(failure.ReasonHTTPStatus, resp.StatusCode, "event stream answered HTTP %d, not 200", resp.StatusCode)
 	}
 	if mediaType != "text/event-stream" {
-		return errorf(ReasonNotMCP, resp.StatusCode, "event stream answered with content type %q", mediaType)
+		return failure.Errorf(failure.ReasonNotMCP, resp.StatusCode, "event stream answered with content type %q", mediaType)
 	}
 	ev, err := l.events.Next()
 	if err == io.EOF {
-		return errorf(ReasonProtocolViolation, resp.StatusCode, "event stream ended before the endpoint event")
+		return failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "event stream ended before the endpoint event")
 	}
 	if err != nil {
 		return l.h.bodyError(ctx, err)
 	}
 	if ev.Name != "endpoint" {
-		return errorf(ReasonProtocolViolation, resp.StatusCode, "first event is %q, not endpoint", Sanitize(ev.Name, 32))
+		return failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "first event is %q, not endpoint", Sanitize(ev.Name, 32))
 	}
 	base := resp.Request.URL // after any redirect
 	data := strings.TrimSpace(string(ev.Data))
 	if data == "" {
 		// Resolved, "" would be the event stream's own URL.
-		return errorf(ReasonProtocolViolation, resp.StatusCode, "endpoint event is empty")
+		return failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "endpoint event is empty")
 	}
 	u, err := base.Parse(data)
 	if err != nil {
-		return errorf(ReasonProtocolViolation, resp.StatusCode, "endpoint event does not hold a URI")
+		return failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "endpoint event does not hold a URI")
 	}
 	if !sameOrigin(u, base) {
 		// Credentials go on every POST: they must not follow an endpoint
 		// elsewhere.
-		return errorf(ReasonProtocolViolation, resp.StatusCode, "endpoint is on another origin than the event stream")
+		return failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "endpoint is on another origin than the event stream")
 	}
 	l.endpoint = u.String()
 	return nil
@@ -143,7 +145,7 @@ func (l *legacySSE) post(ctx context.Context, s *Session, m Outgoing) (time.Time
 	h := l.h
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.endpoint, bytes.NewReader(m.Body))
 	if err != nil {
-		return time.Time{}, &Error{Reason: ReasonConnect, Err: err}
+		return time.Time{}, &failure.Error{Reason: failure.ReasonConnect, Err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, start, err := h.do(req, m.Method)

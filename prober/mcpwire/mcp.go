@@ -23,6 +23,9 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // Era is the protocol generation a server speaks.
@@ -50,8 +53,9 @@ func (e Era) String() string {
 // HandshakeOptions says which transports and revisions the prober may
 // settle on.
 type HandshakeOptions struct {
-	// Transport is TransportStreamableHTTP, TransportSSE, or "" to try
-	// Streamable HTTP and fall back to SSE as the specification says.
+	// Transport is protocol.TransportStreamableHTTP, protocol.TransportSSE,
+	// or "" to try Streamable HTTP and fall back to SSE as the
+	// specification says.
 	Transport string
 	// Pinned is the one revision to speak; "" detects the era.
 	Pinned string
@@ -117,12 +121,12 @@ func (c *Client) handshake(ctx context.Context, o HandshakeOptions) (*Handshake,
 		if o.Pinned != "" {
 			return v == o.Pinned
 		}
-		return v != Version20260728 && accepts(v)
+		return v != protocol.Version20260728 && accepts(v)
 	}
 	offer := o.Pinned
 	if offer == "" {
 		for _, v := range o.Accept {
-			if v != Version20260728 {
+			if v != protocol.Version20260728 {
 				offer = v
 				break
 			}
@@ -133,36 +137,36 @@ func (c *Client) handshake(ctx context.Context, o HandshakeOptions) (*Handshake,
 		name = o.Hint.Transport
 	}
 	if name == "" {
-		name = TransportStreamableHTTP
+		name = protocol.TransportStreamableHTTP
 	}
 	if kind, ok := transports[name]; ok && kind.statefulOnly {
 		return c.initializeOver(ctx, name, offer, legacyOK)
 	}
-	tryDiscover := accepts(Version20260728) && o.Hint.Era != EraStateful && (o.Pinned == "" || o.Pinned == Version20260728)
+	tryDiscover := accepts(protocol.Version20260728) && o.Hint.Era != EraStateful && (o.Pinned == "" || o.Pinned == protocol.Version20260728)
 	if tryDiscover {
 		if err := c.use(ctx, name); err != nil {
 			return nil, err
 		}
 		hs, err := c.discover(ctx)
-		if err == nil || o.Pinned == Version20260728 || !legacyAnswer(err) {
+		if err == nil || o.Pinned == protocol.Version20260728 || !legacyAnswer(err) {
 			return hs, err
 		}
 	}
-	if o.Pinned == Version20260728 {
-		return nil, errorf(ReasonUnsupportedVersion, 0, "%s is not accepted by valid_protocol_versions", Version20260728)
+	if o.Pinned == protocol.Version20260728 {
+		return nil, failure.Errorf(failure.ReasonUnsupportedVersion, 0, "%s is not accepted by valid_protocol_versions", protocol.Version20260728)
 	}
 	if offer == "" {
-		return nil, errorf(ReasonUnsupportedVersion, 0, "server does not speak %s and no other revision is accepted", Version20260728)
+		return nil, failure.Errorf(failure.ReasonUnsupportedVersion, 0, "server does not speak %s and no other revision is accepted", protocol.Version20260728)
 	}
 	if err := c.use(ctx, name); err != nil {
 		return nil, err
 	}
 	hs, err := c.initialize(ctx, offer, legacyOK)
-	if err != nil && o.Transport == "" && name == TransportStreamableHTTP && wantsLegacy(err) {
+	if err != nil && o.Transport == "" && name == protocol.TransportStreamableHTTP && wantsLegacy(err) {
 		// The specification's fallback: a server that refuses the
 		// initialize POST with 400, 404 or 405 may speak HTTP+SSE.
 		c.session = Session{}
-		return c.initializeOver(ctx, TransportSSE, offer, legacyOK)
+		return c.initializeOver(ctx, protocol.TransportSSE, offer, legacyOK)
 	}
 	return hs, err
 }
@@ -171,7 +175,7 @@ func (c *Client) handshake(ctx context.Context, o HandshakeOptions) (*Handshake,
 // stream) and initializes over it.
 func (c *Client) initializeOver(ctx context.Context, name, offer string, ok func(string) bool) (*Handshake, error) {
 	if offer == "" {
-		return nil, errorf(ReasonUnsupportedVersion, 0, "no revision the module accepts is spoken over HTTP+SSE")
+		return nil, failure.Errorf(failure.ReasonUnsupportedVersion, 0, "no revision the module accepts is spoken over HTTP+SSE")
 	}
 	// Failing, the transport still names what was tried in
 	// probe_mcp_transport_info.
@@ -186,8 +190,8 @@ func (c *Client) initializeOver(ctx context.Context, name, offer string, ok func
 // without a JSON-RPC error (a Streamable HTTP server that refuses the
 // request says why in JSON-RPC).
 func wantsLegacy(err error) bool {
-	var e *Error
-	if !errors.As(err, &e) || e.RPC != nil || e.Reason != ReasonHTTPStatus {
+	var e *failure.Error
+	if !errors.As(err, &e) || e.RPC != nil || e.Reason != failure.ReasonHTTPStatus {
 		return false
 	}
 	switch e.Status {
@@ -201,13 +205,13 @@ func wantsLegacy(err error) bool {
 // 2026-07-28 server, try initialize". Failures that initialize would meet
 // too (no connection, a refused credential, an oversized answer) are final.
 func legacyAnswer(err error) bool {
-	var e *Error
+	var e *failure.Error
 	if !errors.As(err, &e) {
 		return false
 	}
 	switch e.Reason {
-	case ReasonDNS, ReasonConnect, ReasonTLS, ReasonTimeout, ReasonResponseTooLarge,
-		ReasonTokenRequest, ReasonCredentials:
+	case failure.ReasonDNS, failure.ReasonConnect, failure.ReasonTLS, failure.ReasonTimeout, failure.ReasonResponseTooLarge,
+		failure.ReasonTokenRequest, failure.ReasonCredentials:
 		// A credential that could not be had is final within the probe.
 		return false
 	}
@@ -220,14 +224,14 @@ func legacyAnswer(err error) bool {
 	if e.RPC != nil && isModernErrorCode(e.RPC.Code) {
 		// A modern error code means a modern server, unless it only says
 		// that 2026-07-28 is not among the revisions it serves.
-		return e.RPC.Code == CodeUnsupportedProtocolVersion && !slices.Contains(e.RPC.supportedVersions(), Version20260728)
+		return e.RPC.Code == CodeUnsupportedProtocolVersion && !slices.Contains(supportedVersions(e.RPC), protocol.Version20260728)
 	}
 	return true
 }
 
 func (c *Client) meta() map[string]any {
 	return map[string]any{
-		metaProtocolVersion:    Version20260728,
+		metaProtocolVersion:    protocol.Version20260728,
 		metaClientInfo:         c.Info,
 		metaClientCapabilities: struct{}{},
 	}
@@ -237,7 +241,7 @@ func (c *Client) meta() map[string]any {
 // 2026-07-28 (a stateful server answering it) is reported as an
 // unsupported-version error so that Handshake falls back to initialize.
 func (c *Client) discover(ctx context.Context) (*Handshake, error) {
-	c.session.Stateless, c.session.Version = true, Version20260728
+	c.session.Stateless, c.session.Version = true, protocol.Version20260728
 	raw, err := c.call(ctx, "server/discover", map[string]any{"_meta": c.meta()})
 	if err != nil {
 		c.session.Stateless, c.session.Version = false, ""
@@ -246,19 +250,19 @@ func (c *Client) discover(ctx context.Context) (*Handshake, error) {
 	var r serverResult
 	if err := json.Unmarshal(raw, &r); err != nil {
 		c.session.Stateless, c.session.Version = false, ""
-		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "server/discover result is not an object")
+		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "server/discover result is not an object")
 	}
 	if ttl, ok := r.ttl(); ok {
 		c.discoverTTL = &ttl
 	}
-	if !slices.Contains(r.SupportedVersions, Version20260728) {
+	if !slices.Contains(r.SupportedVersions, protocol.Version20260728) {
 		c.session.Stateless, c.session.Version = false, ""
 		if len(r.SupportedVersions) == 0 {
-			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "server/discover result lacks supportedVersions")
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "server/discover result lacks supportedVersions")
 		}
-		return nil, &Error{Reason: ReasonUnsupportedVersion, Status: c.LastStatus(),
-			RPC: &RPCError{Code: CodeUnsupportedProtocolVersion, Data: mustJSON(map[string]any{"supported": r.SupportedVersions})},
-			Err: fmt.Errorf("server/discover lists no %s", Version20260728)}
+		return nil, &failure.Error{Reason: failure.ReasonUnsupportedVersion, Status: c.LastStatus(),
+			RPC: &failure.RPCError{Code: CodeUnsupportedProtocolVersion, Data: mustJSON(map[string]any{"supported": r.SupportedVersions})},
+			Err: fmt.Errorf("server/discover lists no %s", protocol.Version20260728)}
 	}
 	var info *Implementation
 	if b, ok := r.Meta[metaServerInfo]; ok {
@@ -274,7 +278,7 @@ func (c *Client) discover(ctx context.Context) (*Handshake, error) {
 		info = &Implementation{}
 	}
 	r.check(c, "server/discover")
-	return c.handshakeResult(EraStateless, Version20260728, r.Capabilities, info)
+	return c.handshakeResult(EraStateless, protocol.Version20260728, r.Capabilities, info)
 }
 
 // initialize performs the stateful handshake, offering version; ok decides
@@ -289,24 +293,24 @@ func (c *Client) initialize(ctx context.Context, version string, ok func(string)
 		ProtocolVersion string         `json:"protocolVersion"`
 	}{ClientInfo: c.Info, ProtocolVersion: version}
 	raw, err := c.call(ctx, "initialize", params)
-	var e *Error
+	var e *failure.Error
 	if err != nil && errors.As(err, &e) && e.RPC != nil &&
 		(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
 		retry := ""
-		for _, v := range e.RPC.supportedVersions() {
+		for _, v := range supportedVersions(e.RPC) {
 			if v != version && ok(v) && v > retry {
 				retry = v
 			}
 		}
 		if retry == "" {
-			e.Reason = ReasonUnsupportedVersion
+			e.Reason = failure.ReasonUnsupportedVersion
 			return nil, e
 		}
 		params.ProtocolVersion = retry
 		raw, err = c.call(ctx, "initialize", params)
 		if errors.As(err, &e) && e.RPC != nil &&
 			(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
-			e.Reason = ReasonUnsupportedVersion
+			e.Reason = failure.ReasonUnsupportedVersion
 		}
 	}
 	if err != nil {
@@ -314,14 +318,14 @@ func (c *Client) initialize(ctx context.Context, version string, ok func(string)
 	}
 	var r serverResult
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "initialize result is not an object")
+		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "initialize result is not an object")
 	}
 	if r.ProtocolVersion == nil || *r.ProtocolVersion == "" {
-		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "initialize result lacks protocolVersion")
+		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "initialize result lacks protocolVersion")
 	}
 	v := *r.ProtocolVersion
 	if !ok(v) {
-		return nil, errorf(ReasonUnsupportedVersion, c.LastStatus(), "server chose revision %s, which the module does not accept", Sanitize(v, 32))
+		return nil, failure.Errorf(failure.ReasonUnsupportedVersion, c.LastStatus(), "server chose revision %s, which the module does not accept", Sanitize(v, 32))
 	}
 	hs, err := c.handshakeResult(EraStateful, v, r.Capabilities, r.ServerInfo)
 	if err != nil {
@@ -336,10 +340,10 @@ func (c *Client) initialize(ctx context.Context, version string, ok func(string)
 
 func (c *Client) handshakeResult(era Era, version string, caps map[string]json.RawMessage, info *Implementation) (*Handshake, error) {
 	if caps == nil {
-		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "handshake result lacks capabilities")
+		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "handshake result lacks capabilities")
 	}
 	if era == EraStateful && (info == nil || info.Name == "") {
-		return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "handshake result lacks serverInfo.name")
+		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "handshake result lacks serverInfo.name")
 	}
 	hs := &Handshake{Era: era, Version: version, Server: *info}
 	for name, v := range caps {
@@ -389,32 +393,32 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 			}
 		}
 		if err != nil {
-			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: result is not an object with a tools array", page)
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: result is not an object with a tools array", page)
 		}
 		if pageTools == nil {
-			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: result lacks the tools array", page)
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: result lacks the tools array", page)
 		}
 		if c.session.Stateless {
 			r.check(c, "tools/list")
 		}
 		tools = append(tools, pageTools...)
 		if len(tools) > maxTools {
-			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d tools", maxTools)
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d tools", maxTools)
 		}
 		next := ""
 		if len(r.NextCursor) > 0 && !bytes.Equal(r.NextCursor, []byte("null")) {
 			if err := json.Unmarshal(r.NextCursor, &next); err != nil {
-				return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor is not a string", page)
+				return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor is not a string", page)
 			}
 		}
 		if next == "" {
 			return tools, nil
 		}
 		if seen[next] {
-			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor repeats an earlier cursor", page)
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor repeats an earlier cursor", page)
 		}
 		if page >= maxPages {
-			return nil, errorf(ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d pages", maxPages)
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d pages", maxPages)
 		}
 		seen[next] = true
 		cursor = next

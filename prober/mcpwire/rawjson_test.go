@@ -24,6 +24,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
 // sharesMemory reports whether b starts within src's memory.
@@ -111,18 +113,18 @@ func TestListToolsPages(t *testing.T) {
 	tests := []struct {
 		result string
 		tools  []string
-		reason Reason
+		reason failure.Reason
 		msg    string
 	}{
 		{result: `{"tools":[{"name":"a"}, {"name":"b","x":[1,2]} ]}`, tools: []string{`{"name":"a"}`, `{"name":"b","x":[1,2]}`}},
 		{result: `{"tools":[]}`, tools: []string{}},
-		{result: `{"tools":null}`, reason: ReasonProtocolViolation, msg: "lacks the tools array"},
-		{result: `{}`, reason: ReasonProtocolViolation, msg: "lacks the tools array"},
-		{result: `null`, reason: ReasonProtocolViolation, msg: "lacks the tools array"},
-		{result: `{"tools":{}}`, reason: ReasonProtocolViolation, msg: "not an object with a tools array"},
-		{result: `{"tools":"x"}`, reason: ReasonProtocolViolation, msg: "not an object with a tools array"},
-		{result: `[1]`, reason: ReasonProtocolViolation, msg: "not an object with a tools array"},
-		{result: `{"tools":[],"nextCursor":5}`, reason: ReasonProtocolViolation, msg: "nextCursor is not a string"},
+		{result: `{"tools":null}`, reason: failure.ReasonProtocolViolation, msg: "lacks the tools array"},
+		{result: `{}`, reason: failure.ReasonProtocolViolation, msg: "lacks the tools array"},
+		{result: `null`, reason: failure.ReasonProtocolViolation, msg: "lacks the tools array"},
+		{result: `{"tools":{}}`, reason: failure.ReasonProtocolViolation, msg: "not an object with a tools array"},
+		{result: `{"tools":"x"}`, reason: failure.ReasonProtocolViolation, msg: "not an object with a tools array"},
+		{result: `[1]`, reason: failure.ReasonProtocolViolation, msg: "not an object with a tools array"},
+		{result: `{"tools":[],"nextCursor":5}`, reason: failure.ReasonProtocolViolation, msg: "nextCursor is not a string"},
 	}
 	for _, tt := range tests {
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -133,7 +135,7 @@ func TestListToolsPages(t *testing.T) {
 		tools, err := c.ListTools(context.Background(), 10, 100)
 		ts.Close()
 		if tt.msg != "" {
-			var e *Error
+			var e *failure.Error
 			if !errors.As(err, &e) || e.Reason != tt.reason || !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("%s: err = %v, want %s (%s)", tt.result, err, tt.reason, tt.msg)
 			}

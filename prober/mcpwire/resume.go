@@ -20,6 +20,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/internal/sse"
 )
 
@@ -75,14 +77,14 @@ func (t streamableHTTP) resume(ctx context.Context, r *resumption) (*Message, er
 			return nil, r.ended
 		}
 		if !validEventID(lastID) {
-			return nil, errorf(ReasonProtocolViolation, 0, "SSE stream ended before the response, and its event id cannot be sent back as Last-Event-ID")
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, 0, "SSE stream ended before the response, and its event id cannot be sent back as Last-Event-ID")
 		}
 		if attempt > MaxResumptions {
-			return nil, errorf(ReasonProtocolViolation, 0, "SSE stream ended before the response again after %d resumptions", MaxResumptions)
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, 0, "SSE stream ended before the response again after %d resumptions", MaxResumptions)
 		}
 		delay := retryDelay(retryMs, hasRetry)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= delay {
-			return nil, errorf(ReasonTimeout, 0, "SSE stream ended before the response; resuming it after the server's retry delay of %s would pass the probe's deadline", delay)
+			return nil, failure.Errorf(failure.ReasonTimeout, 0, "SSE stream ended before the response; resuming it after the server's retry delay of %s would pass the probe's deadline", delay)
 		}
 		if err := sleep(ctx, delay); err != nil {
 			return nil, classifyTransportError(ctx, err, phaseDone)
@@ -116,7 +118,7 @@ func (t streamableHTTP) reopen(ctx context.Context, r *resumption, lastID string
 	op := "GET resume " + r.m.Method
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.endpoint, nil)
 	if err != nil {
-		return nil, nil, &Error{Reason: ReasonConnect, Err: err}
+		return nil, nil, &failure.Error{Reason: failure.ReasonConnect, Err: err}
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Accept-Encoding", "gzip")
@@ -124,11 +126,11 @@ func (t streamableHTTP) reopen(ctx context.Context, r *resumption, lastID string
 	if r.sessionID != "" {
 		req.Header.Set(HeaderSessionID, r.sessionID)
 	}
-	if v := r.s.Version; v != "" && v >= Version20250618 {
+	if v := r.s.Version; v != "" && v >= protocol.Version20250618 {
 		req.Header.Set(HeaderProtocolVersion, v)
 	} else if r.m.Method == methodInitialize {
 		// Before the result names the revision, the one offered.
-		if v := offeredVersion(r.m.Body); v >= Version20250618 {
+		if v := offeredVersion(r.m.Body); v >= protocol.Version20250618 {
 			req.Header.Set(HeaderProtocolVersion, v)
 		}
 	}
@@ -140,13 +142,13 @@ func (t streamableHTTP) reopen(ctx context.Context, r *resumption, lastID string
 	switch {
 	case resp.StatusCode == http.StatusMethodNotAllowed:
 		// The server closed the stream early, yet offers no way back.
-		err = errorf(ReasonProtocolViolation, resp.StatusCode, "SSE stream ended before the response, and the server refuses the GET that resumes it (HTTP 405)")
+		err = failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "SSE stream ended before the response, and the server refuses the GET that resumes it (HTTP 405)")
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		err = statusError(resp, mediaType, r.s)
 	case resp.StatusCode != http.StatusOK:
-		err = errorf(ReasonHTTPStatus, resp.StatusCode, "resuming the SSE stream: HTTP %d, not 200", resp.StatusCode)
+		err = failure.Errorf(failure.ReasonHTTPStatus, resp.StatusCode, "resuming the SSE stream: HTTP %d, not 200", resp.StatusCode)
 	case mediaType != "text/event-stream":
-		err = errorf(ReasonProtocolViolation, resp.StatusCode, "resuming the SSE stream: answer has content type %q, not an event stream", Sanitize(mediaType, 64))
+		err = failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "resuming the SSE stream: answer has content type %q, not an event stream", Sanitize(mediaType, 64))
 	}
 	h.record(Exchange{Op: op, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 	if err != nil {

@@ -25,6 +25,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // resumeFake is a hand-made Streamable HTTP server for what no real
@@ -182,7 +185,7 @@ func TestResumeBounds(t *testing.T) {
 		tools   string // the tools/list stream
 		get     func(w http.ResponseWriter, n int)
 		timeout time.Duration
-		reason  Reason
+		reason  failure.Reason
 		status  int
 		gets    int
 		lastIDs []string // Last-Event-ID of each GET
@@ -191,7 +194,7 @@ func TestResumeBounds(t *testing.T) {
 		{
 			name:   "no event id: not resumable",
 			tools:  "data: \n\n: bye\n\n",
-			reason: ReasonProtocolViolation, status: http.StatusOK, gets: 0, errText: "SSE stream ended before the response",
+			reason: failure.ReasonProtocolViolation, status: http.StatusOK, gets: 0, errText: "SSE stream ended before the response",
 		},
 		{
 			name:  "endless resumptions",
@@ -199,7 +202,7 @@ func TestResumeBounds(t *testing.T) {
 			get: func(w http.ResponseWriter, _ int) {
 				writeSSE(w, "retry: 1\n: nothing for you\n\n")
 			},
-			reason: ReasonProtocolViolation, status: http.StatusOK, gets: MaxResumptions, lastIDs: []string{"a", "a", "a"},
+			reason: failure.ReasonProtocolViolation, status: http.StatusOK, gets: MaxResumptions, lastIDs: []string{"a", "a", "a"},
 			errText: "after 3 resumptions",
 		},
 		{
@@ -218,12 +221,12 @@ func TestResumeBounds(t *testing.T) {
 			name:    "huge retry does not outlast the deadline",
 			tools:   "id: a\nretry: 999999999999\ndata: \n\n",
 			timeout: 2 * time.Second, // the delay is capped at 5 s, still past it
-			reason:  ReasonTimeout, status: http.StatusOK, gets: 0, errText: "would pass the probe's deadline",
+			reason:  failure.ReasonTimeout, status: http.StatusOK, gets: 0, errText: "would pass the probe's deadline",
 		},
 		{
 			name:   "GET refused with 405",
 			tools:  "id: a\nretry: 1\ndata: \n\n",
-			reason: ReasonProtocolViolation, status: http.StatusMethodNotAllowed, gets: 1, errText: "refuses the GET",
+			reason: failure.ReasonProtocolViolation, status: http.StatusMethodNotAllowed, gets: 1, errText: "refuses the GET",
 		},
 		{
 			name:  "GET says the session is gone",
@@ -231,7 +234,7 @@ func TestResumeBounds(t *testing.T) {
 			get: func(w http.ResponseWriter, _ int) {
 				w.WriteHeader(http.StatusNotFound)
 			},
-			reason: ReasonSession, status: http.StatusNotFound, gets: 1,
+			reason: failure.ReasonSession, status: http.StatusNotFound, gets: 1,
 		},
 		{
 			name:  "GET answered 202",
@@ -240,7 +243,7 @@ func TestResumeBounds(t *testing.T) {
 				w.Header().Set("Content-Type", "text/event-stream")
 				w.WriteHeader(http.StatusAccepted)
 			},
-			reason: ReasonHTTPStatus, status: http.StatusAccepted, gets: 1,
+			reason: failure.ReasonHTTPStatus, status: http.StatusAccepted, gets: 1,
 		},
 		{
 			name:  "GET answered with JSON",
@@ -248,12 +251,12 @@ func TestResumeBounds(t *testing.T) {
 			get: func(w http.ResponseWriter, _ int) {
 				writeJSON(w, 2, toolsResult)
 			},
-			reason: ReasonProtocolViolation, status: http.StatusOK, gets: 1, errText: "not an event stream",
+			reason: failure.ReasonProtocolViolation, status: http.StatusOK, gets: 1, errText: "not an event stream",
 		},
 		{
 			name:   "event id too long to send back",
 			tools:  "id: " + strings.Repeat("x", maxEventIDBytes+1) + "\ndata: \n\n",
-			reason: ReasonProtocolViolation, status: http.StatusOK, gets: 0, errText: "cannot be sent back",
+			reason: failure.ReasonProtocolViolation, status: http.StatusOK, gets: 0, errText: "cannot be sent back",
 		},
 	}
 	for _, tt := range tests {
@@ -287,7 +290,7 @@ func TestResumeBounds(t *testing.T) {
 					t.Fatalf("ListTools: %v", err)
 				}
 			} else {
-				var e *Error
+				var e *failure.Error
 				if !errors.As(err, &e) || e.Reason != tt.reason || e.Status != tt.status {
 					t.Fatalf("ListTools error %v (%#v), want reason %s status %d", err, e, tt.reason, tt.status)
 				}
@@ -320,8 +323,8 @@ func TestResumeNotStateless(t *testing.T) {
 	}
 	c, done := startResumeFake(t, f)
 	defer done()
-	_, err := c.Handshake(context.Background(), HandshakeOptions{Pinned: Version20260728, Accept: []string{Version20260728}})
-	if ReasonOf(err) != ReasonProtocolViolation || !strings.Contains(err.Error(), "ended before the response") {
+	_, err := c.Handshake(context.Background(), HandshakeOptions{Pinned: protocol.Version20260728, Accept: []string{protocol.Version20260728}})
+	if failure.ReasonOf(err) != failure.ReasonProtocolViolation || !strings.Contains(err.Error(), "ended before the response") {
 		t.Fatalf("Handshake error %v, want the stream's end", err)
 	}
 	if n := len(f.getHeaders()); n != 0 {

@@ -18,6 +18,8 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // The session is the id on the answer that carries the InitializeResult.
@@ -41,7 +43,7 @@ func TestSessionOnlyFromInitialize(t *testing.T) {
 	c, done := startResumeFake(t, f)
 	defer done()
 	ctx := context.Background()
-	if _, err := c.Handshake(ctx, HandshakeOptions{Accept: []string{Version20260728, "2025-11-25"}}); err != nil {
+	if _, err := c.Handshake(ctx, HandshakeOptions{Accept: []string{protocol.Version20260728, "2025-11-25"}}); err != nil {
 		t.Fatalf("Handshake: %v", err)
 	}
 	if _, err := c.ListTools(ctx, 10, 10); err != nil {
@@ -82,7 +84,7 @@ func TestNoSessionFromStatelessDiscover(t *testing.T) {
 	c, done := startResumeFake(t, f)
 	defer done()
 	ctx := context.Background()
-	if _, err := c.Handshake(ctx, HandshakeOptions{Accept: []string{Version20260728}}); err != nil {
+	if _, err := c.Handshake(ctx, HandshakeOptions{Accept: []string{protocol.Version20260728}}); err != nil {
 		t.Fatalf("Handshake: %v", err)
 	}
 	if _, err := c.ListTools(ctx, 10, 10); err != nil {

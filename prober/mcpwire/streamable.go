@@ -20,6 +20,9 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // streamableHTTP is the Streamable HTTP transport (2025-03-26 and later):
@@ -31,7 +34,7 @@ func openStreamableHTTP(_ context.Context, cfg TransportConfig) (Transport, erro
 	return streamableHTTP{newHTTPConn(cfg)}, nil
 }
 
-func (streamableHTTP) Name() string { return TransportStreamableHTTP }
+func (streamableHTTP) Name() string { return protocol.TransportStreamableHTTP }
 
 func (t streamableHTTP) httpConn() *httpConn { return t.h }
 
@@ -50,7 +53,7 @@ func (t streamableHTTP) newRequest(ctx context.Context, s *Session, m Outgoing) 
 	h := t.h
 	req, err := http.NewRequestWithContext(h.traced(ctx), http.MethodPost, h.endpoint, bytes.NewReader(m.Body))
 	if err != nil {
-		return nil, &Error{Reason: ReasonConnect, Err: err}
+		return nil, &failure.Error{Reason: failure.ReasonConnect, Err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
@@ -58,7 +61,7 @@ func (t streamableHTTP) newRequest(ctx context.Context, s *Session, m Outgoing) 
 	if s.ID != "" {
 		req.Header.Set(HeaderSessionID, s.ID)
 	}
-	if s.Version != "" && s.Version >= Version20250618 {
+	if s.Version != "" && s.Version >= protocol.Version20250618 {
 		req.Header.Set(HeaderProtocolVersion, s.Version)
 	}
 	if s.Stateless {
@@ -89,7 +92,7 @@ func (t streamableHTTP) Call(ctx context.Context, s *Session, m Outgoing) (*Mess
 	// any other answer (server/discover's, an error's) is not a session.
 	if sid := resp.Header.Get(HeaderSessionID); sid != "" && m.Method == methodInitialize && msg.Error == nil {
 		if !validSessionID(sid) {
-			return nil, errorf(ReasonSession, resp.StatusCode, "session id has characters outside visible ASCII")
+			return nil, failure.Errorf(failure.ReasonSession, resp.StatusCode, "session id has characters outside visible ASCII")
 		}
 		s.ID = sid
 	}
@@ -111,7 +114,7 @@ func (t streamableHTTP) readResponse(ctx context.Context, s *Session, resp *http
 	}
 	if status != http.StatusOK {
 		// 202 and friends are answers to notifications, not to requests.
-		return nil, mediaType, errorf(ReasonProtocolViolation, status, "request answered with HTTP %d and no response", status)
+		return nil, mediaType, failure.Errorf(failure.ReasonProtocolViolation, status, "request answered with HTTP %d and no response", status)
 	}
 	var msg *Message
 	var err error
@@ -119,9 +122,9 @@ func (t streamableHTTP) readResponse(ctx context.Context, s *Session, resp *http
 	case "application/json":
 		msg, err = t.readJSON(ctx, resp.Body)
 		if err == nil && msg.isResponse() && !msg.answers(id) {
-			err = errorf(ReasonProtocolViolation, status, "response id does not match the request")
+			err = failure.Errorf(failure.ReasonProtocolViolation, status, "response id does not match the request")
 		} else if err == nil && !msg.isResponse() {
-			err = errorf(ReasonProtocolViolation, status, "JSON answer is a request or notification, not the response")
+			err = failure.Errorf(failure.ReasonProtocolViolation, status, "JSON answer is a request or notification, not the response")
 		}
 	case "text/event-stream":
 		dec := h.events(resp.Body)
@@ -130,10 +133,10 @@ func (t streamableHTTP) readResponse(ctx context.Context, s *Session, resp *http
 			msg, err = t.resume(ctx, &resumption{s: s, m: m, sessionID: resumeSessionID(s, resp, m), dec: dec, ended: err})
 		}
 	default:
-		err = errorf(ReasonNotMCP, status, "answer has content type %q, not JSON or SSE", mediaType)
+		err = failure.Errorf(failure.ReasonNotMCP, status, "answer has content type %q, not JSON or SSE", mediaType)
 	}
 	if err != nil {
-		var e *Error
+		var e *failure.Error
 		if errors.As(err, &e) && e.Status == 0 {
 			e.Status = status
 		}
@@ -188,7 +191,7 @@ func (t streamableHTTP) CloseSession(ctx context.Context, s *Session) (bool, err
 		return true, err
 	}
 	req.Header.Set(HeaderSessionID, s.ID)
-	if s.Version >= Version20250618 {
+	if s.Version >= protocol.Version20250618 {
 		req.Header.Set(HeaderProtocolVersion, s.Version)
 	}
 	start := time.Now()
@@ -201,7 +204,7 @@ func (t streamableHTTP) CloseSession(ctx context.Context, s *Session) (bool, err
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if (resp.StatusCode < 200 || resp.StatusCode > 299) && resp.StatusCode != http.StatusMethodNotAllowed {
-		err = errorf(ReasonHTTPStatus, resp.StatusCode, "DELETE session answered HTTP %d", resp.StatusCode)
+		err = failure.Errorf(failure.ReasonHTTPStatus, resp.StatusCode, "DELETE session answered HTTP %d", resp.StatusCode)
 	}
 	h.record(Exchange{Op: "DELETE session", Status: resp.StatusCode, ContentType: mediaTypeOf(resp.Header.Get("Content-Type")), Duration: time.Since(start), Err: err})
 	return true, err

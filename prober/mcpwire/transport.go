@@ -17,12 +17,8 @@ import (
 	"context"
 	"net/http"
 	"time"
-)
 
-// Transports, by the names probe_mcp_transport_info gives them.
-const (
-	TransportStreamableHTTP = "streamable_http"
-	TransportSSE            = "sse"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // Transport carries JSON-RPC messages between the Client and one server.
@@ -126,8 +122,8 @@ type transportKind struct {
 // transports are the transports the Client speaks, by name. Adding one is
 // a file implementing Transport plus a line here.
 var transports = map[string]transportKind{
-	TransportStreamableHTTP: {open: openStreamableHTTP},
-	TransportSSE:            {open: openLegacySSE, statefulOnly: true},
+	protocol.TransportStreamableHTTP: {open: openStreamableHTTP},
+	protocol.TransportSSE:            {open: openLegacySSE, statefulOnly: true},
 }
 
 // Exchange describes one exchange for the probe's debug log. It holds no

@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // memoryTransport is a transport with the server in process: what a new
@@ -71,7 +73,7 @@ func TestTransportSeam(t *testing.T) {
 	defer delete(transports, "memory")
 
 	c := &Client{Info: Implementation{Name: "test", Version: "0"}}
-	hs, err := c.Handshake(context.Background(), HandshakeOptions{Transport: "memory", Accept: []string{Version20260728, "2025-06-18"}})
+	hs, err := c.Handshake(context.Background(), HandshakeOptions{Transport: "memory", Accept: []string{protocol.Version20260728, "2025-06-18"}})
 	if err != nil {
 		t.Fatalf("Handshake: %v", err)
 	}

@@ -11,7 +11,7 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-package mcpwire
+package oauthdiscovery
 
 import (
 	"bytes"
@@ -31,6 +31,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
 func TestBearerChallenge(t *testing.T) {
@@ -195,11 +196,42 @@ func TestBearerChallenge(t *testing.T) {
 	}
 }
 
-// discQuote renders v as a quoted-string.
-func discQuote(v string) string {
+func TestInsufficientScope(t *testing.T) {
+	long := strings.Repeat("s", 257)
+	tests := []struct {
+		name   string
+		values []string
+		scope  string
+		ok     bool
+	}{
+		{"scope named", []string{`Bearer error="insufficient_scope", scope="mcp:admin  mcp:write"`}, "mcp:admin mcp:write", true},
+		{"no scope", []string{`Basic realm="r"`, `Bearer error="insufficient_scope"`}, "", true},
+		{"scope not fit to quote", []string{`Bearer error="insufficient_scope", scope="a\"b"`}, "", true},
+		{"scope too long to quote", []string{`Bearer error="insufficient_scope", scope="` + long + `"`}, "", true},
+		{"another error", []string{`Bearer error="invalid_token", scope="x"`}, "", false},
+		{"no Bearer challenge", []string{`Basic error="insufficient_scope"`}, "", false},
+		{"none", nil, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			scope, ok := InsufficientScope(tt.values)
+			if scope != tt.scope || ok != tt.ok {
+				t.Errorf("InsufficientScope = %q, %v; want %q, %v", scope, ok, tt.scope, tt.ok)
+			}
+		})
+	}
+}
+
+// quote renders v as a quoted-string.
+func quote(v string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
 }
 
+// FuzzBearerChallenge: the WWW-Authenticate parser never panics, names
+// parameters in lower case, and reads back any value without control
+// characters quoted after whatever header line came before. Seeds are in
+// testdata/fuzz/FuzzBearerChallenge (a header, one line per value, and a
+// parameter value) besides the ones below.
 func FuzzBearerChallenge(f *testing.F) {
 	seeds := []string{
 		`Bearer resource_metadata="https://x/y", scope="a b"`,
@@ -228,11 +260,11 @@ func FuzzBearerChallenge(f *testing.F) {
 		// Any value without control characters survives quoting, whatever
 		// the header line before it held.
 		for i := 0; i < len(value); i++ {
-			if discIsCTL(value[i]) {
+			if isCTL(value[i]) {
 				return
 			}
 		}
-		lines := []string{`Basic realm="r", Bearer Resource_Metadata=` + discQuote(value) + `, scope=x`}
+		lines := []string{`Basic realm="r", Bearer Resource_Metadata=` + quote(value) + `, scope=x`}
 		params, ok = BearerChallenge(lines)
 		if !ok || params["resource_metadata"] != value || params["scope"] != "x" {
 			t.Fatalf("BearerChallenge(%q) = %q, %v; want resource_metadata %q", lines, params, ok, value)
@@ -276,7 +308,7 @@ func TestCanonicalResource(t *testing.T) {
 	}
 }
 
-func TestDiscResourceMatches(t *testing.T) {
+func TestResourceMatches(t *testing.T) {
 	tests := []struct {
 		resource, target string
 		want             bool
@@ -311,8 +343,8 @@ func TestDiscResourceMatches(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := discResourceMatches(tt.resource, target); got != tt.want {
-				t.Errorf("discResourceMatches(%q, %q) = %v, want %v", tt.resource, tt.target, got, tt.want)
+			if got := resourceMatches(tt.resource, target); got != tt.want {
+				t.Errorf("resourceMatches(%q, %q) = %v, want %v", tt.resource, tt.target, got, tt.want)
 			}
 		})
 	}
@@ -320,27 +352,27 @@ func TestDiscResourceMatches(t *testing.T) {
 
 // Paths of the well-known URIs.
 const (
-	discWKPRM  = "/.well-known/oauth-protected-resource"
-	discWKAS   = "/.well-known/oauth-authorization-server"
-	discWKOIDC = "/.well-known/openid-configuration"
+	wkPRM  = "/.well-known/oauth-protected-resource"
+	wkAS   = "/.well-known/oauth-authorization-server"
+	wkOIDC = "/.well-known/openid-configuration"
 )
 
-// discSecret is in every document the test servers send; no error may
+// secretMarker is in every document the test servers send; no error may
 // repeat it.
-const discSecret = "SECRET-BODY-MARKER"
+const secretMarker = "SECRET-BODY-MARKER"
 
-// discRoute is how a test server answers one path. In body, header values
+// testRoute is how a test server answers one path. In body, header values
 // and handler-free routes, {{RS}} and {{AS}} are replaced by the two
 // servers' URLs and {{RSHOST}} and {{ASHOST}} by their host:port.
-type discRoute struct {
+type testRoute struct {
 	status  int    // 0: 200
 	ctype   string // "": application/json; "-": none
 	body    string
 	header  map[string]string
-	handler func(e *discEnv, w http.ResponseWriter, r *http.Request)
+	handler func(e *testEnv, w http.ResponseWriter, r *http.Request)
 }
 
-func discJSON(v any) string {
+func jsonOf(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
@@ -348,31 +380,31 @@ func discJSON(v any) string {
 	return string(b)
 }
 
-func discDoc(members map[string]any) discRoute {
-	members["x_marker"] = discSecret
-	return discRoute{body: discJSON(members)}
+func doc(members map[string]any) testRoute {
+	members["x_marker"] = secretMarker
+	return testRoute{body: jsonOf(members)}
 }
 
-func discPRM(resource string, servers ...string) discRoute {
-	return discDoc(map[string]any{"resource": resource, "authorization_servers": servers})
+func prmDoc(resource string, servers ...string) testRoute {
+	return doc(map[string]any{"resource": resource, "authorization_servers": servers})
 }
 
-func discASM(issuer, token string, methods ...string) discRoute {
+func asmDoc(issuer, token string, methods ...string) testRoute {
 	m := map[string]any{"issuer": issuer, "token_endpoint": token, "response_types_supported": []string{"code"}}
 	if methods != nil {
 		m["token_endpoint_auth_methods_supported"] = methods
 	}
-	return discDoc(m)
+	return doc(m)
 }
 
-// discRecorder is what the test servers saw, in order.
-type discRecorder struct {
+// recorder is what the test servers saw, in order.
+type recorder struct {
 	mu       sync.Mutex
 	requests []string // "RS /path?query"
 	problems []string
 }
 
-func (rec *discRecorder) add(name string, r *http.Request) {
+func (rec *recorder) add(name string, r *http.Request) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	rec.requests = append(rec.requests, name+" "+r.URL.RequestURI())
@@ -390,31 +422,31 @@ func (rec *discRecorder) add(name string, r *http.Request) {
 	}
 }
 
-func (rec *discRecorder) snapshot() (requests, problems []string) {
+func (rec *recorder) snapshot() (requests, problems []string) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	return append([]string(nil), rec.requests...), append([]string(nil), rec.problems...)
 }
 
-type discEnv struct {
+type testEnv struct {
 	rs, as   *httptest.Server
 	xx       *httptest.Server // a stranger: no issuer policy lists it
-	rec      *discRecorder
+	rec      *recorder
 	release  chan struct{}
 	replacer *strings.Replacer
 }
 
-func (e *discEnv) expand(s string) string { return e.replacer.Replace(s) }
+func (e *testEnv) expand(s string) string { return e.replacer.Replace(s) }
 
-func newDiscEnv(t *testing.T, rsTLS, asTLS bool, rsRoutes, asRoutes map[string]discRoute) *discEnv {
+func newTestEnv(t *testing.T, rsTLS, asTLS bool, rsRoutes, asRoutes map[string]testRoute) *testEnv {
 	t.Helper()
-	e := &discEnv{rec: &discRecorder{}, release: make(chan struct{})}
-	handler := func(name string, routes map[string]discRoute) http.Handler {
+	e := &testEnv{rec: &recorder{}, release: make(chan struct{})}
+	handler := func(name string, routes map[string]testRoute) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			e.rec.add(name, r)
 			route, found := routes[r.URL.Path]
 			if !found {
-				http.Error(w, "not found "+discSecret, http.StatusNotFound)
+				http.Error(w, "not found "+secretMarker, http.StatusNotFound)
 				return
 			}
 			if route.handler != nil {
@@ -440,7 +472,7 @@ func newDiscEnv(t *testing.T, rsTLS, asTLS bool, rsRoutes, asRoutes map[string]d
 			_, _ = w.Write([]byte(e.expand(route.body)))
 		})
 	}
-	start := func(name string, tls bool, routes map[string]discRoute) *httptest.Server {
+	start := func(name string, tls bool, routes map[string]testRoute) *httptest.Server {
 		var s *httptest.Server
 		if tls {
 			s = httptest.NewTLSServer(handler(name, routes))
@@ -454,7 +486,7 @@ func newDiscEnv(t *testing.T, rsTLS, asTLS bool, rsRoutes, asRoutes map[string]d
 	e.as = start("AS", asTLS, asRoutes)
 	// The stranger answers every path with metadata that would make it the
 	// authorization server; discovery must never ask it anything.
-	stranger := discDoc(map[string]any{
+	stranger := doc(map[string]any{
 		"resource": "{{RS}}/mcp", "authorization_servers": []string{"{{XX}}"},
 		"issuer": "{{XX}}", "token_endpoint": "{{XX}}/token",
 	})
@@ -471,11 +503,11 @@ func newDiscEnv(t *testing.T, rsTLS, asTLS bool, rsRoutes, asRoutes map[string]d
 	return e
 }
 
-// issuerPolicy is DiscoveryOptions.IssuerAllowed for fully anchored
+// issuerPolicy is Options.IssuerAllowed for fully anchored
 // patterns matched against the normalized URL, as oauth2_issuers are
 // (config.Module.IssuerAllowed). The placeholders
 // {{RS}}, {{AS}} and {{XX}} in a pattern stand for the server's URL, quoted.
-func (e *discEnv) issuerPolicy(patterns []string) func(*url.URL) bool {
+func (e *testEnv) issuerPolicy(patterns []string) func(*url.URL) bool {
 	quoted := strings.NewReplacer("{{RS}}", regexp.QuoteMeta(e.rs.URL), "{{AS}}", regexp.QuoteMeta(e.as.URL), "{{XX}}", regexp.QuoteMeta(e.xx.URL))
 	var res []*regexp.Regexp
 	for _, p := range patterns {
@@ -495,7 +527,7 @@ func (e *discEnv) issuerPolicy(patterns []string) func(*url.URL) bool {
 }
 
 // client trusts both test servers: httptest's TLS servers share one certificate.
-func (e *discEnv) client() *http.Client {
+func (e *testEnv) client() *http.Client {
 	for _, s := range []*httptest.Server{e.rs, e.as} {
 		if s.TLS != nil {
 			return s.Client()
@@ -504,19 +536,19 @@ func (e *discEnv) client() *http.Client {
 	return &http.Client{Transport: &http.Transport{}}
 }
 
-// discBlock answers nothing until the client gives up or the test ends.
-func discBlock(e *discEnv, _ http.ResponseWriter, r *http.Request) {
+// blockRoute answers nothing until the client gives up or the test ends.
+func blockRoute(e *testEnv, _ http.ResponseWriter, r *http.Request) {
 	select {
 	case <-r.Context().Done():
 	case <-e.release:
 	}
 }
 
-// discBig sends a JSON answer of n bytes, or an endless one when n < 0.
-func discBig(n int) func(*discEnv, http.ResponseWriter, *http.Request) {
-	return func(_ *discEnv, w http.ResponseWriter, r *http.Request) {
+// bigRoute sends a JSON answer of n bytes, or an endless one when n < 0.
+func bigRoute(n int) func(*testEnv, http.ResponseWriter, *http.Request) {
+	return func(_ *testEnv, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if _, err := w.Write([]byte(`{"resource":"` + discSecret)); err != nil {
+		if _, err := w.Write([]byte(`{"resource":"` + secretMarker)); err != nil {
 			return
 		}
 		chunk := bytes.Repeat([]byte("a"), 32<<10)
@@ -529,9 +561,9 @@ func discBig(n int) func(*discEnv, http.ResponseWriter, *http.Request) {
 	}
 }
 
-func TestDiscoverAuthServer(t *testing.T) {
-	okASM := discASM("{{RS}}", "{{RS}}/token", "client_secret_post", "private_key_jwt")
-	okPRM := discPRM("{{RS}}/mcp", "{{RS}}")
+func TestDiscover(t *testing.T) {
+	okASM := asmDoc("{{RS}}", "{{RS}}/token", "client_secret_post", "private_key_jwt")
+	okPRM := prmDoc("{{RS}}/mcp", "{{RS}}")
 	wantOK := func(prmURL string) *AuthServer {
 		return &AuthServer{
 			Resource:            "{{RS}}/mcp",
@@ -546,8 +578,8 @@ func TestDiscoverAuthServer(t *testing.T) {
 		path         string // target path on RS; "/mcp" when empty
 		rm           string // resource_metadata
 		rsTLS, asTLS bool
-		rs, as       map[string]discRoute
-		client       func(e *discEnv) *http.Client
+		rs, as       map[string]testRoute
+		client       func(e *testEnv) *http.Client
 		timeout      time.Duration
 		// issuers are the oauth2_issuers patterns, placeholders expanded;
 		// nil allows whatever is on RS's and AS's origins.
@@ -557,200 +589,200 @@ func TestDiscoverAuthServer(t *testing.T) {
 		want       *AuthServer
 		wantReqs   []string // nil: not checked
 		wantErr    []string
-		wantReason Reason
+		wantReason failure.Reason
 		wantStatus int
 	}{
 		// Successes.
 		{
 			name: "resource_metadata given",
 			rm:   "{{RS}}/meta/prm?v=1#frag",
-			rs: map[string]discRoute{
-				"/meta/prm":        okPRM,
-				discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{RS}}/wrong"),
-				discWKAS:           okASM,
+			rs: map[string]testRoute{
+				"/meta/prm":    okPRM,
+				wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{RS}}/wrong"),
+				wkAS:           okASM,
 			},
 			want:     wantOK("{{RS}}/meta/prm?v=1"),
-			wantReqs: []string{"RS /meta/prm?v=1", "RS " + discWKAS},
+			wantReqs: []string{"RS /meta/prm?v=1", "RS " + wkAS},
 		},
 		{
 			name: "authorization server on another origin",
-			rs:   map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
-			as: map[string]discRoute{
-				discWKAS: discASM("{{AS}}", "{{AS}}/oauth/token", "client_secret_basic"),
+			rs:   map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{AS}}")},
+			as: map[string]testRoute{
+				wkAS: asmDoc("{{AS}}", "{{AS}}/oauth/token", "client_secret_basic"),
 			},
 			issuers: []string{"{{AS}}"},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{AS}}", TokenEndpoint: "{{AS}}/oauth/token",
-				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/mcp",
 			},
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "AS " + discWKAS},
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "AS " + wkAS},
 		},
 		{
 			name:    "the first allowed of several authorization servers",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{XX}}", "{{AS}}/t2", "{{AS}}/t1")},
-			as:      map[string]discRoute{discWKAS + "/t2": discASM("{{AS}}/t2", "{{AS}}/t2/token")},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{XX}}", "{{AS}}/t2", "{{AS}}/t1")},
+			as:      map[string]testRoute{wkAS + "/t2": asmDoc("{{AS}}/t2", "{{AS}}/t2/token")},
 			issuers: []string{"{{AS}}/t[0-9]"},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{AS}}/t2", TokenEndpoint: "{{AS}}/t2/token",
-				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/mcp",
 			},
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "AS " + discWKAS + "/t2"},
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "AS " + wkAS + "/t2"},
 		},
 		{
 			name:    "token endpoint on another origin that oauth2_issuers allows",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
-			as:      map[string]discRoute{discWKAS: discASM("{{AS}}", "{{RS}}/oauth/token")},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{AS}}")},
+			as:      map[string]testRoute{wkAS: asmDoc("{{AS}}", "{{RS}}/oauth/token")},
 			issuers: []string{"{{AS}}", "{{RS}}/oauth/token"},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{AS}}", TokenEndpoint: "{{RS}}/oauth/token",
-				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/mcp",
 			},
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "AS " + discWKAS},
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "AS " + wkAS},
 		},
 		{
 			name:     "path-suffixed well-known",
-			rs:       map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKPRM: discPRM("{{RS}}", "{{RS}}/wrong"), discWKAS: okASM},
-			want:     wantOK("{{RS}}" + discWKPRM + "/mcp"),
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS},
+			rs:       map[string]testRoute{wkPRM + "/mcp": okPRM, wkPRM: prmDoc("{{RS}}", "{{RS}}/wrong"), wkAS: okASM},
+			want:     wantOK("{{RS}}" + wkPRM + "/mcp"),
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "RS " + wkAS},
 		},
 		{
 			name: "root well-known naming the origin (RFC 9728 3.3)",
-			rs:   map[string]discRoute{discWKPRM: discPRM("{{RS}}", "{{RS}}"), discWKAS: okASM},
+			rs:   map[string]testRoute{wkPRM: prmDoc("{{RS}}", "{{RS}}"), wkAS: okASM},
 			want: &AuthServer{
 				Resource: "{{RS}}", Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token",
-				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM,
+				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + wkPRM,
 			},
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM, "RS " + discWKAS},
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "RS " + wkPRM, "RS " + wkAS},
 		},
 		{
 			name:     "root well-known naming the endpoint",
-			rs:       map[string]discRoute{discWKPRM: okPRM, discWKAS: okASM},
-			want:     wantOK("{{RS}}" + discWKPRM),
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM, "RS " + discWKAS},
+			rs:       map[string]testRoute{wkPRM: okPRM, wkAS: okASM},
+			want:     wantOK("{{RS}}" + wkPRM),
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "RS " + wkPRM, "RS " + wkAS},
 		},
 		{
 			name: "resource naming a path prefix of the target",
 			path: "/api/v1/mcp",
-			rs:   map[string]discRoute{discWKPRM + "/api/v1/mcp": discPRM("{{RS}}/api/", "{{RS}}"), discWKAS: okASM},
+			rs:   map[string]testRoute{wkPRM + "/api/v1/mcp": prmDoc("{{RS}}/api/", "{{RS}}"), wkAS: okASM},
 			want: &AuthServer{
 				Resource: "{{RS}}/api/", Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token",
-				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/api/v1/mcp",
+				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/api/v1/mcp",
 			},
 		},
 		{
 			name: "target with trailing slash and query",
 			path: "/mcp/?key=k",
-			rs:   map[string]discRoute{discWKPRM + "/mcp": discPRM("HTTP://{{RSHOST}}/mcp/", "{{RS}}"), discWKAS: okASM},
+			rs:   map[string]testRoute{wkPRM + "/mcp": prmDoc("HTTP://{{RSHOST}}/mcp/", "{{RS}}"), wkAS: okASM},
 			want: &AuthServer{
 				Resource: "HTTP://{{RSHOST}}/mcp/", Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token",
-				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/mcp",
 			},
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS},
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "RS " + wkAS},
 		},
 		{
 			name:     "target at the root",
 			path:     "/",
-			rs:       map[string]discRoute{discWKPRM: discPRM("{{RS}}/", "{{RS}}"), discWKAS: okASM},
-			wantReqs: []string{"RS " + discWKPRM, "RS " + discWKAS},
+			rs:       map[string]testRoute{wkPRM: prmDoc("{{RS}}/", "{{RS}}"), wkAS: okASM},
+			wantReqs: []string{"RS " + wkPRM, "RS " + wkAS},
 			want: &AuthServer{
 				Resource: "{{RS}}/", Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token",
-				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM,
+				AuthMethods: []string{"client_secret_post", "private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + wkPRM,
 			},
 		},
 		{
 			name: "redirects are not followed",
-			rs: map[string]discRoute{
-				discWKPRM + "/mcp": {status: http.StatusFound, header: map[string]string{"Location": "/moved"}},
-				"/moved":           discPRM("{{RS}}/mcp", "{{RS}}/wrong"),
-				discWKPRM:          okPRM,
-				discWKAS:           okASM,
+			rs: map[string]testRoute{
+				wkPRM + "/mcp": {status: http.StatusFound, header: map[string]string{"Location": "/moved"}},
+				"/moved":       prmDoc("{{RS}}/mcp", "{{RS}}/wrong"),
+				wkPRM:          okPRM,
+				wkAS:           okASM,
 			},
-			want:     wantOK("{{RS}}" + discWKPRM),
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM, "RS " + discWKAS},
+			want:     wantOK("{{RS}}" + wkPRM),
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "RS " + wkPRM, "RS " + wkAS},
 		},
 		{
 			name: "RFC 8414 path insertion",
-			rs: map[string]discRoute{
-				discWKPRM + "/mcp":      discPRM("{{RS}}/mcp", "{{RS}}/tenant1"),
-				discWKAS + "/tenant1":   discASM("{{RS}}/tenant1", "{{RS}}/tenant1/token"),
-				discWKOIDC + "/tenant1": discASM("{{RS}}/tenant1", "{{RS}}/wrong"),
-				"/tenant1" + discWKOIDC: discASM("{{RS}}/tenant1", "{{RS}}/wrong"),
-				discWKAS:                discASM("{{RS}}", "{{RS}}/wrong"),
-				"/tenant1" + discWKAS:   discASM("{{RS}}/tenant1", "{{RS}}/wrong"),
+			rs: map[string]testRoute{
+				wkPRM + "/mcp":      prmDoc("{{RS}}/mcp", "{{RS}}/tenant1"),
+				wkAS + "/tenant1":   asmDoc("{{RS}}/tenant1", "{{RS}}/tenant1/token"),
+				wkOIDC + "/tenant1": asmDoc("{{RS}}/tenant1", "{{RS}}/wrong"),
+				"/tenant1" + wkOIDC: asmDoc("{{RS}}/tenant1", "{{RS}}/wrong"),
+				wkAS:                asmDoc("{{RS}}", "{{RS}}/wrong"),
+				"/tenant1" + wkAS:   asmDoc("{{RS}}/tenant1", "{{RS}}/wrong"),
 			},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{RS}}/tenant1", TokenEndpoint: "{{RS}}/tenant1/token",
-				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/mcp",
 			},
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS + "/tenant1"},
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "RS " + wkAS + "/tenant1"},
 		},
 		{
 			name: "issuer with a trailing slash",
-			rs: map[string]discRoute{
-				discWKPRM + "/mcp":    discPRM("{{RS}}/mcp", "{{RS}}/tenant1/"),
-				discWKAS + "/tenant1": discASM("{{RS}}/tenant1/", "{{RS}}/token"),
+			rs: map[string]testRoute{
+				wkPRM + "/mcp":    prmDoc("{{RS}}/mcp", "{{RS}}/tenant1/"),
+				wkAS + "/tenant1": asmDoc("{{RS}}/tenant1/", "{{RS}}/token"),
 			},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{RS}}/tenant1/", TokenEndpoint: "{{RS}}/token",
-				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/mcp",
 			},
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS + "/tenant1"},
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "RS " + wkAS + "/tenant1"},
 		},
 		{
 			name: "OpenID Connect with path insertion",
-			rs: map[string]discRoute{
-				discWKPRM + "/mcp":      discPRM("{{RS}}/mcp", "{{RS}}/tenant1"),
-				discWKOIDC + "/tenant1": discASM("{{RS}}/tenant1", "{{RS}}/token", "private_key_jwt"),
+			rs: map[string]testRoute{
+				wkPRM + "/mcp":      prmDoc("{{RS}}/mcp", "{{RS}}/tenant1"),
+				wkOIDC + "/tenant1": asmDoc("{{RS}}/tenant1", "{{RS}}/token", "private_key_jwt"),
 			},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{RS}}/tenant1", TokenEndpoint: "{{RS}}/token",
-				AuthMethods: []string{"private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+				AuthMethods: []string{"private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/mcp",
 			},
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS + "/tenant1", "RS " + discWKOIDC + "/tenant1"},
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "RS " + wkAS + "/tenant1", "RS " + wkOIDC + "/tenant1"},
 		},
 		{
 			name: "OpenID Connect with path appending",
-			rs: map[string]discRoute{
-				discWKPRM + "/mcp":      discPRM("{{RS}}/mcp", "{{RS}}/tenant1"),
-				"/tenant1" + discWKOIDC: discASM("{{RS}}/tenant1", "{{RS}}/token", "private_key_jwt"),
+			rs: map[string]testRoute{
+				wkPRM + "/mcp":      prmDoc("{{RS}}/mcp", "{{RS}}/tenant1"),
+				"/tenant1" + wkOIDC: asmDoc("{{RS}}/tenant1", "{{RS}}/token", "private_key_jwt"),
 			},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{RS}}/tenant1", TokenEndpoint: "{{RS}}/token",
-				AuthMethods: []string{"private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+				AuthMethods: []string{"private_key_jwt"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/mcp",
 			},
 			wantReqs: []string{
-				"RS " + discWKPRM + "/mcp", "RS " + discWKAS + "/tenant1", "RS " + discWKOIDC + "/tenant1", "RS /tenant1" + discWKOIDC,
+				"RS " + wkPRM + "/mcp", "RS " + wkAS + "/tenant1", "RS " + wkOIDC + "/tenant1", "RS /tenant1" + wkOIDC,
 			},
 		},
 		{
 			name:     "OpenID Connect for an issuer without path",
-			rs:       map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKOIDC: okASM},
-			want:     wantOK("{{RS}}" + discWKPRM + "/mcp"),
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS, "RS " + discWKOIDC},
+			rs:       map[string]testRoute{wkPRM + "/mcp": okPRM, wkOIDC: okASM},
+			want:     wantOK("{{RS}}" + wkPRM + "/mcp"),
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "RS " + wkAS, "RS " + wkOIDC},
 		},
 		{
 			name: "auth methods omitted default to client_secret_basic",
-			rs:   map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "{{RS}}/token")},
+			rs:   map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: asmDoc("{{RS}}", "{{RS}}/token")},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token",
-				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/mcp",
 			},
 		},
 		{
 			name: "JSON media type with parameters, +json, or none",
-			rs: map[string]discRoute{
-				discWKPRM + "/mcp": {ctype: "Application/JSON; charset=utf-8", body: okPRM.body},
-				discWKAS:           {ctype: "-", body: okASM.body},
+			rs: map[string]testRoute{
+				wkPRM + "/mcp": {ctype: "Application/JSON; charset=utf-8", body: okPRM.body},
+				wkAS:           {ctype: "-", body: okASM.body},
 			},
-			want: wantOK("{{RS}}" + discWKPRM + "/mcp"),
+			want: wantOK("{{RS}}" + wkPRM + "/mcp"),
 		},
 		{
 			name: "cookies are neither stored nor sent",
-			rs: map[string]discRoute{
-				discWKPRM + "/mcp": {body: okPRM.body, header: map[string]string{"Set-Cookie": "s=1; Path=/"}},
-				discWKAS:           okASM,
+			rs: map[string]testRoute{
+				wkPRM + "/mcp": {body: okPRM.body, header: map[string]string{"Set-Cookie": "s=1; Path=/"}},
+				wkAS:           okASM,
 			},
-			client: func(e *discEnv) *http.Client {
+			client: func(e *testEnv) *http.Client {
 				jar, err := cookiejar.New(nil)
 				if err != nil {
 					panic(err)
@@ -759,30 +791,30 @@ func TestDiscoverAuthServer(t *testing.T) {
 				jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: "x", Path: "/"}})
 				return &http.Client{Jar: jar}
 			},
-			want: wantOK("{{RS}}" + discWKPRM + "/mcp"),
+			want: wantOK("{{RS}}" + wkPRM + "/mcp"),
 		},
 		{
 			name: "resource_metadata spelled otherwise on the target's origin",
 			rm:   "HTTP://{{RSHOST}}/meta/prm",
-			rs:   map[string]discRoute{"/meta/prm": okPRM, discWKAS: okASM},
+			rs:   map[string]testRoute{"/meta/prm": okPRM, wkAS: okASM},
 			want: wantOK("{{RS}}/meta/prm"),
 		},
 		{
 			name:    "IDN token endpoint, listed in its ASCII form, handed on in it",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "http://B%C3%9Ccher.example:8080/token")},
+			rs:      map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: asmDoc("{{RS}}", "http://B%C3%9Ccher.example:8080/token")},
 			issuers: []string{"{{RS}}", `http://xn--bcher-kva\.example:8080/token`},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{RS}}", TokenEndpoint: "http://xn--bcher-kva.example:8080/token",
-				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + discWKPRM + "/mcp",
+				AuthMethods: []string{"client_secret_basic"}, ResourceMetadataURL: "{{RS}}" + wkPRM + "/mcp",
 			},
 		},
 		{
 			name:  "https everywhere",
 			rm:    "{{RS}}/prm",
 			rsTLS: true, asTLS: true,
-			rs: map[string]discRoute{"/prm": discPRM("{{RS}}/mcp", "{{AS}}/t")},
-			as: map[string]discRoute{
-				discWKAS + "/t": discASM("{{AS}}/t", "{{AS}}/t/token", "client_secret_basic", "client_secret_post"),
+			rs: map[string]testRoute{"/prm": prmDoc("{{RS}}/mcp", "{{AS}}/t")},
+			as: map[string]testRoute{
+				wkAS + "/t": asmDoc("{{AS}}/t", "{{AS}}/t/token", "client_secret_basic", "client_secret_post"),
 			},
 			want: &AuthServer{
 				Resource: "{{RS}}/mcp", Issuer: "{{AS}}/t", TokenEndpoint: "{{AS}}/t/token",
@@ -797,24 +829,24 @@ func TestDiscoverAuthServer(t *testing.T) {
 			name:    "404 everywhere",
 			issuers: []string{"{{AS}}"},
 			wantErr: []string{
-				"protected resource metadata: HTTP 404 at {{RS}}" + discWKPRM + "/mcp, HTTP 404 at {{RS}}" + discWKPRM,
+				"protected resource metadata: HTTP 404 at {{RS}}" + wkPRM + "/mcp, HTTP 404 at {{RS}}" + wkPRM,
 				"not in oauth2_issuers; nothing was sent there",
 			},
-			wantReason: ReasonIssuerNotAllowed,
-			wantReqs:   []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM},
+			wantReason: failure.ReasonIssuerNotAllowed,
+			wantReqs:   []string{"RS " + wkPRM + "/mcp", "RS " + wkPRM},
 		},
 		{
 			name:       "resource_metadata 404 does not fall back",
 			rm:         "{{RS}}/meta",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKPRM: okPRM, discWKAS: okASM},
+			rs:         map[string]testRoute{wkPRM + "/mcp": okPRM, wkPRM: okPRM, wkAS: okASM},
 			wantErr:    []string{"protected resource metadata: HTTP 404 at {{RS}}/meta"},
 			wantStatus: http.StatusNotFound,
 			wantReqs:   []string{"RS /meta"},
 		},
 		{
 			name:       "server error on well-known",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": {status: 500, body: discSecret}, discWKPRM: {status: 503}},
-			wantErr:    []string{"protected resource metadata: HTTP 500 at {{RS}}" + discWKPRM + "/mcp, HTTP 503 at"},
+			rs:         map[string]testRoute{wkPRM + "/mcp": {status: 500, body: secretMarker}, wkPRM: {status: 503}},
+			wantErr:    []string{"protected resource metadata: HTTP 500 at {{RS}}" + wkPRM + "/mcp, HTTP 503 at"},
 			wantStatus: http.StatusServiceUnavailable,
 		},
 		{
@@ -839,17 +871,17 @@ func TestDiscoverAuthServer(t *testing.T) {
 			name:     "http resource_metadata for an https target",
 			rsTLS:    true,
 			rm:       "http://{{RSHOST}}/prm",
-			rs:       map[string]discRoute{"/prm": discPRM("{{RS}}/mcp", "{{RS}}")},
+			rs:       map[string]testRoute{"/prm": prmDoc("{{RS}}/mcp", "{{RS}}")},
 			wantErr:  []string{"protected resource metadata: http resource_metadata URL http://{{RSHOST}}/prm for an https target refused"},
 			wantReqs: []string{},
 		},
 		// Issue 9 item 1: the target names where discovery goes next.
 		{
 			name:       "token endpoint whose host folds to a listed one",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "http://%C4%B0dp.example/token")},
+			rs:         map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: asmDoc("{{RS}}", "http://%C4%B0dp.example/token")},
 			issuers:    []string{"{{RS}}", `http://idp\.example/token`},
-			wantErr:    []string{"token_endpoint http://%C4%B0dp.example/token at {{RS}}" + discWKAS + " is neither on the issuer's origin"},
-			wantReason: ReasonIssuerNotAllowed,
+			wantErr:    []string{"token_endpoint http://%C4%B0dp.example/token at {{RS}}" + wkAS + " is neither on the issuer's origin"},
+			wantReason: failure.ReasonIssuerNotAllowed,
 		},
 		{
 			name:     "resource_metadata on another origin",
@@ -860,7 +892,7 @@ func TestDiscoverAuthServer(t *testing.T) {
 		{
 			name:     "resource_metadata on a listed issuer's origin",
 			rm:       "{{AS}}/prm",
-			as:       map[string]discRoute{"/prm": discPRM("{{RS}}/mcp", "{{AS}}")},
+			as:       map[string]testRoute{"/prm": prmDoc("{{RS}}/mcp", "{{AS}}")},
 			wantErr:  []string{"resource_metadata URL {{AS}}/prm is not on the target's origin"},
 			wantReqs: []string{},
 		},
@@ -872,241 +904,241 @@ func TestDiscoverAuthServer(t *testing.T) {
 		},
 		{
 			name:       "issuer not in oauth2_issuers",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{XX}}")},
-			wantErr:    []string{"authorization server metadata: issuer {{XX}} is not in oauth2_issuers (named at {{RS}}" + discWKPRM + "/mcp); nothing was sent there"},
-			wantReason: ReasonIssuerNotAllowed,
+			rs:         map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{XX}}")},
+			wantErr:    []string{"authorization server metadata: issuer {{XX}} is not in oauth2_issuers (named at {{RS}}" + wkPRM + "/mcp); nothing was sent there"},
+			wantReason: failure.ReasonIssuerNotAllowed,
 			wantStatus: http.StatusOK,
-			wantReqs:   []string{"RS " + discWKPRM + "/mcp"},
+			wantReqs:   []string{"RS " + wkPRM + "/mcp"},
 		},
 		{
 			name:       "none of several issuers in oauth2_issuers",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{XX}}/a", "{{XX}}/b")},
+			rs:         map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{XX}}/a", "{{XX}}/b")},
 			wantErr:    []string{"none of the 2 issuers (the first is {{XX}}/a) is in oauth2_issuers"},
-			wantReason: ReasonIssuerNotAllowed,
-			wantReqs:   []string{"RS " + discWKPRM + "/mcp"},
+			wantReason: failure.ReasonIssuerNotAllowed,
+			wantReqs:   []string{"RS " + wkPRM + "/mcp"},
 		},
 		{
 			name:       "issuer on a listed host under another path",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}/realms/other")},
+			rs:         map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{AS}}/realms/other")},
 			issuers:    []string{"{{AS}}/realms/mcp"},
 			wantErr:    []string{"issuer {{AS}}/realms/other is not in oauth2_issuers"},
-			wantReason: ReasonIssuerNotAllowed,
-			wantReqs:   []string{"RS " + discWKPRM + "/mcp"},
+			wantReason: failure.ReasonIssuerNotAllowed,
+			wantReqs:   []string{"RS " + wkPRM + "/mcp"},
 		},
 		{
 			name:       "no issuer policy allows none",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: okASM},
+			rs:         map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: okASM},
 			noPolicy:   true,
 			wantErr:    []string{"issuer {{RS}} is not in oauth2_issuers"},
-			wantReason: ReasonIssuerNotAllowed,
-			wantReqs:   []string{"RS " + discWKPRM + "/mcp"},
+			wantReason: failure.ReasonIssuerNotAllowed,
+			wantReqs:   []string{"RS " + wkPRM + "/mcp"},
 		},
 		{
 			name:       "token endpoint on an unlisted origin",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "{{XX}}/token")},
-			wantErr:    []string{"authorization server metadata: token_endpoint {{XX}}/token at {{RS}}" + discWKAS + " is neither on the issuer's origin nor allowed by oauth2_issuers; nothing was sent there"},
-			wantReason: ReasonIssuerNotAllowed,
-			wantReqs:   []string{"RS " + discWKPRM + "/mcp", "RS " + discWKAS},
+			rs:         map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: asmDoc("{{RS}}", "{{XX}}/token")},
+			wantErr:    []string{"authorization server metadata: token_endpoint {{XX}}/token at {{RS}}" + wkAS + " is neither on the issuer's origin nor allowed by oauth2_issuers; nothing was sent there"},
+			wantReason: failure.ReasonIssuerNotAllowed,
+			wantReqs:   []string{"RS " + wkPRM + "/mcp", "RS " + wkAS},
 		},
 		{
 			name:       "token endpoint on another port of the issuer's host",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
-			as:         map[string]discRoute{discWKAS: discASM("{{AS}}", "http://{{XXHOST}}/token")},
+			rs:         map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{AS}}")},
+			as:         map[string]testRoute{wkAS: asmDoc("{{AS}}", "http://{{XXHOST}}/token")},
 			issuers:    []string{"{{AS}}"},
-			wantErr:    []string{"token_endpoint {{XX}}/token at {{AS}}" + discWKAS + " is neither on the issuer's origin"},
-			wantReason: ReasonIssuerNotAllowed,
+			wantErr:    []string{"token_endpoint {{XX}}/token at {{AS}}" + wkAS + " is neither on the issuer's origin"},
+			wantReason: failure.ReasonIssuerNotAllowed,
 		},
 		{
 			name:       "token endpoint on the target's origin, not listed",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
-			as:         map[string]discRoute{discWKAS: discASM("{{AS}}", "{{RS}}/token")},
+			rs:         map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{AS}}")},
+			as:         map[string]testRoute{wkAS: asmDoc("{{AS}}", "{{RS}}/token")},
 			issuers:    []string{"{{AS}}"},
-			wantErr:    []string{"token_endpoint {{RS}}/token at {{AS}}" + discWKAS + " is neither on the issuer's origin nor allowed by oauth2_issuers"},
-			wantReason: ReasonIssuerNotAllowed,
+			wantErr:    []string{"token_endpoint {{RS}}/token at {{AS}}" + wkAS + " is neither on the issuer's origin nor allowed by oauth2_issuers"},
+			wantReason: failure.ReasonIssuerNotAllowed,
 		},
 		{
 			name:    "http authorization server for an https target",
 			rsTLS:   true,
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "http://{{RSHOST}}")},
-			wantErr: []string{"protected resource metadata: authorization_servers[0] is not an https URL without query or fragment at {{RS}}" + discWKPRM + "/mcp"},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "http://{{RSHOST}}")},
+			wantErr: []string{"protected resource metadata: authorization_servers[0] is not an https URL without query or fragment at {{RS}}" + wkPRM + "/mcp"},
 		},
 		{
 			name:       "HTML instead of JSON",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": {ctype: "text/html; charset=utf-8", body: "<html>" + discSecret}},
-			wantErr:    []string{"protected resource metadata: content type text/html at {{RS}}" + discWKPRM + "/mcp, want application/json"},
+			rs:         map[string]testRoute{wkPRM + "/mcp": {ctype: "text/html; charset=utf-8", body: "<html>" + secretMarker}},
+			wantErr:    []string{"protected resource metadata: content type text/html at {{RS}}" + wkPRM + "/mcp, want application/json"},
 			wantStatus: http.StatusOK,
-			wantReqs:   []string{"RS " + discWKPRM + "/mcp"},
+			wantReqs:   []string{"RS " + wkPRM + "/mcp"},
 		},
 		{
 			name:       "invalid JSON",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": {body: `{"resource": "` + discSecret}},
-			wantErr:    []string{"protected resource metadata: not a JSON object at {{RS}}" + discWKPRM + "/mcp"},
+			rs:         map[string]testRoute{wkPRM + "/mcp": {body: `{"resource": "` + secretMarker}},
+			wantErr:    []string{"protected resource metadata: not a JSON object at {{RS}}" + wkPRM + "/mcp"},
 			wantStatus: http.StatusOK,
 		},
 		{
 			name:    "JSON array",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": {body: `["` + discSecret + `"]`}},
+			rs:      map[string]testRoute{wkPRM + "/mcp": {body: `["` + secretMarker + `"]`}},
 			wantErr: []string{"protected resource metadata: not a JSON object at"},
 		},
 		{
 			name:    "JSON null",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": {body: `null`}},
+			rs:      map[string]testRoute{wkPRM + "/mcp": {body: `null`}},
 			wantErr: []string{"protected resource metadata: not a JSON object at"},
 		},
 		{
 			name:    "trailing data after the object",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": {body: okPRM.body + `{}`}},
+			rs:      map[string]testRoute{wkPRM + "/mcp": {body: okPRM.body + `{}`}},
 			wantErr: []string{"protected resource metadata: not a JSON object at"},
 		},
 		{
 			name:       "missing authorization_servers",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"resource": "{{RS}}/mcp"})},
-			wantErr:    []string{"protected resource metadata: authorization_servers missing at {{RS}}" + discWKPRM + "/mcp"},
+			rs:         map[string]testRoute{wkPRM + "/mcp": doc(map[string]any{"resource": "{{RS}}/mcp"})},
+			wantErr:    []string{"protected resource metadata: authorization_servers missing at {{RS}}" + wkPRM + "/mcp"},
 			wantStatus: http.StatusOK,
 		},
 		{
 			name:    "empty authorization_servers",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"resource": "{{RS}}/mcp", "authorization_servers": []string{}})},
+			rs:      map[string]testRoute{wkPRM + "/mcp": doc(map[string]any{"resource": "{{RS}}/mcp", "authorization_servers": []string{}})},
 			wantErr: []string{"protected resource metadata: authorization_servers is empty at"},
 		},
 		{
 			name:    "null authorization_servers",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"resource": "{{RS}}/mcp", "authorization_servers": nil})},
+			rs:      map[string]testRoute{wkPRM + "/mcp": doc(map[string]any{"resource": "{{RS}}/mcp", "authorization_servers": nil})},
 			wantErr: []string{"protected resource metadata: authorization_servers is not an array of strings at"},
 		},
 		{
 			name:    "authorization_servers not strings",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"resource": "{{RS}}/mcp", "authorization_servers": []int{1}})},
+			rs:      map[string]testRoute{wkPRM + "/mcp": doc(map[string]any{"resource": "{{RS}}/mcp", "authorization_servers": []int{1}})},
 			wantErr: []string{"protected resource metadata: authorization_servers is not an array of strings at"},
 		},
 		{
 			name:    "authorization server not a URL",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{RS}}", "auth.example.com")},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{RS}}", "auth.example.com")},
 			wantErr: []string{"protected resource metadata: authorization_servers[1] is not an http(s) URL without query or fragment at"},
 		},
 		{
 			name:    "authorization server with a query",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{RS}}?tenant=1")},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{RS}}?tenant=1")},
 			wantErr: []string{"protected resource metadata: authorization_servers[0] is not an http(s) URL without query or fragment at"},
 		},
 		{
 			name:    "missing resource",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"authorization_servers": []string{"{{RS}}"}})},
-			wantErr: []string{"protected resource metadata: resource missing at {{RS}}" + discWKPRM + "/mcp"},
+			rs:      map[string]testRoute{wkPRM + "/mcp": doc(map[string]any{"authorization_servers": []string{"{{RS}}"}})},
+			wantErr: []string{"protected resource metadata: resource missing at {{RS}}" + wkPRM + "/mcp"},
 		},
 		{
 			name:    "resource not a string",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discDoc(map[string]any{"resource": 7, "authorization_servers": []string{"{{RS}}"}})},
+			rs:      map[string]testRoute{wkPRM + "/mcp": doc(map[string]any{"resource": 7, "authorization_servers": []string{"{{RS}}"}})},
 			wantErr: []string{"protected resource metadata: resource is not a string at"},
 		},
 		{
 			name:    "resource on another origin",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("https://mcp.example.com/mcp", "{{RS}}")},
-			wantErr: []string{"protected resource metadata: resource at {{RS}}" + discWKPRM + "/mcp does not name the target {{RS}}/mcp"},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prmDoc("https://mcp.example.com/mcp", "{{RS}}")},
+			wantErr: []string{"protected resource metadata: resource at {{RS}}" + wkPRM + "/mcp does not name the target {{RS}}/mcp"},
 		},
 		{
 			name:    "resource_metadata describing another resource",
 			rm:      "{{RS}}/prm",
-			rs:      map[string]discRoute{"/prm": discPRM("{{AS}}/mcp", "{{AS}}")},
+			rs:      map[string]testRoute{"/prm": prmDoc("{{AS}}/mcp", "{{AS}}")},
 			wantErr: []string{"protected resource metadata: resource at {{RS}}/prm does not name the target {{RS}}/mcp"},
 		},
 		{
 			name:    "resource on a sibling path",
 			path:    "/mcp",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mc", "{{RS}}")},
-			wantErr: []string{"protected resource metadata: resource at {{RS}}" + discWKPRM + "/mcp does not name the target"},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mc", "{{RS}}")},
+			wantErr: []string{"protected resource metadata: resource at {{RS}}" + wkPRM + "/mcp does not name the target"},
 		},
 		{
 			name:    "resource deeper than the target",
-			rs:      map[string]discRoute{discWKPRM: discPRM("{{RS}}/mcp/v2", "{{RS}}")},
-			wantErr: []string{"protected resource metadata: resource at {{RS}}" + discWKPRM + " does not name the target"},
+			rs:      map[string]testRoute{wkPRM: prmDoc("{{RS}}/mcp/v2", "{{RS}}")},
+			wantErr: []string{"protected resource metadata: resource at {{RS}}" + wkPRM + " does not name the target"},
 		},
 		{
 			name:       "answer of 5 MiB",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": {handler: discBig(5 << 20)}},
-			wantErr:    []string{"protected resource metadata: answer larger than 1 MiB at {{RS}}" + discWKPRM + "/mcp"},
+			rs:         map[string]testRoute{wkPRM + "/mcp": {handler: bigRoute(5 << 20)}},
+			wantErr:    []string{"protected resource metadata: answer larger than 1 MiB at {{RS}}" + wkPRM + "/mcp"},
 			wantStatus: http.StatusOK,
 		},
 		{
 			name:       "server that never answers",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": {handler: discBlock}},
+			rs:         map[string]testRoute{wkPRM + "/mcp": {handler: blockRoute}},
 			timeout:    300 * time.Millisecond,
-			wantErr:    []string{"protected resource metadata: context deadline exceeded at {{RS}}" + discWKPRM + "/mcp"},
-			wantReason: ReasonTimeout,
+			wantErr:    []string{"protected resource metadata: context deadline exceeded at {{RS}}" + wkPRM + "/mcp"},
+			wantReason: failure.ReasonTimeout,
 		},
 
 		// Failures of the authorization server metadata step.
 		{
 			name: "authorization server metadata 404 everywhere",
-			rs:   map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{RS}}/t")},
+			rs:   map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{RS}}/t")},
 			wantErr: []string{
-				"authorization server metadata: HTTP 404 at {{RS}}" + discWKAS + "/t, HTTP 404 at {{RS}}" + discWKOIDC + "/t, HTTP 404 at {{RS}}/t" + discWKOIDC,
+				"authorization server metadata: HTTP 404 at {{RS}}" + wkAS + "/t, HTTP 404 at {{RS}}" + wkOIDC + "/t, HTTP 404 at {{RS}}/t" + wkOIDC,
 			},
 			wantStatus: http.StatusNotFound,
 		},
 		{
 			name:    "authorization server metadata not JSON",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: {body: "<html>" + discSecret}},
-			wantErr: []string{"authorization server metadata: not a JSON object at {{RS}}" + discWKAS},
+			rs:      map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: {body: "<html>" + secretMarker}},
+			wantErr: []string{"authorization server metadata: not a JSON object at {{RS}}" + wkAS},
 		},
 		{
 			name:    "issuer mismatch",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}/other", "{{RS}}/token")},
-			wantErr: []string{"authorization server metadata: issuer mismatch at {{RS}}" + discWKAS + ": not identical to {{RS}}"},
+			rs:      map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: asmDoc("{{RS}}/other", "{{RS}}/token")},
+			wantErr: []string{"authorization server metadata: issuer mismatch at {{RS}}" + wkAS + ": not identical to {{RS}}"},
 		},
 		{
 			name:    "issuer differing by a trailing slash",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}/", "{{RS}}/token")},
+			rs:      map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: asmDoc("{{RS}}/", "{{RS}}/token")},
 			wantErr: []string{"authorization server metadata: issuer mismatch"},
 		},
 		{
 			name:    "issuer missing",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discDoc(map[string]any{"token_endpoint": "{{RS}}/token"})},
-			wantErr: []string{"authorization server metadata: issuer missing at {{RS}}" + discWKAS},
+			rs:      map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: doc(map[string]any{"token_endpoint": "{{RS}}/token"})},
+			wantErr: []string{"authorization server metadata: issuer missing at {{RS}}" + wkAS},
 		},
 		{
 			name:    "missing token_endpoint",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discDoc(map[string]any{"issuer": "{{RS}}"})},
-			wantErr: []string{"authorization server metadata: token_endpoint missing at {{RS}}" + discWKAS},
+			rs:      map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: doc(map[string]any{"issuer": "{{RS}}"})},
+			wantErr: []string{"authorization server metadata: token_endpoint missing at {{RS}}" + wkAS},
 		},
 		{
 			name:    "relative token_endpoint",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discASM("{{RS}}", "/token")},
+			rs:      map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: asmDoc("{{RS}}", "/token")},
 			wantErr: []string{"authorization server metadata: token_endpoint is not an http(s) URL without fragment at"},
 		},
 		{
 			name:  "http token endpoint for an https issuer",
 			asTLS: true,
-			rs:    map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
-			as:    map[string]discRoute{discWKAS: discASM("{{AS}}", "http://{{ASHOST}}/token")},
+			rs:    map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{AS}}")},
+			as:    map[string]testRoute{wkAS: asmDoc("{{AS}}", "http://{{ASHOST}}/token")},
 			wantErr: []string{
-				"authorization server metadata: token_endpoint is not an https URL without fragment at {{AS}}" + discWKAS,
+				"authorization server metadata: token_endpoint is not an https URL without fragment at {{AS}}" + wkAS,
 			},
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "AS " + discWKAS},
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "AS " + wkAS},
 		},
 		{
 			name:    "auth methods not an array of strings",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: discDoc(map[string]any{"issuer": "{{RS}}", "token_endpoint": "{{RS}}/t", "token_endpoint_auth_methods_supported": "client_secret_basic"})},
+			rs:      map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: doc(map[string]any{"issuer": "{{RS}}", "token_endpoint": "{{RS}}/t", "token_endpoint_auth_methods_supported": "client_secret_basic"})},
 			wantErr: []string{"authorization server metadata: token_endpoint_auth_methods_supported is not an array of strings at"},
 		},
 		{
 			name:       "endless authorization server metadata",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": okPRM, discWKAS: {handler: discBig(-1)}},
-			wantErr:    []string{"authorization server metadata: answer larger than 1 MiB at {{RS}}" + discWKAS},
+			rs:         map[string]testRoute{wkPRM + "/mcp": okPRM, wkAS: {handler: bigRoute(-1)}},
+			wantErr:    []string{"authorization server metadata: answer larger than 1 MiB at {{RS}}" + wkAS},
 			wantStatus: http.StatusOK,
 		},
 		{
 			name:       "authorization server that never answers",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": discPRM("{{RS}}/mcp", "{{AS}}")},
-			as:         map[string]discRoute{discWKAS: {handler: discBlock}},
+			rs:         map[string]testRoute{wkPRM + "/mcp": prmDoc("{{RS}}/mcp", "{{AS}}")},
+			as:         map[string]testRoute{wkAS: {handler: blockRoute}},
 			timeout:    300 * time.Millisecond,
-			wantErr:    []string{"authorization server metadata: context deadline exceeded at {{AS}}" + discWKAS},
-			wantReason: ReasonTimeout,
+			wantErr:    []string{"authorization server metadata: context deadline exceeded at {{AS}}" + wkAS},
+			wantReason: failure.ReasonTimeout,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := newDiscEnv(t, tt.rsTLS, tt.asTLS, tt.rs, tt.as)
+			env := newTestEnv(t, tt.rsTLS, tt.asTLS, tt.rs, tt.as)
 			hc := env.client()
 			if tt.client != nil {
 				hc = tt.client(env)
@@ -1130,7 +1162,7 @@ func TestDiscoverAuthServer(t *testing.T) {
 				rm = env.expand(tt.rm)
 			}
 
-			o := DiscoveryOptions{ResourceMetadataURL: rm}
+			o := Options{ResourceMetadataURL: rm}
 			if !tt.noPolicy {
 				issuers := tt.issuers
 				if issuers == nil {
@@ -1140,12 +1172,12 @@ func TestDiscoverAuthServer(t *testing.T) {
 			}
 
 			start := time.Now()
-			got, err := DiscoverAuthServer(ctx, hc, target, o)
+			got, err := Discover(ctx, hc, target, o)
 			elapsed := time.Since(start)
 
 			if tt.wantErr == nil {
 				if err != nil {
-					t.Fatalf("DiscoverAuthServer: %v", err)
+					t.Fatalf("Discover: %v", err)
 				}
 				want := *tt.want
 				for _, f := range []*string{&want.Resource, &want.Issuer, &want.TokenEndpoint, &want.ResourceMetadataURL} {
@@ -1156,18 +1188,18 @@ func TestDiscoverAuthServer(t *testing.T) {
 				}
 			} else {
 				if err == nil {
-					t.Fatalf("DiscoverAuthServer = %+v, want an error", got)
+					t.Fatalf("Discover = %+v, want an error", got)
 				}
 				if got != nil {
-					t.Errorf("DiscoverAuthServer returned %+v with its error", got)
+					t.Errorf("Discover returned %+v with its error", got)
 				}
-				var e *Error
+				var e *failure.Error
 				if !errors.As(err, &e) {
-					t.Fatalf("error %v (%T) is not an *Error", err, err)
+					t.Fatalf("error %v (%T) is not an *failure.Error", err, err)
 				}
 				wantReason := tt.wantReason
 				if wantReason == "" {
-					wantReason = ReasonDiscovery
+					wantReason = failure.ReasonDiscovery
 				}
 				if e.Reason != wantReason {
 					t.Errorf("reason = %q, want %q (%v)", e.Reason, wantReason, err)
@@ -1180,7 +1212,7 @@ func TestDiscoverAuthServer(t *testing.T) {
 						t.Errorf("error %q\ndoes not contain %q", err, w)
 					}
 				}
-				for _, leak := range []string{discSecret, "<html>", "pass@"} {
+				for _, leak := range []string{secretMarker, "<html>", "pass@"} {
 					if strings.Contains(err.Error(), leak) {
 						t.Errorf("error %q repeats %q", err, leak)
 					}
@@ -1214,7 +1246,7 @@ func TestDiscoverAuthServer(t *testing.T) {
 	}
 }
 
-func TestDiscoverAuthServerBadInput(t *testing.T) {
+func TestDiscoverBadInput(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
 	closed.Close()
@@ -1226,7 +1258,7 @@ func TestDiscoverAuthServerBadInput(t *testing.T) {
 		{"target not http", "ftp://h/mcp", "", "protected resource metadata: the target is not an absolute http(s) URL"},
 		{"relative target", "/mcp", "", "protected resource metadata: the target is not an absolute http(s) URL"},
 		{"target with userinfo", "http://u:p@127.0.0.1:1/mcp", "", "without userinfo"},
-		{"connection refused", closedURL + "/mcp", "", "protected resource metadata: connect failure at " + closedURL + discWKPRM + "/mcp"},
+		{"connection refused", closedURL + "/mcp", "", "protected resource metadata: connect failure at " + closedURL + wkPRM + "/mcp"},
 		{"connection refused on resource_metadata", closedURL + "/mcp", closedURL + "/prm", "protected resource metadata: connect failure at " + closedURL + "/prm"},
 	}
 	for _, tt := range tests {
@@ -1237,19 +1269,19 @@ func TestDiscoverAuthServerBadInput(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			got, err := DiscoverAuthServer(ctx, &http.Client{}, target, DiscoveryOptions{ResourceMetadataURL: tt.rm})
+			got, err := Discover(ctx, &http.Client{}, target, Options{ResourceMetadataURL: tt.rm})
 			if err == nil {
-				t.Fatalf("DiscoverAuthServer = %+v, want an error", got)
+				t.Fatalf("Discover = %+v, want an error", got)
 			}
-			if r := ReasonOf(err); r != ReasonDiscovery {
-				t.Errorf("reason = %q, want %q (%v)", r, ReasonDiscovery, err)
+			if r := failure.ReasonOf(err); r != failure.ReasonDiscovery {
+				t.Errorf("reason = %q, want %q (%v)", r, failure.ReasonDiscovery, err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q\ndoes not contain %q", err, tt.want)
 			}
 		})
 	}
-	if _, err := DiscoverAuthServer(context.Background(), nil, nil, DiscoveryOptions{}); ReasonOf(err) != ReasonDiscovery {
+	if _, err := Discover(context.Background(), nil, nil, Options{}); failure.ReasonOf(err) != failure.ReasonDiscovery {
 		t.Errorf("nil target: %v", err)
 	}
 }

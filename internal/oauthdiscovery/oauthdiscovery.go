@@ -11,12 +11,15 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-package mcpwire
-
-// MCP authorization discovery (specification 2025-11-25, basic/authorization):
-// from the 401 of a protected MCP server to the token endpoint of its
-// authorization server, through Protected Resource Metadata (RFC 9728) and
-// Authorization Server Metadata (RFC 8414) or OpenID Connect Discovery 1.0.
+// Package oauthdiscovery is MCP authorization discovery (specification
+// 2025-11-25, basic/authorization): from the 401 of a protected MCP server
+// to the token endpoint of its authorization server, through Protected
+// Resource Metadata (RFC 9728) and Authorization Server Metadata (RFC 8414)
+// or OpenID Connect Discovery 1.0; and the parser of the WWW-Authenticate
+// challenges that start it. Its failures are *failure.Error with
+// failure.ReasonDiscovery, failure.ReasonIssuerNotAllowed or
+// failure.ReasonTimeout.
+package oauthdiscovery
 
 import (
 	"context"
@@ -25,6 +28,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -33,28 +38,21 @@ import (
 	"strings"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
-// ReasonDiscovery is why the discovery layer failed.
-const ReasonDiscovery Reason = "discovery"
-
-// ReasonIssuerNotAllowed: discovery refused to go to an authorization
-// server (issuer or token endpoint) the module does not list in
-// oauth2_issuers. Nothing was sent there.
-const ReasonIssuerNotAllowed Reason = "issuer_not_allowed"
-
-// discMaxBody bounds every metadata document read during discovery.
-const discMaxBody = 1 << 20
+// maxBody bounds every metadata document read during discovery.
+const maxBody = 1 << 20
 
 // The steps of discovery, as error messages name them.
 const (
-	discStepPRM = "protected resource metadata"
-	discStepASM = "authorization server metadata"
+	stepPRM = "protected resource metadata"
+	stepASM = "authorization server metadata"
 )
 
-// discDefaultAuthMethods is the value of token_endpoint_auth_methods_supported
+// defaultAuthMethods is the value of token_endpoint_auth_methods_supported
 // when the metadata omits it (RFC 8414 §2).
-var discDefaultAuthMethods = []string{"client_secret_basic"}
+var defaultAuthMethods = []string{"client_secret_basic"}
 
 // BearerChallenge returns the parameters of the Bearer challenge among
 // WWW-Authenticate header values (RFC 6750 / RFC 9110 auth-param syntax:
@@ -71,7 +69,7 @@ var discDefaultAuthMethods = []string{"client_secret_basic"}
 // empty map.
 func BearerChallenge(values []string) (params map[string]string, ok bool) {
 	for _, v := range values {
-		for _, c := range discChallenges(v) {
+		for _, c := range parseChallenges(v) {
 			if strings.EqualFold(c.scheme, "Bearer") {
 				if c.params == nil {
 					c.params = map[string]string{}
@@ -83,13 +81,13 @@ func BearerChallenge(values []string) (params map[string]string, ok bool) {
 	return nil, false
 }
 
-// discChallenge is one challenge of a WWW-Authenticate field value.
-type discChallenge struct {
+// authChallenge is one challenge of a WWW-Authenticate field value.
+type authChallenge struct {
 	scheme string
 	params map[string]string // nil when the challenge has no auth-param
 }
 
-// discChallenges parses one WWW-Authenticate field value (RFC 9110 §11.6.1):
+// parseChallenges parses one WWW-Authenticate field value (RFC 9110 §11.6.1):
 //
 //	WWW-Authenticate = #challenge
 //	challenge        = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
@@ -98,20 +96,20 @@ type discChallenge struct {
 // An element that parses as an auth-param continues the current challenge;
 // anything else after a comma starts a new one. It returns the challenges
 // found before the first syntax error.
-func discChallenges(s string) []discChallenge {
-	var out []discChallenge
+func parseChallenges(s string) []authChallenge {
+	var out []authChallenge
 	i := 0
 	for {
-		i = discSkipList(s, i)
+		i = skipList(s, i)
 		if i >= len(s) {
 			return out
 		}
-		j := discTokenEnd(s, i)
+		j := tokenEnd(s, i)
 		if j == i {
 			return out
 		}
-		c := discChallenge{scheme: s[i:j]}
-		k := discSkipWS(s, j)
+		c := authChallenge{scheme: s[i:j]}
+		k := skipWS(s, j)
 		if k >= len(s) || s[k] == ',' {
 			out = append(out, c) // a scheme alone
 			i = k
@@ -121,14 +119,14 @@ func discChallenges(s string) []discChallenge {
 			return out // the scheme runs into something that is not a token
 		}
 		i = k
-		name, val, next, isParam := discAuthParam(s, i)
+		name, val, next, isParam := authParam(s, i)
 		if !isParam {
 			// token68: must end the challenge.
-			e := discToken68End(s, i)
+			e := token68End(s, i)
 			if e == i {
 				return out
 			}
-			k = discSkipWS(s, e)
+			k = skipWS(s, e)
 			if k < len(s) && s[k] != ',' {
 				return out
 			}
@@ -142,57 +140,57 @@ func discChallenges(s string) []discChallenge {
 			if _, dup := c.params[name]; !dup {
 				c.params[name] = val
 			}
-			i = discSkipWS(s, next)
+			i = skipWS(s, next)
 			if i >= len(s) {
 				return append(out, c)
 			}
 			if s[i] != ',' {
 				return append(out, c) // junk after a parameter
 			}
-			i = discSkipList(s, i)
+			i = skipList(s, i)
 			if i >= len(s) {
 				return append(out, c)
 			}
-			name, val, next, isParam = discAuthParam(s, i)
+			name, val, next, isParam = authParam(s, i)
 		}
 		// s[i:] is not an auth-param: it starts the next challenge.
 		out = append(out, c)
 	}
 }
 
-// discAuthParam parses an auth-param at s[i:]: its name, its value (quoted
+// authParam parses an auth-param at s[i:]: its name, its value (quoted
 // strings unescaped) and the index after it.
-func discAuthParam(s string, i int) (name, value string, next int, ok bool) {
-	j := discTokenEnd(s, i)
+func authParam(s string, i int) (name, value string, next int, ok bool) {
+	j := tokenEnd(s, i)
 	if j == i {
 		return "", "", i, false
 	}
-	k := discSkipWS(s, j)
+	k := skipWS(s, j)
 	if k >= len(s) || s[k] != '=' {
 		return "", "", i, false
 	}
-	k = discSkipWS(s, k+1)
+	k = skipWS(s, k+1)
 	if k >= len(s) {
 		return "", "", i, false
 	}
 	if s[k] == '"' {
-		v, end, ok := discQuoted(s, k)
+		v, end, ok := quotedString(s, k)
 		if !ok {
 			return "", "", i, false
 		}
 		return s[i:j], v, end, true
 	}
-	e := discTokenEnd(s, k)
+	e := tokenEnd(s, k)
 	if e == k {
 		return "", "", i, false
 	}
 	return s[i:j], s[k:e], e, true
 }
 
-// discQuoted parses the quoted-string at s[i:] (s[i] is '"'): its unescaped
+// quotedString parses the quoted-string at s[i:] (s[i] is '"'): its unescaped
 // content and the index after the closing quote. Control characters other
 // than HTAB and an unterminated string are errors.
-func discQuoted(s string, i int) (string, int, bool) {
+func quotedString(s string, i int) (string, int, bool) {
 	var b strings.Builder
 	for j := i + 1; j < len(s); j++ {
 		c := s[j]
@@ -201,11 +199,11 @@ func discQuoted(s string, i int) (string, int, bool) {
 			return b.String(), j + 1, true
 		case c == '\\':
 			j++
-			if j >= len(s) || discIsCTL(s[j]) {
+			if j >= len(s) || isCTL(s[j]) {
 				return "", 0, false
 			}
 			b.WriteByte(s[j])
-		case discIsCTL(c):
+		case isCTL(c):
 			return "", 0, false
 		default:
 			b.WriteByte(c)
@@ -214,10 +212,10 @@ func discQuoted(s string, i int) (string, int, bool) {
 	return "", 0, false
 }
 
-func discIsCTL(c byte) bool { return (c < 0x20 && c != '\t') || c == 0x7f }
+func isCTL(c byte) bool { return (c < 0x20 && c != '\t') || c == 0x7f }
 
-// discIsTchar reports whether c is a tchar (RFC 9110 §5.6.2).
-func discIsTchar(c byte) bool {
+// isTchar reports whether c is a tchar (RFC 9110 §5.6.2).
+func isTchar(c byte) bool {
 	switch {
 	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
 		return true
@@ -225,16 +223,16 @@ func discIsTchar(c byte) bool {
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
-func discTokenEnd(s string, i int) int {
-	for i < len(s) && discIsTchar(s[i]) {
+func tokenEnd(s string, i int) int {
+	for i < len(s) && isTchar(s[i]) {
 		i++
 	}
 	return i
 }
 
-// discToken68End returns the end of the token68 at s[i:] (RFC 9110 §11.2),
+// token68End returns the end of the token68 at s[i:] (RFC 9110 §11.2),
 // or i when there is none.
-func discToken68End(s string, i int) int {
+func token68End(s string, i int) int {
 	j := i
 	for j < len(s) {
 		c := s[j]
@@ -253,15 +251,15 @@ func discToken68End(s string, i int) int {
 	return j
 }
 
-func discSkipWS(s string, i int) int {
+func skipWS(s string, i int) int {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 		i++
 	}
 	return i
 }
 
-// discSkipList skips whitespace and list separators, empty elements included.
-func discSkipList(s string, i int) int {
+// skipList skips whitespace and list separators, empty elements included.
+func skipList(s string, i int) int {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == ',') {
 		i++
 	}
@@ -275,7 +273,7 @@ type AuthServer struct {
 	TokenEndpoint       string
 	AuthMethods         []string // token_endpoint_auth_methods_supported (["client_secret_basic"] when omitted, RFC 8414 §2)
 	ResourceMetadataURL string   // where the protected resource metadata was found ("" under the 2025-03-26 rules)
-	// AuthMethod is the first of DiscoveryOptions.ClientAuthMethods that
+	// AuthMethod is the first of Options.ClientAuthMethods that
 	// the metadata's token_endpoint_auth_methods_supported lists; "" when
 	// the metadata does not say (or no ClientAuthMethods were given).
 	AuthMethod string
@@ -311,12 +309,12 @@ func (as *AuthServer) AllowedBy(issuerAllowed func(*url.URL) bool) bool {
 		return false
 	}
 	tu, err := url.Parse(as.TokenEndpoint)
-	return err == nil && (discOrigin(tu) == discOrigin(iu) || issuerAllowed(tu))
+	return err == nil && (originOf(tu) == originOf(iu) || issuerAllowed(tu))
 }
 
-// DiscoveryOptions are what DiscoverAuthServer starts from and where it may
-// go besides the target's origin.
-type DiscoveryOptions struct {
+// Options are what Discover starts from and where it may go besides the
+// target's origin.
+type Options struct {
 	// ResourceMetadataURL is the resource_metadata parameter of the 401's
 	// Bearer challenge, "" if none.
 	ResourceMetadataURL string
@@ -336,7 +334,7 @@ type DiscoveryOptions struct {
 	ClientAuthMethods []string
 }
 
-// DiscoverAuthServer follows the MCP authorization discovery from the target
+// Discover follows the MCP authorization discovery from the target
 // URL and, when the 401 carried one, its resource_metadata URL
 // (o.ResourceMetadataURL, "" if none). It goes only to the target's origin
 // and to the authorization servers o.IssuerAllowed accepts: a target cannot
@@ -358,7 +356,7 @@ type DiscoveryOptions struct {
 //     (RFC 8414 §2).
 //  2. The issuer: the first of "authorization_servers" that o.IssuerAllowed
 //     accepts (the MCP specification leaves the choice to the client). When
-//     it accepts none, discovery fails with ReasonIssuerNotAllowed and
+//     it accepts none, discovery fails with failure.ReasonIssuerNotAllowed and
 //     nothing is fetched from any of them.
 //  3. Authorization server metadata for that issuer, in the order of the MCP
 //     specification: RFC 8414 with the issuer path inserted after the
@@ -368,7 +366,7 @@ type DiscoveryOptions struct {
 //     a JSON object whose "issuer" is identical to the issuer URL (RFC 8414
 //     §3.3) and whose "token_endpoint" is an https URL (http when the issuer
 //     is http) without fragment, on the issuer's origin or itself accepted
-//     by o.IssuerAllowed (ReasonIssuerNotAllowed otherwise): the token
+//     by o.IssuerAllowed (failure.ReasonIssuerNotAllowed otherwise): the token
 //     endpoint is where the client secret goes. When the document lists
 //     grant_types_supported without client_credentials, that is a warning
 //     (AuthServer.Warnings), not a failure; when it
@@ -377,7 +375,7 @@ type DiscoveryOptions struct {
 //
 // When no resource_metadata URL was given and every well-known location of
 // step 1 answered 404, the server predates protected resource metadata and
-// the rules of the 2025-03-26 revision apply (discLegacy): the issuer is
+// the rules of the 2025-03-26 revision apply (discoverLegacy): the issuer is
 // the target's origin, and only if o.IssuerAllowed accepts it is anything
 // fetched from it, or sent there later.
 //
@@ -405,15 +403,16 @@ type DiscoveryOptions struct {
 // Every request is a GET with Accept: application/json made through a copy of
 // hc without cookie jar and without redirect following; hc should carry no
 // credentials. Bodies are read up to 1 MiB; a 200 answer must be JSON by its
-// Content-Type (application/json or +json) when it has one. Errors are *Error
-// with Reason ReasonDiscovery (or ReasonIssuerNotAllowed) and a message
-// naming the step that failed, or ReasonTimeout when ctx ended; no message
-// holds anything of a response body.
-func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o DiscoveryOptions) (*AuthServer, error) {
-	if !discIsHTTPURL(target) || target.User != nil {
-		return nil, errorf(ReasonDiscovery, 0, "%s: the target is not an absolute http(s) URL without userinfo", discStepPRM)
+// Content-Type (application/json or +json) when it has one. Errors are
+// *failure.Error with Reason failure.ReasonDiscovery (or
+// failure.ReasonIssuerNotAllowed) and a message naming the step that
+// failed, or failure.ReasonTimeout when ctx ended; no message holds
+// anything of a response body.
+func Discover(ctx context.Context, hc *http.Client, target *url.URL, o Options) (*AuthServer, error) {
+	if !isHTTPURL(target) || target.User != nil {
+		return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: the target is not an absolute http(s) URL without userinfo", stepPRM)
 	}
-	c := discClient(hc)
+	c := plainClient(hc)
 	httpTarget := strings.EqualFold(target.Scheme, "http")
 
 	// Step 1: protected resource metadata.
@@ -421,14 +420,14 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 	if o.ResourceMetadataURL != "" {
 		u, err := url.Parse(o.ResourceMetadataURL)
 		switch {
-		case err != nil || !discIsHTTPURL(u):
-			return nil, errorf(ReasonDiscovery, 0, "%s: resource_metadata is not an absolute http(s) URL", discStepPRM)
+		case err != nil || !isHTTPURL(u):
+			return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: resource_metadata is not an absolute http(s) URL", stepPRM)
 		case u.User != nil:
-			return nil, errorf(ReasonDiscovery, 0, "%s: resource_metadata URL %s carries userinfo", discStepPRM, u.Redacted())
+			return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: resource_metadata URL %s carries userinfo", stepPRM, u.Redacted())
 		case !httpTarget && !strings.EqualFold(u.Scheme, "https"):
-			return nil, errorf(ReasonDiscovery, 0, "%s: http resource_metadata URL %s for an https target refused", discStepPRM, u.Redacted())
-		case discOrigin(u) != discOrigin(target):
-			return nil, errorf(ReasonDiscovery, 0, "%s: resource_metadata URL %s is not on the target's origin; refused, nothing fetched there", discStepPRM, u.Redacted())
+			return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: http resource_metadata URL %s for an https target refused", stepPRM, u.Redacted())
+		case originOf(u) != originOf(target):
+			return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: resource_metadata URL %s is not on the target's origin; refused, nothing fetched there", stepPRM, u.Redacted())
 		}
 		u.Fragment, u.RawFragment = "", ""
 		// Same origin: ask where the target itself is asked, spelled as the
@@ -436,53 +435,53 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 		u.Scheme, u.Host = target.Scheme, target.Host
 		candidates = append(candidates, u)
 	} else {
-		origin := discOrigin(target)
+		origin := originOf(target)
 		var urls []string
-		if p := discPath(target); p != "" {
+		if p := pathOf(target); p != "" {
 			urls = append(urls, origin+"/.well-known/oauth-protected-resource"+p)
 		}
 		urls = append(urls, origin+"/.well-known/oauth-protected-resource")
 		var err error
-		if candidates, err = discParseAll(discStepPRM, urls); err != nil {
+		if candidates, err = parseAll(stepPRM, urls); err != nil {
 			return nil, err
 		}
 	}
-	prm, prmURL, notFound, err := discFetchFirst(ctx, c, discStepPRM, candidates)
+	prm, prmURL, notFound, err := fetchFirst(ctx, c, stepPRM, candidates)
 	if err != nil {
 		if notFound && o.ResourceMetadataURL == "" {
 			// No protected resource metadata anywhere: a server of the
 			// 2025-03-26 revision, whose authorization server is its origin.
-			return discLegacy(ctx, c, target, o, err)
+			return discoverLegacy(ctx, c, target, o, err)
 		}
 		return nil, err
 	}
 	where := prmURL.Redacted()
 
-	resource, err := discStringField(prm, "resource", discStepPRM, where)
+	resource, err := stringField(prm, "resource", stepPRM, where)
 	if err != nil {
 		return nil, err
 	}
-	if !discResourceMatches(resource, target) {
-		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: resource at %s does not name the target %s", discStepPRM, where, CanonicalResource(target))
+	if !resourceMatches(resource, target) {
+		return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: resource at %s does not name the target %s", stepPRM, where, CanonicalResource(target))
 	}
 	raw, present := prm["authorization_servers"]
 	if !present {
-		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: authorization_servers missing at %s", discStepPRM, where)
+		return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: authorization_servers missing at %s", stepPRM, where)
 	}
 	var servers []string
 	if err := json.Unmarshal(raw, &servers); err != nil || servers == nil {
-		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: authorization_servers is not an array of strings at %s", discStepPRM, where)
+		return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: authorization_servers is not an array of strings at %s", stepPRM, where)
 	}
 	if len(servers) == 0 {
-		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: authorization_servers is empty at %s", discStepPRM, where)
+		return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: authorization_servers is empty at %s", stepPRM, where)
 	}
 	for i, s := range servers {
-		if discIssuerURL(s, httpTarget) == nil {
+		if issuerURL(s, httpTarget) == nil {
 			scheme := "an https"
 			if httpTarget {
 				scheme = "an http(s)"
 			}
-			return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: authorization_servers[%d] is not %s URL without query or fragment at %s", discStepPRM, i, scheme, where)
+			return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: authorization_servers[%d] is not %s URL without query or fragment at %s", stepPRM, i, scheme, where)
 		}
 	}
 
@@ -490,23 +489,23 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 	var issuer string
 	var iu *url.URL
 	for _, s := range servers {
-		if u := discIssuerURL(s, httpTarget); o.IssuerAllowed != nil && o.IssuerAllowed(u) {
+		if u := issuerURL(s, httpTarget); o.IssuerAllowed != nil && o.IssuerAllowed(u) {
 			issuer, iu = s, u
 			break
 		}
 	}
 	if iu == nil {
-		first := discIssuerURL(servers[0], httpTarget).Redacted()
+		first := issuerURL(servers[0], httpTarget).Redacted()
 		what := fmt.Sprintf("issuer %s is not", first)
 		if len(servers) > 1 {
 			what = fmt.Sprintf("none of the %d issuers (the first is %s) is", len(servers), first)
 		}
-		return nil, errorf(ReasonIssuerNotAllowed, http.StatusOK, "%s: %s in oauth2_issuers (named at %s); nothing was sent there",
-			discStepASM, what, where)
+		return nil, failure.Errorf(failure.ReasonIssuerNotAllowed, http.StatusOK, "%s: %s in oauth2_issuers (named at %s); nothing was sent there",
+			stepASM, what, where)
 	}
 
 	// Step 3: its authorization server metadata.
-	origin, p := discOrigin(iu), strings.TrimRight(iu.EscapedPath(), "/")
+	origin, p := originOf(iu), strings.TrimRight(iu.EscapedPath(), "/")
 	urls := []string{
 		origin + "/.well-known/oauth-authorization-server" + p,
 		origin + "/.well-known/openid-configuration" + p,
@@ -514,52 +513,52 @@ func DiscoverAuthServer(ctx context.Context, hc *http.Client, target *url.URL, o
 	if p != "" {
 		urls = append(urls, origin+p+"/.well-known/openid-configuration")
 	}
-	if candidates, err = discParseAll(discStepASM, urls); err != nil {
+	if candidates, err = parseAll(stepASM, urls); err != nil {
 		return nil, err
 	}
-	asm, asmURL, _, err := discFetchFirst(ctx, c, discStepASM, candidates)
+	asm, asmURL, _, err := fetchFirst(ctx, c, stepASM, candidates)
 	if err != nil {
 		return nil, err
 	}
 	where = asmURL.Redacted()
-	got, err := discStringField(asm, "issuer", discStepASM, where)
+	got, err := stringField(asm, "issuer", stepASM, where)
 	if err != nil {
 		return nil, err
 	}
 	if got != issuer {
-		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: issuer mismatch at %s: not identical to %s", discStepASM, where, iu.Redacted())
+		return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: issuer mismatch at %s: not identical to %s", stepASM, where, iu.Redacted())
 	}
-	as, err := discServer(asm, where, iu, o)
+	as, err := serverFrom(asm, where, iu, o)
 	if err != nil {
 		return nil, err
 	}
 	as.Resource, as.Issuer, as.ResourceMetadataURL = resource, issuer, prmURL.String()
-	as.Scope = discScope(o.Scope, prm)
+	as.Scope = chooseScope(o.Scope, prm)
 	return as, nil
 }
 
-// discLegacy applies the discovery rules of the 2025-03-26 revision to a
+// discoverLegacy applies the discovery rules of the 2025-03-26 revision to a
 // target without protected resource metadata (prmErr says what was
 // missed): the authorization server's issuer is the target's origin, its
 // metadata is at <origin>/.well-known/oauth-authorization-server, and
 // without metadata (404) its token endpoint is <origin>/token. Nothing is
 // fetched, and no credential will go, unless o.IssuerAllowed accepts the
 // origin.
-func discLegacy(ctx context.Context, c *http.Client, target *url.URL, o DiscoveryOptions, prmErr error) (*AuthServer, error) {
-	origin := discOrigin(target)
+func discoverLegacy(ctx context.Context, c *http.Client, target *url.URL, o Options, prmErr error) (*AuthServer, error) {
+	origin := originOf(target)
 	iu, err := url.Parse(origin)
 	if err != nil {
-		return nil, errorf(ReasonDiscovery, 0, "%s: cannot build the target's origin", discStepASM)
+		return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: cannot build the target's origin", stepASM)
 	}
 	if o.IssuerAllowed == nil || !o.IssuerAllowed(iu) {
-		return nil, errorf(ReasonIssuerNotAllowed, 0, "%v; under the 2025-03-26 rules the authorization server would be the target's origin %s, "+
+		return nil, failure.Errorf(failure.ReasonIssuerNotAllowed, 0, "%v; under the 2025-03-26 rules the authorization server would be the target's origin %s, "+
 			"which is not in oauth2_issuers; nothing was sent there", prmErr, origin)
 	}
 	mu, err := url.Parse(origin + "/.well-known/oauth-authorization-server")
 	if err != nil {
-		return nil, errorf(ReasonDiscovery, 0, "%s: cannot build a well-known URL", discStepASM)
+		return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: cannot build a well-known URL", stepASM)
 	}
-	st, body, err := discGet(ctx, c, discStepASM, mu)
+	st, body, err := get(ctx, c, stepASM, mu)
 	if err != nil {
 		return nil, err
 	}
@@ -572,60 +571,60 @@ func discLegacy(ctx context.Context, c *http.Client, target *url.URL, o Discover
 		return &AuthServer{
 			Issuer:        origin,
 			TokenEndpoint: origin + "/token",
-			AuthMethods:   append([]string(nil), discDefaultAuthMethods...),
-			Scope:         discScope(o.Scope, nil),
+			AuthMethods:   append([]string(nil), defaultAuthMethods...),
+			Scope:         chooseScope(o.Scope, nil),
 			Legacy:        LegacyDefaults,
 		}, nil
 	default:
-		return nil, errorf(ReasonDiscovery, st, "%v; under the 2025-03-26 rules: %s: HTTP %d at %s", prmErr, discStepASM, st, where)
+		return nil, failure.Errorf(failure.ReasonDiscovery, st, "%v; under the 2025-03-26 rules: %s: HTTP %d at %s", prmErr, stepASM, st, where)
 	}
 	var asm map[string]json.RawMessage
 	if err := json.Unmarshal(body, &asm); err != nil || asm == nil {
-		return nil, errorf(ReasonDiscovery, st, "%s: not a JSON object at %s", discStepASM, where)
+		return nil, failure.Errorf(failure.ReasonDiscovery, st, "%s: not a JSON object at %s", stepASM, where)
 	}
-	issuer, err := discStringField(asm, "issuer", discStepASM, where)
+	issuer, err := stringField(asm, "issuer", stepASM, where)
 	if err != nil {
 		return nil, err
 	}
 	// RFC 8414 §3.3: the issuer is the URL the metadata was built from,
 	// here the origin (written with or without its root slash).
 	if issuer != origin && issuer != origin+"/" {
-		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: issuer mismatch at %s: not identical to the target's origin %s", discStepASM, where, origin)
+		return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: issuer mismatch at %s: not identical to the target's origin %s", stepASM, where, origin)
 	}
-	as, err := discServer(asm, where, iu, o)
+	as, err := serverFrom(asm, where, iu, o)
 	if err != nil {
 		return nil, err
 	}
 	as.Issuer, as.Legacy = issuer, LegacyMetadata
-	as.Scope = discScope(o.Scope, nil)
+	as.Scope = chooseScope(o.Scope, nil)
 	return as, nil
 }
 
-// discServer reads what a client needs from authorization server metadata
+// serverFrom reads what a client needs from authorization server metadata
 // found at where for the issuer iu: the token endpoint (https, or http
 // for an http issuer; on the issuer's origin or allowed by
 // o.IssuerAllowed), the client authentication methods, and the grant
 // types (a warning when they are listed without client_credentials).
-func discServer(asm map[string]json.RawMessage, where string, iu *url.URL, o DiscoveryOptions) (*AuthServer, error) {
-	tokenEndpoint, err := discStringField(asm, "token_endpoint", discStepASM, where)
+func serverFrom(asm map[string]json.RawMessage, where string, iu *url.URL, o Options) (*AuthServer, error) {
+	tokenEndpoint, err := stringField(asm, "token_endpoint", stepASM, where)
 	if err != nil {
 		return nil, err
 	}
 	httpIssuer := strings.EqualFold(iu.Scheme, "http")
 	tu, err := url.Parse(tokenEndpoint)
-	if err != nil || !discIsHTTPURL(tu) || tu.User != nil || tu.Fragment != "" ||
+	if err != nil || !isHTTPURL(tu) || tu.User != nil || tu.Fragment != "" ||
 		(!httpIssuer && !strings.EqualFold(tu.Scheme, "https")) {
 		scheme := "an https"
 		if httpIssuer {
 			scheme = "an http(s)"
 		}
-		return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: token_endpoint is not %s URL without fragment at %s", discStepASM, scheme, where)
+		return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: token_endpoint is not %s URL without fragment at %s", stepASM, scheme, where)
 	}
-	if discOrigin(tu) != discOrigin(iu) && (o.IssuerAllowed == nil || !o.IssuerAllowed(tu)) {
-		return nil, errorf(ReasonIssuerNotAllowed, http.StatusOK, "%s: token_endpoint %s at %s is neither on the issuer's origin nor allowed by oauth2_issuers; nothing was sent there",
-			discStepASM, tu.Redacted(), where)
+	if originOf(tu) != originOf(iu) && (o.IssuerAllowed == nil || !o.IssuerAllowed(tu)) {
+		return nil, failure.Errorf(failure.ReasonIssuerNotAllowed, http.StatusOK, "%s: token_endpoint %s at %s is neither on the issuer's origin nor allowed by oauth2_issuers; nothing was sent there",
+			stepASM, tu.Redacted(), where)
 	}
-	if h := tu.Hostname(); !discIsASCII(h) {
+	if h := tu.Hostname(); !isASCII(h) {
 		// The host that was checked is its IDNA ASCII form: hand that on,
 		// so that no later conversion (a proxy's, say) names another.
 		a, _ := dialhost.Normalize(h)
@@ -642,30 +641,30 @@ func discServer(asm map[string]json.RawMessage, where string, iu *url.URL, o Dis
 	if raw, present := asm["grant_types_supported"]; present {
 		var grants []string
 		if err := json.Unmarshal(raw, &grants); err != nil || grants == nil {
-			return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: grant_types_supported is not an array of strings at %s", discStepASM, where)
+			return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: grant_types_supported is not an array of strings at %s", stepASM, where)
 		}
 		if !slices.Contains(grants, "client_credentials") {
 			// Authorization servers list the grants their interactive
 			// clients use and still grant client credentials (the MCP
 			// conformance suite's mock does this); the token request
 			// itself says whether the grant is allowed.
-			warning = fmt.Sprintf("%s: grant_types_supported at %s does not list client_credentials, the only grant the exporter uses; trying it anyway", discStepASM, where)
+			warning = fmt.Sprintf("%s: grant_types_supported at %s does not list client_credentials, the only grant the exporter uses; trying it anyway", stepASM, where)
 		}
 	}
-	as := &AuthServer{TokenEndpoint: tokenEndpoint, AuthMethods: append([]string(nil), discDefaultAuthMethods...)}
+	as := &AuthServer{TokenEndpoint: tokenEndpoint, AuthMethods: append([]string(nil), defaultAuthMethods...)}
 	if warning != "" {
 		as.Warnings = append(as.Warnings, warning)
 	}
 	if raw, present := asm["token_endpoint_auth_methods_supported"]; present {
 		as.AuthMethods = nil
 		if err := json.Unmarshal(raw, &as.AuthMethods); err != nil || as.AuthMethods == nil {
-			return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: token_endpoint_auth_methods_supported is not an array of strings at %s", discStepASM, where)
+			return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: token_endpoint_auth_methods_supported is not an array of strings at %s", stepASM, where)
 		}
 		if o.ClientAuthMethods != nil {
 			i := slices.IndexFunc(o.ClientAuthMethods, func(m string) bool { return slices.Contains(as.AuthMethods, m) })
 			if i < 0 {
-				return nil, errorf(ReasonDiscovery, http.StatusOK, "%s: token_endpoint_auth_methods_supported at %s lists none of the methods the module can use (%s)",
-					discStepASM, where, strings.Join(o.ClientAuthMethods, ", "))
+				return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: token_endpoint_auth_methods_supported at %s lists none of the methods the module can use (%s)",
+					stepASM, where, strings.Join(o.ClientAuthMethods, ", "))
 			}
 			as.AuthMethod = o.ClientAuthMethods[i]
 		}
@@ -673,30 +672,30 @@ func discServer(asm map[string]json.RawMessage, where string, iu *url.URL, o Dis
 	return as, nil
 }
 
-// discMaxScope bounds the scope taken from a challenge or metadata.
-const discMaxScope = 1024
+// maxScope bounds the scope taken from a challenge or metadata.
+const maxScope = 1024
 
-// discScope is the scope to ask for (the MCP specification's scope
+// chooseScope is the scope to ask for (the MCP specification's scope
 // selection strategy): the challenge's, else every scope of the protected
 // resource metadata's scopes_supported, else none. A value that is not a
-// list of RFC 6749 §3.3 scope-tokens, or is longer than discMaxScope, is
+// list of RFC 6749 §3.3 scope-tokens, or is longer than maxScope, is
 // not used.
-func discScope(challenge string, prm map[string]json.RawMessage) string {
-	if s := strings.Join(strings.Fields(challenge), " "); s != "" && discValidScope(strings.Fields(s)) {
+func chooseScope(challenge string, prm map[string]json.RawMessage) string {
+	if s := strings.Join(strings.Fields(challenge), " "); s != "" && validScope(strings.Fields(s)) {
 		return s
 	}
 	var supported []string
-	if raw, ok := prm["scopes_supported"]; ok && json.Unmarshal(raw, &supported) == nil && len(supported) > 0 && discValidScope(supported) {
+	if raw, ok := prm["scopes_supported"]; ok && json.Unmarshal(raw, &supported) == nil && len(supported) > 0 && validScope(supported) {
 		return strings.Join(supported, " ")
 	}
 	return ""
 }
 
-func discValidScope(tokens []string) bool {
+func validScope(tokens []string) bool {
 	n := 0
 	for _, t := range tokens {
 		n += len(t) + 1
-		if t == "" || n > discMaxScope+1 {
+		if t == "" || n > maxScope+1 {
 			return false
 		}
 		for i := 0; i < len(t); i++ {
@@ -717,14 +716,14 @@ func CanonicalResource(target *url.URL) string {
 	if target == nil {
 		return ""
 	}
-	return discOrigin(target) + discPath(target)
+	return originOf(target) + pathOf(target)
 }
 
-// discOrigin is scheme://host[:port] with the scheme lower-cased, the host
+// originOf is scheme://host[:port] with the scheme lower-cased, the host
 // as the transport dials it (dialhost.Normalize: never Unicode case
 // folding, which would make mcp.vİctim.example the origin of
 // mcp.victim.example) and the scheme's default port dropped.
-func discOrigin(u *url.URL) string {
+func originOf(u *url.URL) string {
 	scheme, port := strings.ToLower(u.Scheme), u.Port()
 	host, _ := dialhost.Normalize(u.Hostname())
 	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
@@ -739,26 +738,26 @@ func discOrigin(u *url.URL) string {
 	return scheme + "://" + host
 }
 
-// discPath is the escaped path of u without trailing slashes.
-func discPath(u *url.URL) string {
+// pathOf is the escaped path of u without trailing slashes.
+func pathOf(u *url.URL) string {
 	return strings.TrimRight(u.EscapedPath(), "/")
 }
 
-// discResourceMatches applies the rule documented on DiscoverAuthServer.
-func discResourceMatches(resource string, target *url.URL) bool {
+// resourceMatches applies the rule documented on Discover.
+func resourceMatches(resource string, target *url.URL) bool {
 	r, err := url.Parse(resource)
-	if err != nil || !discIsHTTPURL(r) || r.User != nil || r.RawQuery != "" || r.ForceQuery ||
+	if err != nil || !isHTTPURL(r) || r.User != nil || r.RawQuery != "" || r.ForceQuery ||
 		r.Fragment != "" || strings.Contains(resource, "#") {
 		return false
 	}
-	if discOrigin(r) != discOrigin(target) {
+	if originOf(r) != originOf(target) {
 		return false
 	}
-	rp, tp := discPath(r), discPath(target)
+	rp, tp := pathOf(r), pathOf(target)
 	return rp == "" || rp == tp || strings.HasPrefix(tp, rp+"/")
 }
 
-func discIsASCII(s string) bool {
+func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return false
@@ -767,7 +766,7 @@ func discIsASCII(s string) bool {
 	return true
 }
 
-func discIsHTTPURL(u *url.URL) bool {
+func isHTTPURL(u *url.URL) bool {
 	if u == nil || u.Host == "" || u.Opaque != "" {
 		return false
 	}
@@ -775,11 +774,11 @@ func discIsHTTPURL(u *url.URL) bool {
 	return s == "http" || s == "https"
 }
 
-// discIssuerURL parses an issuer identifier (RFC 8414 §2: https, no query, no
+// issuerURL parses an issuer identifier (RFC 8414 §2: https, no query, no
 // fragment; http allowed when allowHTTP), or returns nil.
-func discIssuerURL(s string, allowHTTP bool) *url.URL {
+func issuerURL(s string, allowHTTP bool) *url.URL {
 	u, err := url.Parse(s)
-	if err != nil || !discIsHTTPURL(u) || u.User != nil || u.RawQuery != "" || u.ForceQuery ||
+	if err != nil || !isHTTPURL(u) || u.User != nil || u.RawQuery != "" || u.ForceQuery ||
 		u.Fragment != "" || strings.Contains(s, "#") {
 		return nil
 	}
@@ -789,22 +788,22 @@ func discIssuerURL(s string, allowHTTP bool) *url.URL {
 	return u
 }
 
-// discParseAll parses well-known URLs assembled from parts of an already
+// parseAll parses well-known URLs assembled from parts of an already
 // parsed URL; they cannot fail to parse, but a failure is still an error.
-func discParseAll(step string, urls []string) ([]*url.URL, error) {
+func parseAll(step string, urls []string) ([]*url.URL, error) {
 	out := make([]*url.URL, 0, len(urls))
 	for _, s := range urls {
 		u, err := url.Parse(s)
 		if err != nil {
-			return nil, errorf(ReasonDiscovery, 0, "%s: cannot build a well-known URL", step)
+			return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: cannot build a well-known URL", step)
 		}
 		out = append(out, u)
 	}
 	return out, nil
 }
 
-// discClient is hc without cookie jar and without redirect following.
-func discClient(hc *http.Client) *http.Client {
+// plainClient is hc without cookie jar and without redirect following.
+func plainClient(hc *http.Client) *http.Client {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
@@ -814,16 +813,16 @@ func discClient(hc *http.Client) *http.Client {
 	return &c
 }
 
-// discFetchFirst fetches the candidates in order and returns the JSON object
+// fetchFirst fetches the candidates in order and returns the JSON object
 // of the first 200 answer and where it came from. Non-200 answers move on; a
 // transport error or a bad 200 answer ends the search. notFound reports,
 // with the error, that every candidate answered 404.
-func discFetchFirst(ctx context.Context, c *http.Client, step string, candidates []*url.URL) (obj map[string]json.RawMessage, from *url.URL, notFound bool, err error) {
+func fetchFirst(ctx context.Context, c *http.Client, step string, candidates []*url.URL) (obj map[string]json.RawMessage, from *url.URL, notFound bool, err error) {
 	var misses []string
 	status := 0
 	notFound = true
 	for _, u := range candidates {
-		st, body, err := discGet(ctx, c, step, u)
+		st, body, err := get(ctx, c, step, u)
 		if err != nil {
 			return nil, nil, false, err
 		}
@@ -834,48 +833,49 @@ func discFetchFirst(ctx context.Context, c *http.Client, step string, candidates
 			continue
 		}
 		if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-			return nil, nil, false, errorf(ReasonDiscovery, st, "%s: not a JSON object at %s", step, u.Redacted())
+			return nil, nil, false, failure.Errorf(failure.ReasonDiscovery, st, "%s: not a JSON object at %s", step, u.Redacted())
 		}
 		return obj, u, false, nil
 	}
-	return nil, nil, notFound, errorf(ReasonDiscovery, status, "%s: %s", step, strings.Join(misses, ", "))
+	return nil, nil, notFound, failure.Errorf(failure.ReasonDiscovery, status, "%s: %s", step, strings.Join(misses, ", "))
 }
 
-// discGet GETs u. It returns the status, and the body when the status is 200.
-func discGet(ctx context.Context, c *http.Client, step string, u *url.URL) (int, []byte, error) {
+// get GETs u. It returns the status, and the body when the status is 200.
+func get(ctx context.Context, c *http.Client, step string, u *url.URL) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return 0, nil, errorf(ReasonDiscovery, 0, "%s: cannot request %s", step, u.Redacted())
+		return 0, nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: cannot request %s", step, u.Redacted())
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, nil, discTransportError(ctx, step, u, err)
+		return 0, nil, transportError(ctx, step, u, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return resp.StatusCode, nil, nil
 	}
 	if mt := mediaTypeOf(resp.Header.Get("Content-Type")); mt != "" && mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-		return resp.StatusCode, nil, errorf(ReasonDiscovery, resp.StatusCode, "%s: content type %s at %s, want application/json",
-			step, discPrintable(mt), u.Redacted())
+		return resp.StatusCode, nil, failure.Errorf(failure.ReasonDiscovery, resp.StatusCode, "%s: content type %s at %s, want application/json",
+			step, printable(mt), u.Redacted())
 	}
-	body, err := readBounded(resp.Body, discMaxBody)
+	body, err := readBounded(resp.Body, maxBody)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
-			return resp.StatusCode, nil, errorf(ReasonDiscovery, resp.StatusCode, "%s: answer larger than 1 MiB at %s", step, u.Redacted())
+			return resp.StatusCode, nil, failure.Errorf(failure.ReasonDiscovery, resp.StatusCode, "%s: answer larger than 1 MiB at %s", step, u.Redacted())
 		}
-		return resp.StatusCode, nil, discTransportError(ctx, step, u, err)
+		return resp.StatusCode, nil, transportError(ctx, step, u, err)
 	}
 	return resp.StatusCode, body, nil
 }
 
-// discTransportError classifies a failed request or body read: ReasonTimeout
-// when ctx ended or the client timed out, ReasonDiscovery otherwise, with
-// what failed (dns, tls, connect) in the message.
-func discTransportError(ctx context.Context, step string, u *url.URL, err error) *Error {
+// transportError classifies a failed request or body read:
+// failure.ReasonTimeout when ctx ended or the client timed out,
+// failure.ReasonDiscovery otherwise, with what failed (dns, tls, connect)
+// in the message.
+func transportError(ctx context.Context, step string, u *url.URL, err error) *failure.Error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return &Error{Reason: ReasonTimeout, Err: fmt.Errorf("%s: %w at %s", step, ctxErr, u.Redacted())}
+		return &failure.Error{Reason: failure.ReasonTimeout, Err: fmt.Errorf("%s: %w at %s", step, ctxErr, u.Redacted())}
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
@@ -887,7 +887,7 @@ func discTransportError(ctx context.Context, step string, u *url.URL, err error)
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &Error{Reason: ReasonTimeout, Err: fmt.Errorf("%s: timeout at %s: %w", step, u.Redacted(), err)}
+		return &failure.Error{Reason: failure.ReasonTimeout, Err: fmt.Errorf("%s: timeout at %s: %w", step, u.Redacted(), err)}
 	}
 	what := "connect"
 	var dnsErr *net.DNSError
@@ -904,28 +904,28 @@ func discTransportError(ctx context.Context, step string, u *url.URL, err error)
 		errors.As(err, &invalidErr), errors.As(err, &recErr), errors.As(err, &alertErr):
 		what = "tls"
 	}
-	return &Error{Reason: ReasonDiscovery, Err: fmt.Errorf("%s: %s failure at %s: %w", step, what, u.Redacted(), err)}
+	return &failure.Error{Reason: failure.ReasonDiscovery, Err: fmt.Errorf("%s: %s failure at %s: %w", step, what, u.Redacted(), err)}
 }
 
-// discStringField returns the string member name of a metadata document.
-func discStringField(obj map[string]json.RawMessage, name, step, where string) (string, error) {
+// stringField returns the string member name of a metadata document.
+func stringField(obj map[string]json.RawMessage, name, step, where string) (string, error) {
 	raw, present := obj[name]
 	if !present {
-		return "", errorf(ReasonDiscovery, http.StatusOK, "%s: %s missing at %s", step, name, where)
+		return "", failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: %s missing at %s", step, name, where)
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", errorf(ReasonDiscovery, http.StatusOK, "%s: %s is not a string at %s", step, name, where)
+		return "", failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: %s is not a string at %s", step, name, where)
 	}
 	if s == "" {
-		return "", errorf(ReasonDiscovery, http.StatusOK, "%s: %s is empty at %s", step, name, where)
+		return "", failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: %s is empty at %s", step, name, where)
 	}
 	return s, nil
 }
 
-// discPrintable returns a header-derived string for an error message when it
+// printable returns a header-derived string for an error message when it
 // is short printable ASCII, and a placeholder otherwise.
-func discPrintable(s string) string {
+func printable(s string) string {
 	if len(s) > 64 {
 		return "(unprintable)"
 	}
@@ -937,18 +937,45 @@ func discPrintable(s string) string {
 	return s
 }
 
-// insufficientScope gives a 403 whose Bearer challenge says
-// error="insufficient_scope" (RFC 6750 §3.1) its own reason, and names the
-// scope the server asks for when it gives one fit to quote.
-func insufficientScope(e *Error) {
-	params, ok := BearerChallenge(e.Challenge)
+// InsufficientScope reports whether the Bearer challenge among the
+// WWW-Authenticate values of a 403 says error="insufficient_scope" (RFC
+// 6750 §3.1), and returns the scope it asks for when it names one fit to
+// quote in an error message (a valid scope of at most 256 bytes), "" when
+// not.
+func InsufficientScope(challenge []string) (scope string, ok bool) {
+	params, ok := BearerChallenge(challenge)
 	if !ok || params["error"] != "insufficient_scope" {
-		return
+		return "", false
 	}
-	e.Reason = ReasonInsufficientScope
-	msg := "HTTP status 403: insufficient_scope, the token lacks a scope the server requires"
-	if s := strings.Join(strings.Fields(params["scope"]), " "); s != "" && discValidScope(strings.Fields(s)) && len(s) <= 256 {
-		msg += fmt.Sprintf(" (it asks for scope %q)", s)
+	if s := strings.Join(strings.Fields(params["scope"]), " "); s != "" && validScope(strings.Fields(s)) && len(s) <= 256 {
+		return s, true
 	}
-	e.Err = errors.New(msg)
+	return "", true
+}
+
+// errTooLarge: a document longer than maxBody.
+var errTooLarge = errors.New("document too large")
+
+// readBounded reads all of r, failing once more than limit bytes arrive.
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// mediaTypeOf returns the media type without parameters, lower-cased.
+func mediaTypeOf(contentType string) string {
+	if contentType == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mt, _, _ = strings.Cut(contentType, ";")
+	}
+	return strings.ToLower(strings.TrimSpace(mt))
 }

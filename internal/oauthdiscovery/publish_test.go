@@ -11,7 +11,7 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-package mcpwire
+package oauthdiscovery
 
 // What the authorization server publishes (issue 11 item 8): client
 // authentication methods, grant types, scopes, and the discovery rules of
@@ -24,127 +24,129 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
 func TestDiscoverWhatTheServerPublishes(t *testing.T) {
-	prm := func(extra map[string]any) discRoute {
+	prm := func(extra map[string]any) testRoute {
 		m := map[string]any{"resource": "{{RS}}/mcp", "authorization_servers": []string{"{{AS}}"}}
 		for k, v := range extra {
 			m[k] = v
 		}
-		return discDoc(m)
+		return doc(m)
 	}
-	asm := func(extra map[string]any) discRoute {
+	asm := func(extra map[string]any) testRoute {
 		m := map[string]any{"issuer": "{{AS}}", "token_endpoint": "{{AS}}/token"}
 		for k, v := range extra {
 			m[k] = v
 		}
-		return discDoc(m)
+		return doc(m)
 	}
 	secretMethods := []string{"client_secret_basic", "client_secret_post"}
 	tests := []struct {
 		name    string
 		path    string // the target's path, /mcp when empty
-		rs, as  map[string]discRoute
+		rs, as  map[string]testRoute
 		issuers []string // nil: RS's and AS's origins
 		scope   string   // the 401's scope parameter
-		methods []string // DiscoveryOptions.ClientAuthMethods
+		methods []string // Options.ClientAuthMethods
 
 		want       *AuthServer // only the fields named in check are compared
 		check      []string
 		wantErr    []string
-		wantReason Reason
+		wantReason failure.Reason
 		wantReqs   []string
 	}{
 		{
 			name:    "client_secret_post only",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": prm(nil)},
-			as:      map[string]discRoute{discWKAS: asm(map[string]any{"token_endpoint_auth_methods_supported": []string{"client_secret_post"}})},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prm(nil)},
+			as:      map[string]testRoute{wkAS: asm(map[string]any{"token_endpoint_auth_methods_supported": []string{"client_secret_post"}})},
 			methods: secretMethods,
 			want:    &AuthServer{AuthMethod: "client_secret_post"},
 			check:   []string{"AuthMethod"},
 		},
 		{
 			name:    "basic preferred when both are listed",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": prm(nil)},
-			as:      map[string]discRoute{discWKAS: asm(map[string]any{"token_endpoint_auth_methods_supported": []string{"client_secret_post", "client_secret_basic"}})},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prm(nil)},
+			as:      map[string]testRoute{wkAS: asm(map[string]any{"token_endpoint_auth_methods_supported": []string{"client_secret_post", "client_secret_basic"}})},
 			methods: secretMethods,
 			want:    &AuthServer{AuthMethod: "client_secret_basic"},
 			check:   []string{"AuthMethod"},
 		},
 		{
 			name:    "auth methods not published: the client's own default",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": prm(nil)},
-			as:      map[string]discRoute{discWKAS: asm(nil)},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prm(nil)},
+			as:      map[string]testRoute{wkAS: asm(nil)},
 			methods: secretMethods,
 			want:    &AuthServer{AuthMethod: "", AuthMethods: []string{"client_secret_basic"}},
 			check:   []string{"AuthMethod", "AuthMethods"},
 		},
 		{
 			name:       "no method the module can use",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": prm(nil)},
-			as:         map[string]discRoute{discWKAS: asm(map[string]any{"token_endpoint_auth_methods_supported": []string{"private_key_jwt", "tls_client_auth"}})},
+			rs:         map[string]testRoute{wkPRM + "/mcp": prm(nil)},
+			as:         map[string]testRoute{wkAS: asm(map[string]any{"token_endpoint_auth_methods_supported": []string{"private_key_jwt", "tls_client_auth"}})},
 			methods:    secretMethods,
-			wantErr:    []string{"token_endpoint_auth_methods_supported at {{AS}}" + discWKAS + " lists none of the methods the module can use (client_secret_basic, client_secret_post)"},
-			wantReason: ReasonDiscovery,
+			wantErr:    []string{"token_endpoint_auth_methods_supported at {{AS}}" + wkAS + " lists none of the methods the module can use (client_secret_basic, client_secret_post)"},
+			wantReason: failure.ReasonDiscovery,
 		},
 		{
 			name:    "private_key_jwt chosen",
-			rs:      map[string]discRoute{discWKPRM + "/mcp": prm(nil)},
-			as:      map[string]discRoute{discWKAS: asm(map[string]any{"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "private_key_jwt"}})},
+			rs:      map[string]testRoute{wkPRM + "/mcp": prm(nil)},
+			as:      map[string]testRoute{wkAS: asm(map[string]any{"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "private_key_jwt"}})},
 			methods: []string{"private_key_jwt"},
 			want:    &AuthServer{AuthMethod: "private_key_jwt"},
 			check:   []string{"AuthMethod"},
 		},
 		{
 			name: "grant types without client_credentials",
-			rs:   map[string]discRoute{discWKPRM + "/mcp": prm(nil)},
-			as: map[string]discRoute{discWKAS: asm(map[string]any{
+			rs:   map[string]testRoute{wkPRM + "/mcp": prm(nil)},
+			as: map[string]testRoute{wkAS: asm(map[string]any{
 				"grant_types_supported": []string{"authorization_code", "refresh_token"},
 			})},
-			want:  &AuthServer{TokenEndpoint: "{{AS}}/token", Warnings: []string{"authorization server metadata: grant_types_supported at {{AS}}" + discWKAS + " does not list client_credentials, the only grant the exporter uses; trying it anyway"}},
+			want:  &AuthServer{TokenEndpoint: "{{AS}}/token", Warnings: []string{"authorization server metadata: grant_types_supported at {{AS}}" + wkAS + " does not list client_credentials, the only grant the exporter uses; trying it anyway"}},
 			check: []string{"TokenEndpoint", "Warnings"},
 		},
 		{
 			name:       "grant types not an array",
-			rs:         map[string]discRoute{discWKPRM + "/mcp": prm(nil)},
-			as:         map[string]discRoute{discWKAS: asm(map[string]any{"grant_types_supported": "client_credentials"})},
+			rs:         map[string]testRoute{wkPRM + "/mcp": prm(nil)},
+			as:         map[string]testRoute{wkAS: asm(map[string]any{"grant_types_supported": "client_credentials"})},
 			wantErr:    []string{"grant_types_supported is not an array of strings"},
-			wantReason: ReasonDiscovery,
+			wantReason: failure.ReasonDiscovery,
 		},
 		{
 			name:  "grant types with client_credentials",
-			rs:    map[string]discRoute{discWKPRM + "/mcp": prm(nil)},
-			as:    map[string]discRoute{discWKAS: asm(map[string]any{"grant_types_supported": []string{"authorization_code", "client_credentials"}})},
+			rs:    map[string]testRoute{wkPRM + "/mcp": prm(nil)},
+			as:    map[string]testRoute{wkAS: asm(map[string]any{"grant_types_supported": []string{"authorization_code", "client_credentials"}})},
 			want:  &AuthServer{TokenEndpoint: "{{AS}}/token"},
 			check: []string{"TokenEndpoint"},
 		},
 		{
 			name:  "scope from the challenge wins",
-			rs:    map[string]discRoute{discWKPRM + "/mcp": prm(map[string]any{"scopes_supported": []string{"a", "b"}})},
-			as:    map[string]discRoute{discWKAS: asm(nil)},
+			rs:    map[string]testRoute{wkPRM + "/mcp": prm(map[string]any{"scopes_supported": []string{"a", "b"}})},
+			as:    map[string]testRoute{wkAS: asm(nil)},
 			scope: " mcp:read   mcp:tools ",
 			want:  &AuthServer{Scope: "mcp:read mcp:tools"},
 			check: []string{"Scope"},
 		},
 		{
 			name:  "scope from scopes_supported",
-			rs:    map[string]discRoute{discWKPRM + "/mcp": prm(map[string]any{"scopes_supported": []string{"mcp:read", "mcp:write"}})},
-			as:    map[string]discRoute{discWKAS: asm(nil)},
+			rs:    map[string]testRoute{wkPRM + "/mcp": prm(map[string]any{"scopes_supported": []string{"mcp:read", "mcp:write"}})},
+			as:    map[string]testRoute{wkAS: asm(nil)},
 			want:  &AuthServer{Scope: "mcp:read mcp:write"},
 			check: []string{"Scope"},
 		},
 		{
 			name:  "a scope that is not scope-tokens is not used",
-			rs:    map[string]discRoute{discWKPRM + "/mcp": prm(map[string]any{"scopes_supported": []string{"ok", "bad\"quote"}})},
-			as:    map[string]discRoute{discWKAS: asm(nil)},
+			rs:    map[string]testRoute{wkPRM + "/mcp": prm(map[string]any{"scopes_supported": []string{"ok", "bad\"quote"}})},
+			as:    map[string]testRoute{wkAS: asm(nil)},
 			scope: "bad\\slash",
 			want:  &AuthServer{Scope: ""},
 			check: []string{"Scope"},
 		},
 		{
 			name: "2025-03-26: metadata at the server's origin",
-			rs: map[string]discRoute{discWKAS: discDoc(map[string]any{
+			rs: map[string]testRoute{wkAS: doc(map[string]any{
 				"issuer": "{{RS}}", "token_endpoint": "{{RS}}/oauth/token",
 				"token_endpoint_auth_methods_supported": []string{"client_secret_post"},
 			})},
@@ -154,7 +156,7 @@ func TestDiscoverWhatTheServerPublishes(t *testing.T) {
 			want: &AuthServer{Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/oauth/token", AuthMethod: "client_secret_post",
 				Scope: "mcp", Legacy: LegacyMetadata},
 			check:    []string{"Issuer", "TokenEndpoint", "AuthMethod", "Scope", "Legacy", "Resource", "ResourceMetadataURL"},
-			wantReqs: []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM, "RS " + discWKAS},
+			wantReqs: []string{"RS " + wkPRM + "/mcp", "RS " + wkPRM, "RS " + wkAS},
 		},
 		{
 			name:     "2025-03-26: default endpoints",
@@ -162,51 +164,51 @@ func TestDiscoverWhatTheServerPublishes(t *testing.T) {
 			issuers:  []string{"{{RS}}"},
 			want:     &AuthServer{Issuer: "{{RS}}", TokenEndpoint: "{{RS}}/token", Legacy: LegacyDefaults},
 			check:    []string{"Issuer", "TokenEndpoint", "Legacy"},
-			wantReqs: []string{"RS " + discWKPRM + "/api/mcp", "RS " + discWKPRM, "RS " + discWKAS},
+			wantReqs: []string{"RS " + wkPRM + "/api/mcp", "RS " + wkPRM, "RS " + wkAS},
 		},
 		{
 			name:       "2025-03-26: origin not in oauth2_issuers",
 			issuers:    []string{"{{AS}}"},
 			wantErr:    []string{"the target's origin {{RS}}, which is not in oauth2_issuers"},
-			wantReason: ReasonIssuerNotAllowed,
-			wantReqs:   []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM},
+			wantReason: failure.ReasonIssuerNotAllowed,
+			wantReqs:   []string{"RS " + wkPRM + "/mcp", "RS " + wkPRM},
 		},
 		{
 			name:       "2025-03-26: metadata naming another issuer",
-			rs:         map[string]discRoute{discWKAS: discDoc(map[string]any{"issuer": "{{AS}}", "token_endpoint": "{{AS}}/token"})},
+			rs:         map[string]testRoute{wkAS: doc(map[string]any{"issuer": "{{AS}}", "token_endpoint": "{{AS}}/token"})},
 			issuers:    []string{"{{RS}}", "{{AS}}"},
-			wantErr:    []string{"issuer mismatch at {{RS}}" + discWKAS},
-			wantReason: ReasonDiscovery,
+			wantErr:    []string{"issuer mismatch at {{RS}}" + wkAS},
+			wantReason: failure.ReasonDiscovery,
 		},
 		{
 			name:       "2025-03-26: token endpoint elsewhere, not allowed",
-			rs:         map[string]discRoute{discWKAS: discDoc(map[string]any{"issuer": "{{RS}}", "token_endpoint": "{{XX}}/token"})},
+			rs:         map[string]testRoute{wkAS: doc(map[string]any{"issuer": "{{RS}}", "token_endpoint": "{{XX}}/token"})},
 			issuers:    []string{"{{RS}}"},
 			wantErr:    []string{"is neither on the issuer's origin nor allowed by oauth2_issuers"},
-			wantReason: ReasonIssuerNotAllowed,
+			wantReason: failure.ReasonIssuerNotAllowed,
 		},
 		{
 			name:       "2025-03-26: metadata answering 500",
-			rs:         map[string]discRoute{discWKAS: {status: 500}},
+			rs:         map[string]testRoute{wkAS: {status: 500}},
 			issuers:    []string{"{{RS}}"},
-			wantErr:    []string{"under the 2025-03-26 rules: authorization server metadata: HTTP 500 at {{RS}}" + discWKAS},
-			wantReason: ReasonDiscovery,
+			wantErr:    []string{"under the 2025-03-26 rules: authorization server metadata: HTTP 500 at {{RS}}" + wkAS},
+			wantReason: failure.ReasonDiscovery,
 		},
 		{
 			name: "no fallback when the well-known answers otherwise than 404",
-			rs: map[string]discRoute{
-				discWKPRM + "/mcp": {status: 503},
-				discWKAS:           discDoc(map[string]any{"issuer": "{{RS}}", "token_endpoint": "{{RS}}/token"}),
+			rs: map[string]testRoute{
+				wkPRM + "/mcp": {status: 503},
+				wkAS:           doc(map[string]any{"issuer": "{{RS}}", "token_endpoint": "{{RS}}/token"}),
 			},
 			issuers:    []string{"{{RS}}"},
 			wantErr:    []string{"protected resource metadata: HTTP 503"},
-			wantReason: ReasonDiscovery,
-			wantReqs:   []string{"RS " + discWKPRM + "/mcp", "RS " + discWKPRM},
+			wantReason: failure.ReasonDiscovery,
+			wantReqs:   []string{"RS " + wkPRM + "/mcp", "RS " + wkPRM},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := newDiscEnv(t, false, false, tt.rs, tt.as)
+			env := newTestEnv(t, false, false, tt.rs, tt.as)
 			p := tt.path
 			if p == "" {
 				p = "/mcp"
@@ -218,14 +220,14 @@ func TestDiscoverWhatTheServerPublishes(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			got, err := DiscoverAuthServer(ctx, env.client(), target, DiscoveryOptions{
+			got, err := Discover(ctx, env.client(), target, Options{
 				IssuerAllowed: env.issuerPolicy(issuers), Scope: tt.scope, ClientAuthMethods: tt.methods,
 			})
 			if tt.wantErr != nil {
 				if err == nil {
-					t.Fatalf("DiscoverAuthServer = %+v, want an error", got)
+					t.Fatalf("Discover = %+v, want an error", got)
 				}
-				if r := ReasonOf(err); r != tt.wantReason {
+				if r := failure.ReasonOf(err); r != tt.wantReason {
 					t.Errorf("reason %q, want %q (%v)", r, tt.wantReason, err)
 				}
 				for _, w := range tt.wantErr {
@@ -233,12 +235,12 @@ func TestDiscoverWhatTheServerPublishes(t *testing.T) {
 						t.Errorf("error %q\ndoes not contain %q", err, env.expand(w))
 					}
 				}
-				if strings.Contains(err.Error(), discSecret) {
+				if strings.Contains(err.Error(), secretMarker) {
 					t.Errorf("error repeats the body: %v", err)
 				}
 			} else {
 				if err != nil {
-					t.Fatalf("DiscoverAuthServer: %v", err)
+					t.Fatalf("Discover: %v", err)
 				}
 				gv, wv := reflect.ValueOf(got).Elem(), reflect.ValueOf(tt.want).Elem()
 				for _, f := range tt.check {
