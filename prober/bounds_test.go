@@ -192,7 +192,7 @@ func TestHistoryByteBudget(t *testing.T) {
 // within a few MiB; reading every probe's /logs output stays small.
 func TestHostileLoadStaysBounded(t *testing.T) {
 	fake := mbNewFake()
-	target := fake.start(t)
+	target := fake.Start(t)
 	f := newHandlerFixture(t, map[string]config.Module{"default": fastModule()})
 	f.h.History = NewHistory(100).WithMaxBytes(1 << 20)
 	// The exporter's log goes nowhere: the test measures what the exporter

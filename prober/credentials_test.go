@@ -43,9 +43,9 @@ func echoCredentials(r *http.Request) string {
 // refuses and quotes, cut to 32 characters).
 func echoingServer(t *testing.T, revision bool) (*mbFake, string) {
 	f := mbNewFake()
-	f.on["initialize"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
+	f.On["initialize"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
 		echo := echoCredentials(r)
-		version := m.param("protocolVersion")
+		version := m.Param("protocolVersion")
 		if revision {
 			version = echo
 		}
@@ -57,12 +57,12 @@ func echoingServer(t *testing.T, revision bool) (*mbFake, string) {
 		w.Header().Set("Mcp-Session-Id", mbFakeSession)
 		mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, string(result)))
 	}
-	f.on["tools/list"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
+	f.On["tools/list"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
 		echo := echoCredentials(r)
 		e, _ := json.Marshal(map[string]any{"code": -32603, "message": "not for " + echo, "data": map[string]any{"credential": echo}})
 		mbWriteJSON(w, http.StatusOK, `{"jsonrpc":"2.0","id":`+string(m.ID)+`,"error":`+string(e)+`}`)
 	}
-	return f, f.start(t)
+	return f, f.Start(t)
 }
 
 // TestServerEchoingCredentials attacks with a server that echoes the
@@ -104,8 +104,8 @@ func TestServerEchoingCredentials(t *testing.T) {
 				}
 			}
 		}
-		seen, ok := fake.lastSeen("initialize")
-		if !ok || seen.header.Get("Authorization") == "" {
+		seen, ok := fake.LastSeen("initialize")
+		if !ok || seen.Header.Get("Authorization") == "" {
 			t.Fatal("the echoing server saw no credential")
 		}
 	}

@@ -209,7 +209,7 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 	unblock := func() { releaseOnce.Do(func() { close(release) }) }
 	defer unblock()
 	f := mbNewFake()
-	f.on["initialize"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
+	f.On["initialize"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -218,7 +218,7 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 		w.Header().Set("Mcp-Session-Id", mbFakeSession)
 		mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, mbInitResult("2025-11-25")))
 	}
-	target := f.start(t)
+	target := f.Start(t)
 
 	module := config.DefaultModule
 	module.Timeout = model.Duration(10 * time.Second)
@@ -246,9 +246,9 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 			answers <- answer{status, body}
 		}()
 	}
-	for deadline := time.Now().Add(5 * time.Second); f.requests("initialize") < 2; {
+	for deadline := time.Now().Add(5 * time.Second); f.Requests("initialize") < 2; {
 		if time.Now().After(deadline) {
-			t.Fatalf("the two probes did not reach the server: %d initialize requests", f.requests("initialize"))
+			t.Fatalf("the two probes did not reach the server: %d initialize requests", f.Requests("initialize"))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -271,7 +271,7 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 	if got := hzMetricValue(t, hh.h.Metrics.InFlight); got != 2 {
 		t.Errorf("mcp_exporter_probes_in_flight = %v after the rejection, want 2", got)
 	}
-	if n := f.requests("initialize"); n != 2 {
+	if n := f.Requests("initialize"); n != 2 {
 		t.Errorf("the rejected probe reached the server: %d initialize requests", n)
 	}
 

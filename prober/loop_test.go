@@ -161,7 +161,7 @@ func TestProbeEndsWhenScraperLeaves(t *testing.T) {
 		t.Run(method, func(t *testing.T) {
 			arrived, cancelled := make(chan struct{}, 1), make(chan struct{}, 1)
 			f := mbNewFake()
-			f.on["*"] = func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
+			f.On["*"] = func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
 				select {
 				case arrived <- struct{}{}:
 				default:
@@ -172,7 +172,7 @@ func TestProbeEndsWhenScraperLeaves(t *testing.T) {
 				case <-time.After(30 * time.Second):
 				}
 			}
-			target := f.start(t)
+			target := f.Start(t)
 			m := fastModule()
 			m.Timeout = model.Duration(30 * time.Second)
 			hh := hzNewHandler(t, m)
@@ -197,7 +197,7 @@ func TestProbeEndsWhenScraperLeaves(t *testing.T) {
 				if code := <-done; code != http.StatusMethodNotAllowed {
 					t.Errorf("POST /probe: %d, want 405", code)
 				}
-				if f.requests("") != 0 {
+				if f.Requests("") != 0 {
 					t.Errorf("POST /probe probed the target")
 				}
 				leave()

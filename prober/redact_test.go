@@ -52,7 +52,7 @@ func TestQuerySecretsHidden(t *testing.T) {
 	})
 	ts := hzQuietServer(t, redirecting)
 	fake := mbNewFake()
-	healthy := fake.start(t)
+	healthy := fake.Start(t)
 	f := newHandlerFixture(t, map[string]config.Module{"default": fastModule()})
 	for _, base := range []string{healthy, ts.URL + "/mcp", closedPortURL(t).String() + "/mcp"} {
 		target := base + "?api_key=" + secret + "&user=" + secret
