@@ -25,24 +25,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/prometheus/common/promslog"
-)
 
-type checkIn struct {
-	Text string `json:"text"`
-}
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
+)
 
 // checkServer is a real MCP server (the official Go SDK) with two tools.
 func checkServer() http.Handler {
-	s := mcp.NewServer(&mcp.Implementation{Name: "check-server", Version: "2.0.0"}, nil)
-	for _, name := range []string{"alpha", "beta"} {
-		mcp.AddTool(s, &mcp.Tool{Name: name, Description: "a tool"},
-			func(context.Context, *mcp.CallToolRequest, checkIn) (*mcp.CallToolResult, any, error) {
-				return nil, nil, nil
-			})
-	}
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
+	return testsupport.SDKServer{Name: "check-server", Version: "2.0.0", ToolNames: []string{"alpha", "beta"}}.Handler()
 }
 
 func runCheckArgs(t *testing.T, wait time.Duration, output, configFile string, configSet bool, module, target string) (int, string, string) {

@@ -21,17 +21,12 @@ package prober
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -47,7 +42,6 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -61,12 +55,7 @@ import (
 // authMCPHandler is a real go-sdk MCP server (Streamable HTTP, stateful)
 // with one tool.
 func authMCPHandler() http.Handler {
-	server := mcp.NewServer(&mcp.Implementation{Name: "auth-peer", Version: "1.0.0"}, nil)
-	mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "Echoes its input."},
-		func(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
-			return nil, echoOut{Echo: in.Text}, nil
-		})
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	return testsupport.SDKServer{Name: "auth-peer", Version: "1.0.0"}.Handler()
 }
 
 // authRequest is what a peer saw of one request.
@@ -444,54 +433,6 @@ func authWriteFile(t *testing.T, path, content string) {
 // ---------------------------------------------------------------------------
 // 1. Success with each credential type
 
-// authMTLS generates a CA and a client certificate it signs; it returns the
-// PEM files of the client certificate and key, and a pool with the CA.
-func authMTLS(t *testing.T) (certFile, keyFile string, cas *x509.CertPool) {
-	t.Helper()
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "auth test client CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "mcp_exporter probe"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client-key.pem")
-	testsupport.WritePEM(t, certFile, "CERTIFICATE", der)
-	testsupport.WritePEM(t, keyFile, "PRIVATE KEY", keyDER)
-	cas = x509.NewCertPool()
-	cas.AddCert(ca)
-	return certFile, keyFile, cas
-}
-
 func TestAuthEachCredentialType(t *testing.T) {
 	const bearer = "s3cr3t-bearer-1"
 	bearerTS, bearerRec := authBearerServer(t, authStaticVerifier(authPtr(bearer)), nil)
@@ -509,7 +450,8 @@ func TestAuthEachCredentialType(t *testing.T) {
 	apiKeyTS, apiKeyRec := authHeaderServer(t, "X-API-Key", "s3cr3t-apikey-1")
 	basicTS, _ := authBasicServer(t, "probe", "s3cr3t-basic-1")
 
-	certFile, keyFile, cas := authMTLS(t)
+	client := testsupport.Certificate(t, "mcp_exporter probe")
+	certFile, keyFile, cas := client.CertFile, client.KeyFile, client.CA
 	var mtlsPeers atomic.Int64
 	h := authMCPHandler()
 	mtlsTS := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

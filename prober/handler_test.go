@@ -14,7 +14,6 @@
 package prober
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -29,7 +28,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	promconfig "github.com/prometheus/common/config"
@@ -296,7 +294,7 @@ func TestHandlerDefaultModule(t *testing.T) {
 var versionInfoRE = regexp.MustCompile(`probe_mcp_protocol_version_info\{version="([^"]+)"\} 1`)
 
 func TestHandlerProbesSDKServer(t *testing.T) {
-	ts := newSDKServer(t, sdkServerOptions{})
+	ts := testsupport.SDKServer{}.Start(t)
 	module := config.DefaultModule
 	f := newHandlerFixture(t, map[string]config.Module{"mcp": module})
 	scrape := http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"3"}}
@@ -368,12 +366,7 @@ func TestHandlerProbesSDKServer(t *testing.T) {
 // carry the bearer token.
 func authSDKServer(t *testing.T, token string) *httptest.Server {
 	t.Helper()
-	server := mcp.NewServer(&mcp.Implementation{Name: "auth-test-server", Version: "1.0.0"}, nil)
-	mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "Echoes its input."},
-		func(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
-			return nil, echoOut{Echo: in.Text}, nil
-		})
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	h := testsupport.SDKServer{Name: "auth-test-server", Version: "1.0.0"}.Handler()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+token {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -564,7 +557,7 @@ func TestHistory(t *testing.T) {
 }
 
 func TestProbeMetricsPassPromtool(t *testing.T) {
-	sdk := newSDKServer(t, sdkServerOptions{tools: 3})
+	sdk := testsupport.SDKServer{Tools: 3}.Start(t)
 	notMCP, _ := countingServer(t)
 	f := newHandlerFixture(t, map[string]config.Module{config.DefaultModuleName: fastModule()})
 	for name, target := range map[string]string{

@@ -422,7 +422,7 @@ func (hh *hzHandler) probe(t *testing.T, module, target string) probeResult {
 }
 
 func TestHostileServers(t *testing.T) {
-	healthy := newSDKServer(t, sdkServerOptions{}).URL
+	healthy := testsupport.SDKServer{}.Start(t).URL
 	hzGzipBomb(1) // compressed once, here, not in a probe's time
 	for _, tc := range hzCases() {
 		t.Run(tc.name, func(t *testing.T) {

@@ -37,6 +37,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // hzOpenFDs counts the process's open file descriptors; -1 where
@@ -70,17 +71,14 @@ func TestLifecycleNoLeaks(t *testing.T) {
 	}
 	const workers = 8
 
-	sdk := newSDKServer(t, sdkServerOptions{})
-	failing := hzQuietServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	sdk := testsupport.SDKServer{}.Start(t)
+	failing := mbNewFake()
+	failing.NoRecord = true
+	failing.On["*"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-	}))
-	slow := hzQuietServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(300 * time.Millisecond):
-			http.Error(w, "too late", http.StatusInternalServerError)
-		}
-	}))
+	}
+	slow := mbNewFake()
+	slow.NoRecord, slow.Delay = true, 300*time.Millisecond
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -100,9 +98,9 @@ func TestLifecycleNoLeaks(t *testing.T) {
 	}
 	kinds := []kind{
 		{"success", sdk.URL, module, true},
-		{"http 500", failing.URL, module, false},
+		{"http 500", failing.Start(t), module, false},
 		{"connection refused", closed, module, false},
-		{"timeout", slow.URL, quick, false},
+		{"timeout", slow.Start(t), quick, false},
 	}
 	// Of every 20 probes: 12 successes, 4 answered 500, 3 refused, 1 timeout.
 	pick := func(i int) kind {

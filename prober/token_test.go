@@ -19,7 +19,6 @@ package prober
 // goes through Prober.Probe (or the /probe handler) only.
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,7 +33,6 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
@@ -319,12 +317,7 @@ func TestTokenOneRequestPerProbe(t *testing.T) {
 		ep := newAuthTokenEndpoint("probe-client", "s3cr3t-client", tokens)
 		ep.expiresIn = -1
 		tokenURL, idp := serveIdP(t, ep)
-		server := mcp.NewServer(&mcp.Implementation{Name: "legacy", Version: "1.0.0"}, nil)
-		mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "Echoes its input."},
-			func(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
-				return nil, echoOut{Echo: in.Text}, nil
-			})
-		legacy := mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return server }, nil)
+		legacy := testsupport.SDKServer{Name: "legacy", Version: "1.0.0", SSE: true}.Handler()
 		ts, rec := authServe(t, auth.RequireBearerToken(tokens.verify, nil)(legacy))
 		m := authOAuthModule(t, tokenURL, "")
 		p := New()
