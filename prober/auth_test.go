@@ -434,6 +434,7 @@ func authWriteFile(t *testing.T, path, content string) {
 // 1. Success with each credential type
 
 func TestAuthEachCredentialType(t *testing.T) {
+	t.Parallel()
 	const bearer = "s3cr3t-bearer-1"
 	bearerTS, bearerRec := authBearerServer(t, authStaticVerifier(authPtr(bearer)), nil)
 	bearerFile := filepath.Join(t.TempDir(), "token")
@@ -849,6 +850,7 @@ func authProbeSinks(logs io.Writer) (*prometheus.Registry, *slog.Logger) {
 // 4. Resource indicator
 
 func TestAuthResourceIndicator(t *testing.T) {
+	t.Parallel()
 	tokens := newAuthTokens()
 	ep := newAuthTokenEndpoint("probe-client", "s3cr3t-client", tokens)
 	tokenURL := ep.serve(t)
@@ -944,6 +946,7 @@ oauth2_issuers: ['http://127\.0\.0\.1:[0-9]+']
 allow_any_target: true`
 
 func TestAuthDiscovery(t *testing.T) {
+	t.Parallel()
 	t.Run("end to end, then cached", func(t *testing.T) {
 		d := newAuthDiscoveryPeers(t, "/.well-known/oauth-protected-resource/mcp")
 		m := authModule(t, authDiscoveryModule)
@@ -1032,6 +1035,7 @@ func TestAuthDiscovery(t *testing.T) {
 // 6. Auth wall
 
 func TestAuthWall(t *testing.T) {
+	t.Parallel()
 	const token = "s3cr3t-wall-token"
 	bearerModule := "http_config:\n  authorization: {credentials: " + token + "}\nallow_any_target: true\nfail_if_anonymous_allowed: true"
 
@@ -1089,6 +1093,7 @@ func TestAuthWall(t *testing.T) {
 // 7. allowed_targets through /probe
 
 func TestAuthAllowedTargetsHandler(t *testing.T) {
+	t.Parallel()
 	const token = "s3cr3t-allowed-token"
 	good, goodRec := authBearerServer(t, authStaticVerifier(authPtr(token)), nil)
 	evil, evilCount := countingServer(t)
@@ -1148,6 +1153,7 @@ func TestAuthAllowedTargetsHandler(t *testing.T) {
 // 8. Redirects
 
 func TestAuthRedirects(t *testing.T) {
+	t.Parallel()
 	const token = "s3cr3t-redirect-token"
 	other, otherRec := authServe(t, authMCPHandler()) // another origin, same host
 	var targetMux http.ServeMux
@@ -1208,6 +1214,7 @@ func TestAuthRedirects(t *testing.T) {
 // 9. Rotation without reload
 
 func TestAuthFileRotation(t *testing.T) {
+	t.Parallel()
 	t.Run("credentials_file", func(t *testing.T) {
 		accept := authPtr("s3cr3t-old-token")
 		ts, _ := authBearerServer(t, authStaticVerifier(accept), nil)
@@ -1270,6 +1277,7 @@ func TestAuthFileRotation(t *testing.T) {
 // 10. Nothing leaks
 
 func TestAuthNothingLeaks(t *testing.T) {
+	t.Parallel()
 	const (
 		bearer   = "s3cr3t-BEARER-d41d8c"
 		client   = "s3cr3t-CLIENT-98f00b"
@@ -1375,6 +1383,7 @@ func TestAuthNothingLeaks(t *testing.T) {
 // Configuration rules the tests above rely on
 
 func TestAuthModuleNeedsAllowedTargets(t *testing.T) {
+	t.Parallel()
 	_, err := config.Parse([]byte("modules:\n  m:\n    http_config:\n      authorization: {credentials: s3cr3t-x}\n"))
 	if err == nil || !strings.Contains(err.Error(), "allowed_targets") || !strings.Contains(err.Error(), "allow_any_target") {
 		t.Errorf("a credentialed module without allowed_targets: %v", err)

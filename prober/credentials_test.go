@@ -70,6 +70,7 @@ func echoingServer(t *testing.T, revision bool) (*mbFake, string) {
 // not reach the /probe output, the debug output, /logs or the exporter's
 // log, whichever way it was sent.
 func TestServerEchoingCredentials(t *testing.T) {
+	t.Parallel()
 	const (
 		bearer   = "s3cr3t-BEARER-0123456789abcdefghijklmnop"
 		client   = "s3cr3t-CLIENT-98f00b"
@@ -142,6 +143,7 @@ func TestServerEchoingCredentials(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
+	t.Parallel()
 	m := config.DefaultModule
 	s := newProbeSecrets(m, nil)
 	s.add("Bearer Tok3n-0123456789")
@@ -179,6 +181,7 @@ func TestRedact(t *testing.T) {
 // output hides http_headers values and oauth2 endpoint_params, which
 // prometheus/common keeps as plain text.
 func TestDebugOutputHidesPlainCredentials(t *testing.T) {
+	t.Parallel()
 	m := authModule(t, "http_config:\n  http_headers:\n    X-API-Key: {values: [s3cr3t-HEADER-VALUE]}\n"+
 		"  oauth2: {client_id: c, client_secret: s3cr3t-CLIENT, token_url: 'https://tok.example/', endpoint_params: {api_key: s3cr3t-PARAM}}\n"+
 		"allow_any_target: true")

@@ -38,6 +38,7 @@ import (
 )
 
 func TestProbeTimeout(t *testing.T) {
+	t.Parallel()
 	const offset = 500 * time.Millisecond
 	for _, tc := range []struct {
 		name    string
@@ -87,6 +88,7 @@ func TestProbeTimeout(t *testing.T) {
 }
 
 func TestParseTarget(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in      string
 		want    string // "" means an error is expected
@@ -211,6 +213,7 @@ func countingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 }
 
 func TestHandlerRefusesBadRequests(t *testing.T) {
+	t.Parallel()
 	f := newHandlerFixture(t, map[string]config.Module{config.DefaultModuleName: fastModule()})
 	ts, hits := countingServer(t)
 
@@ -265,6 +268,7 @@ func TestHandlerRefusesBadRequests(t *testing.T) {
 }
 
 func TestHandlerDefaultModule(t *testing.T) {
+	t.Parallel()
 	ts, hits := countingServer(t)
 	other := fastModule()
 	other.Timeout = model.Duration(3 * time.Second)
@@ -294,6 +298,7 @@ func TestHandlerDefaultModule(t *testing.T) {
 var versionInfoRE = regexp.MustCompile(`probe_mcp_protocol_version_info\{version="([^"]+)"\} 1`)
 
 func TestHandlerProbesSDKServer(t *testing.T) {
+	t.Parallel()
 	ts := testsupport.SDKServer{}.Start(t)
 	module := config.DefaultModule
 	f := newHandlerFixture(t, map[string]config.Module{"mcp": module})
@@ -379,6 +384,7 @@ func authSDKServer(t *testing.T, token string) *httptest.Server {
 }
 
 func TestHandlerNeverShowsSecrets(t *testing.T) {
+	t.Parallel()
 	const token = "s3cr3t-PROBE-TOKEN"
 	const password = "pa55word"
 	ts := authSDKServer(t, token)
@@ -459,6 +465,7 @@ func closedPortURL(t *testing.T) *url.URL {
 }
 
 func TestHandlerProberLevel(t *testing.T) {
+	t.Parallel()
 	ts, _ := countingServer(t)
 	f := newHandlerFixture(t, map[string]config.Module{config.DefaultModuleName: fastModule()})
 	f.h.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -478,6 +485,7 @@ func TestHandlerProberLevel(t *testing.T) {
 }
 
 func TestHistory(t *testing.T) {
+	t.Parallel()
 	t.Run("limit and order", func(t *testing.T) {
 		h := NewHistory(3)
 		for i := range 5 {
@@ -557,6 +565,7 @@ func TestHistory(t *testing.T) {
 }
 
 func TestProbeMetricsPassPromtool(t *testing.T) {
+	t.Parallel()
 	sdk := testsupport.SDKServer{Tools: 3}.Start(t)
 	notMCP, _ := countingServer(t)
 	f := newHandlerFixture(t, map[string]config.Module{config.DefaultModuleName: fastModule()})

@@ -54,6 +54,7 @@ func (rec *wbHeaderRecorder) all() []*http.Request {
 // requests, the token request) is recognisable as a probe's, which is what
 // /probe refuses (issue 9 item 3).
 func TestProbeRequestsCarryTheMarker(t *testing.T) {
+	t.Parallel()
 	mcpRec, tokenRec := &wbHeaderRecorder{}, &wbHeaderRecorder{}
 	mcp := httptest.NewServer(mcpRec.wrap(mbNewFake()))
 	t.Cleanup(mcp.Close)
@@ -86,6 +87,7 @@ func TestProbeRequestsCarryTheMarker(t *testing.T) {
 // header or the exporter's User-Agent) is answered 508 at once and counted;
 // nothing is probed.
 func TestHandlerRefusesProbeRequests(t *testing.T) {
+	t.Parallel()
 	ts, n := countingServer(t)
 	f := newHandlerFixture(t, map[string]config.Module{"default": fastModule()})
 	for _, h := range []http.Header{
@@ -112,6 +114,7 @@ func TestHandlerRefusesProbeRequests(t *testing.T) {
 // TestProbeMethods: /probe answers GET and HEAD only; a probe request has
 // no body.
 func TestProbeMethods(t *testing.T) {
+	t.Parallel()
 	ts, n := countingServer(t)
 	hh := hzNewHandler(t, fastModule())
 	u := hh.url + "/probe?" + url.Values{"target": {ts.URL}}.Encode()

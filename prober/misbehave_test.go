@@ -149,6 +149,10 @@ var (
 	mbToolsFailed            = [4]float64{1, 1, 0, 1}
 )
 
+// mbSlack is how far past its deadline a probe may end: room for a loaded
+// machine, and still well under the fakes' 10s hold.
+const mbSlack = 3 * time.Second
+
 // mbStatusAbsent: probe_http_status_code must not be reported.
 const mbStatusAbsent = -1
 
@@ -926,8 +930,8 @@ func TestMisbehavingServers(t *testing.T) {
 			case tc.rpcCode != 0 && (!ok || code != float64(tc.rpcCode)):
 				t.Errorf("probe_mcp_jsonrpc_error_code = %v (present %v), want %d", code, ok, tc.rpcCode)
 			}
-			if limit := time.Duration(module.Timeout) + time.Second; elapsed > limit {
-				t.Errorf("probe took %v, more than the timeout plus 1s (%v)", elapsed, limit)
+			if limit := time.Duration(module.Timeout) + mbSlack; elapsed > limit {
+				t.Errorf("probe took %v, more than the timeout plus %v (%v)", elapsed, mbSlack, limit)
 			}
 			if tc.check != nil {
 				tc.check(t, f, res)
@@ -1041,6 +1045,7 @@ func TestMisbehaveEraCache(t *testing.T) {
 // TestMisbehaveRedirectOffTLS: under fail_if_not_tls, a redirect from https
 // to http is refused and nothing reaches the plain-HTTP server.
 func TestMisbehaveRedirectOffTLS(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name         string
 		redirect     string // "*" or a JSON-RPC method

@@ -179,6 +179,7 @@ func hashNumberHex(t *testing.T, hexHash string) float64 {
 }
 
 func TestSDKServersEveryMode(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		server     testsupport.SDKServer
@@ -209,6 +210,7 @@ func TestSDKServersEveryMode(t *testing.T) {
 // A server restricted to one revision is detected as such; the prober
 // pinned to a revision speaks exactly that one.
 func TestSDKServersPinnedRevisions(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"} {
 		t.Run("server speaks only "+v, func(t *testing.T) {
 			ts := testsupport.SDKServer{Versions: []string{v}}.Start(t)
@@ -273,6 +275,7 @@ func mustFailure(t *testing.T, res probeResult, l, reason string) {
 }
 
 func TestSDKServerTLS(t *testing.T) {
+	t.Parallel()
 	ts := testsupport.SDKServer{TLS: true}.Start(t)
 	cert := ts.Certificate()
 	m := config.DefaultModule
@@ -295,6 +298,7 @@ func TestSDKServerTLS(t *testing.T) {
 }
 
 func TestSDKServerPagination(t *testing.T) {
+	t.Parallel()
 	ts := testsupport.SDKServer{Tools: 5, PageSize: 2}.Start(t)
 	log := wrapServer(ts)
 	res := runProbe(t, nil, ts.URL, config.DefaultModule)
@@ -311,6 +315,7 @@ func TestSDKServerPagination(t *testing.T) {
 }
 
 func TestSDKServerWithoutTools(t *testing.T) {
+	t.Parallel()
 	ts := testsupport.SDKServer{NoTools: true}.Start(t)
 	log := wrapServer(ts)
 	res := runProbe(t, nil, ts.URL, config.DefaultModule)
@@ -331,6 +336,7 @@ func TestSDKServerWithoutTools(t *testing.T) {
 // The schema hash depends on the tools only: not on the server process,
 // the era it speaks, or the answer format.
 func TestSDKSchemaHashStable(t *testing.T) {
+	t.Parallel()
 	var hashes []string
 	for _, o := range []testsupport.SDKServer{
 		{Tools: 3},
@@ -355,6 +361,7 @@ func TestSDKSchemaHashStable(t *testing.T) {
 // A stateful server is sent server/discover once; later probes remember
 // the era. A failed probe makes the next one detect again.
 func TestSDKEraVerdictRemembered(t *testing.T) {
+	t.Parallel()
 	ts := testsupport.SDKServer{}.Start(t)
 	log := wrapServer(ts)
 	p := New()
@@ -382,6 +389,7 @@ func TestSDKEraVerdictRemembered(t *testing.T) {
 
 // close_session: false leaves the session (and the close layer) out.
 func TestSDKCloseSessionOff(t *testing.T) {
+	t.Parallel()
 	ts := testsupport.SDKServer{}.Start(t)
 	log := wrapServer(ts)
 	m := config.DefaultModule
@@ -397,6 +405,7 @@ func TestSDKCloseSessionOff(t *testing.T) {
 }
 
 func TestSDKRequiredToolsAndHash(t *testing.T) {
+	t.Parallel()
 	ts := testsupport.SDKServer{Tools: 3}.Start(t)
 	first := runProbe(t, nil, ts.URL, config.DefaultModule)
 	m := config.DefaultModule

@@ -32,6 +32,7 @@ func assertTransport(t *testing.T, res probeResult, want string) {
 }
 
 func TestSDKLegacySSE(t *testing.T) {
+	t.Parallel()
 	t.Run("transport sse", func(t *testing.T) {
 		ts := testsupport.SDKServer{SSE: true, Tools: 3}.Start(t)
 		log := wrapServer(ts)

@@ -111,7 +111,7 @@ type ssembResult struct {
 	probeResult
 	elapsed time.Duration
 	// streamsEnded: every event stream the fake opened was hung up by the
-	// prober within a second of the probe's return, before its context
+	// prober within mbSlack of the probe's return, before its context
 	// was cancelled.
 	streamsEnded bool
 }
@@ -131,7 +131,7 @@ func ssembProbe(t *testing.T, p *Prober, f *ssembFake, target string, module con
 	start := time.Now()
 	ok := p.Probe(ctx, target, "test", module, reg, logger)
 	elapsed := time.Since(start)
-	ended := f.WaitStreamsEnded(time.Second)
+	ended := f.WaitStreamsEnded(mbSlack)
 	return ssembResult{
 		probeResult:  probeResult{ok: ok, metrics: gatherText(t, reg), logs: logs.String()},
 		elapsed:      elapsed,
@@ -583,11 +583,11 @@ func TestSSEMisbehavingServers(t *testing.T) {
 					t.Errorf("transport sse POSTed %d times to the target", n)
 				}
 			}
-			if limit := time.Duration(module.Timeout) + time.Second; res.elapsed > limit {
-				t.Errorf("probe took %v, more than the timeout plus 1s (%v)", res.elapsed, limit)
+			if limit := time.Duration(module.Timeout) + mbSlack; res.elapsed > limit {
+				t.Errorf("probe took %v, more than the timeout plus %v (%v)", res.elapsed, mbSlack, limit)
 			}
 			if !res.streamsEnded {
-				t.Error("the event stream was still open a second after the probe returned")
+				t.Errorf("the event stream was still open %v after the probe returned", mbSlack)
 			}
 			if tc.check != nil {
 				tc.check(t, f, res)
@@ -656,8 +656,8 @@ func TestSSEMisbehaveNoLeak(t *testing.T) {
 	for i := range 5 {
 		res := ssembProbe(t, p, f, ts.URL+ssembTargetPath, module)
 		mbCheckOutcome(t, res.probeResult, LayerHandshake, "timeout")
-		if limit := time.Duration(module.Timeout) + time.Second; res.elapsed > limit {
-			t.Errorf("probe %d took %v, more than the timeout plus 1s", i, res.elapsed)
+		if limit := time.Duration(module.Timeout) + mbSlack; res.elapsed > limit {
+			t.Errorf("probe %d took %v, more than the timeout plus %v", i, res.elapsed, mbSlack)
 		}
 	}
 	ts.Close()
