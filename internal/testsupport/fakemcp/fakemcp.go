@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -396,9 +397,10 @@ func (s *Server) toolsResult(cursor string) string {
 	var all []json.RawMessage
 	_ = json.Unmarshal([]byte(tools), &all)
 	page := 0
-	if cursor != "" {
-		page, _ = strconv.Atoi(cursor[len("page-"):])
+	if n, ok := strings.CutPrefix(cursor, "page-"); ok {
+		page, _ = strconv.Atoi(n)
 	}
+	page = max(page, 0)
 	from := min(page*s.PageSize, len(all))
 	to := min(from+s.PageSize, len(all))
 	b, _ := json.Marshal(all[from:to])
