@@ -268,7 +268,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h(w, r, Msg{})
 			return
 		}
-		w.WriteHeader(cmp(s.DeleteStatus, http.StatusOK))
+		w.WriteHeader(orDefault(s.DeleteStatus, http.StatusOK))
 		return
 	case http.MethodPost:
 	default:
@@ -422,7 +422,7 @@ func readMsg(r *http.Request) Msg {
 	return m
 }
 
-func cmp(v, def int) int {
+func orDefault(v, def int) int {
 	if v == 0 {
 		return def
 	}
