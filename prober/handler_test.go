@@ -16,7 +16,6 @@ package prober
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -455,13 +454,7 @@ func TestHandlerNeverShowsSecrets(t *testing.T) {
 // closedPortURL is an http URL on which nothing listens.
 func closedPortURL(t *testing.T) *url.URL {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return &url.URL{Scheme: "http", Host: addr, Path: "/mcp"}
+	return &url.URL{Scheme: "http", Host: testsupport.RefusedAddr(t), Path: "/mcp"}
 }
 
 func TestHandlerProberLevel(t *testing.T) {

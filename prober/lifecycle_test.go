@@ -19,7 +19,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -79,12 +78,7 @@ func TestLifecycleNoLeaks(t *testing.T) {
 	}
 	slow := mbNewFake()
 	slow.NoRecord, slow.Delay = true, 300*time.Millisecond
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String() + "/mcp"
-	_ = l.Close()
+	closed := "http://" + testsupport.RefusedAddr(t) + "/mcp"
 
 	module := config.DefaultModule
 	module.Timeout = model.Duration(5 * time.Second)

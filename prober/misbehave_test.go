@@ -38,6 +38,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
@@ -506,13 +507,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "connection refused",
 			target: func(t *testing.T, _ *mbFake) string {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				if err != nil {
-					t.Fatal(err)
-				}
-				addr := l.Addr().String()
-				_ = l.Close()
-				return "http://" + addr + "/mcp"
+				return "http://" + testsupport.RefusedAddr(t) + "/mcp"
 			},
 			layer: LayerConnect, reason: "connect", layers: mbConnectFailed, status: 0,
 		},

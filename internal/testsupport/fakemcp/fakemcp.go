@@ -157,6 +157,7 @@ type Server struct {
 	count    map[string]int
 	seen     map[string][]Request
 	sessions int
+	inits    map[string]string      // initialize results by version
 	streams  map[string]chan string // legacy, by session id, while open
 	active   int                    // legacy stream handlers running
 }
@@ -351,10 +352,12 @@ func (s *Server) writeAnswer(w io.Writer, m Msg) {
 		if v == "" {
 			v = m.Param("protocolVersion")
 		}
-		_, _ = io.WriteString(w, Result(m.ID, s.initResult(v)))
+		writeResult(w, m.ID, s.initResult(v))
 	case m.Method == "tools/list":
 		if s.ToolsResult != nil {
-			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":`+idOrNull(m.ID)+`,"result":`)
+			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":`)
+			_, _ = io.WriteString(w, idOrNull(m.ID))
+			_, _ = io.WriteString(w, `,"result":`)
 			_, _ = w.Write(s.ToolsResult)
 			_, _ = io.WriteString(w, "}")
 			return
@@ -365,8 +368,20 @@ func (s *Server) writeAnswer(w io.Writer, m Msg) {
 	}
 }
 
+// initResult is the initialize result for version, built once per
+// version: the benchmarks count the fake's allocations too.
 func (s *Server) initResult(version string) string {
-	return `{"protocolVersion":` + quote(version) + `,"capabilities":` + s.capabilities() + `,"serverInfo":` + s.serverInfo() + `}`
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.inits[version]; ok {
+		return r
+	}
+	r := `{"protocolVersion":` + quote(version) + `,"capabilities":` + s.capabilities() + `,"serverInfo":` + s.serverInfo() + `}`
+	if s.inits == nil {
+		s.inits = map[string]string{}
+	}
+	s.inits[version] = r
+	return r
 }
 
 func (s *Server) discoverResult() string {
@@ -411,6 +426,15 @@ func (s *Server) toolsResult(cursor string) string {
 		return `{"tools":` + string(b) + `,"nextCursor":"page-` + strconv.Itoa(page+1) + `"}`
 	}
 	return `{"tools":` + string(b) + `}`
+}
+
+// writeResult writes Result(id, result) without building it.
+func writeResult(w io.Writer, id json.RawMessage, result string) {
+	_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":`)
+	_, _ = io.WriteString(w, idOrNull(id))
+	_, _ = io.WriteString(w, `,"result":`)
+	_, _ = io.WriteString(w, result)
+	_, _ = io.WriteString(w, "}")
 }
 
 // readMsg reads a JSON-RPC message from the body (16 MiB at most); a body
