@@ -150,6 +150,11 @@ var (
 	mbToolsFailed            = [4]float64{1, 1, 0, 1}
 )
 
+// mbTimeout is the module timeout of the cases that do not wait one out
+// (those set a short one of their own): long enough that on a loaded
+// machine only the answer ends them.
+const mbTimeout = 10 * time.Second
+
 // mbSlack is how far past its deadline a probe may end: room for a loaded
 // machine, and still well under the fakes' 10s hold.
 const mbSlack = 3 * time.Second
@@ -884,7 +889,7 @@ func TestMisbehavingServers(t *testing.T) {
 				tc.setup(f)
 			}
 			module := config.DefaultModule
-			module.Timeout = model.Duration(2 * time.Second)
+			module.Timeout = model.Duration(mbTimeout)
 			if tc.module != nil {
 				tc.module(&module)
 			}
@@ -969,7 +974,7 @@ func TestMisbehaveExpectedSchemaHash(t *testing.T) {
 	f := mbNewFake()
 	target := f.Start(t)
 	module := config.DefaultModule
-	module.Timeout = model.Duration(2 * time.Second)
+	module.Timeout = model.Duration(mbTimeout)
 
 	first := runProbe(t, nil, target, module)
 	mbCheckOutcome(t, first, "", "")
@@ -998,7 +1003,7 @@ func TestMisbehaveEraCache(t *testing.T) {
 	f := mbNewFake()
 	target := f.Start(t)
 	module := config.DefaultModule
-	module.Timeout = model.Duration(2 * time.Second)
+	module.Timeout = model.Duration(mbTimeout)
 	p := New()
 
 	probe := func(step string, wantOK bool, wantDiscover int) {
@@ -1074,7 +1079,7 @@ func TestMisbehaveRedirectOffTLS(t *testing.T) {
 			t.Cleanup(ts.Close)
 
 			module := config.DefaultModule
-			module.Timeout = model.Duration(2 * time.Second)
+			module.Timeout = model.Duration(mbTimeout)
 			module.FailIfNotTLS = tc.failIfNotTLS
 			module.HTTPClientConfig.FollowRedirects = !tc.noFollow
 			trustServer(t, ts, &module)

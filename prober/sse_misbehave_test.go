@@ -139,11 +139,11 @@ func ssembProbe(t *testing.T, p *Prober, f *ssembFake, target string, module con
 	}
 }
 
-// ssembModule is the default module over the legacy transport with a 2s timeout.
+// ssembModule is the default module over the legacy transport with mbTimeout.
 func ssembModule() config.Module {
 	m := config.DefaultModule
 	m.Transport = config.TransportSSE
-	m.Timeout = model.Duration(2 * time.Second)
+	m.Timeout = model.Duration(mbTimeout)
 	return m
 }
 
@@ -662,7 +662,7 @@ func TestSSEMisbehaveNoLeak(t *testing.T) {
 	}
 	ts.Close()
 
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	n := runtime.NumGoroutine()
 	for n > before+2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
