@@ -71,13 +71,18 @@ func TestLifecycleNoLeaks(t *testing.T) {
 	const workers = 8
 
 	sdk := testsupport.SDKServer{}.Start(t)
-	failing := mbNewFake()
-	failing.NoRecord = true
-	failing.On["*"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+	// Not MCP servers, and 10,000 probes under -race: plain handlers cost
+	// the least.
+	failing := hzQuietServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-	}
-	slow := mbNewFake()
-	slow.NoRecord, slow.Delay = true, 300*time.Millisecond
+	}))
+	slow := hzQuietServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(300 * time.Millisecond):
+			http.Error(w, "too late", http.StatusInternalServerError)
+		}
+	}))
 	closed := "http://" + testsupport.RefusedAddr(t) + "/mcp"
 
 	module := config.DefaultModule
@@ -92,9 +97,9 @@ func TestLifecycleNoLeaks(t *testing.T) {
 	}
 	kinds := []kind{
 		{"success", sdk.URL, module, true},
-		{"http 500", failing.Start(t), module, false},
+		{"http 500", failing.URL, module, false},
 		{"connection refused", closed, module, false},
-		{"timeout", slow.Start(t), quick, false},
+		{"timeout", slow.URL, quick, false},
 	}
 	// Of every 20 probes: 12 successes, 4 answered 500, 3 refused, 1 timeout.
 	pick := func(i int) kind {
