@@ -29,6 +29,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/prometheus/common/promslog"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 type checkIn struct {
@@ -36,15 +38,17 @@ type checkIn struct {
 }
 
 // checkServer is a real MCP server (the official Go SDK) with two tools.
+// Their definitions are its own (not the echo tools): the check golden
+// files hold their schema hashes.
 func checkServer() http.Handler {
-	s := mcp.NewServer(&mcp.Implementation{Name: "check-server", Version: "2.0.0"}, nil)
-	for _, name := range []string{"alpha", "beta"} {
-		mcp.AddTool(s, &mcp.Tool{Name: name, Description: "a tool"},
-			func(context.Context, *mcp.CallToolRequest, checkIn) (*mcp.CallToolResult, any, error) {
-				return nil, nil, nil
-			})
-	}
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
+	return testsupport.SDKServer{Name: "check-server", Version: "2.0.0", AddTools: func(s *mcp.Server) {
+		for _, name := range []string{"alpha", "beta"} {
+			mcp.AddTool(s, &mcp.Tool{Name: name, Description: "a tool"},
+				func(context.Context, *mcp.CallToolRequest, checkIn) (*mcp.CallToolResult, any, error) {
+					return nil, nil, nil
+				})
+		}
+	}}.Handler()
 }
 
 func runCheckArgs(t *testing.T, wait time.Duration, output, configFile string, configSet bool, module, target string) (int, string, string) {

@@ -14,15 +14,9 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -306,46 +300,6 @@ func TestLifecycleSIGTERM(t *testing.T) {
 	}
 }
 
-// hzSelfSigned writes a self-signed certificate for 127.0.0.1 and its key
-// into dir and returns their paths and a pool that trusts the certificate.
-func hzSelfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "mcp_exporter test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:              []string{"localhost"},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	testsupport.WritePEM(t, certFile, "CERTIFICATE", der)
-	testsupport.WritePEM(t, keyFile, "PRIVATE KEY", keyDER)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
-}
-
 // TestLifecycleWebConfig: behind --web.config.file with TLS and basic
 // auth, the exporter's endpoints answer only over TLS, and only with the
 // credentials.
@@ -354,7 +308,8 @@ func TestLifecycleWebConfig(t *testing.T) {
 	bin := hzBuild(t)
 	mcpTarget := mcpServer(t).URL
 	dir := t.TempDir()
-	certFile, keyFile, pool := hzSelfSigned(t, dir)
+	cert := testsupport.Certificate(t, "mcp_exporter test")
+	certFile, keyFile, pool := cert.CertFile, cert.KeyFile, cert.CA
 	const user, password = "prometheus", "hz-correct-horse"
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
 	if err != nil {

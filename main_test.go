@@ -14,7 +14,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,8 +26,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
@@ -120,17 +117,7 @@ func do(t *testing.T, method, u string) (int, string) {
 // mcpServer is a real MCP server from the official Go SDK.
 func mcpServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	type in struct {
-		Text string `json:"text"`
-	}
-	server := mcp.NewServer(&mcp.Implementation{Name: "web-test-server", Version: "1.0.0"}, nil)
-	mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "Echoes its input."},
-		func(_ context.Context, _ *mcp.CallToolRequest, x in) (*mcp.CallToolResult, any, error) {
-			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: x.Text}}}, nil, nil
-		})
-	ts := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil))
-	t.Cleanup(ts.Close)
-	return ts
+	return testsupport.SDKServer{Name: "web-test-server", Version: "1.0.0"}.Start(t)
 }
 
 func probePath(target string, extra ...string) string {

@@ -16,27 +16,24 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp"
 )
 
-// slowServer is a minimal stateful MCP server (2025-11-25, JSON answers)
-// that answers every request only after delay: initialize, tools/list and
-// anything else with an id. Notifications and DELETE are answered at once.
+// slowServer is the shared fake MCP server (fakemcp): stateful
+// (2025-11-25, JSON answers), answering every request only after delay:
+// initialize, tools/list and anything else with an id. Notifications and
+// DELETE are answered at once. It keeps counts only, not the requests.
 type slowServer struct {
-	delay    time.Duration
-	sessions atomic.Int64
-	srv      *http.Server
-	url      string
+	srv *http.Server
+	url string
 }
 
 func startSlowServer(delay time.Duration) (*slowServer, error) {
@@ -44,57 +41,17 @@ func startSlowServer(delay time.Duration) (*slowServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &slowServer{delay: delay, url: "http://" + l.Addr().String() + "/mcp"}
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	f := fakemcp.New()
+	f.Delay, f.NoRecord = delay, true
+	f.Session, f.SessionPerInit, f.DeleteStatus = "slow", true, http.StatusNoContent
+	f.Version, f.ServerName, f.ServerVersion = "2025-11-25", "slow-mcp-server", "1.0.0"
+	s := &slowServer{url: "http://" + l.Addr().String() + "/mcp"}
+	s.srv = &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(l) }()
 	return s, nil
 }
 
 func (s *slowServer) close() { _ = s.srv.Close() }
-
-func (s *slowServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodDelete:
-		w.WriteHeader(http.StatusNoContent)
-		return
-	case http.MethodPost:
-	default:
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		return
-	}
-	var req struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if json.Unmarshal(body, &req) != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		return
-	}
-	if len(req.ID) == 0 {
-		w.WriteHeader(http.StatusAccepted)
-		return
-	}
-	select {
-	case <-time.After(s.delay):
-	case <-r.Context().Done():
-		return
-	}
-	var result string
-	switch req.Method {
-	case "initialize":
-		w.Header().Set("Mcp-Session-Id", "slow-"+strconv.FormatInt(s.sessions.Add(1), 10))
-		result = `{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"slow-mcp-server","version":"1.0.0"}}`
-	case "tools/list":
-		result = `{"tools":[{"name":"wait","description":"Waits.","inputSchema":{"type":"object","properties":{"seconds":{"type":"number"}}}}]}`
-	default:
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"method not found"}}`, req.ID)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, req.ID, result)
-}
 
 // slowResult is the outcome of the many-in-flight check.
 type slowResult struct {

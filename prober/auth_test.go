@@ -21,17 +21,12 @@ package prober
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -47,7 +42,6 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -61,12 +55,7 @@ import (
 // authMCPHandler is a real go-sdk MCP server (Streamable HTTP, stateful)
 // with one tool.
 func authMCPHandler() http.Handler {
-	server := mcp.NewServer(&mcp.Implementation{Name: "auth-peer", Version: "1.0.0"}, nil)
-	mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "Echoes its input."},
-		func(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
-			return nil, echoOut{Echo: in.Text}, nil
-		})
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	return testsupport.SDKServer{Name: "auth-peer", Version: "1.0.0"}.Handler()
 }
 
 // authRequest is what a peer saw of one request.
@@ -446,55 +435,8 @@ func authWriteFile(t *testing.T, path, content string) {
 // ---------------------------------------------------------------------------
 // 1. Success with each credential type
 
-// authMTLS generates a CA and a client certificate it signs; it returns the
-// PEM files of the client certificate and key, and a pool with the CA.
-func authMTLS(t *testing.T) (certFile, keyFile string, cas *x509.CertPool) {
-	t.Helper()
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "auth test client CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "mcp_exporter probe"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client-key.pem")
-	testsupport.WritePEM(t, certFile, "CERTIFICATE", der)
-	testsupport.WritePEM(t, keyFile, "PRIVATE KEY", keyDER)
-	cas = x509.NewCertPool()
-	cas.AddCert(ca)
-	return certFile, keyFile, cas
-}
-
 func TestAuthEachCredentialType(t *testing.T) {
+	t.Parallel()
 	const bearer = "s3cr3t-bearer-1"
 	bearerTS, bearerRec := authBearerServer(t, authStaticVerifier(authPtr(bearer)), nil)
 	bearerFile := filepath.Join(t.TempDir(), "token")
@@ -511,7 +453,8 @@ func TestAuthEachCredentialType(t *testing.T) {
 	apiKeyTS, apiKeyRec := authHeaderServer(t, "X-API-Key", "s3cr3t-apikey-1")
 	basicTS, _ := authBasicServer(t, "probe", "s3cr3t-basic-1")
 
-	certFile, keyFile, cas := authMTLS(t)
+	client := testsupport.Certificate(t, "mcp_exporter probe")
+	certFile, keyFile, cas := client.CertFile, client.KeyFile, client.CA
 	var mtlsPeers atomic.Int64
 	h := authMCPHandler()
 	mtlsTS := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -909,6 +852,7 @@ func authProbeSinks(logs io.Writer) (*prometheus.Registry, *slog.Logger) {
 // 4. Resource indicator
 
 func TestAuthResourceIndicator(t *testing.T) {
+	t.Parallel()
 	tokens := newAuthTokens()
 	ep := newAuthTokenEndpoint("probe-client", "s3cr3t-client", tokens)
 	tokenURL := ep.serve(t)
@@ -1004,6 +948,7 @@ oauth2_issuers: ['http://127\.0\.0\.1:[0-9]+']
 allow_any_target: true`
 
 func TestAuthDiscovery(t *testing.T) {
+	t.Parallel()
 	t.Run("end to end, then cached", func(t *testing.T) {
 		d := newAuthDiscoveryPeers(t, "/.well-known/oauth-protected-resource/mcp")
 		m := authModule(t, authDiscoveryModule)
@@ -1092,6 +1037,7 @@ func TestAuthDiscovery(t *testing.T) {
 // 6. Auth wall
 
 func TestAuthWall(t *testing.T) {
+	t.Parallel()
 	const token = "s3cr3t-wall-token"
 	bearerModule := "http_config:\n  authorization: {credentials: " + token + "}\nallow_any_target: true\nfail_if_anonymous_allowed: true"
 
@@ -1149,6 +1095,7 @@ func TestAuthWall(t *testing.T) {
 // 7. allowed_targets through /probe
 
 func TestAuthAllowedTargetsHandler(t *testing.T) {
+	t.Parallel()
 	const token = "s3cr3t-allowed-token"
 	good, goodRec := authBearerServer(t, authStaticVerifier(authPtr(token)), nil)
 	evil, evilCount := countingServer(t)
@@ -1208,6 +1155,7 @@ func TestAuthAllowedTargetsHandler(t *testing.T) {
 // 8. Redirects
 
 func TestAuthRedirects(t *testing.T) {
+	t.Parallel()
 	const token = "s3cr3t-redirect-token"
 	other, otherRec := authServe(t, authMCPHandler()) // another origin, same host
 	var targetMux http.ServeMux
@@ -1268,6 +1216,7 @@ func TestAuthRedirects(t *testing.T) {
 // 9. Rotation without reload
 
 func TestAuthFileRotation(t *testing.T) {
+	t.Parallel()
 	t.Run("credentials_file", func(t *testing.T) {
 		accept := authPtr("s3cr3t-old-token")
 		ts, _ := authBearerServer(t, authStaticVerifier(accept), nil)
@@ -1330,6 +1279,7 @@ func TestAuthFileRotation(t *testing.T) {
 // 10. Nothing leaks
 
 func TestAuthNothingLeaks(t *testing.T) {
+	t.Parallel()
 	const (
 		bearer   = "s3cr3t-BEARER-d41d8c"
 		client   = "s3cr3t-CLIENT-98f00b"
@@ -1435,6 +1385,7 @@ func TestAuthNothingLeaks(t *testing.T) {
 // Configuration rules the tests above rely on
 
 func TestAuthModuleNeedsAllowedTargets(t *testing.T) {
+	t.Parallel()
 	_, err := config.Parse([]byte("modules:\n  m:\n    http_config:\n      authorization: {credentials: s3cr3t-x}\n"))
 	if err == nil || !strings.Contains(err.Error(), "allowed_targets") || !strings.Contains(err.Error(), "allow_any_target") {
 		t.Errorf("a credentialed module without allowed_targets: %v", err)

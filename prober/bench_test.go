@@ -31,7 +31,6 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"runtime/metrics"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +43,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp"
 )
 
 // benchLargeTools and benchLargeBytes size the large tools/list: 5,000
@@ -53,66 +53,19 @@ const (
 	benchLargeBytes = 20 << 20
 )
 
-// benchServer is a minimal stateful MCP server (2025-11-25) for the
-// benchmarks: initialize, tools/list from a prepared result, DELETE. It
-// answers JSON, or SSE as the go-sdk does by default. It writes the
-// prepared result without copying it, so that the heap the probe grows
-// is the prober's.
-type benchServer struct {
-	sse      bool
-	tools    []byte // the tools/list result object
-	sessions atomic.Int64
-}
-
-func (s *benchServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodDelete:
-		w.WriteHeader(http.StatusNoContent)
-		return
-	case http.MethodPost:
-	default:
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		return
-	}
-	var req struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if json.Unmarshal(body, &req) != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		return
-	}
-	if len(req.ID) == 0 {
-		w.WriteHeader(http.StatusAccepted)
-		return
-	}
-	var result []byte
-	switch req.Method {
-	case "initialize":
-		w.Header().Set("Mcp-Session-Id", "bench-"+strconv.FormatInt(s.sessions.Add(1), 10))
-		result = []byte(`{"protocolVersion":"2025-11-25","capabilities":{"logging":{},"tools":{"listChanged":true}},"serverInfo":{"name":"bench-mcp-server","version":"1.0.0"}}`)
-	case "tools/list":
-		result = s.tools
-	default:
-		result = nil
-	}
-	if s.sse {
-		w.Header().Set("Content-Type", "text/event-stream")
-		_, _ = io.WriteString(w, "event: message\ndata: ")
-	} else {
-		w.Header().Set("Content-Type", "application/json")
-	}
-	if result == nil {
-		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"method not found"}}`, req.ID)
-	} else {
-		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":`, req.ID)
-		_, _ = w.Write(result)
-		_, _ = io.WriteString(w, "}")
-	}
-	if s.sse {
-		_, _ = io.WriteString(w, "\n\n")
-	}
+// benchServer is the shared fake (fakemcp) as the benchmarks want it: a
+// stateful 2025-11-25 server with the go-sdk demo's capabilities, one
+// session per initialize, DELETE answered 204, and nothing recorded. It
+// answers JSON, or SSE as the go-sdk does by default, and writes the
+// prepared tools/list result without copying it, so that the heap the
+// probe grows is the prober's.
+func benchServer(sse bool, tools []byte) *fakemcp.Server {
+	s := fakemcp.New()
+	s.SSE, s.ToolsResult, s.NoRecord = sse, tools, true
+	s.Session, s.SessionPerInit, s.DeleteStatus = "bench", true, http.StatusNoContent
+	s.Version, s.ServerName, s.ServerVersion = "2025-11-25", "bench-mcp-server", "1.0.0"
+	s.Capabilities = `{"logging":{},"tools":{"listChanged":true}}`
+	return s
 }
 
 // benchToolsResult builds a tools/list result of n tools in about size
@@ -213,7 +166,7 @@ func BenchmarkProbeLargeToolsList(b *testing.B) {
 			name = "sse"
 		}
 		b.Run(name, func(b *testing.B) {
-			ts := httptest.NewServer(&benchServer{sse: sse, tools: tools})
+			ts := httptest.NewServer(benchServer(sse, tools))
 			defer ts.Close()
 			p := New()
 			m := benchModule()
@@ -304,7 +257,7 @@ func BenchmarkCanonicalHashVsUnmarshal(b *testing.B) {
 // costs the exporter in process, for profiling with -cpuprofile or
 // -memprofile. The server's cost is in the numbers too.
 func BenchmarkProbeHandler(b *testing.B) {
-	ts := httptest.NewServer(&benchServer{sse: true, tools: benchDemoTools})
+	ts := httptest.NewServer(benchServer(true, benchDemoTools))
 	defer ts.Close()
 	h := &Handler{
 		Config:        config.NewSafeConfig(&config.Config{Modules: map[string]config.Module{config.DefaultModuleName: config.DefaultModule}}),
@@ -336,7 +289,7 @@ func BenchmarkProbeHandler(b *testing.B) {
 // with a bare net/http client (what go run ./bench calls the floor), for
 // comparison in the same process.
 func BenchmarkProbeFloor(b *testing.B) {
-	ts := httptest.NewServer(&benchServer{sse: true, tools: benchDemoTools})
+	ts := httptest.NewServer(benchServer(true, benchDemoTools))
 	defer ts.Close()
 	target := ts.URL + "/mcp"
 	b.ReportAllocs()

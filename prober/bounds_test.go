@@ -32,6 +32,7 @@ import (
 // TestTargetLengthCap: a target over MaxTargetBytes is answered 400 before
 // anything is sent or kept (issue 9 item 4).
 func TestTargetLengthCap(t *testing.T) {
+	t.Parallel()
 	ts, n := countingServer(t)
 	f := newHandlerFixture(t, map[string]config.Module{"default": fastModule()})
 	long := ts.URL + "/" + strings.Repeat("a", MaxTargetBytes-len(ts.URL)-1)
@@ -55,6 +56,7 @@ func TestTargetLengthCap(t *testing.T) {
 // TestBoundedMapEvictsLeastRecentlyUsed: a full map makes room by dropping
 // its least recently used entry, not everything.
 func TestBoundedMapEvictsLeastRecentlyUsed(t *testing.T) {
+	t.Parallel()
 	b := newBoundedMap[int](3)
 	b.put("a", 1)
 	b.put("b", 2)
@@ -82,6 +84,7 @@ func TestBoundedMapEvictsLeastRecentlyUsed(t *testing.T) {
 // TestBoundedMapMaxAge: an entry is forgotten maxAge after it was first
 // stored, even if it is stored again meanwhile.
 func TestBoundedMapMaxAge(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1_000_000, 0)
 	b := newBoundedMap[string](10).withMaxAge(10 * time.Minute)
 	b.now = func() time.Time { return now }
@@ -132,6 +135,7 @@ func TestBoundedMapKeysCostAHash(t *testing.T) {
 // TestHistoryKeepsNoRenderedOutput: the debug output is made on every
 // read, not kept.
 func TestHistoryKeepsNoRenderedOutput(t *testing.T) {
+	t.Parallel()
 	h := NewHistory(10)
 	var renders atomic.Int64
 	h.Add(HistoryEntry{Module: "m", Target: "http://t/", Render: func() string { renders.Add(1); return "out" }})
@@ -150,6 +154,7 @@ func TestHistoryKeepsNoRenderedOutput(t *testing.T) {
 // dropping its oldest probes, failures included; one probe over an eighth
 // of the budget keeps its row but not its output.
 func TestHistoryByteBudget(t *testing.T) {
+	t.Parallel()
 	const budget = 64 << 10
 	h := NewHistory(100).WithMaxBytes(budget)
 	for i := range 300 {
@@ -192,7 +197,7 @@ func TestHistoryByteBudget(t *testing.T) {
 // within a few MiB; reading every probe's /logs output stays small.
 func TestHostileLoadStaysBounded(t *testing.T) {
 	fake := mbNewFake()
-	target := fake.start(t)
+	target := fake.Start(t)
 	f := newHandlerFixture(t, map[string]config.Module{"default": fastModule()})
 	f.h.History = NewHistory(100).WithMaxBytes(1 << 20)
 	// The exporter's log goes nowhere: the test measures what the exporter

@@ -64,6 +64,7 @@ func (p *idnProxy) requests() []string {
 // mcp.xn--victim-qyd.example, a name the attacker registers, and sends it
 // the bearer token. The proxy sees where each request was going.
 func TestUnicodeHostDoesNotBorrowAllowedTargets(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cr3t-idn-token"
 	proxy := newIDNProxy(t)
 	modules := authConfig(t, map[string]string{
@@ -216,6 +217,7 @@ func newDiscAttackPeers(t *testing.T, resourceMetadata string, issuers []string,
 // endpoint must be on that issuer's origin or listed too; each refusal fails
 // the discovery layer, and the stranger hears nothing.
 func TestDiscoveryGoesOnlyToListedIssuers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name             string
 		resourceMetadata string // "{{XX}}" is the stranger
@@ -290,6 +292,7 @@ oauth2_issuers: ['%s']
 // proxy net/http asks for the name in another spelling, so a credential
 // that followed could reach a host nobody allowed. It is refused.
 func TestRedirectToUnicodeHostKeepsCredential(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cr3t-idn-redirect"
 	unicodeHost := "mcp.vİctim.example"
 	asciiHost, err := dialhost.Normalize(unicodeHost)
@@ -329,6 +332,7 @@ func TestRedirectToUnicodeHostKeepsCredential(t *testing.T) {
 // longer admit its issuer, even if a probe that ran across a reload kept
 // it after the reload had emptied the cache.
 func TestDiscoveredEndpointFollowsNarrowedIssuers(t *testing.T) {
+	t.Parallel()
 	xx := newDiscStranger(t)
 	d := newDiscAttackPeers(t, "", []string{"{{AS}}"}, "{{AS}}/token")
 	m := authModule(t, fmt.Sprintf("http_config:\n  oauth2: {client_id: probe-client, client_secret: s3cr3t-client}\noauth2_discovery: true\noauth2_issuers: ['%s']\n%s",

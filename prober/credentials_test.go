@@ -43,9 +43,9 @@ func echoCredentials(r *http.Request) string {
 // refuses and quotes, cut to 32 characters).
 func echoingServer(t *testing.T, revision bool) (*mbFake, string) {
 	f := mbNewFake()
-	f.on["initialize"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
+	f.On["initialize"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
 		echo := echoCredentials(r)
-		version := m.param("protocolVersion")
+		version := m.Param("protocolVersion")
 		if revision {
 			version = echo
 		}
@@ -57,12 +57,12 @@ func echoingServer(t *testing.T, revision bool) (*mbFake, string) {
 		w.Header().Set("Mcp-Session-Id", mbFakeSession)
 		mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, string(result)))
 	}
-	f.on["tools/list"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
+	f.On["tools/list"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
 		echo := echoCredentials(r)
 		e, _ := json.Marshal(map[string]any{"code": -32603, "message": "not for " + echo, "data": map[string]any{"credential": echo}})
 		mbWriteJSON(w, http.StatusOK, `{"jsonrpc":"2.0","id":`+string(m.ID)+`,"error":`+string(e)+`}`)
 	}
-	return f, f.start(t)
+	return f, f.Start(t)
 }
 
 // TestServerEchoingCredentials attacks with a server that echoes the
@@ -70,6 +70,7 @@ func echoingServer(t *testing.T, revision bool) (*mbFake, string) {
 // not reach the /probe output, the debug output, /logs or the exporter's
 // log, whichever way it was sent.
 func TestServerEchoingCredentials(t *testing.T) {
+	t.Parallel()
 	const (
 		bearer   = "s3cr3t-BEARER-0123456789abcdefghijklmnop"
 		client   = "s3cr3t-CLIENT-98f00b"
@@ -104,8 +105,8 @@ func TestServerEchoingCredentials(t *testing.T) {
 				}
 			}
 		}
-		seen, ok := fake.lastSeen("initialize")
-		if !ok || seen.header.Get("Authorization") == "" {
+		seen, ok := fake.LastSeen("initialize")
+		if !ok || seen.Header.Get("Authorization") == "" {
 			t.Fatal("the echoing server saw no credential")
 		}
 	}
@@ -142,6 +143,7 @@ func TestServerEchoingCredentials(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
+	t.Parallel()
 	m := config.DefaultModule
 	s := newProbeSecrets(m, nil)
 	s.add("Bearer Tok3n-0123456789")
@@ -179,6 +181,7 @@ func TestRedact(t *testing.T) {
 // output hides http_headers values and oauth2 endpoint_params, which
 // prometheus/common keeps as plain text.
 func TestDebugOutputHidesPlainCredentials(t *testing.T) {
+	t.Parallel()
 	m := authModule(t, "http_config:\n  http_headers:\n    X-API-Key: {values: [s3cr3t-HEADER-VALUE]}\n"+
 		"  oauth2: {client_id: c, client_secret: s3cr3t-CLIENT, token_url: 'https://tok.example/', endpoint_params: {api_key: s3cr3t-PARAM}}\n"+
 		"allow_any_target: true")

@@ -31,6 +31,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // The golden tests keep the exposition text of a probe exact: every metric
@@ -121,41 +122,41 @@ func TestGoldenProbeHandler(t *testing.T) {
 	pin := func(v string) func(*config.Module) { return func(m *config.Module) { m.ProtocolVersion = v } }
 	cases := []struct {
 		name   string
-		server sdkServerOptions
+		server testsupport.SDKServer
 		module func(*config.Module)
 	}{
-		{"stateful SSE answers", sdkServerOptions{}, nil},
-		{"stateful JSON answers", sdkServerOptions{http: mcp.StreamableHTTPOptions{JSONResponse: true}}, nil},
-		{"stateless", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}}, nil},
-		{"stateless JSON", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}}, nil},
-		{"legacy SSE", sdkServerOptions{sse: true, tools: 3}, func(m *config.Module) { m.Transport = protocol.TransportSSE }},
-		{"legacy SSE auto", sdkServerOptions{sse: true}, nil},
-		{"legacy SSE pinned 2024-11-05", sdkServerOptions{sse: true}, func(m *config.Module) {
+		{"stateful SSE answers", testsupport.SDKServer{}, nil},
+		{"stateful JSON answers", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}}, nil},
+		{"stateless", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true}}, nil},
+		{"stateless JSON", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}}, nil},
+		{"legacy SSE", testsupport.SDKServer{SSE: true, Tools: 3}, func(m *config.Module) { m.Transport = protocol.TransportSSE }},
+		{"legacy SSE auto", testsupport.SDKServer{SSE: true}, nil},
+		{"legacy SSE pinned 2024-11-05", testsupport.SDKServer{SSE: true}, func(m *config.Module) {
 			m.Transport = protocol.TransportSSE
 			m.ProtocolVersion = "2024-11-05"
 		}},
-		{"server speaks only 2025-11-25", sdkServerOptions{versions: []string{"2025-11-25"}}, nil},
-		{"server speaks only 2025-06-18", sdkServerOptions{versions: []string{"2025-06-18"}}, nil},
-		{"server speaks only 2025-03-26", sdkServerOptions{versions: []string{"2025-03-26"}}, nil},
-		{"server speaks only 2024-11-05", sdkServerOptions{versions: []string{"2024-11-05"}}, nil},
-		{"pinned 2025-06-18", sdkServerOptions{}, pin("2025-06-18")},
-		{"pinned 2025-03-26", sdkServerOptions{}, pin("2025-03-26")},
-		{"pinned 2026-07-28 stateless", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}}, pin("2026-07-28")},
-		{"pinned 2026-07-28 stateful fails", sdkServerOptions{}, pin("2026-07-28")},
-		{"streamable_http against sse fails", sdkServerOptions{sse: true}, func(m *config.Module) { m.Transport = protocol.TransportStreamableHTTP }},
-		{"paged tools", sdkServerOptions{tools: 5, pageSize: 2}, nil},
-		{"without tools", sdkServerOptions{noTools: true}, nil},
-		{"close_session off", sdkServerOptions{}, func(m *config.Module) { m.CloseSession = false }},
-		{"missing required tool", sdkServerOptions{tools: 3}, func(m *config.Module) { m.RequiredTools = []string{"absent"} }},
-		{"min_tools not met", sdkServerOptions{tools: 3}, func(m *config.Module) { m.MinTools = 4 }},
-		{"schema hash mismatch", sdkServerOptions{tools: 3}, func(m *config.Module) { m.ExpectedSchemaHash = strings.Repeat("0", 64) }},
-		{"fail_if_not_tls over plain HTTP", sdkServerOptions{}, func(m *config.Module) { m.FailIfNotTLS = true }},
-		{"TLS", sdkServerOptions{tls: true}, nil},
-		{"TLS untrusted", sdkServerOptions{tls: true}, nil},
+		{"server speaks only 2025-11-25", testsupport.SDKServer{Versions: []string{"2025-11-25"}}, nil},
+		{"server speaks only 2025-06-18", testsupport.SDKServer{Versions: []string{"2025-06-18"}}, nil},
+		{"server speaks only 2025-03-26", testsupport.SDKServer{Versions: []string{"2025-03-26"}}, nil},
+		{"server speaks only 2024-11-05", testsupport.SDKServer{Versions: []string{"2024-11-05"}}, nil},
+		{"pinned 2025-06-18", testsupport.SDKServer{}, pin("2025-06-18")},
+		{"pinned 2025-03-26", testsupport.SDKServer{}, pin("2025-03-26")},
+		{"pinned 2026-07-28 stateless", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true}}, pin("2026-07-28")},
+		{"pinned 2026-07-28 stateful fails", testsupport.SDKServer{}, pin("2026-07-28")},
+		{"streamable_http against sse fails", testsupport.SDKServer{SSE: true}, func(m *config.Module) { m.Transport = protocol.TransportStreamableHTTP }},
+		{"paged tools", testsupport.SDKServer{Tools: 5, PageSize: 2}, nil},
+		{"without tools", testsupport.SDKServer{NoTools: true}, nil},
+		{"close_session off", testsupport.SDKServer{}, func(m *config.Module) { m.CloseSession = false }},
+		{"missing required tool", testsupport.SDKServer{Tools: 3}, func(m *config.Module) { m.RequiredTools = []string{"absent"} }},
+		{"min_tools not met", testsupport.SDKServer{Tools: 3}, func(m *config.Module) { m.MinTools = 4 }},
+		{"schema hash mismatch", testsupport.SDKServer{Tools: 3}, func(m *config.Module) { m.ExpectedSchemaHash = strings.Repeat("0", 64) }},
+		{"fail_if_not_tls over plain HTTP", testsupport.SDKServer{}, func(m *config.Module) { m.FailIfNotTLS = true }},
+		{"TLS", testsupport.SDKServer{TLS: true}, nil},
+		{"TLS untrusted", testsupport.SDKServer{TLS: true}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ts := newSDKServer(t, c.server)
+			ts := c.server.Start(t)
 			m := config.DefaultModule
 			if c.module != nil {
 				c.module(&m)
@@ -173,9 +174,7 @@ func TestGoldenProbeHandler(t *testing.T) {
 		})
 	}
 	t.Run("connection refused", func(t *testing.T) {
-		ts := newSDKServer(t, sdkServerOptions{})
-		target := ts.URL
-		ts.Close()
+		target := "http://" + testsupport.RefusedAddr(t)
 		f := newHandlerFixture(t, map[string]config.Module{"test": config.DefaultModule})
 		w := f.probe(t, url.Values{"module": {"test"}, "target": {target}}, http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"3"}})
 		checkGolden(t, "handler", normalizeExposition(w.Body.String()))

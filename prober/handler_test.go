@@ -14,10 +14,8 @@
 package prober
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -29,7 +27,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	promconfig "github.com/prometheus/common/config"
@@ -41,6 +38,7 @@ import (
 )
 
 func TestProbeTimeout(t *testing.T) {
+	t.Parallel()
 	const offset = 500 * time.Millisecond
 	for _, tc := range []struct {
 		name    string
@@ -90,6 +88,7 @@ func TestProbeTimeout(t *testing.T) {
 }
 
 func TestParseTarget(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in      string
 		want    string // "" means an error is expected
@@ -214,6 +213,7 @@ func countingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 }
 
 func TestHandlerRefusesBadRequests(t *testing.T) {
+	t.Parallel()
 	f := newHandlerFixture(t, map[string]config.Module{config.DefaultModuleName: fastModule()})
 	ts, hits := countingServer(t)
 
@@ -268,6 +268,7 @@ func TestHandlerRefusesBadRequests(t *testing.T) {
 }
 
 func TestHandlerDefaultModule(t *testing.T) {
+	t.Parallel()
 	ts, hits := countingServer(t)
 	other := fastModule()
 	other.Timeout = model.Duration(3 * time.Second)
@@ -297,7 +298,8 @@ func TestHandlerDefaultModule(t *testing.T) {
 var versionInfoRE = regexp.MustCompile(`probe_mcp_protocol_version_info\{version="([^"]+)"\} 1`)
 
 func TestHandlerProbesSDKServer(t *testing.T) {
-	ts := newSDKServer(t, sdkServerOptions{})
+	t.Parallel()
+	ts := testsupport.SDKServer{}.Start(t)
 	module := config.DefaultModule
 	f := newHandlerFixture(t, map[string]config.Module{"mcp": module})
 	scrape := http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"3"}}
@@ -369,12 +371,7 @@ func TestHandlerProbesSDKServer(t *testing.T) {
 // carry the bearer token.
 func authSDKServer(t *testing.T, token string) *httptest.Server {
 	t.Helper()
-	server := mcp.NewServer(&mcp.Implementation{Name: "auth-test-server", Version: "1.0.0"}, nil)
-	mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "Echoes its input."},
-		func(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
-			return nil, echoOut{Echo: in.Text}, nil
-		})
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	h := testsupport.SDKServer{Name: "auth-test-server", Version: "1.0.0"}.Handler()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+token {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -387,6 +384,7 @@ func authSDKServer(t *testing.T, token string) *httptest.Server {
 }
 
 func TestHandlerNeverShowsSecrets(t *testing.T) {
+	t.Parallel()
 	const token = "s3cr3t-PROBE-TOKEN"
 	const password = "pa55word"
 	ts := authSDKServer(t, token)
@@ -457,16 +455,11 @@ func TestHandlerNeverShowsSecrets(t *testing.T) {
 // closedPortURL is an http URL on which nothing listens.
 func closedPortURL(t *testing.T) *url.URL {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return &url.URL{Scheme: "http", Host: addr, Path: "/mcp"}
+	return &url.URL{Scheme: "http", Host: testsupport.RefusedAddr(t), Path: "/mcp"}
 }
 
 func TestHandlerProberLevel(t *testing.T) {
+	t.Parallel()
 	ts, _ := countingServer(t)
 	f := newHandlerFixture(t, map[string]config.Module{config.DefaultModuleName: fastModule()})
 	f.h.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -486,6 +479,7 @@ func TestHandlerProberLevel(t *testing.T) {
 }
 
 func TestHistory(t *testing.T) {
+	t.Parallel()
 	t.Run("limit and order", func(t *testing.T) {
 		h := NewHistory(3)
 		for i := range 5 {
@@ -565,7 +559,8 @@ func TestHistory(t *testing.T) {
 }
 
 func TestProbeMetricsPassPromtool(t *testing.T) {
-	sdk := newSDKServer(t, sdkServerOptions{tools: 3})
+	t.Parallel()
+	sdk := testsupport.SDKServer{Tools: 3}.Start(t)
 	notMCP, _ := countingServer(t)
 	f := newHandlerFixture(t, map[string]config.Module{config.DefaultModuleName: fastModule()})
 	for name, target := range map[string]string{

@@ -15,7 +15,6 @@ package prober
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,7 +25,6 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,12 +35,13 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp"
 )
 
 // ---------------------------------------------------------------------------
 // Hostile servers: what a server can do to the exporter on purpose, beyond
 // the broken servers of misbehave_test.go. Each case must end in a failed
-// probe with the right reason, within the probe's deadline (plus 1 s), and
+// probe with the right reason, within the probe's deadline (plus mbSlack), and
 // the exporter must go on serving: every case runs through a Handler, which
 // then probes a healthy go-sdk server successfully.
 //
@@ -76,8 +75,23 @@ type hzCase struct {
 	check func(t *testing.T, f *mbFake, res probeResult)
 }
 
-// hzTimeout is the module timeout of every case.
-const hzTimeout = time.Second
+// Deadlines. A case whose reason is a timeout waits out hzTimeout; every
+// other case gets hzBoundTimeout, long enough that on a loaded machine only
+// a bound or an answer ends it, so that "a bound ended it" is asserted
+// without a tight clock (a 1s deadline was seen to expire before a gzip
+// bomb's bound at a load average of 9).
+const (
+	hzTimeout      = time.Second
+	hzBoundTimeout = 10 * time.Second
+)
+
+// hzDeadline is the module timeout for a case failing with reason.
+func hzDeadline(reason string) time.Duration {
+	if reason == "timeout" {
+		return hzTimeout
+	}
+	return hzBoundTimeout
+}
 
 // hzSmallBound is the max_response_bytes of the cases that test the bound.
 const hzSmallBound = 64 * units.KiB
@@ -86,107 +100,18 @@ func hzBound(b units.Base2Bytes) func(m *config.Module) {
 	return func(m *config.Module) { m.MaxResponseBytes = b }
 }
 
-// hzStream answers 200 with contentType and head, then writes next(i) for
-// i = 0, 1, … with pause between writes, until the prober hangs up (or 10 s
-// pass, so that a broken test cannot hold the server). {{id}} in head is the
-// request's id.
-func hzStream(contentType, head string, pause time.Duration, next func(i int) string) mbFakeFunc {
-	return func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
-		w.Header().Set("Content-Type", contentType)
-		w.WriteHeader(http.StatusOK)
-		fl := w.(http.Flusher)
-		if _, err := io.WriteString(w, strings.ReplaceAll(head, "{{id}}", string(m.ID))); err != nil {
-			return
-		}
-		fl.Flush()
-		stop := time.NewTimer(10 * time.Second)
-		defer stop.Stop()
-		for i := 0; ; i++ {
-			if pause > 0 {
-				select {
-				case <-r.Context().Done():
-					return
-				case <-stop.C:
-					return
-				case <-time.After(pause):
-				}
-			} else {
-				select {
-				case <-r.Context().Done():
-					return
-				case <-stop.C:
-					return
-				default:
-				}
-			}
-			if _, err := io.WriteString(w, next(i)); err != nil {
-				return
-			}
-			fl.Flush()
-		}
-	}
-}
-
-// hzChunk returns the same s every time.
-func hzChunk(s string) func(int) string { return func(int) string { return s } }
-
-// hzTrickle returns body one byte at a time, over and over.
-func hzTrickle(body string) func(int) string {
-	return func(i int) string { j := i % len(body); return body[j : j+1] }
-}
+// The hostile answers are the shared fake's (fakemcp), under short names.
+var (
+	hzStream   = fakemcp.Stream
+	hzChunk    = fakemcp.Chunk
+	hzTrickle  = fakemcp.Trickle
+	hzEncoded  = fakemcp.Encoded
+	hzGzipBomb = fakemcp.GzipBomb
+	hzGzip     = fakemcp.Gzip
+)
 
 // hzNotifications is many SSE events, none of them a response.
 var hzNotifications = strings.Repeat("event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":1,\"progress\":1}}\n\n", 64)
-
-// hzGzipMember is one gzip member holding s followed by 1 MiB of '0'.
-func hzGzipMember(s string) []byte {
-	var b bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-	_, _ = io.WriteString(zw, s)
-	_, _ = zw.Write(bytes.Repeat([]byte("0"), 1<<20))
-	_ = zw.Close()
-	return b.Bytes()
-}
-
-// hzBombHead starts the JSON-RPC response the bomb holds.
-const hzBombHead = `{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-11-25","pad":"`
-
-var (
-	hzBombFirst = sync.OnceValue(func() []byte { return hzGzipMember(hzBombHead) })
-	hzBombRest  = sync.OnceValue(func() []byte { return hzGzipMember("") })
-)
-
-// hzGzipBomb is a gzip body that expands to a JSON-RPC response of mib
-// MiB, nearly all of it '0', from about 1 KiB per MiB. It is a series of
-// gzip members, which gzip readers (Go's included) read as one stream;
-// compressing one large member would take seconds under the race detector.
-func hzGzipBomb(mib int) []byte {
-	b := bytes.Clone(hzBombFirst())
-	for range mib - 1 {
-		b = append(b, hzBombRest()...)
-	}
-	return b
-}
-
-// hzGzip compresses s.
-func hzGzip(s string) []byte {
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	_, _ = io.WriteString(zw, s)
-	_ = zw.Close()
-	return b.Bytes()
-}
-
-// hzEncoded answers 200 application/json with the given Content-Encoding
-// and body (made from the request).
-func hzEncoded(encoding string, body func(m mbRpcMsg) []byte) mbFakeFunc {
-	return func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Encoding", encoding)
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(body(m))
-	}
-}
 
 // hzNested is a JSON value nested depth levels deep.
 func hzNested(depth int) string {
@@ -352,14 +277,14 @@ func hzCases() []hzCase {
 			// envelope, before any MCP meaning is looked at: the answer is
 			// not a JSON-RPC message the prober can read. No stack is spent.
 			name:  "tool inputSchema nested 100,000 deep",
-			setup: func(f *mbFake) { f.tools = `[{"name":"deep","inputSchema":` + hzNested(100000) + `}]` },
+			setup: func(f *mbFake) { f.Tools = `[{"name":"deep","inputSchema":` + hzNested(100000) + `}]` },
 			layer: LayerTools, reason: "malformed_jsonrpc", layers: mbToolsFailed, status: 200,
 		},
 		{
 			// Within encoding/json's limit, the canonical encoder's own bound
 			// (1,000 levels) refuses the tool.
 			name:  "tool inputSchema nested 5,000 deep",
-			setup: func(f *mbFake) { f.tools = `[{"name":"deep","inputSchema":` + hzNested(5000) + `}]` },
+			setup: func(f *mbFake) { f.Tools = `[{"name":"deep","inputSchema":` + hzNested(5000) + `}]` },
 			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
 			logs: "JSON nested too deeply",
 		},
@@ -377,7 +302,7 @@ func hzCases() []hzCase {
 		{
 			name: "duplicate tool names",
 			setup: func(f *mbFake) {
-				f.tools = `[{"name":"` + hzTwinTool + `","description":"one","inputSchema":{"type":"object"}},` + mbEchoTool +
+				f.Tools = `[{"name":"` + hzTwinTool + `","description":"one","inputSchema":{"type":"object"}},` + mbEchoTool +
 					`,{"name":"` + hzTwinTool + `","description":"two","inputSchema":{"type":"object"}}]`
 			},
 			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
@@ -391,19 +316,19 @@ func hzCases() []hzCase {
 		},
 		{
 			name:  "identical duplicate tools",
-			setup: func(f *mbFake) { f.tools = `[` + mbEchoTool + `,` + mbEchoTool + `]` },
+			setup: func(f *mbFake) { f.Tools = `[` + mbEchoTool + `,` + mbEchoTool + `]` },
 			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
 			logs: "duplicate tool name",
 		},
 		{
 			name:  "tool name is a number",
-			setup: func(f *mbFake) { f.tools = `[{"name":42,"inputSchema":{"type":"object"}}]` },
+			setup: func(f *mbFake) { f.Tools = `[{"name":42,"inputSchema":{"type":"object"}}]` },
 			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
 			logs: `\"name\" is not a string`,
 		},
 		{
 			name:  "tool name is null",
-			setup: func(f *mbFake) { f.tools = `[` + mbEchoTool + `,{"name":null,"inputSchema":{"type":"object"}}]` },
+			setup: func(f *mbFake) { f.Tools = `[` + mbEchoTool + `,{"name":null,"inputSchema":{"type":"object"}}]` },
 			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
 			logs: `\"name\" is not a string`,
 		},
@@ -512,7 +437,8 @@ func (hh *hzHandler) probe(t *testing.T, module, target string) probeResult {
 }
 
 func TestHostileServers(t *testing.T) {
-	healthy := newSDKServer(t, sdkServerOptions{}).URL
+	t.Parallel()
+	healthy := testsupport.SDKServer{}.Start(t).URL
 	hzGzipBomb(2) // both members compressed once, here, not in a probe's time
 	for _, tc := range hzCases() {
 		t.Run(tc.name, func(t *testing.T) {
@@ -522,7 +448,7 @@ func TestHostileServers(t *testing.T) {
 				tc.setup(f)
 			}
 			module := config.DefaultModule
-			module.Timeout = model.Duration(hzTimeout)
+			module.Timeout = model.Duration(hzDeadline(tc.reason))
 			if tc.module != nil {
 				tc.module(&module)
 			}
@@ -530,7 +456,7 @@ func TestHostileServers(t *testing.T) {
 			if tc.target != nil {
 				target = tc.target(t)
 			} else {
-				target = f.start(t)
+				target = f.Start(t)
 			}
 			hh := hzNewHandler(t, module)
 
@@ -555,11 +481,11 @@ func TestHostileServers(t *testing.T) {
 			if tc.logs != "" && !strings.Contains(res.logs, tc.logs) {
 				t.Errorf("the probe's log does not say %q", tc.logs)
 			}
-			if limit := hzTimeout + time.Second; elapsed > limit {
-				t.Errorf("probe took %v, more than the deadline plus 1s (%v)", elapsed, limit)
+			if limit := time.Duration(module.Timeout) + mbSlack; elapsed > limit {
+				t.Errorf("probe took %v, more than the deadline plus %v (%v)", elapsed, mbSlack, limit)
 			}
-			if tc.fast && elapsed >= hzTimeout {
-				t.Errorf("probe took %v: a bound should have ended it before the %v deadline", elapsed, hzTimeout)
+			if tc.fast && elapsed >= time.Duration(module.Timeout) {
+				t.Errorf("probe took %v: a bound should have ended it before the %v deadline", elapsed, module.Timeout)
 			}
 			if tc.check != nil {
 				tc.check(t, f, res)
@@ -654,10 +580,10 @@ func TestHostileBoundedMemory(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := mbNewFake()
-			f.on["*"] = tc.on
-			target := f.start(t)
+			f.On["*"] = tc.on
+			target := f.Start(t)
 			module := config.DefaultModule
-			module.Timeout = model.Duration(hzTimeout)
+			module.Timeout = model.Duration(hzDeadline(tc.reason))
 			if tc.module != nil {
 				tc.module(&module)
 			}

@@ -19,7 +19,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -37,6 +36,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // hzOpenFDs counts the process's open file descriptors; -1 where
@@ -70,7 +70,9 @@ func TestLifecycleNoLeaks(t *testing.T) {
 	}
 	const workers = 8
 
-	sdk := newSDKServer(t, sdkServerOptions{})
+	sdk := testsupport.SDKServer{}.Start(t)
+	// Not MCP servers, and 10,000 probes under -race: plain handlers cost
+	// the least.
 	failing := hzQuietServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 	}))
@@ -81,12 +83,7 @@ func TestLifecycleNoLeaks(t *testing.T) {
 			http.Error(w, "too late", http.StatusInternalServerError)
 		}
 	}))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String() + "/mcp"
-	_ = l.Close()
+	closed := "http://" + testsupport.RefusedAddr(t) + "/mcp"
 
 	module := config.DefaultModule
 	module.Timeout = model.Duration(5 * time.Second)
@@ -209,7 +206,7 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 	unblock := func() { releaseOnce.Do(func() { close(release) }) }
 	defer unblock()
 	f := mbNewFake()
-	f.on["initialize"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
+	f.On["initialize"] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -218,7 +215,7 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 		w.Header().Set("Mcp-Session-Id", mbFakeSession)
 		mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, mbInitResult("2025-11-25")))
 	}
-	target := f.start(t)
+	target := f.Start(t)
 
 	module := config.DefaultModule
 	module.Timeout = model.Duration(10 * time.Second)
@@ -246,9 +243,9 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 			answers <- answer{status, body}
 		}()
 	}
-	for deadline := time.Now().Add(5 * time.Second); f.requests("initialize") < 2; {
+	for deadline := time.Now().Add(5 * time.Second); f.Requests("initialize") < 2; {
 		if time.Now().After(deadline) {
-			t.Fatalf("the two probes did not reach the server: %d initialize requests", f.requests("initialize"))
+			t.Fatalf("the two probes did not reach the server: %d initialize requests", f.Requests("initialize"))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -271,7 +268,7 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 	if got := hzMetricValue(t, hh.h.Metrics.InFlight); got != 2 {
 		t.Errorf("mcp_exporter_probes_in_flight = %v after the rejection, want 2", got)
 	}
-	if n := f.requests("initialize"); n != 2 {
+	if n := f.Requests("initialize"); n != 2 {
 		t.Errorf("the rejected probe reached the server: %d initialize requests", n)
 	}
 

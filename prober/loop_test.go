@@ -54,6 +54,7 @@ func (rec *wbHeaderRecorder) all() []*http.Request {
 // requests, the token request) is recognisable as a probe's, which is what
 // /probe refuses (issue 9 item 3).
 func TestProbeRequestsCarryTheMarker(t *testing.T) {
+	t.Parallel()
 	mcpRec, tokenRec := &wbHeaderRecorder{}, &wbHeaderRecorder{}
 	mcp := httptest.NewServer(mcpRec.wrap(mbNewFake()))
 	t.Cleanup(mcp.Close)
@@ -86,6 +87,7 @@ func TestProbeRequestsCarryTheMarker(t *testing.T) {
 // header or the exporter's User-Agent) is answered 508 at once and counted;
 // nothing is probed.
 func TestHandlerRefusesProbeRequests(t *testing.T) {
+	t.Parallel()
 	ts, n := countingServer(t)
 	f := newHandlerFixture(t, map[string]config.Module{"default": fastModule()})
 	for _, h := range []http.Header{
@@ -112,6 +114,7 @@ func TestHandlerRefusesProbeRequests(t *testing.T) {
 // TestProbeMethods: /probe answers GET and HEAD only; a probe request has
 // no body.
 func TestProbeMethods(t *testing.T) {
+	t.Parallel()
 	ts, n := countingServer(t)
 	hh := hzNewHandler(t, fastModule())
 	u := hh.url + "/probe?" + url.Values{"target": {ts.URL}}.Encode()
@@ -161,7 +164,7 @@ func TestProbeEndsWhenScraperLeaves(t *testing.T) {
 		t.Run(method, func(t *testing.T) {
 			arrived, cancelled := make(chan struct{}, 1), make(chan struct{}, 1)
 			f := mbNewFake()
-			f.on["*"] = func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
+			f.On["*"] = func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
 				select {
 				case arrived <- struct{}{}:
 				default:
@@ -172,7 +175,7 @@ func TestProbeEndsWhenScraperLeaves(t *testing.T) {
 				case <-time.After(30 * time.Second):
 				}
 			}
-			target := f.start(t)
+			target := f.Start(t)
 			m := fastModule()
 			m.Timeout = model.Duration(30 * time.Second)
 			hh := hzNewHandler(t, m)
@@ -197,7 +200,7 @@ func TestProbeEndsWhenScraperLeaves(t *testing.T) {
 				if code := <-done; code != http.StatusMethodNotAllowed {
 					t.Errorf("POST /probe: %d, want 405", code)
 				}
-				if f.requests("") != 0 {
+				if f.Requests("") != 0 {
 					t.Errorf("POST /probe probed the target")
 				}
 				leave()

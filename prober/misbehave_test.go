@@ -38,221 +38,39 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
 // ---------------------------------------------------------------------------
-// A configurable fake MCP server. By default it is a well-behaved stateful
-// (2025-11-25 era) server: server/discover gets the TypeScript SDK's answer
-// (400, plain text), initialize echoes the offered revision and issues a
-// session, notifications/initialized gets 202, tools/list lists one tool and
-// DELETE gets 200. Cases override single methods to misbehave. Helpers
-// carry an mb prefix to stay clear of the package's other test files.
+// The fake MCP server is internal/testsupport/fakemcp's: by default a
+// well-behaved stateful (2025-11-25 era) server; cases override single
+// methods to misbehave. The short names below keep the tables readable;
+// helpers carry an mb prefix to stay clear of the package's other test
+// files.
 
-// mbRpcMsg is a JSON-RPC message as the fake received it.
-type mbRpcMsg struct {
-	ID     json.RawMessage `json:"id"`
-	Method string          `json:"method"`
-	Params json.RawMessage `json:"params"`
-}
+type (
+	mbFake     = fakemcp.Server
+	mbRpcMsg   = fakemcp.Msg
+	mbFakeFunc = fakemcp.Handler
+)
 
-// param returns the string parameter key, "" if absent.
-func (m mbRpcMsg) param(key string) string {
-	var p map[string]json.RawMessage
-	if json.Unmarshal(m.Params, &p) != nil {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(p[key], &s) != nil {
-		return ""
-	}
-	return s
-}
+const (
+	mbFakeSession = fakemcp.DefaultSession
+	mbEchoTool    = fakemcp.EchoTool
+)
 
-// hasParam reports whether the params hold key.
-func (m mbRpcMsg) hasParam(key string) bool {
-	var p map[string]json.RawMessage
-	if json.Unmarshal(m.Params, &p) != nil {
-		return false
-	}
-	_, ok := p[key]
-	return ok
-}
-
-// mbFakeFunc answers one request in place of the fake's default.
-type mbFakeFunc func(w http.ResponseWriter, r *http.Request, m mbRpcMsg)
-
-// mbSeenReq is what the fake kept of one request.
-type mbSeenReq struct {
-	header http.Header
-	msg    mbRpcMsg
-}
-
-type mbFake struct {
-	// Set before the server starts, except where guarded by mu.
-	on      map[string]mbFakeFunc // by JSON-RPC method, "DELETE", or "*" for every POST
-	session string                // MCP-Session-Id issued at initialize; "" issues none
-	version string                // protocolVersion answered; "" echoes the offer
-
-	mu    sync.Mutex
-	tools string // JSON array for tools/list; guarded by mu
-	count map[string]int
-	seen  map[string][]mbSeenReq
-}
-
-const mbFakeSession = "fake-session-0123"
-
-const mbEchoTool = `{"name":"echo","description":"Echoes its input.","inputSchema":{"type":"object","properties":{"text":{"type":"string"}},"required":["text"]}}`
-
-func mbNewFake() *mbFake {
-	return &mbFake{
-		on:      map[string]mbFakeFunc{},
-		session: mbFakeSession,
-		tools:   `[` + mbEchoTool + `]`,
-		count:   map[string]int{},
-		seen:    map[string][]mbSeenReq{},
-	}
-}
-
-// requests returns how many requests of kind (a JSON-RPC method, "DELETE",
-// or "" for all) reached the handler.
-func (f *mbFake) requests(kind string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.count[kind]
-}
-
-func (f *mbFake) lastSeen(kind string) (mbSeenReq, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.seen[kind]
-	if len(s) == 0 {
-		return mbSeenReq{}, false
-	}
-	return s[len(s)-1], true
-}
-
-func (f *mbFake) setTools(tools string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.tools = tools
-}
-
-func (f *mbFake) note(kind string, r *http.Request, m mbRpcMsg) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.count[""]++
-	f.count[kind]++
-	f.seen[kind] = append(f.seen[kind], mbSeenReq{header: r.Header.Clone(), msg: m})
-}
-
-func (f *mbFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodDelete:
-		f.note("DELETE", r, mbRpcMsg{})
-		if h := f.on["DELETE"]; h != nil {
-			h(w, r, mbRpcMsg{})
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-		return
-	case http.MethodPost:
-	default:
-		f.note(r.Method, r, mbRpcMsg{})
-		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, _ := io.ReadAll(r.Body)
-	var m mbRpcMsg
-	_ = json.Unmarshal(body, &m)
-	f.note(m.Method, r, m)
-	if h := f.on[m.Method]; h != nil {
-		h(w, r, m)
-		return
-	}
-	if h := f.on["*"]; h != nil {
-		h(w, r, m)
-		return
-	}
-	switch m.Method {
-	case "server/discover":
-		http.Error(w, "Bad Request: Server not initialized", http.StatusBadRequest)
-	case "initialize":
-		v := f.version
-		if v == "" {
-			v = m.param("protocolVersion")
-		}
-		if f.session != "" {
-			w.Header().Set("Mcp-Session-Id", f.session)
-		}
-		mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, mbInitResult(v)))
-	case "notifications/initialized":
-		w.WriteHeader(http.StatusAccepted)
-	case "tools/list":
-		f.mu.Lock()
-		tools := f.tools
-		f.mu.Unlock()
-		mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, `{"tools":`+tools+`}`))
-	default:
-		mbWriteJSON(w, http.StatusOK, mbRpcError(m.ID, -32601, ""))
-	}
-}
-
-// start serves f over plain HTTP and returns the MCP endpoint URL.
-func (f *mbFake) start(t *testing.T) string {
-	t.Helper()
-	ts := httptest.NewUnstartedServer(f)
-	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return ts.URL + "/mcp"
-}
-
-func mbRpcResult(id json.RawMessage, result string) string {
-	return `{"jsonrpc":"2.0","id":` + string(id) + `,"result":` + result + `}`
-}
-
-func mbRpcError(id json.RawMessage, code int, data string) string {
-	e := `{"code":` + strconv.Itoa(code) + `,"message":"error from the fake"`
-	if data != "" {
-		e += `,"data":` + data
-	}
-	return `{"jsonrpc":"2.0","id":` + string(id) + `,"error":` + e + `}}`
-}
-
-// mbInitResult is an initialize result for version; drop removes members.
-func mbInitResult(version string, drop ...string) string {
-	m := map[string]any{
-		"protocolVersion": version,
-		"capabilities":    map[string]any{"tools": map[string]any{"listChanged": true}},
-		"serverInfo":      map[string]any{"name": "fake-server", "version": "0.0.1"},
-	}
-	for _, k := range drop {
-		delete(m, k)
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
-func mbWriteJSON(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, body)
-}
-
-func mbWriteSSE(w http.ResponseWriter, body string) {
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.WriteString(w, body)
-}
-
-// mbSleepCtx waits for the request to be abandoned, or for long.
-func mbSleepCtx(r *http.Request) {
-	select {
-	case <-r.Context().Done():
-	case <-time.After(10 * time.Second):
-	}
-}
+var (
+	mbNewFake    = fakemcp.New
+	mbRpcResult  = fakemcp.Result
+	mbRpcError   = fakemcp.Error
+	mbInitResult = fakemcp.InitResult
+	mbWriteJSON  = fakemcp.WriteJSON
+	mbWriteSSE   = fakemcp.WriteSSE
+	mbSleepCtx   = fakemcp.SleepCtx
+	mbBadSession = fakemcp.BadSession
+)
 
 // mbNoisySSE wraps the response to id in everything a stream may carry before it.
 func mbNoisySSE(id json.RawMessage, result string) string {
@@ -332,6 +150,15 @@ var (
 	mbToolsFailed            = [4]float64{1, 1, 0, 1}
 )
 
+// mbTimeout is the module timeout of the cases that do not wait one out
+// (those set a short one of their own): long enough that on a loaded
+// machine only the answer ends them.
+const mbTimeout = 10 * time.Second
+
+// mbSlack is how far past its deadline a probe may end: room for a loaded
+// machine, and still well under the fakes' 10s hold.
+const mbSlack = 3 * time.Second
+
 // mbStatusAbsent: probe_http_status_code must not be reported.
 const mbStatusAbsent = -1
 
@@ -349,9 +176,9 @@ type mbMisbehaveCase struct {
 	check         func(t *testing.T, f *mbFake, res probeResult)
 }
 
-func mbEvery(h mbFakeFunc) func(f *mbFake) { return func(f *mbFake) { f.on["*"] = h } }
+func mbEvery(h mbFakeFunc) func(f *mbFake) { return func(f *mbFake) { f.On["*"] = h } }
 
-func mbOnInit(h mbFakeFunc) func(f *mbFake) { return func(f *mbFake) { f.on["initialize"] = h } }
+func mbOnInit(h mbFakeFunc) func(f *mbFake) { return func(f *mbFake) { f.On["initialize"] = h } }
 
 func mbInitAnswer(result string) func(f *mbFake) {
 	return mbOnInit(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
@@ -360,7 +187,7 @@ func mbInitAnswer(result string) func(f *mbFake) {
 	})
 }
 
-func mbOnTools(h mbFakeFunc) func(f *mbFake) { return func(f *mbFake) { f.on["tools/list"] = h } }
+func mbOnTools(h mbFakeFunc) func(f *mbFake) { return func(f *mbFake) { f.On["tools/list"] = h } }
 
 func mbShortTimeout(m *config.Module) { m.Timeout = model.Duration(time.Second) }
 
@@ -373,7 +200,7 @@ func mbWantRequests(want map[string]int) func(t *testing.T, f *mbFake, res probe
 	return func(t *testing.T, f *mbFake, _ probeResult) {
 		t.Helper()
 		for kind, n := range want {
-			if got := f.requests(kind); got != n {
+			if got := f.Requests(kind); got != n {
 				t.Errorf("the fake got %d %q requests, want %d", got, kind, n)
 			}
 		}
@@ -389,29 +216,29 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 			status: 200,
 			check: func(t *testing.T, f *mbFake, res probeResult) {
 				mbWantRequests(map[string]int{"server/discover": 1, "initialize": 1, "notifications/initialized": 1, "tools/list": 1, "DELETE": 1, "": 5})(t, f, res)
-				d, _ := f.lastSeen("server/discover")
-				if got := d.header.Get("Mcp-Method"); got != "server/discover" {
+				d, _ := f.LastSeen("server/discover")
+				if got := d.Header.Get("Mcp-Method"); got != "server/discover" {
 					t.Errorf("server/discover Mcp-Method header = %q", got)
 				}
-				if got := d.header.Get("MCP-Protocol-Version"); got != "2026-07-28" {
+				if got := d.Header.Get("MCP-Protocol-Version"); got != "2026-07-28" {
 					t.Errorf("server/discover MCP-Protocol-Version header = %q", got)
 				}
-				if !d.msg.hasParam("_meta") {
-					t.Errorf("server/discover params lack _meta: %s", d.msg.Params)
+				if !d.Msg.HasParam("_meta") {
+					t.Errorf("server/discover params lack _meta: %s", d.Msg.Params)
 				}
-				i, _ := f.lastSeen("initialize")
-				if got := i.msg.param("protocolVersion"); got != "2025-11-25" {
+				i, _ := f.LastSeen("initialize")
+				if got := i.Msg.Param("protocolVersion"); got != "2025-11-25" {
 					t.Errorf("initialize offered %q, want 2025-11-25", got)
 				}
-				if i.header.Get("Mcp-Session-Id") != "" || i.header.Get("Mcp-Method") != "" {
-					t.Errorf("initialize carries a session or Mcp-Method header: %v", i.header)
+				if i.Header.Get("Mcp-Session-Id") != "" || i.Header.Get("Mcp-Method") != "" {
+					t.Errorf("initialize carries a session or Mcp-Method header: %v", i.Header)
 				}
 				for _, kind := range []string{"notifications/initialized", "tools/list", "DELETE"} {
-					s, _ := f.lastSeen(kind)
-					if got := s.header.Get("Mcp-Session-Id"); got != mbFakeSession {
+					s, _ := f.LastSeen(kind)
+					if got := s.Header.Get("Mcp-Session-Id"); got != mbFakeSession {
 						t.Errorf("%s carries session %q, want %q", kind, got, mbFakeSession)
 					}
-					if got := s.header.Get("MCP-Protocol-Version"); got != "2025-11-25" {
+					if got := s.Header.Get("MCP-Protocol-Version"); got != "2025-11-25" {
 						t.Errorf("%s carries MCP-Protocol-Version %q, want 2025-11-25", kind, got)
 					}
 				}
@@ -423,7 +250,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "discover answered -32601 in a 404, then a legacy handshake",
 			setup: func(f *mbFake) {
-				f.on["server/discover"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				f.On["server/discover"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
 					mbWriteJSON(w, http.StatusNotFound, mbRpcError(m.ID, -32601, ""))
 				}
 			},
@@ -554,19 +381,19 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		// --- handshake: versions
 		{
 			name:   "server answers an unknown revision",
-			setup:  func(f *mbFake) { f.version = "1999-01-01" },
+			setup:  func(f *mbFake) { f.Version = "1999-01-01" },
 			layer:  LayerHandshake,
 			reason: "unsupported_protocol_version", layers: mbHandshakeFailedSession, status: 200,
 		},
 		{
 			name:   "server answers a revision outside valid_protocol_versions",
-			setup:  func(f *mbFake) { f.version = "2025-11-25" },
+			setup:  func(f *mbFake) { f.Version = "2025-11-25" },
 			module: func(m *config.Module) { m.ValidProtocolVersions = []string{"2025-06-18"} },
 			layer:  LayerHandshake, reason: "unsupported_protocol_version", layers: mbHandshakeFailedSession, status: 200,
 			check: func(t *testing.T, f *mbFake, res probeResult) {
 				mbWantRequests(map[string]int{"server/discover": 0, "initialize": 1})(t, f, res)
-				if i, _ := f.lastSeen("initialize"); i.msg.param("protocolVersion") != "2025-06-18" {
-					t.Errorf("initialize offered %q, want 2025-06-18", i.msg.param("protocolVersion"))
+				if i, _ := f.LastSeen("initialize"); i.Msg.Param("protocolVersion") != "2025-06-18" {
+					t.Errorf("initialize offered %q, want 2025-06-18", i.Msg.Param("protocolVersion"))
 				}
 			},
 		},
@@ -621,11 +448,11 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "noisy SSE answers before the responses",
 			setup: func(f *mbFake) {
-				f.on["initialize"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				f.On["initialize"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
 					w.Header().Set("Mcp-Session-Id", mbFakeSession)
-					mbWriteSSE(w, mbNoisySSE(m.ID, mbInitResult(m.param("protocolVersion"))))
+					mbWriteSSE(w, mbNoisySSE(m.ID, mbInitResult(m.Param("protocolVersion"))))
 				}
-				f.on["tools/list"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+				f.On["tools/list"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
 					w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 					_, _ = io.WriteString(w, mbNoisySSE(m.ID, `{"tools":[`+mbEchoTool+`]}`))
 				}
@@ -651,7 +478,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "discover answer too large is final",
 			setup: func(f *mbFake) {
-				f.on["server/discover"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				f.On["server/discover"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
 					w.Header().Set("Content-Type", "text/event-stream")
 					_, _ = io.WriteString(w, "data: ")
 					_, _ = w.Write(bytes.Repeat([]byte("x"), mib16+100))
@@ -686,13 +513,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "connection refused",
 			target: func(t *testing.T, _ *mbFake) string {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				if err != nil {
-					t.Fatal(err)
-				}
-				addr := l.Addr().String()
-				_ = l.Close()
-				return "http://" + addr + "/mcp"
+				return "http://" + testsupport.RefusedAddr(t) + "/mcp"
 			},
 			layer: LayerConnect, reason: "connect", layers: mbConnectFailed, status: 0,
 		},
@@ -704,7 +525,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "TLS to a plain-HTTP server",
 			target: func(t *testing.T, f *mbFake) string {
-				return strings.Replace(f.start(t), "http://", "https://", 1)
+				return strings.Replace(f.Start(t), "http://", "https://", 1)
 			},
 			layer: LayerConnect, reason: "tls", layers: mbConnectFailed, status: 0,
 			check: mbWantRequests(map[string]int{"": 0}),
@@ -731,7 +552,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		// --- tools
 		{
 			name:  "tools capability with an empty list",
-			setup: func(f *mbFake) { f.tools = `[]` },
+			setup: func(f *mbFake) { f.Tools = `[]` },
 			layer: LayerTools, reason: "no_tools", layers: mbToolsFailed, status: 200,
 			check: mbWantRequests(map[string]int{"DELETE": 1}),
 		},
@@ -747,7 +568,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		},
 		{
 			name:  "tool without a name",
-			setup: func(f *mbFake) { f.tools = `[{"description":"nameless","inputSchema":{"type":"object"}}]` },
+			setup: func(f *mbFake) { f.Tools = `[{"description":"nameless","inputSchema":{"type":"object"}}]` },
 			layer: LayerTools, reason: "protocol_violation", layers: mbToolsFailed, status: 200,
 		},
 		{
@@ -768,7 +589,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "more than 100 distinct pages",
 			setup: mbOnTools(func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
-				n, _ := strconv.Atoi(strings.TrimPrefix(m.param("cursor"), "p"))
+				n, _ := strconv.Atoi(strings.TrimPrefix(m.Param("cursor"), "p"))
 				tool := fmt.Sprintf(`{"name":"tool_%d","inputSchema":{"type":"object"}}`, n)
 				mbWriteJSON(w, http.StatusOK, mbRpcResult(m.ID, fmt.Sprintf(`{"tools":[%s],"nextCursor":"p%d"}`, tool, n+1)))
 			}),
@@ -777,15 +598,15 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		},
 		{
 			name:  "no session issued, later requests refused for want of one",
-			setup: func(f *mbFake) { f.session = ""; f.on["tools/list"] = mbBadSession },
+			setup: func(f *mbFake) { f.Session = ""; f.On["tools/list"] = mbBadSession },
 			layer: LayerTools, reason: "session", layers: mbToolsFailed, status: 400, rpcCode: -32000,
 			check: mbWantRequests(map[string]int{"DELETE": 0}),
 		},
 		{
 			name: "no session issued, later requests refused for want of one (plain text)",
 			setup: func(f *mbFake) {
-				f.session = ""
-				f.on["tools/list"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				f.Session = ""
+				f.On["tools/list"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
 					http.Error(w, "Bad Request: No valid session ID provided", http.StatusBadRequest)
 				}
 			},
@@ -816,8 +637,8 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "slow tools/list",
 			setup: func(f *mbFake) {
-				f.session = ""
-				f.on["tools/list"] = func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }
+				f.Session = ""
+				f.On["tools/list"] = func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }
 			},
 			// tools/list got no answer: the status is 0, not the 202 before it.
 			module: mbShortTimeout,
@@ -827,7 +648,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "session id outside visible ASCII",
 			setup: func(f *mbFake) {
-				f.session = "bad session"
+				f.Session = "bad session"
 			},
 			layer: LayerHandshake, reason: "session", layers: mbHandshakeFailed, status: 200,
 			check: mbWantRequests(map[string]int{"notifications/initialized": 0, "DELETE": 0}),
@@ -835,8 +656,8 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "-32602 naming a revision the prober accepts: one retry",
 			setup: func(f *mbFake) {
-				f.on["initialize"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
-					if v := m.param("protocolVersion"); v != "2025-06-18" {
+				f.On["initialize"] = func(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
+					if v := m.Param("protocolVersion"); v != "2025-06-18" {
 						mbWriteJSON(w, http.StatusOK, mbRpcError(m.ID, -32602, `{"supported":["1999-01-01","2025-06-18"],"requested":"`+v+`"}`))
 						return
 					}
@@ -888,7 +709,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "notifications/initialized answered with an open event stream",
 			setup: func(f *mbFake) {
-				f.on["notifications/initialized"] = func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
+				f.On["notifications/initialized"] = func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
 					w.Header().Set("Content-Type", "text/event-stream")
 					_, _ = io.WriteString(w, ": accepted\n\n")
 					w.(http.Flusher).Flush()
@@ -906,8 +727,8 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "notifications/initialized refused for want of a session",
 			setup: func(f *mbFake) {
-				f.session = ""
-				f.on["notifications/initialized"] = mbBadSession
+				f.Session = ""
+				f.On["notifications/initialized"] = mbBadSession
 			},
 			layer: LayerHandshake, reason: "session", layers: mbHandshakeFailed, status: 400, rpcCode: -32000,
 		},
@@ -942,7 +763,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "DELETE answered 500",
 			setup: func(f *mbFake) {
-				f.on["DELETE"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				f.On["DELETE"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
 					http.Error(w, "boom", http.StatusInternalServerError)
 				}
 			},
@@ -952,7 +773,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "DELETE answered 405",
 			setup: func(f *mbFake) {
-				f.on["DELETE"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
+				f.On["DELETE"] = func(w http.ResponseWriter, _ *http.Request, _ mbRpcMsg) {
 					http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
 				}
 			},
@@ -962,7 +783,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "DELETE never answers",
 			setup: func(f *mbFake) {
-				f.on["DELETE"] = func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }
+				f.On["DELETE"] = func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }
 			},
 			module: mbShortTimeout,
 			layers: [4]float64{1, 1, 1, 0}, status: 200,
@@ -971,7 +792,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		{
 			name: "DELETE never answers, bounded by the close timeout",
 			setup: func(f *mbFake) {
-				f.on["DELETE"] = func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }
+				f.On["DELETE"] = func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }
 			},
 			module: func(m *config.Module) { m.Timeout = model.Duration(5 * time.Second) },
 			layers: [4]float64{1, 1, 1, 0}, status: 200,
@@ -1009,7 +830,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 		},
 		{
 			name:   "no session, no DELETE",
-			setup:  func(f *mbFake) { f.session = "" },
+			setup:  func(f *mbFake) { f.Session = "" },
 			layers: mbAllPass, status: 200,
 			check: mbWantRequests(map[string]int{"DELETE": 0}),
 		},
@@ -1060,11 +881,6 @@ func mbManyCapabilities(n int) string {
 	return b.String()
 }
 
-// mbBadSession is the TypeScript SDK's answer to a request without a session.
-func mbBadSession(w http.ResponseWriter, _ *http.Request, m mbRpcMsg) {
-	mbWriteJSON(w, http.StatusBadRequest, `{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"},"id":null}`)
-}
-
 func TestMisbehavingServers(t *testing.T) {
 	for _, tc := range mbMisbehaveCases() {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1074,7 +890,7 @@ func TestMisbehavingServers(t *testing.T) {
 				tc.setup(f)
 			}
 			module := config.DefaultModule
-			module.Timeout = model.Duration(2 * time.Second)
+			module.Timeout = model.Duration(mbTimeout)
 			if tc.module != nil {
 				tc.module(&module)
 			}
@@ -1082,7 +898,7 @@ func TestMisbehavingServers(t *testing.T) {
 			if tc.target != nil {
 				target = tc.target(t, f)
 			} else {
-				target = f.start(t)
+				target = f.Start(t)
 			}
 
 			start := time.Now()
@@ -1115,8 +931,8 @@ func TestMisbehavingServers(t *testing.T) {
 			case tc.rpcCode != 0 && (!ok || code != float64(tc.rpcCode)):
 				t.Errorf("probe_mcp_jsonrpc_error_code = %v (present %v), want %d", code, ok, tc.rpcCode)
 			}
-			if limit := time.Duration(module.Timeout) + time.Second; elapsed > limit {
-				t.Errorf("probe took %v, more than the timeout plus 1s (%v)", elapsed, limit)
+			if limit := time.Duration(module.Timeout) + mbSlack; elapsed > limit {
+				t.Errorf("probe took %v, more than the timeout plus %v (%v)", elapsed, mbSlack, limit)
 			}
 			if tc.check != nil {
 				tc.check(t, f, res)
@@ -1158,9 +974,9 @@ func mbSchemaHash(t *testing.T, res probeResult) string {
 func TestMisbehaveExpectedSchemaHash(t *testing.T) {
 	t.Parallel()
 	f := mbNewFake()
-	target := f.start(t)
+	target := f.Start(t)
 	module := config.DefaultModule
-	module.Timeout = model.Duration(2 * time.Second)
+	module.Timeout = model.Duration(mbTimeout)
 
 	first := runProbe(t, nil, target, module)
 	mbCheckOutcome(t, first, "", "")
@@ -1174,9 +990,9 @@ func TestMisbehaveExpectedSchemaHash(t *testing.T) {
 	}
 
 	// A description is not part of the schema hash; a schema change is.
-	f.setTools(`[` + strings.Replace(mbEchoTool, "Echoes its input.", "Says it back.", 1) + `]`)
+	f.SetTools(`[` + strings.Replace(mbEchoTool, "Echoes its input.", "Says it back.", 1) + `]`)
 	mbCheckOutcome(t, runProbe(t, nil, target, module), "", "")
-	f.setTools(`[` + strings.Replace(mbEchoTool, `"required":["text"]`, `"required":[]`, 1) + `]`)
+	f.SetTools(`[` + strings.Replace(mbEchoTool, `"required":["text"]`, `"required":[]`, 1) + `]`)
 	res := runProbe(t, nil, target, module)
 	mbCheckOutcome(t, res, LayerTools, "schema_mismatch")
 	if t.Failed() {
@@ -1187,9 +1003,9 @@ func TestMisbehaveExpectedSchemaHash(t *testing.T) {
 func TestMisbehaveEraCache(t *testing.T) {
 	t.Parallel()
 	f := mbNewFake()
-	target := f.start(t)
+	target := f.Start(t)
 	module := config.DefaultModule
-	module.Timeout = model.Duration(2 * time.Second)
+	module.Timeout = model.Duration(mbTimeout)
 	p := New()
 
 	probe := func(step string, wantOK bool, wantDiscover int) {
@@ -1198,19 +1014,19 @@ func TestMisbehaveEraCache(t *testing.T) {
 		if res.ok != wantOK {
 			t.Errorf("%s: probe ok = %v, want %v\n%s", step, res.ok, wantOK, res.logs)
 		}
-		if got := f.requests("server/discover"); got != wantDiscover {
+		if got := f.Requests("server/discover"); got != wantDiscover {
 			t.Errorf("%s: %d server/discover requests so far, want %d", step, got, wantDiscover)
 		}
 	}
 	probe("first probe", true, 1)
 	probe("second probe, era remembered", true, 1)
-	if got := f.requests("initialize"); got != 2 {
+	if got := f.Requests("initialize"); got != 2 {
 		t.Errorf("initialize sent %d times over two probes, want 2", got)
 	}
 
-	f.setTools(`[]`) // the next probe fails
+	f.SetTools(`[]`) // the next probe fails
 	probe("failing probe, era still remembered", false, 1)
-	f.setTools(`[` + mbEchoTool + `]`)
+	f.SetTools(`[` + mbEchoTool + `]`)
 	probe("after a failure the verdict is forgotten", true, 2)
 	probe("and remembered again", true, 2)
 
@@ -1220,7 +1036,7 @@ func TestMisbehaveEraCache(t *testing.T) {
 	if !p.Probe(ctx, Request{ModuleName: "other", Module: module, Target: target, Logger: slog.New(slog.DiscardHandler)}).Success {
 		t.Error("probe under another module name failed")
 	}
-	if got := f.requests("server/discover"); got != 3 {
+	if got := f.Requests("server/discover"); got != 3 {
 		t.Errorf("a new module name sent %d server/discover in all, want 3", got)
 	}
 
@@ -1231,6 +1047,7 @@ func TestMisbehaveEraCache(t *testing.T) {
 // TestMisbehaveRedirectOffTLS: under fail_if_not_tls, a redirect from https
 // to http is refused and nothing reaches the plain-HTTP server.
 func TestMisbehaveRedirectOffTLS(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name         string
 		redirect     string // "*" or a JSON-RPC method
@@ -1253,9 +1070,9 @@ func TestMisbehaveRedirectOffTLS(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			plain := mbNewFake()
-			plainURL := plain.start(t)
+			plainURL := plain.Start(t)
 			secure := mbNewFake()
-			secure.on[tc.redirect] = func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
+			secure.On[tc.redirect] = func(w http.ResponseWriter, r *http.Request, _ mbRpcMsg) {
 				http.Redirect(w, r, plainURL, http.StatusTemporaryRedirect)
 			}
 			ts := httptest.NewUnstartedServer(secure)
@@ -1264,7 +1081,7 @@ func TestMisbehaveRedirectOffTLS(t *testing.T) {
 			t.Cleanup(ts.Close)
 
 			module := config.DefaultModule
-			module.Timeout = model.Duration(2 * time.Second)
+			module.Timeout = model.Duration(mbTimeout)
 			module.FailIfNotTLS = tc.failIfNotTLS
 			module.HTTPClientConfig.FollowRedirects = !tc.noFollow
 			trustServer(t, ts, &module)
@@ -1287,7 +1104,7 @@ func TestMisbehaveRedirectOffTLS(t *testing.T) {
 			if got, _ := metricValue(t, res.metrics, "probe_http_status_code", nil); got != float64(tc.status) {
 				t.Errorf("probe_http_status_code = %v, want %d", got, tc.status)
 			}
-			if n := plain.requests(""); (n > 0) != tc.plainGets {
+			if n := plain.Requests(""); (n > 0) != tc.plainGets {
 				t.Errorf("the plain-HTTP server got %d requests", n)
 			}
 		})

@@ -22,6 +22,7 @@ import (
 )
 
 func TestRedactTarget(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"http://h/mcp":                             "http://h/mcp",
 		"http://h/mcp?api_key=s3cr3t":              "http://h/mcp?api_key=xxxxx",
@@ -46,13 +47,14 @@ func TestRedactTarget(t *testing.T) {
 // the History (landing page) and the exporter's log lines (issue 9 item
 // 11); errors that quote the URL are masked too.
 func TestQuerySecretsHidden(t *testing.T) {
+	t.Parallel()
 	const secret = "Q5ecr3t-in-the-query"
 	redirecting := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "ftp://elsewhere.example/", http.StatusTemporaryRedirect)
 	})
 	ts := hzQuietServer(t, redirecting)
 	fake := mbNewFake()
-	healthy := fake.start(t)
+	healthy := fake.Start(t)
 	f := newHandlerFixture(t, map[string]config.Module{"default": fastModule()})
 	for _, base := range []string{healthy, ts.URL + "/mcp", closedPortURL(t).String() + "/mcp"} {
 		target := base + "?api_key=" + secret + "&user=" + secret

@@ -20,11 +20,12 @@ import (
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // The Result of a healthy probe, read from its fields.
 func TestResultHealthy(t *testing.T) {
-	ts := newSDKServer(t, sdkServerOptions{tools: 2})
+	ts := testsupport.SDKServer{Tools: 2}.Start(t)
 	r := runProbe(t, nil, ts.URL, config.DefaultModule).result
 	if !r.Success || r.FailedLayer != "" || r.RPCErrorCode != nil {
 		t.Fatalf("result %+v", r)
@@ -52,7 +53,7 @@ func TestResultHealthy(t *testing.T) {
 
 // A failed layer and the layers after it are told apart.
 func TestResultConnectFailure(t *testing.T) {
-	ts := newSDKServer(t, sdkServerOptions{})
+	ts := testsupport.SDKServer{}.Start(t)
 	target := ts.URL
 	ts.Close()
 	r := runProbe(t, nil, target, config.DefaultModule).result

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -105,8 +106,8 @@ func startTSServer(t *testing.T, script string, env ...string) string {
 // resumptions.
 func TestTSServerSSEResumption(t *testing.T) {
 	for _, closes := range []int{1, 2} {
-		t.Run(itoa(closes), func(t *testing.T) {
-			url := startTSServer(t, "resumable.mjs", "CLOSES="+itoa(closes), "RETRY_MS=100")
+		t.Run(strconv.Itoa(closes), func(t *testing.T) {
+			url := startTSServer(t, "resumable.mjs", "CLOSES="+strconv.Itoa(closes), "RETRY_MS=100")
 			res := runProbe(t, nil, url, config.DefaultModule)
 			if !res.ok {
 				t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)

@@ -27,6 +27,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // requestLog counts what a real server was sent, by JSON-RPC method (or
@@ -178,20 +179,21 @@ func hashNumberHex(t *testing.T, hexHash string) float64 {
 }
 
 func TestSDKServersEveryMode(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
-		server     sdkServerOptions
+		server     testsupport.SDKServer
 		wantVer    string
 		wantDELETE int
 	}{
-		{"stateful SSE answers", sdkServerOptions{}, "2025-11-25", 1},
-		{"stateful JSON answers", sdkServerOptions{http: mcp.StreamableHTTPOptions{JSONResponse: true}}, "2025-11-25", 1},
-		{"stateless (2026-07-28)", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}}, "2026-07-28", 0},
-		{"stateless JSON (2026-07-28)", sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}}, "2026-07-28", 0},
+		{"stateful SSE answers", testsupport.SDKServer{}, "2025-11-25", 1},
+		{"stateful JSON answers", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}}, "2025-11-25", 1},
+		{"stateless (2026-07-28)", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true}}, "2026-07-28", 0},
+		{"stateless JSON (2026-07-28)", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}}, "2026-07-28", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ts := newSDKServer(t, c.server)
+			ts := c.server.Start(t)
 			log := wrapServer(ts)
 			res := runProbe(t, nil, ts.URL, config.DefaultModule)
 			assertHealthy(t, res, c.wantVer, 1, true)
@@ -208,16 +210,17 @@ func TestSDKServersEveryMode(t *testing.T) {
 // A server restricted to one revision is detected as such; the prober
 // pinned to a revision speaks exactly that one.
 func TestSDKServersPinnedRevisions(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"} {
 		t.Run("server speaks only "+v, func(t *testing.T) {
-			ts := newSDKServer(t, sdkServerOptions{versions: []string{v}})
+			ts := testsupport.SDKServer{Versions: []string{v}}.Start(t)
 			assertHealthy(t, runProbe(t, nil, ts.URL, config.DefaultModule), v, 1, true)
 		})
 		if v == "2024-11-05" {
 			continue // the config refuses to pin it: that revision's transport is legacy SSE
 		}
 		t.Run("prober pinned to "+v, func(t *testing.T) {
-			ts := newSDKServer(t, sdkServerOptions{})
+			ts := testsupport.SDKServer{}.Start(t)
 			log := wrapServer(ts)
 			m := config.DefaultModule
 			m.ProtocolVersion = v
@@ -228,13 +231,13 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 		})
 	}
 	t.Run("prober pinned to 2026-07-28 against a stateless server", func(t *testing.T) {
-		ts := newSDKServer(t, sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}})
+		ts := testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true}}.Start(t)
 		m := config.DefaultModule
 		m.ProtocolVersion = "2026-07-28"
 		assertHealthy(t, runProbe(t, nil, ts.URL, m), "2026-07-28", 1, true)
 	})
 	t.Run("prober pinned to 2026-07-28 against a stateful server", func(t *testing.T) {
-		ts := newSDKServer(t, sdkServerOptions{})
+		ts := testsupport.SDKServer{}.Start(t)
 		log := wrapServer(ts)
 		m := config.DefaultModule
 		m.ProtocolVersion = "2026-07-28"
@@ -248,7 +251,7 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 		}
 	})
 	t.Run("valid_protocol_versions steers auto", func(t *testing.T) {
-		ts := newSDKServer(t, sdkServerOptions{http: mcp.StreamableHTTPOptions{Stateless: true}})
+		ts := testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true}}.Start(t)
 		log := wrapServer(ts)
 		m := config.DefaultModule
 		m.ValidProtocolVersions = []string{"2025-06-18"}
@@ -272,7 +275,8 @@ func mustFailure(t *testing.T, res probeResult, l, reason string) {
 }
 
 func TestSDKServerTLS(t *testing.T) {
-	ts := newSDKServer(t, sdkServerOptions{tls: true})
+	t.Parallel()
+	ts := testsupport.SDKServer{TLS: true}.Start(t)
 	cert := ts.Certificate()
 	m := config.DefaultModule
 	m.FailIfNotTLS = true
@@ -294,7 +298,8 @@ func TestSDKServerTLS(t *testing.T) {
 }
 
 func TestSDKServerPagination(t *testing.T) {
-	ts := newSDKServer(t, sdkServerOptions{tools: 5, pageSize: 2})
+	t.Parallel()
+	ts := testsupport.SDKServer{Tools: 5, PageSize: 2}.Start(t)
 	log := wrapServer(ts)
 	res := runProbe(t, nil, ts.URL, config.DefaultModule)
 	assertHealthy(t, res, "2025-11-25", 5, true)
@@ -303,14 +308,15 @@ func TestSDKServerPagination(t *testing.T) {
 	}
 	// The hash covers the whole list, not a page: the same tools in one
 	// page hash the same.
-	one := newSDKServer(t, sdkServerOptions{tools: 5})
+	one := testsupport.SDKServer{Tools: 5}.Start(t)
 	if a, b := schemaHash(t, res), schemaHash(t, runProbe(t, nil, one.URL, config.DefaultModule)); a != b {
 		t.Errorf("paged and unpaged lists hash differently: %s vs %s", a, b)
 	}
 }
 
 func TestSDKServerWithoutTools(t *testing.T) {
-	ts := newSDKServer(t, sdkServerOptions{noTools: true})
+	t.Parallel()
+	ts := testsupport.SDKServer{NoTools: true}.Start(t)
 	log := wrapServer(ts)
 	res := runProbe(t, nil, ts.URL, config.DefaultModule)
 	if !res.ok {
@@ -330,14 +336,15 @@ func TestSDKServerWithoutTools(t *testing.T) {
 // The schema hash depends on the tools only: not on the server process,
 // the era it speaks, or the answer format.
 func TestSDKSchemaHashStable(t *testing.T) {
+	t.Parallel()
 	var hashes []string
-	for _, o := range []sdkServerOptions{
-		{tools: 3},
-		{tools: 3}, // a second process: a "restart"
-		{tools: 3, http: mcp.StreamableHTTPOptions{Stateless: true}},
-		{tools: 3, http: mcp.StreamableHTTPOptions{JSONResponse: true}},
+	for _, o := range []testsupport.SDKServer{
+		{Tools: 3},
+		{Tools: 3}, // a second process: a "restart"
+		{Tools: 3, HTTP: mcp.StreamableHTTPOptions{Stateless: true}},
+		{Tools: 3, HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}},
 	} {
-		ts := newSDKServer(t, o)
+		ts := o.Start(t)
 		hashes = append(hashes, schemaHash(t, runProbe(t, nil, ts.URL, config.DefaultModule)))
 	}
 	for _, h := range hashes[1:] {
@@ -345,7 +352,7 @@ func TestSDKSchemaHashStable(t *testing.T) {
 			t.Fatalf("schema hashes differ: %v", hashes)
 		}
 	}
-	ts := newSDKServer(t, sdkServerOptions{tools: 4})
+	ts := testsupport.SDKServer{Tools: 4}.Start(t)
 	if h := schemaHash(t, runProbe(t, nil, ts.URL, config.DefaultModule)); h == hashes[0] {
 		t.Error("adding a tool did not change the schema hash")
 	}
@@ -354,7 +361,8 @@ func TestSDKSchemaHashStable(t *testing.T) {
 // A stateful server is sent server/discover once; later probes remember
 // the era. A failed probe makes the next one detect again.
 func TestSDKEraVerdictRemembered(t *testing.T) {
-	ts := newSDKServer(t, sdkServerOptions{})
+	t.Parallel()
+	ts := testsupport.SDKServer{}.Start(t)
 	log := wrapServer(ts)
 	p := New()
 	for range 3 {
@@ -381,7 +389,8 @@ func TestSDKEraVerdictRemembered(t *testing.T) {
 
 // close_session: false leaves the session (and the close layer) out.
 func TestSDKCloseSessionOff(t *testing.T) {
-	ts := newSDKServer(t, sdkServerOptions{})
+	t.Parallel()
+	ts := testsupport.SDKServer{}.Start(t)
 	log := wrapServer(ts)
 	m := config.DefaultModule
 	m.CloseSession = false
@@ -396,7 +405,8 @@ func TestSDKCloseSessionOff(t *testing.T) {
 }
 
 func TestSDKRequiredToolsAndHash(t *testing.T) {
-	ts := newSDKServer(t, sdkServerOptions{tools: 3})
+	t.Parallel()
+	ts := testsupport.SDKServer{Tools: 3}.Start(t)
 	first := runProbe(t, nil, ts.URL, config.DefaultModule)
 	m := config.DefaultModule
 	m.RequiredTools = []string{"echo"}

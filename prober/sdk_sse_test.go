@@ -21,6 +21,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // assertTransport checks probe_mcp_transport_info.
@@ -32,8 +33,9 @@ func assertTransport(t *testing.T, res probeResult, want string) {
 }
 
 func TestSDKLegacySSE(t *testing.T) {
+	t.Parallel()
 	t.Run("transport sse", func(t *testing.T) {
-		ts := newSDKServer(t, sdkServerOptions{sse: true, tools: 3})
+		ts := testsupport.SDKServer{SSE: true, Tools: 3}.Start(t)
 		log := wrapServer(ts)
 		m := config.DefaultModule
 		m.Transport = protocol.TransportSSE
@@ -48,7 +50,7 @@ func TestSDKLegacySSE(t *testing.T) {
 		}
 	})
 	t.Run("transport auto falls back and remembers", func(t *testing.T) {
-		ts := newSDKServer(t, sdkServerOptions{sse: true})
+		ts := testsupport.SDKServer{SSE: true}.Start(t)
 		log := wrapServer(ts)
 		p := New()
 		res := runProbe(t, p, ts.URL, config.DefaultModule)
@@ -66,14 +68,14 @@ func TestSDKLegacySSE(t *testing.T) {
 		}
 	})
 	t.Run("pinned 2024-11-05 over sse", func(t *testing.T) {
-		ts := newSDKServer(t, sdkServerOptions{sse: true})
+		ts := testsupport.SDKServer{SSE: true}.Start(t)
 		m := config.DefaultModule
 		m.Transport = protocol.TransportSSE
 		m.ProtocolVersion = "2024-11-05"
 		assertHealthy(t, runProbe(t, nil, ts.URL, m), "2024-11-05", 1, true)
 	})
 	t.Run("streamable server probed with auto stays streamable", func(t *testing.T) {
-		ts := newSDKServer(t, sdkServerOptions{http: mcp.StreamableHTTPOptions{JSONResponse: true}})
+		ts := testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}}.Start(t)
 		log := wrapServer(ts)
 		res := runProbe(t, nil, ts.URL, config.DefaultModule)
 		assertTransport(t, res, "streamable_http")
@@ -82,7 +84,7 @@ func TestSDKLegacySSE(t *testing.T) {
 		}
 	})
 	t.Run("streamable_http against an sse server fails without fallback", func(t *testing.T) {
-		ts := newSDKServer(t, sdkServerOptions{sse: true})
+		ts := testsupport.SDKServer{SSE: true}.Start(t)
 		log := wrapServer(ts)
 		m := config.DefaultModule
 		m.Transport = protocol.TransportStreamableHTTP

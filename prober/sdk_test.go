@@ -16,14 +16,12 @@ package prober
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -31,65 +29,6 @@ import (
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
-
-// sdkServerOptions chooses how a real go-sdk server runs.
-type sdkServerOptions struct {
-	http     mcp.StreamableHTTPOptions
-	versions []string // ServerOptions.SupportedProtocolVersions; nil = all
-	tools    int      // how many tools to register
-	pageSize int
-	noTools  bool // register no tools at all: no tools capability
-	tls      bool
-	sse      bool // the legacy HTTP+SSE transport (NewSSEHandler)
-}
-
-type echoIn struct {
-	Text string `json:"text" jsonschema:"the text to echo"`
-}
-
-type echoOut struct {
-	Echo string `json:"echo"`
-}
-
-// newSDKServer starts a real MCP server from the official Go SDK.
-func newSDKServer(t testing.TB, o sdkServerOptions) *httptest.Server {
-	t.Helper()
-	server := mcp.NewServer(&mcp.Implementation{Name: "sdk-test-server", Version: "1.2.3"},
-		&mcp.ServerOptions{SupportedProtocolVersions: o.versions, PageSize: o.pageSize})
-	if !o.noTools {
-		n := max(o.tools, 1)
-		for i := range n {
-			name := "echo"
-			if i > 0 {
-				name = "echo_" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "_" + itoa(i)
-			}
-			mcp.AddTool(server, &mcp.Tool{Name: name, Description: "Echoes its input."},
-				func(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
-					return nil, echoOut{Echo: in.Text}, nil
-				})
-		}
-	}
-	var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &o.http)
-	if o.sse {
-		h = mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return server }, nil)
-	}
-	var ts *httptest.Server
-	if o.tls {
-		ts = httptest.NewTLSServer(h)
-	} else {
-		ts = httptest.NewServer(h)
-	}
-	t.Cleanup(ts.Close)
-	return ts
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
-}
 
 // probeResult is what a probe produced.
 type probeResult struct {

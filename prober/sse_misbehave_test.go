@@ -24,10 +24,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,252 +33,61 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
 // ---------------------------------------------------------------------------
-// A hand-made legacy HTTP+SSE (2024-11-05) server. A GET on the target
-// (/sse) opens an event stream whose first event names the endpoint
-// (/message?sessionId=…); JSON-RPC requests POSTed there are answered 202
-// and their responses written as message events on the stream. A POST to
-// the target itself is refused with 405 in plain text, as a legacy-only
-// server does, so that transport auto falls back. By default it is
-// well-behaved; cases override single steps to misbehave. Helpers carry an
-// ssemb prefix to stay clear of the package's other test files.
+// The legacy HTTP+SSE (2024-11-05) server is fakemcp's with LegacySSE set:
+// a GET on the target (/sse) opens an event stream whose first event names
+// the endpoint (/message?sessionId=…); JSON-RPC requests POSTed there are
+// answered 202 and their responses written as message events on the
+// stream. A POST to the target itself is refused with 405 in plain text,
+// as a legacy-only server does, so that transport auto falls back. By
+// default it is well-behaved; cases override single steps to misbehave.
+// Helpers carry an ssemb prefix to stay clear of the package's other test
+// files.
 
 const (
-	ssembTargetPath   = "/sse"
-	ssembEndpointPath = "/message"
+	ssembTargetPath   = fakemcp.LegacyTargetPath
+	ssembEndpointPath = fakemcp.LegacyEndpointPath
+)
+
+type ssembFake = fakemcp.Server
+
+var (
+	ssembNewFake = fakemcp.NewLegacy
+	ssembMessage = fakemcp.Message
 )
 
 // ssembPostFunc answers one message POSTed to the endpoint in place of the
 // default; send writes raw SSE text on the message's event stream.
 type ssembPostFunc func(w http.ResponseWriter, m mbRpcMsg, send func(string))
 
-type ssembFake struct {
-	// Set before the server starts.
-
-	// get, when set, answers the GET in place of the event stream.
-	get http.HandlerFunc
-	// prelude is written on the stream before the endpoint event.
-	prelude string
-	// endpointEvent returns the stream's first event; base is the
-	// stream's origin (http://host:port). nil: the relative endpoint.
-	endpointEvent func(base, sid string) string
-	// endAfterEndpoint ends the stream once the endpoint event is out.
-	endAfterEndpoint bool
-	// on answers POSTs to the endpoint, by JSON-RPC method.
-	on map[string]ssembPostFunc
-	// target answers POSTs to the target; nil: 405 in plain text.
-	target http.HandlerFunc
-
-	failGet atomic.Bool // answer the next GETs 500
-
-	mu      sync.Mutex
-	count   map[string]int // "GET", "POST" (anywhere), "POST target", or a method
-	seen    map[string][]mbRpcMsg
-	streams map[string]chan string // by session id, while the stream is open
-	active  int                    // stream handlers running
-	nextSID int
-}
-
-func ssembNewFake() *ssembFake {
-	return &ssembFake{
-		on:      map[string]ssembPostFunc{},
-		count:   map[string]int{},
-		seen:    map[string][]mbRpcMsg{},
-		streams: map[string]chan string{},
-	}
-}
-
-// start serves f over plain HTTP and returns the event stream's URL.
-func (f *ssembFake) start(t *testing.T) string {
-	t.Helper()
-	ts := httptest.NewUnstartedServer(f)
-	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return ts.URL + ssembTargetPath
-}
-
-func (f *ssembFake) requests(kind string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.count[kind]
-}
-
-func (f *ssembFake) lastSeen(method string) (mbRpcMsg, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.seen[method]
-	if len(s) == 0 {
-		return mbRpcMsg{}, false
-	}
-	return s[len(s)-1], true
-}
-
-func (f *ssembFake) note(kinds ...string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, k := range kinds {
-		f.count[k]++
-	}
-}
-
-// waitStreamsEnded waits up to d for every stream handler to return.
-func (f *ssembFake) waitStreamsEnded(d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for {
-		f.mu.Lock()
-		n := f.active
-		f.mu.Unlock()
-		if n == 0 {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func (f *ssembFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.Method == http.MethodGet && r.URL.Path == ssembTargetPath:
-		f.serveStream(w, r)
-	case r.Method == http.MethodPost && r.URL.Path == ssembTargetPath:
-		f.note("POST", "POST target")
-		if f.target != nil {
-			f.target(w, r)
-			return
-		}
-		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
-	case r.Method == http.MethodPost && r.URL.Path == ssembEndpointPath:
-		f.serveMessage(w, r)
-	default:
-		f.note(r.Method + " " + r.URL.Path)
-		http.NotFound(w, r)
-	}
-}
-
-func (f *ssembFake) serveStream(w http.ResponseWriter, r *http.Request) {
-	f.note("GET")
-	if r.Header.Get("Accept") != "text/event-stream" {
-		f.note("GET without Accept: text/event-stream")
-	}
-	if f.failGet.Load() {
-		http.Error(w, "boom", http.StatusInternalServerError)
-		return
-	}
-	if f.get != nil {
-		f.get(w, r)
-		return
-	}
-	f.mu.Lock()
-	f.nextSID++
-	sid := "abc" + strconv.Itoa(f.nextSID)
-	ch := make(chan string, 16)
-	f.streams[sid] = ch
-	f.active++
-	f.mu.Unlock()
-	defer func() {
-		f.mu.Lock()
-		delete(f.streams, sid)
-		f.active--
-		f.mu.Unlock()
-	}()
-
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	ev := "event: endpoint\ndata: " + ssembEndpointPath + "?sessionId=" + sid + "\n\n"
-	if f.endpointEvent != nil {
-		ev = f.endpointEvent("http://"+r.Host, sid)
-	}
-	_, _ = io.WriteString(w, f.prelude+ev)
-	w.(http.Flusher).Flush()
-	if f.endAfterEndpoint {
-		return
-	}
-	for {
-		select {
-		case <-r.Context().Done(): // the prober hung up
-			return
-		case s := <-ch:
-			if _, err := io.WriteString(w, s); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-		}
-	}
-}
-
-func (f *ssembFake) serveMessage(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	var m mbRpcMsg
-	_ = json.Unmarshal(body, &m)
-	f.mu.Lock()
-	f.count["POST"]++
-	f.count[m.Method]++
-	f.seen[m.Method] = append(f.seen[m.Method], m)
-	ch := f.streams[r.URL.Query().Get("sessionId")]
-	f.mu.Unlock()
-	send := func(s string) {
-		if ch == nil {
-			return // the stream is gone; a sloppy server still says 202
-		}
-		select {
-		case ch <- s:
-		case <-r.Context().Done():
-		}
-	}
-	if h := f.on[m.Method]; h != nil {
-		h(w, m, send)
-		return
-	}
-	if ev := ssembDefaultAnswer(m); ev != "" {
-		send(ev)
-	}
-	w.WriteHeader(http.StatusAccepted)
-}
-
-// ssembDefaultAnswer is the well-behaved server's event for m, "" for none.
-func ssembDefaultAnswer(m mbRpcMsg) string {
-	switch m.Method {
-	case "initialize":
-		return ssembMessage(mbRpcResult(m.ID, mbInitResult(m.param("protocolVersion"))))
-	case "tools/list":
-		return ssembMessage(mbRpcResult(m.ID, `{"tools":[`+mbEchoTool+`]}`))
-	case "notifications/initialized":
-		return ""
-	}
-	if len(m.ID) == 0 {
-		return ""
-	}
-	return ssembMessage(mbRpcError(m.ID, -32601, ""))
-}
-
-// ssembMessage is a message event carrying msg.
-func ssembMessage(msg string) string { return "event: message\ndata: " + msg + "\n\n" }
-
 // ssembEndpoint returns an endpointEvent that names the given data.
 func ssembEndpoint(data func(base, sid string) string) func(f *ssembFake) {
 	return func(f *ssembFake) {
-		f.endpointEvent = func(base, sid string) string { return "event: endpoint\ndata: " + data(base, sid) + "\n\n" }
+		f.EndpointEvent = func(base, sid string) string { return "event: endpoint\ndata: " + data(base, sid) + "\n\n" }
 	}
 }
 
 // ssembOn answers method with h.
 func ssembOn(method string, h ssembPostFunc) func(f *ssembFake) {
-	return func(f *ssembFake) { f.on[method] = h }
+	return func(f *ssembFake) {
+		f.On[method] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
+			h(w, m, func(ev string) { f.Send(r, ev) })
+		}
+	}
 }
 
 // ssembInitEvents answers initialize 202 with events before the response.
 func ssembInitEvents(before func(id json.RawMessage) string) func(f *ssembFake) {
-	return ssembOn("initialize", func(w http.ResponseWriter, m mbRpcMsg, send func(string)) {
-		send(before(m.ID) + ssembDefaultAnswer(m))
-		w.WriteHeader(http.StatusAccepted)
-	})
+	return func(f *ssembFake) {
+		ssembOn("initialize", func(w http.ResponseWriter, m mbRpcMsg, send func(string)) {
+			send(before(m.ID) + f.Event(m))
+			w.WriteHeader(http.StatusAccepted)
+		})(f)
+	}
 }
 
 // ssembSilent accepts method and never answers it.
@@ -306,7 +112,7 @@ type ssembResult struct {
 	probeResult
 	elapsed time.Duration
 	// streamsEnded: every event stream the fake opened was hung up by the
-	// prober within a second of the probe's return, before its context
+	// prober within mbSlack of the probe's return, before its context
 	// was cancelled.
 	streamsEnded bool
 }
@@ -326,7 +132,7 @@ func ssembProbe(t *testing.T, p *Prober, f *ssembFake, target string, module con
 	start := time.Now()
 	res := p.Probe(ctx, Request{ModuleName: "test", Module: module, Target: target, Logger: logger})
 	elapsed := time.Since(start)
-	ended := f.waitStreamsEnded(time.Second)
+	ended := f.WaitStreamsEnded(mbSlack)
 	reg.MustRegister(NewCollector(res))
 	return ssembResult{
 		probeResult:  probeResult{ok: res.Success, metrics: gatherText(t, reg), logs: logs.String(), result: res},
@@ -335,11 +141,11 @@ func ssembProbe(t *testing.T, p *Prober, f *ssembFake, target string, module con
 	}
 }
 
-// ssembModule is the default module over the legacy transport with a 2s timeout.
+// ssembModule is the default module over the legacy transport with mbTimeout.
 func ssembModule() config.Module {
 	m := config.DefaultModule
 	m.Transport = protocol.TransportSSE
-	m.Timeout = model.Duration(2 * time.Second)
+	m.Timeout = model.Duration(mbTimeout)
 	return m
 }
 
@@ -370,7 +176,7 @@ func ssembWant(want map[string]int) func(t *testing.T, f *ssembFake, res ssembRe
 	return func(t *testing.T, f *ssembFake, _ ssembResult) {
 		t.Helper()
 		for kind, n := range want {
-			if got := f.requests(kind); got != n {
+			if got := f.Requests(kind); got != n {
 				t.Errorf("the fake got %d %q requests, want %d", got, kind, n)
 			}
 		}
@@ -397,7 +203,7 @@ func ssembChecks(checks ...func(t *testing.T, f *ssembFake, res ssembResult)) fu
 
 // ssembFirstEvent makes the stream's first event the raw text ev.
 func ssembFirstEvent(ev string) func(f *ssembFake) {
-	return func(f *ssembFake) { f.endpointEvent = func(string, string) string { return ev } }
+	return func(f *ssembFake) { f.EndpointEvent = func(string, string) string { return ev } }
 }
 
 func ssembCases() []ssembCase {
@@ -412,14 +218,19 @@ func ssembCases() []ssembCase {
 			name:   "relative endpoint",
 			layers: mbAllPass, status: 202,
 			check: ssembChecks(handshook, ssembTools(1),
-				ssembWant(map[string]int{"tools/list": 1, "POST": 3, "GET without Accept: text/event-stream": 0}),
+				ssembWant(map[string]int{"tools/list": 1, "POST": 3}),
 				func(t *testing.T, f *ssembFake, _ ssembResult) {
-					i, _ := f.lastSeen("initialize")
-					if got := i.param("protocolVersion"); got != "2025-11-25" {
+					if g, _ := f.LastSeen("GET"); g.Header.Get("Accept") != "text/event-stream" {
+						t.Errorf("GET with Accept %q, want text/event-stream", g.Header.Get("Accept"))
+					}
+				},
+				func(t *testing.T, f *ssembFake, _ ssembResult) {
+					i, _ := f.LastSeen("initialize")
+					if got := i.Msg.Param("protocolVersion"); got != "2025-11-25" {
 						t.Errorf("initialize offered %q over sse, want 2025-11-25", got)
 					}
-					if n, _ := f.lastSeen("notifications/initialized"); len(n.ID) != 0 {
-						t.Errorf("notifications/initialized carries an id: %s", n.ID)
+					if n, _ := f.LastSeen("notifications/initialized"); len(n.Msg.ID) != 0 {
+						t.Errorf("notifications/initialized carries an id: %s", n.Msg.ID)
 					}
 				}),
 		},
@@ -438,8 +249,8 @@ func ssembCases() []ssembCase {
 		{
 			name: "comments and keep-alives before and between events",
 			setup: func(f *ssembFake) {
-				f.prelude = ": ping\n\n: stream opened\n:\n\n"
-				f.endpointEvent = func(_, sid string) string {
+				f.Prelude = ": ping\n\n: stream opened\n:\n\n"
+				f.EndpointEvent = func(_, sid string) string {
 					return "event: endpoint\n: a comment inside the event\ndata: " + ssembEndpointPath + "?sessionId=" + sid + "\n\n: ping\n\n"
 				}
 				ssembInitEvents(func(json.RawMessage) string { return ": ping\n\n: ping\n\n" })(f)
@@ -453,7 +264,7 @@ func ssembCases() []ssembCase {
 				send("event: message\n" +
 					"data: {\"jsonrpc\":\"2.0\",\n" +
 					"data:  \"id\":" + string(m.ID) + ",\n" +
-					"data: \"result\":" + mbInitResult(m.param("protocolVersion")) + "\n" +
+					"data: \"result\":" + mbInitResult(m.Param("protocolVersion")) + "\n" +
 					"data: }\r\n\r\n")
 				w.WriteHeader(http.StatusAccepted)
 			}),
@@ -488,9 +299,9 @@ func ssembCases() []ssembCase {
 			name: "POSTs answered 200 instead of 202",
 			setup: func(f *ssembFake) {
 				for _, method := range []string{"initialize", "notifications/initialized", "tools/list"} {
-					f.on[method] = func(w http.ResponseWriter, m mbRpcMsg, send func(string)) {
-						if ev := ssembDefaultAnswer(m); ev != "" {
-							send(ev)
+					f.On[method] = func(w http.ResponseWriter, r *http.Request, m mbRpcMsg) {
+						if ev := f.Event(m); ev != "" {
+							f.Send(r, ev)
 						}
 						w.Header().Set("Content-Type", "text/plain")
 						_, _ = io.WriteString(w, "Accepted")
@@ -503,9 +314,9 @@ func ssembCases() []ssembCase {
 		{
 			name: "tools/list over two pages",
 			setup: ssembOn("tools/list", func(w http.ResponseWriter, m mbRpcMsg, send func(string)) {
-				if m.param("cursor") == "" {
+				if m.Param("cursor") == "" {
 					send(ssembMessage(mbRpcResult(m.ID, `{"tools":[`+mbEchoTool+`],"nextCursor":"page-2"}`)))
-				} else if m.param("cursor") == "page-2" {
+				} else if m.Param("cursor") == "page-2" {
 					send(ssembMessage(mbRpcResult(m.ID, `{"tools":[`+pageTwo+`]}`)))
 				}
 				w.WriteHeader(http.StatusAccepted)
@@ -537,17 +348,17 @@ func ssembCases() []ssembCase {
 			name: "endpoint on another port",
 			target: func(t *testing.T, f *ssembFake) string {
 				other := ssembNewFake()
-				otherURL := other.start(t)
+				otherURL := other.Start(t)
 				origin := strings.TrimSuffix(otherURL, ssembTargetPath)
-				f.endpointEvent = func(_, sid string) string {
+				f.EndpointEvent = func(_, sid string) string {
 					return "event: endpoint\ndata: " + origin + ssembEndpointPath + "?sessionId=" + sid + "\n\n"
 				}
 				t.Cleanup(func() {
-					if n := other.requests("POST"); n != 0 {
+					if n := other.Requests("POST"); n != 0 {
 						t.Errorf("the server on the other port got %d POSTs", n)
 					}
 				})
-				return f.start(t)
+				return f.Start(t)
 			},
 			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
 			check: ssembWant(map[string]int{"POST": 0}),
@@ -587,7 +398,7 @@ func ssembCases() []ssembCase {
 		{
 			name: "GET answered with HTML",
 			setup: func(f *ssembFake) {
-				f.get = func(w http.ResponseWriter, _ *http.Request) {
+				f.Get = func(w http.ResponseWriter, _ *http.Request) {
 					w.Header().Set("Content-Type", "text/html; charset=utf-8")
 					_, _ = io.WriteString(w, "<!doctype html><html><body>Sign in</body></html>")
 				}
@@ -597,19 +408,19 @@ func ssembCases() []ssembCase {
 		},
 		{
 			name:  "GET answered 404",
-			setup: func(f *ssembFake) { f.get = http.NotFound },
+			setup: func(f *ssembFake) { f.Get = http.NotFound },
 			layer: LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 404,
 			check: ssembWant(map[string]int{"POST": 0}),
 		},
 		{
 			name:  "stream ends before the endpoint event",
-			setup: func(f *ssembFake) { ssembFirstEvent(": hello\n\nevent: endpoint\n")(f); f.endAfterEndpoint = true },
+			setup: func(f *ssembFake) { ssembFirstEvent(": hello\n\nevent: endpoint\n")(f); f.EndAfterEndpoint = true },
 			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 200,
 			check: ssembWant(map[string]int{"POST": 0}),
 		},
 		{
 			name:  "stream ends after the endpoint, before the initialize response",
-			setup: func(f *ssembFake) { f.endAfterEndpoint = true },
+			setup: func(f *ssembFake) { f.EndAfterEndpoint = true },
 			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 202,
 		},
 		{
@@ -626,7 +437,7 @@ func ssembCases() []ssembCase {
 		{
 			name: "response with another id",
 			setup: ssembOn("initialize", func(w http.ResponseWriter, m mbRpcMsg, send func(string)) {
-				send(ssembMessage(mbRpcResult(json.RawMessage(`12345`), mbInitResult(m.param("protocolVersion")))))
+				send(ssembMessage(mbRpcResult(json.RawMessage(`12345`), mbInitResult(m.Param("protocolVersion")))))
 				w.WriteHeader(http.StatusAccepted)
 			}),
 			layer: LayerHandshake, reason: "protocol_violation", layers: mbHandshakeFailed, status: 202,
@@ -684,7 +495,7 @@ func ssembCases() []ssembCase {
 		},
 		{
 			name:   "auto: target refuses POST with 404",
-			setup:  func(f *ssembFake) { f.target = http.NotFound },
+			setup:  func(f *ssembFake) { f.Target = http.NotFound },
 			module: ssembAuto,
 			layers: mbAllPass, status: 202,
 			check: ssembWant(map[string]int{"POST target": 2, "GET": 1}),
@@ -692,7 +503,7 @@ func ssembCases() []ssembCase {
 		{
 			name: "auto: target refuses POST with 400",
 			setup: func(f *ssembFake) {
-				f.target = func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "Bad Request", http.StatusBadRequest) }
+				f.Target = func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "Bad Request", http.StatusBadRequest) }
 			},
 			module: ssembAuto,
 			layers: mbAllPass, status: 202,
@@ -701,7 +512,7 @@ func ssembCases() []ssembCase {
 		{
 			name: "auto: target answers POST 500, no fallback",
 			setup: func(f *ssembFake) {
-				f.target = func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) }
+				f.Target = func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) }
 			},
 			module: ssembAuto,
 			layer:  LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 500,
@@ -710,7 +521,7 @@ func ssembCases() []ssembCase {
 		},
 		{
 			name:   "auto: fallback whose GET fails too",
-			setup:  func(f *ssembFake) { f.target = http.NotFound; f.get = http.NotFound },
+			setup:  func(f *ssembFake) { f.Target = http.NotFound; f.Get = http.NotFound },
 			module: ssembAuto,
 			layer:  LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 404,
 			check: ssembWant(map[string]int{"POST target": 2, "GET": 1}),
@@ -734,7 +545,7 @@ func TestSSEMisbehavingServers(t *testing.T) {
 			if tc.target != nil {
 				target = tc.target(t, f)
 			} else {
-				target = f.start(t)
+				target = f.Start(t)
 			}
 
 			res := ssembProbe(t, nil, f, target, module)
@@ -770,15 +581,15 @@ func TestSSEMisbehavingServers(t *testing.T) {
 				t.Errorf("probe_mcp_transport_info = %v, want {transport=%q}", ls, transport)
 			}
 			if module.Transport == protocol.TransportSSE {
-				if n := f.requests("POST target"); n != 0 {
+				if n := f.Requests("POST target"); n != 0 {
 					t.Errorf("transport sse POSTed %d times to the target", n)
 				}
 			}
-			if limit := time.Duration(module.Timeout) + time.Second; res.elapsed > limit {
-				t.Errorf("probe took %v, more than the timeout plus 1s (%v)", res.elapsed, limit)
+			if limit := time.Duration(module.Timeout) + mbSlack; res.elapsed > limit {
+				t.Errorf("probe took %v, more than the timeout plus %v (%v)", res.elapsed, mbSlack, limit)
 			}
 			if !res.streamsEnded {
-				t.Error("the event stream was still open a second after the probe returned")
+				t.Errorf("the event stream was still open %v after the probe returned", mbSlack)
 			}
 			if tc.check != nil {
 				tc.check(t, f, res)
@@ -793,7 +604,7 @@ func TestSSEMisbehavingServers(t *testing.T) {
 func TestSSEMisbehaveAutoVerdict(t *testing.T) {
 	t.Parallel()
 	f := ssembNewFake()
-	target := f.start(t)
+	target := f.Start(t)
 	module := ssembModule()
 	module.Transport = protocol.TransportAuto
 	p := New()
@@ -807,10 +618,10 @@ func TestSSEMisbehaveAutoVerdict(t *testing.T) {
 		if ls, _ := mbSeries(t, res.metrics, "probe_mcp_transport_info"); len(ls) != 1 || ls[0]["transport"] != "sse" {
 			t.Errorf("%s: probe_mcp_transport_info = %v, want sse", step, ls)
 		}
-		if got := f.requests("POST target"); got != wantTargetPOSTs {
+		if got := f.Requests("POST target"); got != wantTargetPOSTs {
 			t.Errorf("%s: %d POSTs to the target so far, want %d", step, got, wantTargetPOSTs)
 		}
-		if got := f.requests("GET"); got != wantGETs {
+		if got := f.Requests("GET"); got != wantGETs {
 			t.Errorf("%s: %d GETs so far, want %d", step, got, wantGETs)
 		}
 		if !res.streamsEnded {
@@ -822,9 +633,9 @@ func TestSSEMisbehaveAutoVerdict(t *testing.T) {
 	probe("second probe goes straight to the stream", true, 2, 2)
 	probe("and so does the third", true, 2, 3)
 
-	f.failGet.Store(true)
+	f.FailGet.Store(true)
 	probe("a failing probe", false, 2, 4)
-	f.failGet.Store(false)
+	f.FailGet.Store(false)
 	probe("after a failure Streamable HTTP is tried again", true, 4, 5)
 	probe("and the verdict is remembered again", true, 4, 6)
 }
@@ -848,13 +659,13 @@ func TestSSEMisbehaveNoLeak(t *testing.T) {
 	for i := range 5 {
 		res := ssembProbe(t, p, f, ts.URL+ssembTargetPath, module)
 		mbCheckOutcome(t, res.probeResult, LayerHandshake, "timeout")
-		if limit := time.Duration(module.Timeout) + time.Second; res.elapsed > limit {
-			t.Errorf("probe %d took %v, more than the timeout plus 1s", i, res.elapsed)
+		if limit := time.Duration(module.Timeout) + mbSlack; res.elapsed > limit {
+			t.Errorf("probe %d took %v, more than the timeout plus %v", i, res.elapsed, mbSlack)
 		}
 	}
 	ts.Close()
 
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	n := runtime.NumGoroutine()
 	for n > before+2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)

@@ -19,7 +19,6 @@ package prober
 // goes through Prober.Probe (or the /probe handler) only.
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,7 +33,6 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
@@ -183,6 +181,7 @@ func TestTokenBackoff(t *testing.T) {
 // (c) A token_url that answers 307 towards another port: the secret
 // follows no redirect.
 func TestTokenRedirectRefused(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cr3t-client-REDIRECTED"
 	tokens := newAuthTokens()
 	other := newAuthTokenEndpoint("probe-client", secret, tokens)
@@ -249,6 +248,7 @@ func TestTokenWithoutUsableLifetime(t *testing.T) {
 // (e) The server stops taking the token (revoked, or the IdP restarted):
 // its 401 drops the token, and the next probe fetches a new one.
 func TestToken401FetchesANewToken(t *testing.T) {
+	t.Parallel()
 	ep, tokenURL, _ := authOAuthPeer(t, 3600)
 	tokens := ep.tokens
 	ts, _ := authBearerServer(t, tokens.verify, nil)
@@ -283,6 +283,7 @@ func TestToken401FetchesANewToken(t *testing.T) {
 // of fail_if_anonymous_allowed), and a token that expires at once still
 // serves the whole probe, legacy HTTP+SSE fallback included.
 func TestTokenOneRequestPerProbe(t *testing.T) {
+	t.Parallel()
 	refusing := func(status int, body string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -319,12 +320,7 @@ func TestTokenOneRequestPerProbe(t *testing.T) {
 		ep := newAuthTokenEndpoint("probe-client", "s3cr3t-client", tokens)
 		ep.expiresIn = -1
 		tokenURL, idp := serveIdP(t, ep)
-		server := mcp.NewServer(&mcp.Implementation{Name: "legacy", Version: "1.0.0"}, nil)
-		mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "Echoes its input."},
-			func(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
-				return nil, echoOut{Echo: in.Text}, nil
-			})
-		legacy := mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return server }, nil)
+		legacy := testsupport.SDKServer{Name: "legacy", Version: "1.0.0", SSE: true}.Handler()
 		ts, rec := authServe(t, auth.RequireBearerToken(tokens.verify, nil)(legacy))
 		m := authOAuthModule(t, tokenURL, "")
 		p := New()
@@ -348,6 +344,7 @@ func TestTokenOneRequestPerProbe(t *testing.T) {
 // (g) Token endpoint bytes never reach an error, a log line or debug
 // output: 200 KB of text in expires_in is not quoted anywhere.
 func TestTokenEndpointBytesNeverQuoted(t *testing.T) {
+	t.Parallel()
 	marker := "Z0MBIE-" + strings.Repeat("garbage text ", 200<<10/13)
 	for _, tc := range []struct{ name, contentType, body string }{
 		{"json string", "application/json", `{"access_token":"s3cr3t-ACCESS-1","token_type":"bearer","expires_in":"` + marker + `"}`},
@@ -398,6 +395,7 @@ func TestTokenEndpointBytesNeverQuoted(t *testing.T) {
 // The token endpoint's connection follows the oauth2 block's tls_config
 // and proxy_url, as prometheus/common's did.
 func TestTokenTLSAndProxy(t *testing.T) {
+	t.Parallel()
 	tokens := newAuthTokens()
 	ep := newAuthTokenEndpoint("probe-client", "s3cr3t-client", tokens)
 	idp := httptest.NewTLSServer(ep)

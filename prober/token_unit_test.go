@@ -45,6 +45,7 @@ func newTestTokenSource(rt http.RoundTripper) *tokenSource {
 
 // The back-off doubles from 1s and stops at a minute.
 func TestTokenBackoffBounds(t *testing.T) {
+	t.Parallel()
 	s := newTestTokenSource(tokenRT{http.StatusInternalServerError, `{}`})
 	for i, want := range []time.Duration{1, 2, 4, 8, 16, 32, 60, 60, 60, 60, 60} {
 		s.mu.Lock()
@@ -64,6 +65,7 @@ func TestTokenBackoffBounds(t *testing.T) {
 
 // How long a token is used, by what the endpoint says of its lifetime.
 func TestTokenLifetime(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		expiresIn   string
 		lifetime    time.Duration

@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
@@ -119,17 +120,12 @@ func (u *upgradableServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *upgradableServer) set(stateless bool, ttl time.Duration) {
-	server := mcp.NewServer(&mcp.Implementation{Name: "sdk-test-server", Version: "1.2.3"}, &mcp.ServerOptions{
+	h := testsupport.SDKServer{
+		HTTP: mcp.StreamableHTTPOptions{Stateless: stateless},
 		SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) {
 			c.TTLMs = int(ttl / time.Millisecond)
 		},
-	})
-	mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "Echoes its input."},
-		func(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, echoOut, error) {
-			return nil, echoOut{Echo: in.Text}, nil
-		})
-	var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
-		&mcp.StreamableHTTPOptions{Stateless: stateless})
+	}.Handler()
 	u.h.Store(&h)
 }
 
