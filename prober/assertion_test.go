@@ -204,10 +204,15 @@ func writeKey(t *testing.T, dir string, k jwtKey) string {
 	return path
 }
 
+// assertionKey is the oauth2_client_assertion block of assertionModule:
+// alg and kid are left out when empty.
+type assertionKey struct{ file, alg, kid string }
+
 // assertionModule is a configured-token_url module authenticating by
 // private_key_jwt.
-func assertionModule(t *testing.T, tokenURL, keyFile, alg, kid string) string {
+func assertionModule(t *testing.T, tokenURL string, key assertionKey) string {
 	t.Helper()
+	keyFile, alg, kid := key.file, key.alg, key.kid
 	s := fmt.Sprintf("http_config:\n  oauth2: {client_id: probe-client, token_url: %s}\noauth2_client_assertion:\n  key_file: %s\n", tokenURL, keyFile)
 	if alg != "" {
 		s += "  algorithm: " + alg + "\n"
@@ -243,7 +248,7 @@ func TestClientAssertion(t *testing.T) {
 			idp.audience.Store(&tokenURL) // no issuer known: the token endpoint
 			rs, _ := authBearerServer(t, tokens.verify, nil)
 
-			m := authModule(t, assertionModule(t, tokenURL, keyFile, tc.alg, tc.kid))
+			m := authModule(t, assertionModule(t, tokenURL, assertionKey{keyFile, tc.alg, tc.kid}))
 			p := New()
 			res := runProbe(t, p, rs.URL+"/mcp", m)
 			authOK(t, res)
@@ -276,7 +281,7 @@ func TestClientAssertionRotationAndUniqueJTI(t *testing.T) {
 	tokenURL := ts.URL + "/token"
 	idp.audience.Store(&tokenURL)
 	rs, _ := authBearerServer(t, tokens.verify, nil)
-	m := authModule(t, assertionModule(t, tokenURL, keyFile, "ES256", ""))
+	m := authModule(t, assertionModule(t, tokenURL, assertionKey{keyFile, "ES256", ""}))
 	p := New()
 	target := rs.URL + "/mcp"
 
@@ -388,7 +393,7 @@ allow_any_target: true`, keyFile)
 func TestClientAssertionNeverShown(t *testing.T) {
 	key := newJWTKey(t, "p256-sec1")
 	keyFile := writeKey(t, t.TempDir(), key)
-	m := authModule(t, assertionModule(t, "http://127.0.0.1:1/token", keyFile, "ES256", "kid-1"))
+	m := authModule(t, assertionModule(t, "http://127.0.0.1:1/token", assertionKey{keyFile, "ES256", "kid-1"}))
 	b, err := yaml.Marshal(m.Redacted())
 	if err != nil {
 		t.Fatal(err)

@@ -823,7 +823,7 @@ func TestAuthTokenReuse(t *testing.T) {
 		m := authOAuthModule(t, tokenURL, "")
 		p := New()
 		for _, name := range []string{"a", "b", "a", "b"} {
-			res := authProbeNamed(t, p, name, ts.URL, m)
+			res := authProbeNamed(t, p, Request{ModuleName: name, Target: ts.URL, Module: m})
 			authOK(t, res)
 		}
 		if n := ep.issuedCount(); n != 2 {
@@ -832,14 +832,17 @@ func TestAuthTokenReuse(t *testing.T) {
 	})
 }
 
-// authProbeNamed is runProbe under a module name of the caller's.
-func authProbeNamed(t *testing.T, p *Prober, moduleName, target string, m config.Module) probeResult {
+// authProbeNamed is runProbe under a module name of the caller's (req
+// without a logger: the probe's log is kept for the result).
+func authProbeNamed(t *testing.T, p *Prober, req Request) probeResult {
 	t.Helper()
+	m := req.Module
 	var logs strings.Builder
 	reg, logger := authProbeSinks(&logs)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(m.Timeout))
 	defer cancel()
-	res := p.Probe(ctx, Request{ModuleName: moduleName, Module: m, Target: target, Logger: logger})
+	req.Logger = logger
+	res := p.Probe(ctx, req)
 	reg.MustRegister(NewCollector(res))
 	return probeResult{ok: res.Success, metrics: gatherText(t, reg), logs: logs.String(), result: res}
 }

@@ -64,7 +64,7 @@ func TestProbeRequestsCarryTheMarker(t *testing.T) {
 	t.Cleanup(tokenServer.Close)
 
 	m := authOAuthModule(t, tokenServer.URL+"/token", "")
-	res := authProbeNamed(t, New(), "oauth", mcp.URL+"/mcp", m)
+	res := authProbeNamed(t, New(), Request{ModuleName: "oauth", Target: mcp.URL + "/mcp", Module: m})
 	if !res.ok {
 		t.Fatalf("probe failed:\n%s", res.logs)
 	}

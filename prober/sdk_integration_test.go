@@ -98,7 +98,16 @@ func schemaHash(t *testing.T, res probeResult) string {
 }
 
 // assertHealthy checks every metric a successful probe must carry.
-func assertHealthy(t *testing.T, res probeResult, version string, tools int, closeLayer bool) {
+// healthy is what assertHealthy expects of a probe: the negotiated
+// revision, the tool count, and whether the module has a close layer.
+type healthy struct {
+	version    string
+	tools      int
+	closeLayer bool
+}
+
+func assertHealthy(t *testing.T, res probeResult, want healthy) {
+	version, tools, closeLayer := want.version, want.tools, want.closeLayer
 	t.Helper()
 	if !res.ok {
 		t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
@@ -196,7 +205,7 @@ func TestSDKServersEveryMode(t *testing.T) {
 			ts := c.server.Start(t)
 			log := wrapServer(ts)
 			res := runProbe(t, nil, ts.URL, config.DefaultModule)
-			assertHealthy(t, res, c.wantVer, 1, true)
+			assertHealthy(t, res, healthy{c.wantVer, 1, true})
 			if n := log.count(http.MethodDelete); n != c.wantDELETE {
 				t.Errorf("DELETE sent %d times, want %d", n, c.wantDELETE)
 			}
@@ -214,7 +223,7 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 	for _, v := range []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"} {
 		t.Run("server speaks only "+v, func(t *testing.T) {
 			ts := testsupport.SDKServer{Versions: []string{v}}.Start(t)
-			assertHealthy(t, runProbe(t, nil, ts.URL, config.DefaultModule), v, 1, true)
+			assertHealthy(t, runProbe(t, nil, ts.URL, config.DefaultModule), healthy{v, 1, true})
 		})
 		if v == "2024-11-05" {
 			continue // the config refuses to pin it: that revision's transport is legacy SSE
@@ -224,7 +233,7 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 			log := wrapServer(ts)
 			m := config.DefaultModule
 			m.ProtocolVersion = v
-			assertHealthy(t, runProbe(t, nil, ts.URL, m), v, 1, true)
+			assertHealthy(t, runProbe(t, nil, ts.URL, m), healthy{v, 1, true})
 			if log.count("server/discover") != 0 {
 				t.Error("a pinned legacy revision must skip server/discover")
 			}
@@ -234,7 +243,7 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 		ts := testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true}}.Start(t)
 		m := config.DefaultModule
 		m.ProtocolVersion = "2026-07-28"
-		assertHealthy(t, runProbe(t, nil, ts.URL, m), "2026-07-28", 1, true)
+		assertHealthy(t, runProbe(t, nil, ts.URL, m), healthy{"2026-07-28", 1, true})
 	})
 	t.Run("prober pinned to 2026-07-28 against a stateful server", func(t *testing.T) {
 		ts := testsupport.SDKServer{}.Start(t)
@@ -257,7 +266,7 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 		m.ValidProtocolVersions = []string{"2025-06-18"}
 		// The stateless go-sdk server also speaks the older revisions
 		// through initialize; excluding 2026-07-28 skips discovery.
-		assertHealthy(t, runProbe(t, nil, ts.URL, m), "2025-06-18", 1, true)
+		assertHealthy(t, runProbe(t, nil, ts.URL, m), healthy{"2025-06-18", 1, true})
 		if log.count("server/discover") != 0 {
 			t.Error("server/discover sent although 2026-07-28 is not valid")
 		}
@@ -282,7 +291,7 @@ func TestSDKServerTLS(t *testing.T) {
 	m.FailIfNotTLS = true
 	trustServer(t, ts, &m)
 	res := runProbe(t, nil, ts.URL, m)
-	assertHealthy(t, res, "2025-11-25", 1, true)
+	assertHealthy(t, res, healthy{"2025-11-25", 1, true})
 	if v := mustValue(t, res, "probe_ssl_earliest_cert_expiry", nil); v != float64(cert.NotAfter.Unix()) {
 		t.Errorf("probe_ssl_earliest_cert_expiry = %v, want %v", v, cert.NotAfter.Unix())
 	}
@@ -302,7 +311,7 @@ func TestSDKServerPagination(t *testing.T) {
 	ts := testsupport.SDKServer{Tools: 5, PageSize: 2}.Start(t)
 	log := wrapServer(ts)
 	res := runProbe(t, nil, ts.URL, config.DefaultModule)
-	assertHealthy(t, res, "2025-11-25", 5, true)
+	assertHealthy(t, res, healthy{"2025-11-25", 5, true})
 	if n := log.count("tools/list"); n != 3 {
 		t.Errorf("tools/list sent %d times, want 3 pages", n)
 	}
@@ -366,7 +375,7 @@ func TestSDKEraVerdictRemembered(t *testing.T) {
 	log := wrapServer(ts)
 	p := New()
 	for range 3 {
-		assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule), "2025-11-25", 1, true)
+		assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule), healthy{"2025-11-25", 1, true})
 	}
 	if n := log.count("server/discover"); n != 1 {
 		t.Errorf("server/discover sent %d times over 3 probes, want 1", n)
@@ -395,7 +404,7 @@ func TestSDKCloseSessionOff(t *testing.T) {
 	m := config.DefaultModule
 	m.CloseSession = false
 	res := runProbe(t, nil, ts.URL, m)
-	assertHealthy(t, res, "2025-11-25", 1, false)
+	assertHealthy(t, res, healthy{"2025-11-25", 1, false})
 	if _, ok := metricValue(t, res.metrics, "probe_mcp_layer_success", layer(LayerClose)); ok {
 		t.Error("close layer reported although close_session is false")
 	}
@@ -412,7 +421,7 @@ func TestSDKRequiredToolsAndHash(t *testing.T) {
 	m.RequiredTools = []string{"echo"}
 	m.ExpectedSchemaHash = schemaHash(t, first)
 	m.MinTools = 3
-	assertHealthy(t, runProbe(t, nil, ts.URL, m), "2025-11-25", 3, true)
+	assertHealthy(t, runProbe(t, nil, ts.URL, m), healthy{"2025-11-25", 3, true})
 	m.MinTools = 4
 	res := runProbe(t, nil, ts.URL, m)
 	mustFailure(t, res, LayerTools, "no_tools")

@@ -40,7 +40,7 @@ func TestSDKLegacySSE(t *testing.T) {
 		m := config.DefaultModule
 		m.Transport = protocol.TransportSSE
 		res := runProbe(t, nil, ts.URL, m)
-		assertHealthy(t, res, "2025-11-25", 3, true)
+		assertHealthy(t, res, healthy{"2025-11-25", 3, true})
 		assertTransport(t, res, "sse")
 		if n := log.count(http.MethodGet); n != 1 {
 			t.Errorf("GET sent %d times, want 1", n)
@@ -54,10 +54,10 @@ func TestSDKLegacySSE(t *testing.T) {
 		log := wrapServer(ts)
 		p := New()
 		res := runProbe(t, p, ts.URL, config.DefaultModule)
-		assertHealthy(t, res, "2025-11-25", 1, true)
+		assertHealthy(t, res, healthy{"2025-11-25", 1, true})
 		assertTransport(t, res, "sse")
 		posts := log.count("server/discover") + log.count("initialize")
-		assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule), "2025-11-25", 1, true)
+		assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule), healthy{"2025-11-25", 1, true})
 		// The second probe goes straight to the event stream: one more
 		// initialize (over SSE), no failing Streamable HTTP POSTs.
 		if n := log.count("server/discover"); n != 1 {
@@ -72,7 +72,7 @@ func TestSDKLegacySSE(t *testing.T) {
 		m := config.DefaultModule
 		m.Transport = protocol.TransportSSE
 		m.ProtocolVersion = "2024-11-05"
-		assertHealthy(t, runProbe(t, nil, ts.URL, m), "2024-11-05", 1, true)
+		assertHealthy(t, runProbe(t, nil, ts.URL, m), healthy{"2024-11-05", 1, true})
 	})
 	t.Run("streamable server probed with auto stays streamable", func(t *testing.T) {
 		ts := testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}}.Start(t)

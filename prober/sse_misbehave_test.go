@@ -119,8 +119,9 @@ type ssembResult struct {
 
 // ssembProbe probes target with p (a fresh Prober when nil) and checks, before
 // cancelling the probe's context, that the prober hung up f's event streams.
-func ssembProbe(t *testing.T, p *Prober, f *ssembFake, target string, module config.Module) ssembResult {
+func ssembProbe(t *testing.T, p *Prober, f *ssembFake, req Request) ssembResult {
 	t.Helper()
+	module := req.Module
 	if p == nil {
 		p = New()
 	}
@@ -130,7 +131,8 @@ func ssembProbe(t *testing.T, p *Prober, f *ssembFake, target string, module con
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
 	defer cancel()
 	start := time.Now()
-	res := p.Probe(ctx, Request{ModuleName: "test", Module: module, Target: target, Logger: logger})
+	req.Logger = logger
+	res := p.Probe(ctx, req)
 	elapsed := time.Since(start)
 	ended := f.WaitStreamsEnded(mbSlack)
 	reg.MustRegister(NewCollector(res))
@@ -548,7 +550,7 @@ func TestSSEMisbehavingServers(t *testing.T) {
 				target = f.Start(t)
 			}
 
-			res := ssembProbe(t, nil, f, target, module)
+			res := ssembProbe(t, nil, f, Request{ModuleName: "test", Target: target, Module: module})
 			defer func() {
 				if t.Failed() {
 					t.Logf("probe logs:\n%s\nmetrics:\n%s", res.logs, res.metrics)
@@ -611,7 +613,7 @@ func TestSSEMisbehaveAutoVerdict(t *testing.T) {
 
 	probe := func(step string, wantOK bool, wantTargetPOSTs, wantGETs int) {
 		t.Helper()
-		res := ssembProbe(t, p, f, target, module)
+		res := ssembProbe(t, p, f, Request{ModuleName: "test", Target: target, Module: module})
 		if res.ok != wantOK {
 			t.Errorf("%s: probe ok = %v, want %v\n%s", step, res.ok, wantOK, res.logs)
 		}
@@ -657,7 +659,7 @@ func TestSSEMisbehaveNoLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	p := New()
 	for i := range 5 {
-		res := ssembProbe(t, p, f, ts.URL+ssembTargetPath, module)
+		res := ssembProbe(t, p, f, Request{ModuleName: "test", Target: ts.URL + ssembTargetPath, Module: module})
 		mbCheckOutcome(t, res.probeResult, LayerHandshake, "timeout")
 		if limit := time.Duration(module.Timeout) + mbSlack; res.elapsed > limit {
 			t.Errorf("probe %d took %v, more than the timeout plus %v", i, res.elapsed, mbSlack)

@@ -153,7 +153,7 @@ func TestVerdictFollowsUpgradedServer(t *testing.T) {
 			now := time.Unix(1_000_000, 0)
 			p := New()
 			p.verdicts.now = func() time.Time { return now }
-			assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule), "2025-11-25", 1, true)
+			assertHealthy(t, runProbe(t, p, ts.URL, config.DefaultModule), healthy{"2025-11-25", 1, true})
 
 			u.set(true, tc.ttl)
 			now = now.Add(tc.stale - time.Second)
@@ -169,7 +169,7 @@ func TestVerdictFollowsUpgradedServer(t *testing.T) {
 
 			now = now.Add(time.Second)
 			res = runProbe(t, p, ts.URL, config.DefaultModule)
-			assertHealthy(t, res, "2026-07-28", 1, false)
+			assertHealthy(t, res, healthy{"2026-07-28", 1, false})
 			// The go-sdk's results carry what 2026-07-28 requires.
 			if v := mustValue(t, res, "probe_mcp_protocol_warnings", nil); v != 0 {
 				t.Errorf("probe_mcp_protocol_warnings = %v for the go-sdk:\n%s", v, res.logs)

@@ -451,7 +451,7 @@ func Discover(ctx context.Context, hc *http.Client, target *url.URL, o Options) 
 		if notFound && o.ResourceMetadataURL == "" {
 			// No protected resource metadata anywhere: a server of the
 			// 2025-03-26 revision, whose authorization server is its origin.
-			return discoverLegacy(ctx, c, target, o, err)
+			return discoverLegacy(ctx, c, o, legacyTarget{target, err})
 		}
 		return nil, err
 	}
@@ -537,6 +537,13 @@ func Discover(ctx context.Context, hc *http.Client, target *url.URL, o Options) 
 	return as, nil
 }
 
+// legacyTarget is a target without protected resource metadata, and the
+// error that says what was missed.
+type legacyTarget struct {
+	target *url.URL
+	prmErr error
+}
+
 // discoverLegacy applies the discovery rules of the 2025-03-26 revision to a
 // target without protected resource metadata (prmErr says what was
 // missed): the authorization server's issuer is the target's origin, its
@@ -544,7 +551,8 @@ func Discover(ctx context.Context, hc *http.Client, target *url.URL, o Options) 
 // without metadata (404) its token endpoint is <origin>/token. Nothing is
 // fetched, and no credential will go, unless o.IssuerAllowed accepts the
 // origin.
-func discoverLegacy(ctx context.Context, c *http.Client, target *url.URL, o Options, prmErr error) (*AuthServer, error) {
+func discoverLegacy(ctx context.Context, c *http.Client, o Options, lt legacyTarget) (*AuthServer, error) {
+	target, prmErr := lt.target, lt.prmErr
 	origin := originOf(target)
 	iu, err := url.Parse(origin)
 	if err != nil {

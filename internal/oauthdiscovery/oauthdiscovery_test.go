@@ -438,8 +438,15 @@ type testEnv struct {
 
 func (e *testEnv) expand(s string) string { return e.replacer.Replace(s) }
 
-func newTestEnv(t *testing.T, rsTLS, asTLS bool, rsRoutes, asRoutes map[string]testRoute) *testEnv {
+// testPeer is one server of a testEnv: its routes, and whether it serves TLS.
+type testPeer struct {
+	routes map[string]testRoute
+	tls    bool
+}
+
+func newTestEnv(t *testing.T, rs, as testPeer) *testEnv {
 	t.Helper()
+	rsTLS, asTLS, rsRoutes, asRoutes := rs.tls, as.tls, rs.routes, as.routes
 	e := &testEnv{rec: &recorder{}, release: make(chan struct{})}
 	handler := func(name string, routes map[string]testRoute) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -1138,7 +1145,7 @@ func TestDiscover(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := newTestEnv(t, tt.rsTLS, tt.asTLS, tt.rs, tt.as)
+			env := newTestEnv(t, testPeer{tt.rs, tt.rsTLS}, testPeer{tt.as, tt.asTLS})
 			hc := env.client()
 			if tt.client != nil {
 				hc = tt.client(env)

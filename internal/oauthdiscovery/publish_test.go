@@ -208,7 +208,7 @@ func TestDiscoverWhatTheServerPublishes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := newTestEnv(t, false, false, tt.rs, tt.as)
+			env := newTestEnv(t, testPeer{routes: tt.rs}, testPeer{routes: tt.as})
 			p := tt.path
 			if p == "" {
 				p = "/mcp"
