@@ -98,6 +98,10 @@ type Module struct {
 	// JWT (private_key_jwt) instead of a client secret.
 	OAuth2ClientAssertion *ClientAssertion `yaml:"oauth2_client_assertion,omitempty"`
 
+	// ToolCall, when set, calls one tool after tools/list (layer
+	// tool_call).
+	ToolCall *ToolCall `yaml:"tool_call,omitempty"`
+
 	allowed []*regexp.Regexp // AllowedTargets, compiled by validate
 	issuers []*regexp.Regexp // OAuth2Issuers, compiled by validate
 }
@@ -194,6 +198,11 @@ func (m *Module) validate() error {
 	}
 	if err := hc.Validate(); err != nil {
 		return &keyError{key: "http_config", index: -1, err: err}
+	}
+	if m.ToolCall != nil {
+		if err := m.ToolCall.validate(); err != nil {
+			return err
+		}
 	}
 	return m.validateAuth()
 }

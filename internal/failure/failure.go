@@ -84,6 +84,20 @@ const (
 	ReasonAnonymousAllowed Reason = "anonymous_allowed"
 )
 
+// Reasons of the tool_call layer: the designated tool's call.
+const (
+	// ReasonToolNotListed: tools/list does not list the tool to call.
+	ReasonToolNotListed Reason = "tool_not_listed"
+	// ReasonToolNotReadOnly: the tool is not annotated readOnlyHint: true
+	// and the module does not allow_not_read_only. Nothing was sent.
+	ReasonToolNotReadOnly Reason = "tool_not_read_only"
+	// ReasonToolError: the call's result has isError: true.
+	ReasonToolError Reason = "tool_error"
+	// ReasonContentMismatch: the result's text content does not match a
+	// regular expression of fail_if_content_not_matches_regexp.
+	ReasonContentMismatch Reason = "content_mismatch"
+)
+
 // IsAuthReason reports whether r says that a credential failed.
 func IsAuthReason(r Reason) bool {
 	switch r {

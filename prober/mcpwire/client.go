@@ -172,16 +172,23 @@ func (c *Client) ensureTransport(ctx context.Context) error {
 // call sends a JSON-RPC request and returns the raw result of the response
 // that answers it.
 func (c *Client) call(ctx context.Context, method string, params any) (json.RawMessage, error) {
+	return c.send(ctx, Outgoing{Method: method}, params)
+}
+
+// send sends the request out (its method, and what its headers mirror)
+// with params and returns the raw result of the response that answers it.
+func (c *Client) send(ctx context.Context, out Outgoing, params any) (json.RawMessage, error) {
 	c.nextID++
-	id := c.nextID
-	body, err := json.Marshal(request{JSONRPC: "2.0", ID: id, Method: method, Params: params})
+	out.ID = c.nextID
+	body, err := json.Marshal(request{JSONRPC: "2.0", ID: out.ID, Method: out.Method, Params: params})
 	if err != nil {
 		return nil, err
 	}
+	out.Body = body
 	if err := c.ensureTransport(ctx); err != nil {
 		return nil, err
 	}
-	msg, err := c.transport.Call(ctx, &c.session, Outgoing{Method: method, ID: id, Body: body})
+	msg, err := c.transport.Call(ctx, &c.session, out)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,10 @@ const (
 	HeaderSessionID       = "MCP-Session-Id"
 	HeaderProtocolVersion = "MCP-Protocol-Version"
 	HeaderMethod          = "Mcp-Method"
+	// HeaderName carries the tool's name of tools/call (2026-07-28), and
+	// HeaderParamPrefix starts the headers of x-mcp-header parameters.
+	HeaderName        = "Mcp-Name"
+	HeaderParamPrefix = "Mcp-Param-"
 )
 
 // httpConn is what the HTTP transports share: the client and endpoint, the

@@ -66,6 +66,12 @@ func (t streamableHTTP) newRequest(ctx context.Context, s *Session, m Outgoing) 
 	}
 	if s.Stateless {
 		req.Header.Set(HeaderMethod, m.Method)
+		if m.Name != "" {
+			req.Header.Set(HeaderName, headerValue(m.Name))
+		}
+		for _, p := range m.Params {
+			req.Header.Set(HeaderParamPrefix+p.Name, headerValue(p.Value))
+		}
 	}
 	return req, nil
 }

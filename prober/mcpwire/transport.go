@@ -56,6 +56,12 @@ type Outgoing struct {
 	ID int64
 	// Body is the encoded message.
 	Body []byte
+	// Name is the request's params.name or params.uri for tools/call,
+	// resources/read and prompts/get ("" otherwise), and Params the
+	// parameters the called tool mirrors into headers (x-mcp-header):
+	// 2026-07-28's Mcp-Name and Mcp-Param-* headers carry them.
+	Name   string
+	Params []ParamHeader
 }
 
 // Session is the state of one conversation, kept by the Client and handed
