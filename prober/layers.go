@@ -27,6 +27,7 @@ const (
 	LayerConnect   = "connect"
 	LayerHandshake = "handshake"
 	LayerTools     = "tools"
+	LayerToolCall  = "tool_call"
 	LayerClose     = "close"
 )
 
@@ -52,6 +53,7 @@ var layerTable = []layerSpec{
 	{name: LayerConnect, step: (*probe).connect},
 	{name: LayerHandshake, step: (*probe).handshake},
 	{name: LayerTools, step: (*probe).tools},
+	{name: LayerToolCall, applies: func(m *config.Module) bool { return m.ToolCall != nil }, step: (*probe).toolCall},
 	{name: LayerClose, applies: func(m *config.Module) bool { return m.CloseSession }, step: (*probe).close, afterFailure: true},
 }
 

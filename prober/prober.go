@@ -115,6 +115,10 @@ type probe struct {
 	http   *probeClient
 	wire   *mcpwire.Client
 	hs     *mcpwire.Handshake // nil unless the handshake passed
+
+	// toCall is the tool_call tool as tools/list listed it, until the
+	// tool_call layer calls it; nil when not listed.
+	toCall *mcpwire.ListedTool
 }
 
 // firstExchange is what the handshake met.
@@ -426,6 +430,10 @@ func (pr *probe) tools(ctx context.Context) bool {
 	if err != nil {
 		pr.fail(LayerTools, time.Since(start), failure.ReasonOf(err), err)
 		return false
+	}
+	if tc := pr.module.ToolCall; tc != nil {
+		// Of the definitions, only what the call needs of its tool stays.
+		pr.toCall = mcpwire.FindTool(raw, tc.Name)
 	}
 	digest, err := canonical.DigestTools(raw)
 	raw = nil // tool definitions are hashed and dropped
