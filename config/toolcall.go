@@ -100,11 +100,35 @@ func (o JSONObject) MarshalYAML() (any, error) {
 	if len(o) == 0 {
 		return nil, nil
 	}
+	dec := json.NewDecoder(bytes.NewReader(o))
+	dec.UseNumber()
 	var v any
-	if err := json.Unmarshal(o, &v); err != nil {
+	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	return v, nil
+	return numbersAsYAML(v), nil
+}
+
+// numbersAsYAML replaces the json.Numbers in v by YAML number nodes, so
+// that a number is shown as written and loads again as a number.
+func numbersAsYAML(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		tag := "!!int"
+		if strings.ContainsAny(string(v), ".eE") {
+			tag = "!!float"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: string(v)}
+	case map[string]any:
+		for k, x := range v {
+			v[k] = numbersAsYAML(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = numbersAsYAML(x)
+		}
+	}
+	return v
 }
 
 // maxJSONDepth bounds the nesting of arguments.

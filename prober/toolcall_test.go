@@ -338,6 +338,29 @@ func TestToolCallStatelessHeaders(t *testing.T) {
 	}
 }
 
+// TestToolCallInvalidParamHeader: a 2026-07-28 client must not call a
+// tool whose x-mcp-header annotations are invalid; an older one ignores
+// them.
+func TestToolCallInvalidParamHeader(t *testing.T) {
+	for _, stateless := range []bool{true, false} {
+		f := fakemcp.New()
+		f.Stateless = stateless
+		f.Tools = `[{"name":"probe_me","annotations":{"readOnlyHint":true},"inputSchema":{"type":"object","properties":{"r":{"type":"string","x-mcp-header":"No Spaces"}}}}]`
+		f.On["tools/call"] = func(w http.ResponseWriter, _ *http.Request, m fakemcp.Msg) {
+			fakemcp.WriteJSON(w, http.StatusOK, fakemcp.Result(m.ID, `{"content":[],"resultType":"complete"}`))
+		}
+		target := f.Start(t)
+		res := runProbe(t, nil, target, toolCallModule("probe_me", "{r: x}"))
+		if stateless {
+			if res.ok || res.result.FailureReason != failure.ReasonProtocolViolation || f.Requests("tools/call") != 0 {
+				t.Errorf("stateless: success %v, reason %s, %d calls", res.ok, res.result.FailureReason, f.Requests("tools/call"))
+			}
+		} else if !res.ok || f.Requests("tools/call") != 1 {
+			t.Errorf("stateful: success %v, reason %s, %d calls", res.ok, res.result.FailureReason, f.Requests("tools/call"))
+		}
+	}
+}
+
 // TestToolCallGolden keeps the exposition of tool_call probes exact; the
 // modules without tool_call keep theirs (TestGoldenProbeHandler).
 func TestToolCallGolden(t *testing.T) {
