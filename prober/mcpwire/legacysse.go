@@ -14,7 +14,6 @@
 package mcpwire
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -143,11 +142,11 @@ func sameOrigin(a, b *url.URL) bool {
 // any 2xx is taken.
 func (l *legacySSE) post(ctx context.Context, s *Session, m Outgoing) (time.Time, error) {
 	h := l.h
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.endpoint, bytes.NewReader(m.Body))
+	req, err := newPost(ctx, l.endpoint, m.Body)
 	if err != nil {
 		return time.Time{}, &failure.Error{Reason: failure.ReasonConnect, Err: err}
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header[keyContentType] = valueJSON
 	resp, start, err := h.do(req, m.Method)
 	if err != nil {
 		return start, err

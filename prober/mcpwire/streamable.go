@@ -14,7 +14,6 @@
 package mcpwire
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -51,21 +50,22 @@ func (streamableHTTP) Close() error { return nil }
 // POST carries.
 func (t streamableHTTP) newRequest(ctx context.Context, s *Session, m Outgoing) (*http.Request, error) {
 	h := t.h
-	req, err := http.NewRequestWithContext(h.traced(ctx), http.MethodPost, h.endpoint, bytes.NewReader(m.Body))
+	req, err := newPost(h.traced(ctx), h.endpoint, m.Body)
 	if err != nil {
 		return nil, &failure.Error{Reason: failure.ReasonConnect, Err: err}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Accept-Encoding", "gzip")
+	hdr := req.Header
+	hdr[keyContentType] = valueJSON
+	hdr[keyAccept] = valueAcceptPOST
+	hdr[keyAcceptEncoding] = valueGzip
 	if s.ID != "" {
-		req.Header.Set(HeaderSessionID, s.ID)
+		hdr[keySessionID] = headerValue(&h.sessionValue, s.ID)
 	}
 	if s.Version != "" && s.Version >= protocol.Version20250618 {
-		req.Header.Set(HeaderProtocolVersion, s.Version)
+		hdr[keyProtocolVersion] = headerValue(&h.versionValue, s.Version)
 	}
 	if s.Stateless {
-		req.Header.Set(HeaderMethod, m.Method)
+		hdr[keyMethod] = []string{m.Method}
 	}
 	return req, nil
 }
@@ -90,7 +90,7 @@ func (t streamableHTTP) Call(ctx context.Context, s *Session, m Outgoing) (*Mess
 	}
 	// The session is the one assigned with the InitializeResult; an id on
 	// any other answer (server/discover's, an error's) is not a session.
-	if sid := resp.Header.Get(HeaderSessionID); sid != "" && m.Method == methodInitialize && msg.Error == nil {
+	if sid := firstValue(resp.Header, keySessionID); sid != "" && m.Method == methodInitialize && msg.Error == nil {
 		if !validSessionID(sid) {
 			return nil, failure.Errorf(failure.ReasonSession, resp.StatusCode, "session id has characters outside visible ASCII")
 		}
@@ -190,9 +190,9 @@ func (t streamableHTTP) CloseSession(ctx context.Context, s *Session) (bool, err
 	if err != nil {
 		return true, err
 	}
-	req.Header.Set(HeaderSessionID, s.ID)
+	req.Header[keySessionID] = headerValue(&h.sessionValue, s.ID)
 	if s.Version >= protocol.Version20250618 {
-		req.Header.Set(HeaderProtocolVersion, s.Version)
+		req.Header[keyProtocolVersion] = headerValue(&h.versionValue, s.Version)
 	}
 	start := time.Now()
 	resp, err := h.client.Do(req)

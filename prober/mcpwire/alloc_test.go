@@ -1,0 +1,108 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+
+package mcpwire
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// The header names set and read without canonicalizing are canonical.
+func TestCanonicalHeaderKeys(t *testing.T) {
+	for key, name := range map[string]string{
+		keySessionID:       HeaderSessionID,
+		keyProtocolVersion: HeaderProtocolVersion,
+		keyMethod:          HeaderMethod,
+		keyContentType:     "content-type",
+		keyAccept:          "accept",
+		keyAcceptEncoding:  "accept-encoding",
+	} {
+		if c := http.CanonicalHeaderKey(name); c != key {
+			t.Errorf("canonical form of %q is %q, the code uses %q", name, c, key)
+		}
+	}
+}
+
+// newPost gives the request http.NewRequest gives for a bytes.Reader.
+func TestNewPostLikeNewRequest(t *testing.T) {
+	for _, body := range []string{`{"jsonrpc":"2.0","id":1,"method":"ping"}`, ""} {
+		want, err := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://h:1/mcp", bytes.NewReader([]byte(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := newPost(context.Background(), "http://h:1/mcp", []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ContentLength != want.ContentLength || got.URL.String() != want.URL.String() || got.Host != want.Host ||
+			(got.Body == http.NoBody) != (want.Body == http.NoBody) || (got.GetBody == nil) != (want.GetBody == nil) {
+			t.Fatalf("body %q: newPost %+v, NewRequest %+v", body, got, want)
+		}
+		for i := 0; i < 2; i++ {
+			b, _ := io.ReadAll(got.Body)
+			if string(b) != body || got.Body.Close() != nil {
+				t.Fatalf("body %q read %q", body, b)
+			}
+			if got.Body, err = got.GetBody(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := newPost(context.Background(), "http://h:1/\x7f", nil); err == nil {
+		t.Fatal("newPost accepted a bad URL")
+	}
+}
+
+// oldMediaTypeOf is mediaTypeOf before its fast path.
+func oldMediaTypeOf(contentType string) string {
+	if contentType == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mt, _, _ = strings.Cut(contentType, ";")
+	}
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+var mediaTypeSeeds = []string{
+	"", "application/json", "text/event-stream", "Text/Event-Stream; charset=utf-8", " application/json ;",
+	"application/json; charset", "application/json; a=b; a=c", "a/b/c", "/x", "x", ";", "text/html;;", "\tTEXT/PLAIN\t",
+	"text/plain; title*=us-ascii'en-us'This%20is%20%2A%2A%2Afun%2A%2A%2A", "tExt/Ä", "application/json\x00", "(comment)",
+}
+
+func TestMediaTypeOfUnchanged(t *testing.T) {
+	for _, s := range mediaTypeSeeds {
+		if got, want := mediaTypeOf(s), oldMediaTypeOf(s); got != want {
+			t.Errorf("mediaTypeOf(%q) = %q, was %q", s, got, want)
+		}
+	}
+}
+
+func FuzzMediaTypeOf(f *testing.F) {
+	for _, s := range mediaTypeSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := mediaTypeOf(s), oldMediaTypeOf(s); got != want {
+			t.Errorf("mediaTypeOf(%q) = %q, was %q", s, got, want)
+		}
+	})
+}
