@@ -11,12 +11,12 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-
 package mcpwire
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
@@ -105,4 +105,78 @@ func FuzzMediaTypeOf(f *testing.F) {
 			t.Errorf("mediaTypeOf(%q) = %q, was %q", s, got, want)
 		}
 	})
+}
+
+var envelopeSeeds = []string{
+	`{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"s","version":"1"}}}`,
+	`{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Unsupported protocol version","data":{"supported":["2025-06-18"]}}}`,
+	`{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request"}}`,
+	`{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"hi"}}`,
+	`{"jsonrpc":"2.0","id":"srv-1","method":"roots/list"}`,
+	`{"jsonrpc":"1.0","id":1,"result":{}}`, `{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1}}`,
+	`{"jsonrpc":"2.0","id":1,"error":null}`, `{"jsonrpc":"2.0","id":1,"result":null}`,
+	`{"jsonrpc":"2.0","id":1.0,"result":{"tools":[]}}`, `{"jsonrpc":"2.0","jsonrpc":null,"id":1,"result":{}}`,
+	`{"JSONRPC":"2.0","ID":7,"Result":[1,2],"Error":"x","METHOD":null}`, `{"jsonrpc":"2\u002e0","id":1,"result":{}}`,
+	`{"json\u0072pc":"2.0","id":1,"result":{}}`, `{"jſonrpc":"2.0","id":1,"result":{}}`, `{"-":1,"rawresult":2,"jsonrpc":"2.0","id":1,"result":3}`,
+	`{ "jsonrpc" : "2.0" , "id" : 1 , "result" : { "a" : [ 1 , "}" ] } }`, `{"jsonrpc":2,"id":1,"result":{}}`, `{"jsonrpc":"2.0","method":5}`,
+	`{}`, `{"a":{}}`, `{"id":1}{}`, `{"id":1,}`, `null`, `"x"`, `{"status":"ok"}`, `<!doctype html>`, ``,
+	"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"\xff\"}",
+}
+
+// decodeEnvelope decodes what it takes as json.Unmarshal into a Message
+// does.
+func TestDecodeEnvelopeLikeUnmarshal(t *testing.T) {
+	for _, s := range envelopeSeeds {
+		checkEnvelope(t, []byte(s))
+	}
+	// The answers of the handshake and tools/list take the fast path.
+	for _, s := range envelopeSeeds[:3] {
+		if _, ok := decodeEnvelope([]byte(s)); !ok {
+			t.Errorf("decodeEnvelope left %q to json.Unmarshal", s)
+		}
+	}
+	if _, ok := decodeEnvelope([]byte(envelopeSeeds[11])); !ok {
+		t.Errorf("decodeEnvelope left %q to json.Unmarshal", envelopeSeeds[11])
+	}
+}
+
+func FuzzDecodeEnvelope(f *testing.F) {
+	for _, s := range envelopeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkEnvelope)
+}
+
+func checkEnvelope(t *testing.T, b []byte) {
+	in := bytes.Clone(b)
+	got, ok := decodeEnvelope(b)
+	if !bytes.Equal(in, b) {
+		t.Fatalf("decodeEnvelope modified its input")
+	}
+	if !ok {
+		return
+	}
+	want := Message{RawResult: sharedRaw{src: b}}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatalf("%q: decodeEnvelope took what json.Unmarshal refuses: %v", b, err)
+	}
+	want.Result = want.RawResult.raw
+	str := func(p *string) string {
+		if p == nil {
+			return "<nil>"
+		}
+		return *p
+	}
+	raw := func(r json.RawMessage) string {
+		if r == nil {
+			return "<nil>"
+		}
+		return string(r)
+	}
+	if str(got.JSONRPC) != str(want.JSONRPC) || str(got.Method) != str(want.Method) ||
+		raw(got.ID) != raw(want.ID) || raw(got.Result) != raw(want.Result) || raw(got.Error) != raw(want.Error) {
+		t.Fatalf("%q: decodeEnvelope gave jsonrpc %s method %s id %s result %s error %s; json.Unmarshal %s %s %s %s %s", b,
+			str(got.JSONRPC), str(got.Method), raw(got.ID), raw(got.Result), raw(got.Error),
+			str(want.JSONRPC), str(want.Method), raw(want.ID), raw(want.Result), raw(want.Error))
+	}
 }

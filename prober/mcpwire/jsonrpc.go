@@ -19,6 +19,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
@@ -75,11 +76,14 @@ func decodeMessage(b []byte) (*Message, error) {
 	if len(b) > 0 && b[0] == '[' {
 		return nil, &failure.Error{Reason: failure.ReasonProtocolViolation, Err: errors.New("server answered with a JSON-RPC batch to a single request")}
 	}
-	m := Message{RawResult: sharedRaw{src: b}}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New("response is not a JSON object")}
+	m, ok := decodeEnvelope(b)
+	if !ok {
+		m = Message{RawResult: sharedRaw{src: b}}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New("response is not a JSON object")}
+		}
+		m.Result, m.RawResult = m.RawResult.raw, sharedRaw{}
 	}
-	m.Result, m.RawResult = m.RawResult.raw, sharedRaw{}
 	if m.JSONRPC == nil || *m.JSONRPC != "2.0" {
 		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New(`message lacks "jsonrpc": "2.0"`)}
 	}
@@ -91,6 +95,88 @@ func decodeMessage(b []byte) (*Message, error) {
 		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New("response carries both result and error")}
 	}
 	return &m, nil
+}
+
+// jsonrpcVersion is what a decoded message's JSONRPC points to when the
+// member is exactly "2.0". It is never written.
+var jsonrpcVersion = "2.0"
+
+// decodeEnvelope decodes the common message as json.Unmarshal into a
+// Message would, without its allocations: a valid JSON object whose member
+// names are ASCII without escapes, "jsonrpc" exactly "2.0" or null, and no
+// "method" other than null. The raw members are slices of b. ok is false
+// for anything else, which is left to json.Unmarshal. As encoding/json
+// does, names match the fields without regard to ASCII case, unknown
+// members are passed over and a repeated member counts as its last.
+func decodeEnvelope(b []byte) (m Message, ok bool) {
+	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
+		return Message{}, false
+	}
+	i := skipSpace(b, 1)
+	if b[i] == '}' {
+		return m, true
+	}
+	for i < len(b) {
+		// A member name: a string, valid JSON.
+		start := i + 1
+		for i = start; b[i] != '"'; i++ {
+			if b[i] == '\\' || b[i] >= utf8.RuneSelf {
+				return Message{}, false
+			}
+		}
+		name := b[start:i]
+		i = skipSpace(b, i+1) + 1 // past the colon
+		i = skipSpace(b, i)
+		start = i
+		i = skipValid(b, i)
+		v := b[start:i:i]
+		switch {
+		case asciiEqualFold(name, "jsonrpc"):
+			switch string(v) {
+			case `"2.0"`:
+				m.JSONRPC = &jsonrpcVersion
+			case "null":
+				m.JSONRPC = nil
+			default:
+				return Message{}, false
+			}
+		case asciiEqualFold(name, "method"):
+			if string(v) != "null" {
+				return Message{}, false
+			}
+			m.Method = nil
+		case asciiEqualFold(name, "id"):
+			m.ID = v
+		case asciiEqualFold(name, "result"):
+			m.Result = v
+		case asciiEqualFold(name, "error"):
+			m.Error = v
+		}
+		i = skipSpace(b, i)
+		if b[i] == '}' {
+			return m, true
+		}
+		i = skipSpace(b, i+1) // past the comma
+	}
+	return Message{}, false
+}
+
+// asciiEqualFold reports whether the ASCII name equals the lower-case
+// word w without regard to case.
+func asciiEqualFold(name []byte, w string) bool {
+	if len(name) != len(w) {
+		return false
+	}
+	for i := range len(name) {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // isResponse reports whether m answers a request (rather than being a
