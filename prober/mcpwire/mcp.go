@@ -281,40 +281,25 @@ func (c *Client) discover(ctx context.Context) (*Handshake, error) {
 	return c.handshakeResult(EraStateless, protocol.Version20260728, r.Capabilities, info)
 }
 
+// initializeParams are the params of initialize. A struct rather than a
+// map, for the same JSON (its fields are in the order of a map's sorted
+// keys) without sorting keys on every probe.
+type initializeParams struct {
+	Capabilities    struct{}       `json:"capabilities"` // the tool list must not depend on the prober
+	ClientInfo      Implementation `json:"clientInfo"`
+	ProtocolVersion string         `json:"protocolVersion"`
+}
+
 // initialize performs the stateful handshake, offering version; ok decides
 // which answered revision the prober accepts. A server that rejects the
 // offer and names the revisions it supports is offered the best of those once.
 func (c *Client) initialize(ctx context.Context, version string, ok func(string) bool) (*Handshake, error) {
-	// A struct rather than a map, for the same JSON (its fields are in the
-	// order of a map's sorted keys) without sorting keys on every probe.
-	params := struct {
-		Capabilities    struct{}       `json:"capabilities"` // the tool list must not depend on the prober
-		ClientInfo      Implementation `json:"clientInfo"`
-		ProtocolVersion string         `json:"protocolVersion"`
-	}{ClientInfo: c.Info, ProtocolVersion: version}
+	params := initializeParams{ClientInfo: c.Info, ProtocolVersion: version}
 	raw, err := c.call(ctx, "initialize", params)
-	var e *failure.Error
-	if err != nil && errors.As(err, &e) && e.RPC != nil &&
-		(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
-		retry := ""
-		for _, v := range supportedVersions(e.RPC) {
-			if v != version && ok(v) && v > retry {
-				retry = v
-			}
-		}
-		if retry == "" {
-			e.Reason = failure.ReasonUnsupportedVersion
-			return nil, e
-		}
-		params.ProtocolVersion = retry
-		raw, err = c.call(ctx, "initialize", params)
-		if errors.As(err, &e) && e.RPC != nil &&
-			(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
-			e.Reason = failure.ReasonUnsupportedVersion
-		}
-	}
 	if err != nil {
-		return nil, err
+		if raw, err = c.retryInitialize(ctx, params, err, ok); err != nil {
+			return nil, err
+		}
 	}
 	var r serverResult
 	if err := json.Unmarshal(raw, &r); err != nil {
@@ -336,6 +321,34 @@ func (c *Client) initialize(ctx context.Context, version string, ok func(string)
 		return nil, err
 	}
 	return hs, nil
+}
+
+// retryInitialize takes the error err of initialize with params: a server
+// that rejects the offered revision and names the ones it supports is
+// offered the best of those once; ok decides which the prober accepts.
+func (c *Client) retryInitialize(ctx context.Context, params initializeParams, err error, ok func(string) bool) (json.RawMessage, error) {
+	var e *failure.Error
+	if !errors.As(err, &e) || e.RPC == nil ||
+		(e.RPC.Code != CodeInvalidParams && e.RPC.Code != CodeUnsupportedProtocolVersion) {
+		return nil, err
+	}
+	retry := ""
+	for _, v := range supportedVersions(e.RPC) {
+		if v != params.ProtocolVersion && ok(v) && v > retry {
+			retry = v
+		}
+	}
+	if retry == "" {
+		e.Reason = failure.ReasonUnsupportedVersion
+		return nil, e
+	}
+	params.ProtocolVersion = retry
+	raw, err := c.call(ctx, "initialize", params)
+	if errors.As(err, &e) && e.RPC != nil &&
+		(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
+		e.Reason = failure.ReasonUnsupportedVersion
+	}
+	return raw, err
 }
 
 func (c *Client) handshakeResult(era Era, version string, caps map[string]json.RawMessage, info *Implementation) (*Handshake, error) {
