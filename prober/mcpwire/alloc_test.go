@@ -17,9 +17,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -180,3 +182,79 @@ func checkEnvelope(t *testing.T, b []byte) {
 			str(want.JSONRPC), str(want.Method), raw(want.ID), raw(want.Result), raw(want.Error))
 	}
 }
+
+var resultSeeds = []string{
+	`{"protocolVersion":"2025-11-25","capabilities":{"logging":{},"tools":{"listChanged":true}},"serverInfo":{"name":"bench-mcp-server","version":"1.0.0"}}`,
+	`{"tools":[{"name":"a","inputSchema":{"type":"object"}}],"nextCursor":"c2"}`,
+	`{"tools":[],"nextCursor":null,"resultType":"complete","ttlMs":1000,"cacheScope":"public"}`,
+	`{"PROTOCOLVERSION":"x","protocolVersion":null,"Capabilities":null,"capabilities":{"a":1},"capabilities":{"b":null,"a":2}}`,
+	`{"serverInfo":{"name":"n"},"serverInfo":{"version":"v","name":null},"serverInfo":null}`,
+	`{"serverInfo":{"name":"n","Name":"m","NAME":"\u006e"}}`, `{"serverInfo":{"name":5}}`, `{"serverInfo":[]}`,
+	`{"supportedVersions":["2026-07-28"],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"x"}},"resultType":"complete","ttlMs":-1,"cacheScope":"private"}`,
+	`{"supportedVersions":null,"_meta":null,"resultType":null,"ttlMs":null,"cacheScope":null}`,
+	`{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"ſ","version":"1"}}`,
+	`{"protocolVersion":"2025-06-18","capabilities":{"tööls":{}},"serverInfo":{"name":"a","version":"1"}}`,
+	`{"tools":{"not":"array"}}`, `{"tools":null}`, `{"Tools":[1],"tools":[2],"NEXTCURSOR":"x"}`, `{"tools":[],"nextCursor":5}`,
+	`{"resultType":5}`, `{"cacheScope":"\u0070ublic"}`, `null`, `[]`, `"s"`, `{`, `{}`, `{"a":1}x`, ``,
+}
+
+// decodeServerResult and decodeToolsPage decode what they take as
+// json.Unmarshal does.
+func TestResultDecodersLikeUnmarshal(t *testing.T) {
+	for _, s := range resultSeeds {
+		checkResultDecoders(t, []byte(s))
+	}
+	var r serverResult
+	if !decodeServerResult([]byte(resultSeeds[0]), &r) {
+		t.Errorf("decodeServerResult left %q to json.Unmarshal", resultSeeds[0])
+	}
+}
+
+func FuzzResultDecoders(f *testing.F) {
+	for _, s := range resultSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkResultDecoders)
+}
+
+func checkResultDecoders(t *testing.T, b []byte) {
+	in := bytes.Clone(b)
+	var got serverResult
+	if decodeServerResult(b, &got) {
+		var want serverResult
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("%q: decodeServerResult took what json.Unmarshal refuses: %v", b, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: decodeServerResult gave %s, json.Unmarshal %s", b, dump(got), dump(want))
+		}
+	}
+	var page, want toolsPage
+	err := decodeToolsPage(b, &page)
+	want.Tools.src = b
+	werr := json.Unmarshal(b, &want)
+	if (err == nil) != (werr == nil) {
+		t.Fatalf("%q: decodeToolsPage: %v, json.Unmarshal: %v", b, err, werr)
+	}
+	if err == nil {
+		page.Tools.src, want.Tools.src = nil, nil
+		if !reflect.DeepEqual(page, want) {
+			t.Fatalf("%q: decodeToolsPage gave %s, json.Unmarshal %s", b, dump(page), dump(want))
+		}
+	}
+	if !bytes.Equal(in, b) {
+		t.Fatalf("the decoders modified their input")
+	}
+	for _, raw := range []json.RawMessage{b, nil, json.RawMessage("null")} {
+		var want string
+		werr := error(nil)
+		if len(raw) > 0 && string(raw) != "null" {
+			werr = json.Unmarshal(raw, &want)
+		}
+		if got, err := cursorOf(raw); got != want || (err == nil) != (werr == nil) {
+			t.Fatalf("cursorOf(%q) = %q, %v; want %q, %v", raw, got, err, want, werr)
+		}
+	}
+}
+
+func dump(v any) string { return fmt.Sprintf("%#v", v) }

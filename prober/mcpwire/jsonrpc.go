@@ -19,7 +19,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
@@ -112,24 +111,7 @@ func decodeEnvelope(b []byte) (m Message, ok bool) {
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
 		return Message{}, false
 	}
-	i := skipSpace(b, 1)
-	if b[i] == '}' {
-		return m, true
-	}
-	for i < len(b) {
-		// A member name: a string, valid JSON.
-		start := i + 1
-		for i = start; b[i] != '"'; i++ {
-			if b[i] == '\\' || b[i] >= utf8.RuneSelf {
-				return Message{}, false
-			}
-		}
-		name := b[start:i]
-		i = skipSpace(b, i+1) + 1 // past the colon
-		i = skipSpace(b, i)
-		start = i
-		i = skipValid(b, i)
-		v := b[start:i:i]
+	ok = eachMember(b, func(name, v []byte) bool {
 		switch {
 		case asciiEqualFold(name, "jsonrpc"):
 			switch string(v) {
@@ -138,13 +120,11 @@ func decodeEnvelope(b []byte) (m Message, ok bool) {
 			case "null":
 				m.JSONRPC = nil
 			default:
-				return Message{}, false
+				return false
 			}
 		case asciiEqualFold(name, "method"):
-			if string(v) != "null" {
-				return Message{}, false
-			}
-			m.Method = nil
+			// A request or notification: left to encoding/json.
+			return isNullLiteral(v)
 		case asciiEqualFold(name, "id"):
 			m.ID = v
 		case asciiEqualFold(name, "result"):
@@ -152,31 +132,12 @@ func decodeEnvelope(b []byte) (m Message, ok bool) {
 		case asciiEqualFold(name, "error"):
 			m.Error = v
 		}
-		i = skipSpace(b, i)
-		if b[i] == '}' {
-			return m, true
-		}
-		i = skipSpace(b, i+1) // past the comma
+		return true
+	})
+	if !ok {
+		return Message{}, false
 	}
-	return Message{}, false
-}
-
-// asciiEqualFold reports whether the ASCII name equals the lower-case
-// word w without regard to case.
-func asciiEqualFold(name []byte, w string) bool {
-	if len(name) != len(w) {
-		return false
-	}
-	for i := range len(name) {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != w[i] {
-			return false
-		}
-	}
-	return true
+	return m, true
 }
 
 // isResponse reports whether m answers a request (rather than being a

@@ -248,7 +248,7 @@ func (c *Client) discover(ctx context.Context) (*Handshake, error) {
 		return nil, err
 	}
 	var r serverResult
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := decodeServer(raw, &r); err != nil {
 		c.session.Stateless, c.session.Version = false, ""
 		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "server/discover result is not an object")
 	}
@@ -302,7 +302,7 @@ func (c *Client) initialize(ctx context.Context, version string, ok func(string)
 		}
 	}
 	var r serverResult
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := decodeServer(raw, &r); err != nil {
 		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "initialize result is not an object")
 	}
 	if r.ProtocolVersion == nil || *r.ProtocolVersion == "" {
@@ -391,13 +391,8 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 			return nil, fmt.Errorf("tools/list page %d: %w", page, err)
 		}
 		// The tools stay slices of the answer: a large list is not copied.
-		var r struct {
-			Tools      sharedRaw       `json:"tools"`
-			NextCursor json.RawMessage `json:"nextCursor"`
-			cacheable
-		}
-		r.Tools.src = raw
-		err = json.Unmarshal(raw, &r)
+		var r toolsPage
+		err = decodeToolsPage(raw, &r)
 		var pageTools []json.RawMessage
 		if err == nil && r.Tools.raw != nil && !isNull(r.Tools.raw) {
 			var ok bool
@@ -418,11 +413,9 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 		if len(tools) > maxTools {
 			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d tools", maxTools)
 		}
-		next := ""
-		if len(r.NextCursor) > 0 && !bytes.Equal(r.NextCursor, []byte("null")) {
-			if err := json.Unmarshal(r.NextCursor, &next); err != nil {
-				return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor is not a string", page)
-			}
+		next, err := cursorOf(r.NextCursor)
+		if err != nil {
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor is not a string", page)
 		}
 		if next == "" {
 			return tools, nil
@@ -436,6 +429,19 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 		seen[next] = true
 		cursor = next
 	}
+}
+
+// cursorOf decodes a page's nextCursor: "" when there is none.
+func cursorOf(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return "", nil
+	}
+	if s, ok := plainString(raw); ok {
+		return s, nil
+	}
+	var next string
+	err := json.Unmarshal(raw, &next)
+	return next, err
 }
 
 func mustJSON(v any) json.RawMessage {
