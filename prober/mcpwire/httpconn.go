@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -335,6 +336,24 @@ func readBounded(r io.Reader, limit int64) ([]byte, error) {
 		return nil, errTooLarge
 	}
 	return b, nil
+}
+
+// discardPool holds the buffers discardBody reads into.
+var discardPool = sync.Pool{New: func() any { b := make([]byte, 8<<10); return &b }}
+
+// discardBody reads and drops at most limit bytes of r, as
+// io.Copy(io.Discard, io.LimitReader(r, limit)) does, without allocating.
+func discardBody(r io.Reader, limit int64) {
+	bp := discardPool.Get().(*[]byte)
+	defer discardPool.Put(bp)
+	buf := *bp
+	for limit > 0 {
+		n, err := r.Read(buf[:min(int64(len(buf)), limit)])
+		limit -= int64(n)
+		if err != nil {
+			return
+		}
+	}
 }
 
 // mediaTypeOf returns the media type without parameters, lower-cased.

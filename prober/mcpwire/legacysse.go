@@ -158,7 +158,7 @@ func (l *legacySSE) post(ctx context.Context, s *Session, m Outgoing) (time.Time
 		h.record(Exchange{Op: m.Method, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 		return start, err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	discardBody(resp.Body, 64<<10)
 	return start, nil
 }
 

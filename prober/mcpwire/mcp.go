@@ -363,6 +363,9 @@ func (c *Client) handshakeResult(era Era, version string, caps map[string]json.R
 		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
 			continue
 		}
+		if hs.Capabilities == nil {
+			hs.Capabilities = make([]string, 0, len(caps))
+		}
 		hs.Capabilities = append(hs.Capabilities, name)
 		if name == "tools" {
 			hs.Tools = true
@@ -409,7 +412,11 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 		if c.session.Stateless {
 			r.check(c, "tools/list")
 		}
-		tools = append(tools, pageTools...)
+		if tools == nil && len(pageTools) > 0 {
+			tools = pageTools // a slice of its own: splitArray made it
+		} else {
+			tools = append(tools, pageTools...)
+		}
 		if len(tools) > maxTools {
 			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d tools", maxTools)
 		}

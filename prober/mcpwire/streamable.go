@@ -172,7 +172,7 @@ func (t streamableHTTP) Notify(ctx context.Context, s *Session, m Outgoing) erro
 	} else if mediaType != "text/event-stream" {
 		// An event stream may stay open until the deadline; the status is
 		// all a notification needs, so it is closed unread.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		discardBody(resp.Body, 64<<10)
 	}
 	h.record(Exchange{Op: m.Method, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 	return err
@@ -202,7 +202,7 @@ func (t streamableHTTP) CloseSession(ctx context.Context, s *Session) (bool, err
 		return true, cerr
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	discardBody(resp.Body, 64<<10)
 	if (resp.StatusCode < 200 || resp.StatusCode > 299) && resp.StatusCode != http.StatusMethodNotAllowed {
 		err = failure.Errorf(failure.ReasonHTTPStatus, resp.StatusCode, "DELETE session answered HTTP %d", resp.StatusCode)
 	}
