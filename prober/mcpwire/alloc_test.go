@@ -258,3 +258,45 @@ func checkResultDecoders(t *testing.T, b []byte) {
 }
 
 func dump(v any) string { return fmt.Sprintf("%#v", v) }
+
+// The request bodies encoded by hand are json.Marshal's.
+func TestRequestBodiesLikeMarshal(t *testing.T) {
+	for _, s := range requestSeeds {
+		checkRequestBodies(t, s, s, s)
+	}
+	checkRequestBodies(t, "mcp_exporter", "0.1.0", "2025-11-25")
+}
+
+var requestSeeds = []string{"", "a", "tools/list", "a\"b", `a\b`, "<", ">", "&", "\x7f", "\x00", "é", "\u2028", "\xff", "a b~"}
+
+func FuzzRequestBodies(f *testing.F) {
+	for _, s := range requestSeeds {
+		f.Add(s, s, s)
+	}
+	f.Fuzz(checkRequestBodies)
+}
+
+func checkRequestBodies(t *testing.T, a, b, c string) {
+	p := initializeParams{ClientInfo: Implementation{Name: a, Version: b}, ProtocolVersion: c}
+	got, err := p.body(7)
+	want, werr := json.Marshal(request{JSONRPC: "2.0", ID: 7, Method: "initialize", Params: p})
+	if err != nil || werr != nil || !bytes.Equal(got, want) {
+		t.Fatalf("initialize body %s, %v; json.Marshal %s, %v", got, err, want, werr)
+	}
+	if plainJSONString(a) {
+		got := requestBody{method: a}.encode()
+		want, _ := json.Marshal(request{JSONRPC: "2.0", Method: a})
+		if !bytes.Equal(got, want) {
+			t.Fatalf("notification %q: %s, json.Marshal %s", a, got, want)
+		}
+		type listParams struct {
+			Meta   map[string]any `json:"_meta,omitempty"`
+			Cursor string         `json:"cursor,omitempty"`
+		}
+		got = toolsListBody(1<<40, a)
+		want, _ = json.Marshal(request{JSONRPC: "2.0", ID: 1 << 40, Method: "tools/list", Params: listParams{Cursor: a}})
+		if !bytes.Equal(got, want) {
+			t.Fatalf("tools/list cursor %q: %s, json.Marshal %s", a, got, want)
+		}
+	}
+}

@@ -173,15 +173,20 @@ func (c *Client) ensureTransport(ctx context.Context) error {
 // that answers it.
 func (c *Client) call(ctx context.Context, method string, params any) (json.RawMessage, error) {
 	c.nextID++
-	id := c.nextID
-	body, err := json.Marshal(request{JSONRPC: "2.0", ID: id, Method: method, Params: params})
+	body, err := json.Marshal(request{JSONRPC: "2.0", ID: c.nextID, Method: method, Params: params})
 	if err != nil {
 		return nil, err
 	}
+	return c.callBody(ctx, Outgoing{Method: method, ID: c.nextID, Body: body})
+}
+
+// callBody sends the encoded request m and returns the raw result of the
+// response that answers it.
+func (c *Client) callBody(ctx context.Context, m Outgoing) (json.RawMessage, error) {
 	if err := c.ensureTransport(ctx); err != nil {
 		return nil, err
 	}
-	msg, err := c.transport.Call(ctx, &c.session, Outgoing{Method: method, ID: id, Body: body})
+	msg, err := c.transport.Call(ctx, &c.session, m)
 	if err != nil {
 		return nil, err
 	}
@@ -193,9 +198,14 @@ func (c *Client) call(ctx context.Context, method string, params any) (json.RawM
 
 // notify sends a JSON-RPC notification.
 func (c *Client) notify(ctx context.Context, method string, params any) error {
-	body, err := json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params})
-	if err != nil {
-		return err
+	var body []byte
+	if params == nil && plainJSONString(method) {
+		body = requestBody{method: method}.encode()
+	} else {
+		var err error
+		if body, err = json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params}); err != nil {
+			return err
+		}
 	}
 	if err := c.ensureTransport(ctx); err != nil {
 		return err

@@ -15,6 +15,7 @@ package mcpwire
 
 import (
 	"encoding/json"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -247,4 +248,74 @@ func decodeToolsPage(b []byte, r *toolsPage) error {
 	}
 	r.Tools.src = b
 	return json.Unmarshal(b, r)
+}
+
+// plainJSONString reports whether json.Marshal writes s as it is between
+// quotes: printable ASCII without '"', '\\' and the characters it escapes
+// for HTML ('<', '>', '&').
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < ' ' || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
+}
+
+// requestBody is the envelope of a request or notification (id 0) whose
+// method is plain, encoded by hand as json.Marshal of request does.
+type requestBody struct {
+	id     int64
+	method string
+}
+
+// encode writes the envelope around params, the pieces of the encoded
+// params object (none: no params member). The result is sized to fit, one
+// allocation.
+func (r requestBody) encode(params ...string) []byte {
+	n := len(`{"jsonrpc":"2.0","id":,"method":"","params":}`) + 20 + len(r.method)
+	for _, p := range params {
+		n += len(p)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"jsonrpc":"2.0"`...)
+	if r.id != 0 {
+		b = append(b, `,"id":`...)
+		b = strconv.AppendInt(b, r.id, 10)
+	}
+	b = append(b, `,"method":"`...)
+	b = append(b, r.method...)
+	b = append(b, '"')
+	if len(params) > 0 {
+		b = append(b, `,"params":`...)
+		for _, p := range params {
+			b = append(b, p...)
+		}
+	}
+	return append(b, '}')
+}
+
+// body encodes the initialize request id with params p, by hand when its
+// strings are plain.
+func (p *initializeParams) body(id int64) ([]byte, error) {
+	if !plainJSONString(p.ClientInfo.Name) || !plainJSONString(p.ClientInfo.Version) || !plainJSONString(p.ProtocolVersion) {
+		return json.Marshal(request{JSONRPC: "2.0", ID: id, Method: methodInitialize, Params: *p})
+	}
+	return requestBody{id: id, method: methodInitialize}.encode(`{"capabilities":{},"clientInfo":{"name":"`, p.ClientInfo.Name,
+		`","version":"`, p.ClientInfo.Version, `"},"protocolVersion":"`, p.ProtocolVersion, `"}`), nil
+}
+
+// methodToolsList is the method of ListTools.
+const methodToolsList = "tools/list"
+
+// toolsListBody encodes the stateful tools/list request id after cursor
+// ("" for the first page), a plain string, as json.Marshal does: the
+// cursor, if any, and no _meta.
+func toolsListBody(id int64, cursor string) []byte {
+	r := requestBody{id: id, method: methodToolsList}
+	if cursor == "" {
+		return r.encode("{}")
+	}
+	return r.encode(`{"cursor":"`, cursor, `"}`)
 }

@@ -295,7 +295,12 @@ type initializeParams struct {
 // offer and names the revisions it supports is offered the best of those once.
 func (c *Client) initialize(ctx context.Context, version string, ok func(string) bool) (*Handshake, error) {
 	params := initializeParams{ClientInfo: c.Info, ProtocolVersion: version}
-	raw, err := c.call(ctx, "initialize", params)
+	c.nextID++
+	body, err := params.body(c.nextID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.callBody(ctx, Outgoing{Method: methodInitialize, ID: c.nextID, Body: body})
 	if err != nil {
 		if raw, err = c.retryInitialize(ctx, params, err, ok); err != nil {
 			return nil, err
@@ -382,14 +387,7 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 	seen := map[string]bool{}
 	cursor := ""
 	for page := 1; ; page++ {
-		params := struct {
-			Meta   map[string]any `json:"_meta,omitempty"`
-			Cursor string         `json:"cursor,omitempty"`
-		}{Cursor: cursor}
-		if c.session.Stateless {
-			params.Meta = c.meta()
-		}
-		raw, err := c.call(ctx, "tools/list", params)
+		raw, err := c.listTools(ctx, cursor)
 		if err != nil {
 			return nil, fmt.Errorf("tools/list page %d: %w", page, err)
 		}
@@ -436,6 +434,23 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 		seen[next] = true
 		cursor = next
 	}
+}
+
+// listTools requests the tools/list page after cursor ("" for the first).
+func (c *Client) listTools(ctx context.Context, cursor string) (json.RawMessage, error) {
+	const method = methodToolsList
+	if !c.session.Stateless && plainJSONString(cursor) {
+		c.nextID++
+		return c.callBody(ctx, Outgoing{Method: method, ID: c.nextID, Body: toolsListBody(c.nextID, cursor)})
+	}
+	params := struct {
+		Meta   map[string]any `json:"_meta,omitempty"`
+		Cursor string         `json:"cursor,omitempty"`
+	}{Cursor: cursor}
+	if c.session.Stateless {
+		params.Meta = c.meta()
+	}
+	return c.call(ctx, method, params)
 }
 
 // cursorOf decodes a page's nextCursor: "" when there is none.
