@@ -53,6 +53,9 @@ const (
 // masks all of them. A nil *probeSecrets masks nothing.
 type probeSecrets struct {
 	headers []string // header names whose values are credentials
+	// trace records the credential headers written; withProbeSecrets puts
+	// it in the probe's context.
+	trace httptrace.ClientTrace
 
 	mu    sync.Mutex
 	forms []string // ASCII-lower-cased, each once
@@ -66,13 +69,18 @@ type probeSecretsKey struct{}
 // for the probe rather than on each request.
 func withProbeSecrets(ctx context.Context, s *probeSecrets) context.Context {
 	ctx = context.WithValue(ctx, probeSecretsKey{}, s)
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaderField: s.recordHeader})
+	s.trace = httptrace.ClientTrace{WroteHeaderField: s.recordHeader}
+	return httptrace.WithClientTrace(ctx, &s.trace)
 }
+
+// credentialHeaders are the header names that always carry credentials.
+// newProbeSecrets shares the array; appending to a probe's list copies it.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization"}
 
 // newProbeSecrets collects the credentials of module m and of target's
 // userinfo.
 func newProbeSecrets(m config.Module, target *url.URL) *probeSecrets {
-	s := &probeSecrets{headers: []string{"Authorization", "Proxy-Authorization"}}
+	s := &probeSecrets{headers: credentialHeaders[:len(credentialHeaders):len(credentialHeaders)]}
 	hc := m.HTTPClientConfig
 	if a := hc.Authorization; a != nil {
 		s.add(string(a.Credentials))

@@ -108,6 +108,9 @@ type probeLogHandler struct {
 	// values, see targetScrubber) in every message and attribute, before
 	// the record is kept or passed on.
 	scrub *strings.Replacer
+	// first holds the scope of a handler derived from an unscoped one (the
+	// common case) within the handler's allocation.
+	first [1]probeLogScope
 }
 
 func newProbeLogHandler(log *probeLog, next slog.Handler, level slog.Level) *probeLogHandler {
@@ -142,11 +145,17 @@ func (h *probeLogHandler) Handle(ctx context.Context, rec slog.Record) error {
 }
 
 func (h *probeLogHandler) with(s probeLogScope, next slog.Handler) slog.Handler {
-	scope := append(append([]probeLogScope(nil), h.scope...), s)
+	nh := &probeLogHandler{log: h.log, next: next, level: h.level, scrub: h.scrub}
+	if len(h.scope) == 0 {
+		nh.first[0] = s
+		nh.scope = nh.first[:1:1]
+	} else {
+		nh.scope = append(append(make([]probeLogScope, 0, len(h.scope)+1), h.scope...), s)
+	}
 	h.log.mu.Lock()
 	h.log.size += attrsSize(s.attrs) + len(s.group) + recordOverhead
 	h.log.mu.Unlock()
-	return &probeLogHandler{log: h.log, scope: scope, next: next, level: h.level, scrub: h.scrub}
+	return nh
 }
 
 // scrubRecord is rec with r applied to its message and to every string,

@@ -74,6 +74,7 @@ type ToolsDigest struct {
 // "inputSchema", "outputSchema" and "annotations" members.
 func DigestTools(tools []json.RawMessage) (ToolsDigest, error) {
 	var e encoder
+	e.presize(tools)
 
 	// Pass 1 finds the names only, so pass 2 can canonicalize tool by tool in
 	// final order and stream into the hashers instead of keeping every
@@ -223,6 +224,29 @@ func (e *encoder) errorf(format string, args ...any) error {
 
 func (e *encoder) wrapf(err error, format string, args ...any) error {
 	return fmt.Errorf("invalid JSON at offset %d: %w%s", e.pos, err, fmt.Sprintf(format, args...))
+}
+
+// maxPresize bounds the room presize gives one buffer; a larger tool grows
+// the buffers as it needs.
+const maxPresize = 32 << 10
+
+// presize gives the buffers DigestTools reuses across tools room for the
+// largest of tools up front, in one allocation, rather than growing each
+// of them tool by tool: out and scratch hold about a tool, aux its schema
+// and definition encodings. Capacities are cut, so that a buffer outgrowing
+// its room moves rather than running into the next.
+func (e *encoder) presize(tools []json.RawMessage) {
+	n := 0
+	for _, t := range tools {
+		n = max(n, len(t))
+	}
+	if n == 0 {
+		return
+	}
+	n = min(n+n/8+16, maxPresize)
+	slab := make([]byte, 4*n)
+	e.out, e.scratch, e.aux = slab[:0:n], slab[n:n:2*n], slab[2*n:2*n:4*n]
+	e.spans = make([]memberSpan, 0, 32)
 }
 
 func (e *encoder) reset(src []byte) {

@@ -99,6 +99,11 @@ type Decoder struct {
 	lastID   string
 	retryMs  int64
 	hasRetry bool
+
+	// first is the first read buffer and nameBuf the room of a short
+	// event name, allocated with the decoder rather than on their own.
+	first   [initialReadBufSize]byte
+	nameBuf [16]byte
 }
 
 // maxRetryMs saturates a "retry" value, so that a long run of digits
@@ -131,13 +136,15 @@ func NewDecoder(r io.Reader, maxEvent int) *Decoder {
 		// No point reading far past a limit this small.
 		size = max(maxEvent, minReadBufSize)
 	}
-	return &Decoder{
+	d := &Decoder{
 		rd:     r,
 		max:    maxEvent,
 		maxBuf: max(min(maxEvent, readBufSize), size),
-		buf:    make([]byte, size),
 		lf:     -1,
 	}
+	d.buf = d.first[:size]
+	d.name = d.nameBuf[:0]
+	return d
 }
 
 // Next returns the next event. It returns io.EOF when the stream ends cleanly between events;
@@ -386,16 +393,12 @@ func (d *Decoder) setRetry(value []byte) {
 	d.retryMs, d.hasRetry = min(ms, maxRetryMs), true
 }
 
-// event builds the event to dispatch from the current buffers. Data
-// larger than retainCap, which reset would drop, is handed over
-// rather than copied.
+// event builds the event to dispatch from the current buffers. The data
+// is handed over rather than copied: the next event's data starts afresh.
 func (d *Decoder) event() Event {
-	var data []byte
-	if cap(d.data) > retainCap {
+	data := make([]byte, 0)
+	if len(d.data) > 0 {
 		data, d.data = d.data[:len(d.data):len(d.data)], nil
-	} else {
-		data = make([]byte, len(d.data))
-		copy(data, d.data)
 	}
 	if string(d.name) != d.lastName {
 		d.lastName = string(d.name)

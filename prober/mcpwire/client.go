@@ -185,10 +185,16 @@ func (c *Client) send(ctx context.Context, out Outgoing, params any) (json.RawMe
 		return nil, err
 	}
 	out.Body = body
+	return c.callBody(ctx, out)
+}
+
+// callBody sends the encoded request m and returns the raw result of the
+// response that answers it.
+func (c *Client) callBody(ctx context.Context, m Outgoing) (json.RawMessage, error) {
 	if err := c.ensureTransport(ctx); err != nil {
 		return nil, err
 	}
-	msg, err := c.transport.Call(ctx, &c.session, out)
+	msg, err := c.transport.Call(ctx, &c.session, m)
 	if err != nil {
 		return nil, err
 	}
@@ -200,9 +206,14 @@ func (c *Client) send(ctx context.Context, out Outgoing, params any) (json.RawMe
 
 // notify sends a JSON-RPC notification.
 func (c *Client) notify(ctx context.Context, method string, params any) error {
-	body, err := json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params})
-	if err != nil {
-		return err
+	var body []byte
+	if params == nil && plainJSONString(method) {
+		body = requestBody{method: method}.encode()
+	} else {
+		var err error
+		if body, err = json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params}); err != nil {
+			return err
+		}
 	}
 	if err := c.ensureTransport(ctx); err != nil {
 		return err

@@ -25,7 +25,9 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
@@ -44,6 +46,28 @@ const (
 	HeaderParamPrefix = "Mcp-Param-"
 )
 
+// The canonical forms of the header names (http.CanonicalHeaderKey), under
+// which net/http keeps them: requests are given their headers and answers
+// read without canonicalizing the names again for every message.
+const (
+	keySessionID       = "Mcp-Session-Id"
+	keyProtocolVersion = "Mcp-Protocol-Version"
+	keyMethod          = "Mcp-Method"
+	keyContentType     = "Content-Type"
+	keyAccept          = "Accept"
+	keyAcceptEncoding  = "Accept-Encoding"
+)
+
+// Header values every message carries, shared by all requests. net/http
+// and the round trippers only read a request's header values (a header
+// they add or change gets a slice of its own), so the slices are never
+// written.
+var (
+	valueJSON       = []string{"application/json"}
+	valueAcceptPOST = []string{"application/json, text/event-stream"}
+	valueGzip       = []string{"gzip"}
+)
+
 // httpConn is what the HTTP transports share: the client and endpoint, the
 // trace of the probe's first connection and the status of the last
 // answer. A transport that replaces another after a fallback takes over
@@ -57,7 +81,51 @@ type httpConn struct {
 	lastStatus int
 	// resumptions counts the GETs that resumed a response's event stream.
 	resumptions int
+	// sessionValue and versionValue are the header values of the session
+	// id and the revision last sent, made once rather than per request.
+	sessionValue, versionValue []string
 }
+
+// headerValue returns a one-value header slice of v, the one in *last when
+// it holds v already.
+func headerValue(last *[]string, v string) []string {
+	if len(*last) != 1 || (*last)[0] != v {
+		*last = []string{v}
+	}
+	return *last
+}
+
+// newPost builds a POST of body to endpoint: what http.NewRequest makes
+// of a bytes.Reader (the same length, body and GetBody), in fewer
+// allocations.
+func newPost(ctx context.Context, endpoint string, body []byte) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) == 0 {
+		req.Body = http.NoBody
+		req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+		return req, nil
+	}
+	req.ContentLength = int64(len(body))
+	req.Body = newMessageBody(body)
+	req.GetBody = func() (io.ReadCloser, error) { return newMessageBody(body), nil }
+	return req, nil
+}
+
+// messageBody reads an encoded message as a request body: a bytes.Reader
+// and a Close that does nothing, in one allocation (io.NopCloser around a
+// bytes.Reader is two).
+type messageBody struct{ bytes.Reader }
+
+func newMessageBody(b []byte) *messageBody {
+	mb := new(messageBody)
+	mb.Reset(b)
+	return mb
+}
+
+func (*messageBody) Close() error { return nil }
 
 // httpCarrier is implemented by the transports built on an httpConn.
 type httpCarrier interface{ httpConn() *httpConn }
@@ -274,14 +342,60 @@ func readBounded(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
+// discardPool holds the buffers discardBody reads into.
+var discardPool = sync.Pool{New: func() any { b := make([]byte, 8<<10); return &b }}
+
+// discardBody reads and drops at most limit bytes of r, as
+// io.Copy(io.Discard, io.LimitReader(r, limit)) does, without allocating.
+func discardBody(r io.Reader, limit int64) {
+	bp := discardPool.Get().(*[]byte)
+	defer discardPool.Put(bp)
+	buf := *bp
+	for limit > 0 {
+		n, err := r.Read(buf[:min(int64(len(buf)), limit)])
+		limit -= int64(n)
+		if err != nil {
+			return
+		}
+	}
+}
+
 // mediaTypeOf returns the media type without parameters, lower-cased.
 func mediaTypeOf(contentType string) string {
 	if contentType == "" {
 		return ""
+	}
+	if mt, ok := plainMediaType(contentType); ok {
+		return mt
 	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		mt, _, _ = strings.Cut(contentType, ";")
 	}
 	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// plainMediaType is mediaTypeOf without allocating, for the common case of
+// an ASCII content type: its part before any parameters, trimmed and
+// lower-cased. mime.ParseMediaType returns that part so (lower-cased, then
+// trimmed) whether the parameters parse or not, and when the part is no
+// media type the fallback is the same part, trimmed and lower-cased; in
+// ASCII the order does not matter. ok is false for anything else.
+func plainMediaType(contentType string) (string, bool) {
+	base, _, _ := strings.Cut(contentType, ";")
+	for i := 0; i < len(base); i++ {
+		if base[i] >= utf8.RuneSelf {
+			return "", false
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(base)), true
+}
+
+// firstValue is h.Get(key) for a key in canonical form, without
+// canonicalizing it again.
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

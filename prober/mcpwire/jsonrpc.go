@@ -75,11 +75,14 @@ func decodeMessage(b []byte) (*Message, error) {
 	if len(b) > 0 && b[0] == '[' {
 		return nil, &failure.Error{Reason: failure.ReasonProtocolViolation, Err: errors.New("server answered with a JSON-RPC batch to a single request")}
 	}
-	m := Message{RawResult: sharedRaw{src: b}}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New("response is not a JSON object")}
+	m, ok := decodeEnvelope(b)
+	if !ok {
+		m = Message{RawResult: sharedRaw{src: b}}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New("response is not a JSON object")}
+		}
+		m.Result, m.RawResult = m.RawResult.raw, sharedRaw{}
 	}
-	m.Result, m.RawResult = m.RawResult.raw, sharedRaw{}
 	if m.JSONRPC == nil || *m.JSONRPC != "2.0" {
 		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New(`message lacks "jsonrpc": "2.0"`)}
 	}
@@ -91,6 +94,50 @@ func decodeMessage(b []byte) (*Message, error) {
 		return nil, &failure.Error{Reason: failure.ReasonMalformedJSONRPC, Err: errors.New("response carries both result and error")}
 	}
 	return &m, nil
+}
+
+// jsonrpcVersion is what a decoded message's JSONRPC points to when the
+// member is exactly "2.0". It is never written.
+var jsonrpcVersion = "2.0"
+
+// decodeEnvelope decodes the common message as json.Unmarshal into a
+// Message would, without its allocations: a valid JSON object whose member
+// names are ASCII without escapes, "jsonrpc" exactly "2.0" or null, and no
+// "method" other than null. The raw members are slices of b. ok is false
+// for anything else, which is left to json.Unmarshal. As encoding/json
+// does, names match the fields without regard to ASCII case, unknown
+// members are passed over and a repeated member counts as its last.
+func decodeEnvelope(b []byte) (m Message, ok bool) {
+	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
+		return Message{}, false
+	}
+	ok = eachMember(b, func(name, v []byte) bool {
+		switch {
+		case asciiEqualFold(name, "jsonrpc"):
+			switch string(v) {
+			case `"2.0"`:
+				m.JSONRPC = &jsonrpcVersion
+			case "null":
+				m.JSONRPC = nil
+			default:
+				return false
+			}
+		case asciiEqualFold(name, "method"):
+			// A request or notification: left to encoding/json.
+			return isNullLiteral(v)
+		case asciiEqualFold(name, "id"):
+			m.ID = v
+		case asciiEqualFold(name, "result"):
+			m.Result = v
+		case asciiEqualFold(name, "error"):
+			m.Error = v
+		}
+		return true
+	})
+	if !ok {
+		return Message{}, false
+	}
+	return m, true
 }
 
 // isResponse reports whether m answers a request (rather than being a

@@ -14,7 +14,6 @@
 package mcpwire
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -143,11 +142,11 @@ func sameOrigin(a, b *url.URL) bool {
 // any 2xx is taken.
 func (l *legacySSE) post(ctx context.Context, s *Session, m Outgoing) (time.Time, error) {
 	h := l.h
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.endpoint, bytes.NewReader(m.Body))
+	req, err := newPost(ctx, l.endpoint, m.Body)
 	if err != nil {
 		return time.Time{}, &failure.Error{Reason: failure.ReasonConnect, Err: err}
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header[keyContentType] = valueJSON
 	resp, start, err := h.do(req, m.Method)
 	if err != nil {
 		return start, err
@@ -159,7 +158,7 @@ func (l *legacySSE) post(ctx context.Context, s *Session, m Outgoing) (time.Time
 		h.record(Exchange{Op: m.Method, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 		return start, err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	discardBody(resp.Body, 64<<10)
 	return start, nil
 }
 

@@ -248,7 +248,7 @@ func (c *Client) discover(ctx context.Context) (*Handshake, error) {
 		return nil, err
 	}
 	var r serverResult
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := decodeServer(raw, &r); err != nil {
 		c.session.Stateless, c.session.Version = false, ""
 		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "server/discover result is not an object")
 	}
@@ -281,43 +281,33 @@ func (c *Client) discover(ctx context.Context) (*Handshake, error) {
 	return c.handshakeResult(EraStateless, protocol.Version20260728, r.Capabilities, info)
 }
 
+// initializeParams are the params of initialize. A struct rather than a
+// map, for the same JSON (its fields are in the order of a map's sorted
+// keys) without sorting keys on every probe.
+type initializeParams struct {
+	Capabilities    struct{}       `json:"capabilities"` // the tool list must not depend on the prober
+	ClientInfo      Implementation `json:"clientInfo"`
+	ProtocolVersion string         `json:"protocolVersion"`
+}
+
 // initialize performs the stateful handshake, offering version; ok decides
 // which answered revision the prober accepts. A server that rejects the
 // offer and names the revisions it supports is offered the best of those once.
 func (c *Client) initialize(ctx context.Context, version string, ok func(string) bool) (*Handshake, error) {
-	// A struct rather than a map, for the same JSON (its fields are in the
-	// order of a map's sorted keys) without sorting keys on every probe.
-	params := struct {
-		Capabilities    struct{}       `json:"capabilities"` // the tool list must not depend on the prober
-		ClientInfo      Implementation `json:"clientInfo"`
-		ProtocolVersion string         `json:"protocolVersion"`
-	}{ClientInfo: c.Info, ProtocolVersion: version}
-	raw, err := c.call(ctx, "initialize", params)
-	var e *failure.Error
-	if err != nil && errors.As(err, &e) && e.RPC != nil &&
-		(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
-		retry := ""
-		for _, v := range supportedVersions(e.RPC) {
-			if v != version && ok(v) && v > retry {
-				retry = v
-			}
-		}
-		if retry == "" {
-			e.Reason = failure.ReasonUnsupportedVersion
-			return nil, e
-		}
-		params.ProtocolVersion = retry
-		raw, err = c.call(ctx, "initialize", params)
-		if errors.As(err, &e) && e.RPC != nil &&
-			(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
-			e.Reason = failure.ReasonUnsupportedVersion
-		}
-	}
+	params := initializeParams{ClientInfo: c.Info, ProtocolVersion: version}
+	c.nextID++
+	body, err := params.body(c.nextID)
 	if err != nil {
 		return nil, err
 	}
+	raw, err := c.callBody(ctx, Outgoing{Method: methodInitialize, ID: c.nextID, Body: body})
+	if err != nil {
+		if raw, err = c.retryInitialize(ctx, params, err, ok); err != nil {
+			return nil, err
+		}
+	}
 	var r serverResult
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := decodeServer(raw, &r); err != nil {
 		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "initialize result is not an object")
 	}
 	if r.ProtocolVersion == nil || *r.ProtocolVersion == "" {
@@ -338,6 +328,34 @@ func (c *Client) initialize(ctx context.Context, version string, ok func(string)
 	return hs, nil
 }
 
+// retryInitialize takes the error err of initialize with params: a server
+// that rejects the offered revision and names the ones it supports is
+// offered the best of those once; ok decides which the prober accepts.
+func (c *Client) retryInitialize(ctx context.Context, params initializeParams, err error, ok func(string) bool) (json.RawMessage, error) {
+	var e *failure.Error
+	if !errors.As(err, &e) || e.RPC == nil ||
+		(e.RPC.Code != CodeInvalidParams && e.RPC.Code != CodeUnsupportedProtocolVersion) {
+		return nil, err
+	}
+	retry := ""
+	for _, v := range supportedVersions(e.RPC) {
+		if v != params.ProtocolVersion && ok(v) && v > retry {
+			retry = v
+		}
+	}
+	if retry == "" {
+		e.Reason = failure.ReasonUnsupportedVersion
+		return nil, e
+	}
+	params.ProtocolVersion = retry
+	raw, err := c.call(ctx, "initialize", params)
+	if errors.As(err, &e) && e.RPC != nil &&
+		(e.RPC.Code == CodeInvalidParams || e.RPC.Code == CodeUnsupportedProtocolVersion) {
+		e.Reason = failure.ReasonUnsupportedVersion
+	}
+	return raw, err
+}
+
 func (c *Client) handshakeResult(era Era, version string, caps map[string]json.RawMessage, info *Implementation) (*Handshake, error) {
 	if caps == nil {
 		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "handshake result lacks capabilities")
@@ -349,6 +367,9 @@ func (c *Client) handshakeResult(era Era, version string, caps map[string]json.R
 	for name, v := range caps {
 		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
 			continue
+		}
+		if hs.Capabilities == nil {
+			hs.Capabilities = make([]string, 0, len(caps))
 		}
 		hs.Capabilities = append(hs.Capabilities, name)
 		if name == "tools" {
@@ -366,25 +387,13 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 	seen := map[string]bool{}
 	cursor := ""
 	for page := 1; ; page++ {
-		params := struct {
-			Meta   map[string]any `json:"_meta,omitempty"`
-			Cursor string         `json:"cursor,omitempty"`
-		}{Cursor: cursor}
-		if c.session.Stateless {
-			params.Meta = c.meta()
-		}
-		raw, err := c.call(ctx, "tools/list", params)
+		raw, err := c.listTools(ctx, cursor)
 		if err != nil {
 			return nil, fmt.Errorf("tools/list page %d: %w", page, err)
 		}
 		// The tools stay slices of the answer: a large list is not copied.
-		var r struct {
-			Tools      sharedRaw       `json:"tools"`
-			NextCursor json.RawMessage `json:"nextCursor"`
-			cacheable
-		}
-		r.Tools.src = raw
-		err = json.Unmarshal(raw, &r)
+		var r toolsPage
+		err = decodeToolsPage(raw, &r)
 		var pageTools []json.RawMessage
 		if err == nil && r.Tools.raw != nil && !isNull(r.Tools.raw) {
 			var ok bool
@@ -401,15 +410,17 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 		if c.session.Stateless {
 			r.check(c, "tools/list")
 		}
-		tools = append(tools, pageTools...)
+		if tools == nil && len(pageTools) > 0 {
+			tools = pageTools // a slice of its own: splitArray made it
+		} else {
+			tools = append(tools, pageTools...)
+		}
 		if len(tools) > maxTools {
 			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d tools", maxTools)
 		}
-		next := ""
-		if len(r.NextCursor) > 0 && !bytes.Equal(r.NextCursor, []byte("null")) {
-			if err := json.Unmarshal(r.NextCursor, &next); err != nil {
-				return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor is not a string", page)
-			}
+		next, err := cursorOf(r.NextCursor)
+		if err != nil {
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor is not a string", page)
 		}
 		if next == "" {
 			return tools, nil
@@ -423,6 +434,36 @@ func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.
 		seen[next] = true
 		cursor = next
 	}
+}
+
+// listTools requests the tools/list page after cursor ("" for the first).
+func (c *Client) listTools(ctx context.Context, cursor string) (json.RawMessage, error) {
+	const method = methodToolsList
+	if !c.session.Stateless && plainJSONString(cursor) {
+		c.nextID++
+		return c.callBody(ctx, Outgoing{Method: method, ID: c.nextID, Body: toolsListBody(c.nextID, cursor)})
+	}
+	params := struct {
+		Meta   map[string]any `json:"_meta,omitempty"`
+		Cursor string         `json:"cursor,omitempty"`
+	}{Cursor: cursor}
+	if c.session.Stateless {
+		params.Meta = c.meta()
+	}
+	return c.call(ctx, method, params)
+}
+
+// cursorOf decodes a page's nextCursor: "" when there is none.
+func cursorOf(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return "", nil
+	}
+	if s, ok := plainString(raw); ok {
+		return s, nil
+	}
+	var next string
+	err := json.Unmarshal(raw, &next)
+	return next, err
 }
 
 func mustJSON(v any) json.RawMessage {

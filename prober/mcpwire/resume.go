@@ -58,7 +58,7 @@ func resumeSessionID(s *Session, resp *http.Response, m Outgoing) string {
 	if s.ID != "" || m.Method != methodInitialize {
 		return s.ID
 	}
-	if sid := resp.Header.Get(HeaderSessionID); validSessionID(sid) {
+	if sid := firstValue(resp.Header, keySessionID); validSessionID(sid) {
 		return sid
 	}
 	return ""

@@ -14,7 +14,6 @@
 package mcpwire
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -51,26 +50,27 @@ func (streamableHTTP) Close() error { return nil }
 // POST carries.
 func (t streamableHTTP) newRequest(ctx context.Context, s *Session, m Outgoing) (*http.Request, error) {
 	h := t.h
-	req, err := http.NewRequestWithContext(h.traced(ctx), http.MethodPost, h.endpoint, bytes.NewReader(m.Body))
+	req, err := newPost(h.traced(ctx), h.endpoint, m.Body)
 	if err != nil {
 		return nil, &failure.Error{Reason: failure.ReasonConnect, Err: err}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Accept-Encoding", "gzip")
+	hdr := req.Header
+	hdr[keyContentType] = valueJSON
+	hdr[keyAccept] = valueAcceptPOST
+	hdr[keyAcceptEncoding] = valueGzip
 	if s.ID != "" {
-		req.Header.Set(HeaderSessionID, s.ID)
+		hdr[keySessionID] = headerValue(&h.sessionValue, s.ID)
 	}
 	if s.Version != "" && s.Version >= protocol.Version20250618 {
-		req.Header.Set(HeaderProtocolVersion, s.Version)
+		hdr[keyProtocolVersion] = headerValue(&h.versionValue, s.Version)
 	}
 	if s.Stateless {
-		req.Header.Set(HeaderMethod, m.Method)
+		hdr[keyMethod] = []string{m.Method}
 		if m.Name != "" {
-			req.Header.Set(HeaderName, headerValue(m.Name))
+			hdr.Set(HeaderName, encodeHeaderValue(m.Name))
 		}
 		for _, p := range m.Params {
-			req.Header.Set(HeaderParamPrefix+p.Name, headerValue(p.Value))
+			hdr.Set(HeaderParamPrefix+p.Name, encodeHeaderValue(p.Value))
 		}
 	}
 	return req, nil
@@ -96,7 +96,7 @@ func (t streamableHTTP) Call(ctx context.Context, s *Session, m Outgoing) (*Mess
 	}
 	// The session is the one assigned with the InitializeResult; an id on
 	// any other answer (server/discover's, an error's) is not a session.
-	if sid := resp.Header.Get(HeaderSessionID); sid != "" && m.Method == methodInitialize && msg.Error == nil {
+	if sid := firstValue(resp.Header, keySessionID); sid != "" && m.Method == methodInitialize && msg.Error == nil {
 		if !validSessionID(sid) {
 			return nil, failure.Errorf(failure.ReasonSession, resp.StatusCode, "session id has characters outside visible ASCII")
 		}
@@ -178,7 +178,7 @@ func (t streamableHTTP) Notify(ctx context.Context, s *Session, m Outgoing) erro
 	} else if mediaType != "text/event-stream" {
 		// An event stream may stay open until the deadline; the status is
 		// all a notification needs, so it is closed unread.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		discardBody(resp.Body, 64<<10)
 	}
 	h.record(Exchange{Op: m.Method, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
 	return err
@@ -196,9 +196,9 @@ func (t streamableHTTP) CloseSession(ctx context.Context, s *Session) (bool, err
 	if err != nil {
 		return true, err
 	}
-	req.Header.Set(HeaderSessionID, s.ID)
+	req.Header[keySessionID] = headerValue(&h.sessionValue, s.ID)
 	if s.Version >= protocol.Version20250618 {
-		req.Header.Set(HeaderProtocolVersion, s.Version)
+		req.Header[keyProtocolVersion] = headerValue(&h.versionValue, s.Version)
 	}
 	start := time.Now()
 	resp, err := h.client.Do(req)
@@ -208,7 +208,7 @@ func (t streamableHTTP) CloseSession(ctx context.Context, s *Session) (bool, err
 		return true, cerr
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	discardBody(resp.Body, 64<<10)
 	if (resp.StatusCode < 200 || resp.StatusCode > 299) && resp.StatusCode != http.StatusMethodNotAllowed {
 		err = failure.Errorf(failure.ReasonHTTPStatus, resp.StatusCode, "DELETE session answered HTTP %d", resp.StatusCode)
 	}

@@ -258,10 +258,10 @@ func (c *Client) CallTool(ctx context.Context, t *ListedTool, args json.RawMessa
 	return res, nil
 }
 
-// headerValue is v as an Mcp-Name or Mcp-Param-* value (2026-07-28): as
+// encodeHeaderValue is v as an Mcp-Name or Mcp-Param-* value (2026-07-28): as
 // is when it is plain visible ASCII with inner spaces, else Base64 in the
 // =?base64?…?= sentinel, as is a plain value that looks like the sentinel.
-func headerValue(v string) string {
+func encodeHeaderValue(v string) string {
 	plain := v != "" && v[0] != ' ' && v[0] != '\t' && v[len(v)-1] != ' ' && v[len(v)-1] != '\t' &&
 		!(strings.HasPrefix(v, "=?base64?") && strings.HasSuffix(v, "?="))
 	for i := 0; plain && i < len(v); i++ {

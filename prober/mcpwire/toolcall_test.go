@@ -68,8 +68,8 @@ func TestHeaderValue(t *testing.T) {
 		"line1\nline2":       "=?base64?bGluZTEKbGluZTI=?=",
 		"=?base64?literal?=": "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?=",
 	} {
-		if got := headerValue(in); got != want {
-			t.Errorf("headerValue(%q) = %q, want %q", in, got, want)
+		if got := encodeHeaderValue(in); got != want {
+			t.Errorf("encodeHeaderValue(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

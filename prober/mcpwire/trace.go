@@ -45,6 +45,9 @@ type ConnTrace struct {
 	reused     bool
 	tlsState   *tls.ConnectionState
 	httpTraced bool
+	// hooks are the httptrace hooks of the first request, kept here rather
+	// than allocated apart.
+	hooks httptrace.ClientTrace
 }
 
 // ConnInfo is what the trace saw of the first connection.
@@ -104,41 +107,54 @@ func (t *ConnTrace) clientTrace() *httptrace.ClientTrace {
 	}
 	t.httpTraced = true
 	t.start = time.Now()
-	set := func(f func()) { t.mu.Lock(); f(); t.mu.Unlock() }
-	return &httptrace.ClientTrace{
+	t.hooks = httptrace.ClientTrace{
 		GetConn: func(string) {
-			set(func() {
-				if t.getConn.IsZero() {
-					t.getConn = time.Now()
-					t.phase = phaseGetConn
-				}
-			})
+			t.mu.Lock()
+			if t.getConn.IsZero() {
+				t.getConn = time.Now()
+				t.phase = phaseGetConn
+			}
+			t.mu.Unlock()
 		},
-		DNSStart: func(httptrace.DNSStartInfo) { set(func() { t.dnsStart = time.Now(); t.phase = phaseDNS }) },
-		DNSDone:  func(httptrace.DNSDoneInfo) { set(func() { t.dnsDone = time.Now() }) },
+		DNSStart: func(httptrace.DNSStartInfo) {
+			t.mu.Lock()
+			t.dnsStart = time.Now()
+			t.phase = phaseDNS
+			t.mu.Unlock()
+		},
+		DNSDone: func(httptrace.DNSDoneInfo) {
+			t.mu.Lock()
+			t.dnsDone = time.Now()
+			t.mu.Unlock()
+		},
 		ConnectStart: func(string, string) {
-			set(func() {
-				if t.phase < phaseConnect {
-					t.phase = phaseConnect
-				}
-			})
+			t.mu.Lock()
+			if t.phase < phaseConnect {
+				t.phase = phaseConnect
+			}
+			t.mu.Unlock()
 		},
-		TLSHandshakeStart: func() { set(func() { t.phase = phaseTLS }) },
+		TLSHandshakeStart: func() {
+			t.mu.Lock()
+			t.phase = phaseTLS
+			t.mu.Unlock()
+		},
 		TLSHandshakeDone: func(cs tls.ConnectionState, err error) {
-			set(func() {
-				if err == nil {
-					t.tlsState = &cs
-				}
-			})
+			t.mu.Lock()
+			if err == nil {
+				t.tlsState = &cs
+			}
+			t.mu.Unlock()
 		},
 		GotConn: func(info httptrace.GotConnInfo) {
-			set(func() {
-				if t.gotConn.IsZero() {
-					t.gotConn = time.Now()
-					t.reused = info.Reused
-					t.phase = phaseDone
-				}
-			})
+			t.mu.Lock()
+			if t.gotConn.IsZero() {
+				t.gotConn = time.Now()
+				t.reused = info.Reused
+				t.phase = phaseDone
+			}
+			t.mu.Unlock()
 		},
 	}
+	return &t.hooks
 }
