@@ -65,7 +65,7 @@ func TestIsAuthReason(t *testing.T) {
 		ReasonMalformedJSONRPC, ReasonJSONRPCError, ReasonProtocolViolation, ReasonUnsupportedVersion, ReasonSession,
 		ReasonResponseTooLarge, ReasonUnauthorized, ReasonForbidden, ReasonTokenRequest, ReasonCredentials,
 		ReasonInsufficientScope, ReasonDiscovery, ReasonIssuerNotAllowed, ReasonNotTLS, ReasonNoTools,
-		ReasonMissingTool, ReasonSchemaMismatch, ReasonRedirect, ReasonAnonymousAllowed, ""} {
+		ReasonMissingTool, ReasonSchemaMismatch, ReasonRedirect, ReasonAnonymousAllowed, ReasonNoResources, ReasonNoPrompts, ""} {
 		if got := IsAuthReason(r); got != auth[r] {
 			t.Errorf("IsAuthReason(%q) = %v", r, got)
 		}
