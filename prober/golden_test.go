@@ -152,6 +152,12 @@ func TestGoldenProbeHandler(t *testing.T) {
 		{"schema hash mismatch", testsupport.SDKServer{Tools: 3}, func(m *config.Module) { m.ExpectedSchemaHash = strings.Repeat("0", 64) }},
 		{"fail_if_not_tls over plain HTTP", testsupport.SDKServer{}, func(m *config.Module) { m.FailIfNotTLS = true }},
 		{"TLS", testsupport.SDKServer{TLS: true}, nil},
+		// The opt-in lists.
+		{"resources and prompts listed", testsupport.SDKServer{Resources: 3, Prompts: 2}, func(m *config.Module) { m.ListResources, m.ListPrompts = true, true }},
+		{"resources and prompts not advertised", testsupport.SDKServer{}, func(m *config.Module) { m.ListResources, m.ListPrompts = true, true }},
+		{"min_resources not met", testsupport.SDKServer{Resources: 1, Prompts: 1}, func(m *config.Module) {
+			m.ListResources, m.ListPrompts, m.MinResources = true, true, 2
+		}},
 		{"TLS untrusted", testsupport.SDKServer{TLS: true}, nil},
 	}
 	for _, c := range cases {

@@ -78,6 +78,18 @@ var (
 	gaugeSchemaInfo = newGaugeDesc("probe_mcp_tools_schema_info",
 		"The tools' schema and definition SHA-256 hashes.", "definition_sha256", "schema_sha256")
 
+	// The opt-in lists: resources and prompts.
+	gaugeResources               = newGaugeDesc("probe_mcp_resources", "Number of resources the server lists (list_resources).")
+	gaugeResourcesDefinitionHash = newGaugeDesc("probe_mcp_resources_definition_hash",
+		"The resources' definition hash (whole resources except _meta, by uri): the first 13 hex digits of its SHA-256 as a number, for changes().")
+	gaugeResourcesDefinitionInfo = newGaugeDesc("probe_mcp_resources_definition_info",
+		"The resources' definition SHA-256 hash.", "definition_sha256")
+	gaugePrompts               = newGaugeDesc("probe_mcp_prompts", "Number of prompts the server lists (list_prompts).")
+	gaugePromptsDefinitionHash = newGaugeDesc("probe_mcp_prompts_definition_hash",
+		"The prompts' definition hash (whole prompts except _meta, by name): the first 13 hex digits of its SHA-256 as a number, for changes().")
+	gaugePromptsDefinitionInfo = newGaugeDesc("probe_mcp_prompts_definition_info",
+		"The prompts' definition SHA-256 hash.", "definition_sha256")
+
 	gaugeAuthWall = newGaugeDesc("probe_mcp_auth_wall_info",
 		"How the server refused a request without credentials: its status and whether its WWW-Authenticate challenge names resource_metadata.", "resource_metadata", "status")
 )
@@ -155,6 +167,22 @@ func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 	if w := r.AuthWall; w != nil {
 		s.add(gaugeAuthWall, 1, strconv.FormatBool(w.ResourceMetadata), strconv.Itoa(w.Status))
 	}
+	// The opt-in lists: resources and prompts.
+	s.addList(r.Resources, gaugeResources, gaugeResourcesDefinitionHash, gaugeResourcesDefinitionInfo)
+	s.addList(r.Prompts, gaugePrompts, gaugePromptsDefinitionHash, gaugePromptsDefinitionInfo)
+}
+
+// addList adds a list's count and, when it was listed, its definition
+// hash as a number and in hex.
+func (s *samples) addList(l *ListResult, count, hash, info *gaugeDesc) {
+	if l == nil {
+		return
+	}
+	s.add(count, float64(l.Count))
+	if d := l.Digest; d != nil {
+		s.add(hash, hashNumber(d.Definition))
+		s.add(info, 1, hex.EncodeToString(d.Definition[:]))
+	}
 }
 
 // gaugeDesc is a descriptor and its label names, in the order the
@@ -220,6 +248,12 @@ func newSamples(r *Result, ch chan<- prometheus.Metric) samples {
 	n := 16 + 2*len(r.Layers)
 	if r.Server != nil {
 		n += len(r.Server.Capabilities)
+	}
+	if r.Resources != nil {
+		n += 3
+	}
+	if r.Prompts != nil {
+		n += 3
 	}
 	return samples{chunk: make([]sample, 0, n), ch: ch}
 }

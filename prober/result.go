@@ -99,6 +99,11 @@ type Result struct {
 	// AuthWall is how the server refused a request without credentials;
 	// nil unless the auth wall held.
 	AuthWall *AuthWallResult
+
+	// Resources and Prompts are what resources/list and prompts/list
+	// returned (list_resources, list_prompts); nil unless listed (or not
+	// owed).
+	Resources, Prompts *ListResult
 }
 
 // ConnectionResult describes the probe's first connection.

@@ -12,7 +12,8 @@
 // limitations under the License.
 
 // Package mcpwire is the prober's MCP client: the conversation (the
-// handshake, tools/list) in client.go and mcp.go, JSON-RPC envelopes, and
+// handshake, the paginated lists: tools/list, resources/list, prompts/list)
+// in client.go and mcp.go, JSON-RPC envelopes, and
 // the transports that carry them behind the Transport interface
 // (Streamable HTTP, legacy HTTP+SSE), written on net/http so that every
 // byte a server sends is observed and classified (as *failure.Error, the
