@@ -63,6 +63,8 @@ type ToolsDigest struct {
 	Names      []string // tool names, sorted; used only in memory for required_tools checks
 	Schema     [32]byte // SHA-256 of the canonical schema encoding
 	Definition [32]byte // SHA-256 of the canonical definition encoding
+	// Hints counts the tools by their effective annotations.
+	Hints ToolHints
 }
 
 // DigestTools hashes the tools (each element one raw JSON tool object, as received).
@@ -111,6 +113,7 @@ func DigestTools(tools []json.RawMessage) (ToolsDigest, error) {
 	for i, t := range order {
 		d.Names[i] = t.name
 	}
+	d.Hints = w.hints
 	schemaH.Sum(d.Schema[:0])
 	defH.Sum(d.Definition[:0])
 	return d, nil
@@ -126,6 +129,7 @@ type namedTool struct {
 type hashPair struct {
 	schema, def hash.Hash
 	n           int // tools written so far, for the separators
+	hints       ToolHints
 }
 
 var (
@@ -167,6 +171,7 @@ func (w *hashPair) writeGroup(e *encoder, tools []json.RawMessage, group []named
 			return fmt.Errorf("canonical: tool %d: %w", group[0].idx, err)
 		}
 		w.writeTool(schema, def)
+		w.hints.add(e.toolHints())
 		return nil
 	}
 	type enc struct{ schema, def []byte }
@@ -177,6 +182,7 @@ func (w *hashPair) writeGroup(e *encoder, tools []json.RawMessage, group []named
 			return fmt.Errorf("canonical: tool %d: %w", t.idx, err)
 		}
 		encs[k] = enc{schema: bytes.Clone(schema), def: bytes.Clone(def)}
+		w.hints.add(e.toolHints())
 	}
 	// Equal definitions imply equal schema encodings (the schema members are
 	// a subset of the definition members), so this order is total in effect.
