@@ -124,9 +124,10 @@ func jwtExpiry(token string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	var claims struct {
-		Exp json.Number `json:"exp"`
+		Exp json.RawMessage `json:"exp"`
 	}
-	if json.Unmarshal(b, &claims) != nil || claims.Exp == "" {
+	// NumericDate is a JSON number (RFC 7519 §2): a string is not one.
+	if json.Unmarshal(b, &claims) != nil || len(claims.Exp) == 0 || claims.Exp[0] == '"' {
 		return time.Time{}, false
 	}
 	exp, err := strconv.ParseFloat(string(claims.Exp), 64)
