@@ -41,7 +41,7 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden files under te
 
 // goldenTimed matches a series whose value is a time: its value is
 // replaced, keeping whether it was 0 (a layer not reached, no DNS lookup).
-var goldenTimed = regexp.MustCompile(`(?m)^((?:probe_mcp_layer_duration_seconds|probe_duration_seconds|probe_dns_lookup_time_seconds|probe_ssl_earliest_cert_expiry)(?:\{[^}]*\})?) (\S+)$`)
+var goldenTimed = regexp.MustCompile(`(?m)^((?:probe_mcp_layer_duration_seconds|probe_duration_seconds|probe_dns_lookup_time_seconds|probe_ssl_earliest_cert_expiry|probe_mcp_credential_expiry_timestamp_seconds|probe_mcp_oauth2_token_age_seconds|probe_mcp_oauth2_token_fetch_duration_seconds)(?:\{[^}]*\})?) (\S+)$`)
 
 // goldenHandlerOnly are the families /probe adds around the probe's own.
 var goldenHandlerOnly = regexp.MustCompile(`(?m)^(?:# (?:HELP|TYPE) )?(?:probe_success|probe_duration_seconds|probe_timeout_seconds)[ {].*\n`)

@@ -94,6 +94,67 @@ var (
 		"How the server refused a request without credentials: its status and whether its WWW-Authenticate challenge names resource_metadata.", "resource_metadata", "status")
 )
 
+// The tool surface's risk and the credentials' expiry (always on, sent
+// nothing extra for): see factSamples.
+var (
+	gaugeToolsByHint = newGaugeDesc("probe_mcp_tools_by_hint",
+		"Tools the server lists by effective annotation, with the specification's defaults for what a tool does not state (not read-only, destructive, not idempotent, open-world); destructive and idempotent count only tools that are not read-only.", "hint")
+	gaugeToolsListBytes = newGaugeDesc("probe_mcp_tools_list_bytes",
+		"Size in bytes of the tools/list results, every page, as decoded: what a client takes into its context for this server.")
+	gaugeCredentialExpiry = newGaugeDesc("probe_mcp_credential_expiry_timestamp_seconds",
+		"When a credential of the probe expires, in Unix seconds: the OAuth2 access token in use (expires_in, or its JWT exp), a static bearer token's JWT exp, the TLS client certificate's NotAfter.", "kind")
+	gaugeOAuth2Age = newGaugeDesc("probe_mcp_oauth2_token_age_seconds",
+		"Time since the OAuth2 access token the probe used was issued by the token endpoint.")
+	gaugeOAuth2Fetched = newGaugeDesc("probe_mcp_oauth2_token_fetched",
+		"1 if the probe waited for a token request to get its OAuth2 access token, 0 if it used a cached token.")
+	gaugeOAuth2FetchSeconds = newGaugeDesc("probe_mcp_oauth2_token_fetch_duration_seconds",
+		"How long the last token request of the module's OAuth2 token source took.")
+	gaugeOAuth2FetchSuccess = newGaugeDesc("probe_mcp_oauth2_token_fetch_success",
+		"Whether the last token request of the module's OAuth2 token source got a token.")
+)
+
+// Values of probe_mcp_tools_by_hint's hint label.
+const (
+	hintReadOnly    = "read_only"
+	hintDestructive = "destructive"
+	hintIdempotent  = "idempotent"
+	hintOpenWorld   = "open_world"
+)
+
+// factSamples adds the samples of the tool surface's risk and of the
+// credentials' expiry.
+func factSamples(s *samples, r *Result) {
+	if t := r.Tools; t != nil && t.Digest != nil {
+		h := t.Digest.Hints
+		s.add(gaugeToolsByHint, float64(h.ReadOnly), hintReadOnly)
+		s.add(gaugeToolsByHint, float64(h.Destructive), hintDestructive)
+		s.add(gaugeToolsByHint, float64(h.Idempotent), hintIdempotent)
+		s.add(gaugeToolsByHint, float64(h.OpenWorld), hintOpenWorld)
+		s.add(gaugeToolsListBytes, float64(t.ListBytes))
+	}
+	for _, c := range r.Credentials {
+		s.add(gaugeCredentialExpiry, float64(c.Expiry.Unix()), c.Kind)
+	}
+	if o := r.OAuth2; o != nil {
+		if o.HasToken {
+			fetched := 0.0
+			if o.Fetched {
+				fetched = 1
+			}
+			s.add(gaugeOAuth2Age, o.Age.Seconds())
+			s.add(gaugeOAuth2Fetched, fetched)
+		}
+		if o.LastFetch {
+			ok := 0.0
+			if o.FetchSuccess {
+				ok = 1
+			}
+			s.add(gaugeOAuth2FetchSeconds, o.FetchDuration.Seconds())
+			s.add(gaugeOAuth2FetchSuccess, ok)
+		}
+	}
+}
+
 // resultCollector turns a Result into the probe's metrics. It is
 // unchecked (it describes nothing): which series a probe has depends on
 // how far it got.
@@ -170,6 +231,7 @@ func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 	// The opt-in lists: resources and prompts.
 	s.addList(r.Resources, gaugeResources, gaugeResourcesDefinitionHash, gaugeResourcesDefinitionInfo)
 	s.addList(r.Prompts, gaugePrompts, gaugePromptsDefinitionHash, gaugePromptsDefinitionInfo)
+	factSamples(&s, r)
 }
 
 // addList adds a list's count and, when it was listed, its definition
@@ -245,7 +307,7 @@ type samples struct {
 
 func newSamples(r *Result, ch chan<- prometheus.Metric) samples {
 	// Room for the series of a healthy probe; more come in another chunk.
-	n := 16 + 2*len(r.Layers)
+	n := 21 + 2*len(r.Layers)
 	if r.Server != nil {
 		n += len(r.Server.Capabilities)
 	}

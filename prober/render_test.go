@@ -54,10 +54,14 @@ func fullResult() *Result {
 		Server: &ServerResult{ProtocolVersion: "2025-11-25", Name: "demo \"server\"", Version: "1.0\n",
 			Capabilities: []string{"logging", "tools", "x-custom"}},
 		Tools: &ToolsResult{Count: 2, Digest: &canonical.ToolsDigest{Count: 2,
-			Schema: [32]byte{0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10, 0xff}, Definition: [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}}},
+			Schema: [32]byte{0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10, 0xff}, Definition: [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9},
+			Hints: canonical.ToolHints{ReadOnly: 1, Destructive: 1, OpenWorld: 2}}, ListBytes: 1234},
 		AuthWall:  &AuthWallResult{Status: 401, ResourceMetadata: true},
 		Resources: &ListResult{Count: 3, Digest: &canonical.ListDigest{Count: 3, Definition: [32]byte{0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67}}},
 		Prompts:   &ListResult{Count: 0},
+		Credentials: []CredentialExpiry{{Kind: CredentialOAuth2, Expiry: time.Unix(1800000000, 0)},
+			{Kind: CredentialClientCertificate, Expiry: time.Unix(1900000000, 0)}},
+		OAuth2: &OAuth2Result{HasToken: true, Age: 90 * time.Second, Fetched: true, LastFetch: true, FetchSuccess: true, FetchDuration: 20 * time.Millisecond},
 	}
 }
 

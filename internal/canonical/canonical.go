@@ -64,6 +64,8 @@ type ToolsDigest struct {
 	Names      []string // tool names, sorted; used only in memory for required_tools checks
 	Schema     [32]byte // SHA-256 of the canonical schema encoding
 	Definition [32]byte // SHA-256 of the canonical definition encoding
+	// Hints counts the tools by their effective annotations.
+	Hints ToolHints
 }
 
 // DigestTools hashes the tools (each element one raw JSON tool object, as received).
@@ -80,7 +82,7 @@ func DigestTools(tools []json.RawMessage) (ToolsDigest, error) {
 	if err != nil {
 		return ToolsDigest{}, err
 	}
-	d := ToolsDigest{Count: len(tools), Names: names}
+	d := ToolsDigest{Count: len(tools), Names: names, Hints: w.hints}
 	schemaH.Sum(d.Schema[:0])
 	defH.Sum(d.Definition[:0])
 	return d, nil
@@ -178,7 +180,8 @@ type namedTool struct {
 // nil for lists that have no schema hash.
 type hashPair struct {
 	schema, def hash.Hash
-	n           int // items written so far, for the separators
+	n           int       // items written so far, for the separators
+	hints       ToolHints // tools only
 }
 
 var (
@@ -236,6 +239,9 @@ func (w *hashPair) writeGroup(e *encoder, items []json.RawMessage, group []named
 			return fmt.Errorf("canonical: %s %d: %w", kind.noun, group[0].idx, err)
 		}
 		w.writeTool(schema, def)
+		if kind.schema {
+			w.hints.add(e.toolHints())
+		}
 		return nil
 	}
 	type enc struct{ schema, def []byte }
@@ -246,6 +252,9 @@ func (w *hashPair) writeGroup(e *encoder, items []json.RawMessage, group []named
 			return fmt.Errorf("canonical: %s %d: %w", kind.noun, t.idx, err)
 		}
 		encs[k] = enc{schema: bytes.Clone(schema), def: bytes.Clone(def)}
+		if kind.schema {
+			w.hints.add(e.toolHints())
+		}
 	}
 	// Equal definitions imply equal schema encodings (the schema members are
 	// a subset of the definition members), so this order is total in effect.

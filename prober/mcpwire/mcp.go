@@ -231,11 +231,15 @@ func legacyAnswer(err error) bool {
 }
 
 func (c *Client) meta() map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		metaProtocolVersion:    protocol.Version20260728,
 		metaClientInfo:         c.Info,
 		metaClientCapabilities: struct{}{},
 	}
+	if c.TraceParent != nil {
+		m[metaTraceParent] = c.TraceParent()
+	}
+	return m
 }
 
 // discover sends server/discover (2026-07-28). A result that does not list
