@@ -86,7 +86,7 @@ func (pr *probe) newClient(m config.Module, tokenURL oauth2Endpoint) (*probeClie
 		}
 	}
 	client := &http.Client{Transport: base, CheckRedirect: redirectPolicy(m)}
-	pc := &probeClient{Client: client, release: release, trace: pr.trace}
+	pc := &probeClient{Client: client, release: release, trace: &pr.trace}
 	if oauth2 != nil {
 		src := pr.prober.oauth2Source(pr.name, &m, target, tokenURL)
 		pc.oauth2 = &probeToken{src: src, next: base, origin: target}
@@ -94,7 +94,7 @@ func (pr *probe) newClient(m config.Module, tokenURL oauth2Endpoint) (*probeClie
 	}
 	// Outermost, so that every request of the probe carries the marker that
 	// /probe refuses (see marker.go).
-	client.Transport = markProbeRequests(client.Transport, pr.trace)
+	client.Transport = markProbeRequests(client.Transport, &pr.trace)
 	return pc, nil
 }
 

@@ -69,7 +69,7 @@ func (m *probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.Header[ProbeMarkerHeader] = m.marker
 	r.Header["User-Agent"] = m.userAgent
 	if m.trace != nil {
-		r.Header[traceparentHeader] = []string{m.trace.parent()}
+		r.Header[traceparentHeader] = m.trace.header()
 	}
 	return m.next.RoundTrip(r)
 }

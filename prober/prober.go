@@ -103,7 +103,7 @@ type probe struct {
 	secrets *probeSecrets // masked in the server's strings
 	logger  *slog.Logger
 	result  *Result
-	trace   *probeTrace // the probe's W3C trace context
+	trace   probeTrace // the probe's W3C trace context
 
 	credentialed bool
 	authFailed   bool // a failure was the credential's
@@ -155,9 +155,9 @@ func (p *Prober) Probe(ctx context.Context, req Request) *Result {
 		secrets:      secrets,
 		logger:       redactLogger(logger, secrets),
 		result:       &Result{TraceID: req.TraceID},
-		trace:        newProbeTrace(req.TraceID),
 		credentialed: len(req.Module.Credentials()) > 0,
 	}
+	pr.trace.init(req.TraceID)
 	layers := moduleLayers(&pr.module)
 	pr.result.Layers = make([]LayerResult, len(layers), len(layers)+1)
 	for i, l := range layers {
@@ -271,7 +271,7 @@ func newWireClient(hc *probeClient, m config.Module, target *url.URL, onExchange
 		OnExchange:      onExchange,
 	}
 	if hc.trace != nil {
-		c.TraceParent = hc.trace.parent
+		c.TraceContext = hc.trace
 	}
 	return c
 }

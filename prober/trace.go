@@ -17,6 +17,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
+	"strings"
+	"sync"
 )
 
 // TraceID is the W3C trace id of one probe: every request of the probe
@@ -47,17 +49,28 @@ const traceparentLen = 2 + 1 + 32 + 1 + 16 + 1 + 2
 
 // probeTrace makes the traceparent values of one probe: its trace id, a
 // new parent (span) id for each, and the sampled flag, so that a server
-// that samples by its caller's decision records the probe.
+// that samples by its caller's decision records the probe. The values are
+// cut from one buffer and the header value slices from one slab, both
+// grown a few requests at a time, rather than allocated one by one: a
+// value, once made, is never written again. Requests of a probe may go
+// out concurrently (a legacy SSE stream beside its POSTs), hence mu.
 type probeTrace struct {
 	prefix [3 + 32 + 1]byte // "00-<trace id>-"
+
+	mu   sync.Mutex
+	buf  strings.Builder // the values made so far, appended to only
+	vals []string        // header value slab: each value a one-element slice of it
 }
 
-func newProbeTrace(id TraceID) *probeTrace {
-	t := &probeTrace{}
+// traceSlab is how many values probeTrace makes room for at once: a
+// healthy probe sends about four requests.
+const traceSlab = 8
+
+// init sets the probe's trace id.
+func (t *probeTrace) init(id TraceID) {
 	copy(t.prefix[:], "00-")
 	hex.Encode(t.prefix[3:35], id[:])
 	t.prefix[35] = '-'
-	return t
 }
 
 // parent returns a traceparent with a new random span id.
@@ -70,5 +83,32 @@ func (t *probeTrace) parent() string {
 	n := copy(b[:], t.prefix[:])
 	hex.Encode(b[n:n+16], span[:])
 	copy(b[n+16:], "-01")
-	return string(b[:])
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.buf.Cap()-t.buf.Len() < traceparentLen {
+		// Grow moves what is there to a new buffer: the values already
+		// made keep the old one.
+		t.buf.Grow(traceSlab * traceparentLen)
+	}
+	start := t.buf.Len()
+	t.buf.Write(b[:])
+	return t.buf.String()[start:]
 }
+
+// header returns a traceparent header value (a new span id): a
+// one-element slice whose capacity is cut, so that an Add reallocates.
+func (t *probeTrace) header() []string {
+	v := t.parent()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.vals) == cap(t.vals) {
+		t.vals = make([]string, 0, traceSlab)
+	}
+	t.vals = append(t.vals, v)
+	n := len(t.vals)
+	return t.vals[n-1 : n : n]
+}
+
+// TraceParent returns a traceparent with a new span id: the wire client's
+// mcpwire.TraceContext, for _meta.
+func (t *probeTrace) TraceParent() string { return t.parent() }

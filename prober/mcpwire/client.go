@@ -71,10 +71,10 @@ type Client struct {
 	MaxMessageBytes int64
 	// OnExchange, when set, is told of every exchange.
 	OnExchange func(Exchange)
-	// TraceParent, when set, gives a W3C traceparent (the probe's trace, a
-	// new span) for the _meta of each 2026-07-28 request. The HTTP header
+	// TraceContext, when set, gives a W3C traceparent (the probe's trace,
+	// a new span) for the _meta of each 2026-07-28 request. The HTTP header
 	// is set below the client, on every request (prober/marker.go).
-	TraceParent func() string
+	TraceContext TraceContext
 
 	transport Transport // nil until Handshake opens one
 	session   Session
@@ -82,8 +82,15 @@ type Client struct {
 	warnings  []string
 	// discoverTTL is the ttlMs of this handshake's server/discover answer.
 	discoverTTL *time.Duration
-	// listBytes adds up the results of the list methods' answers.
-	listBytes []methodBytes
+	// listBytes adds up the results of the list methods' answers; it
+	// starts in listBytesBuf (tools, resources, prompts).
+	listBytes    []methodBytes
+	listBytesBuf [3]methodBytes
+}
+
+// TraceContext makes W3C traceparent values, a new span id each.
+type TraceContext interface {
+	TraceParent() string
 }
 
 // methodBytes is the size of a method's results.
@@ -114,6 +121,9 @@ func (c *Client) countResult(method string, result json.RawMessage) {
 			c.listBytes[i].n += len(result)
 			return
 		}
+	}
+	if c.listBytes == nil {
+		c.listBytes = c.listBytesBuf[:0]
 	}
 	c.listBytes = append(c.listBytes, methodBytes{method: method, n: len(result)})
 }

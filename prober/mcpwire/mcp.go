@@ -236,8 +236,8 @@ func (c *Client) meta() map[string]any {
 		metaClientInfo:         c.Info,
 		metaClientCapabilities: struct{}{},
 	}
-	if c.TraceParent != nil {
-		m[metaTraceParent] = c.TraceParent()
+	if c.TraceContext != nil {
+		m[metaTraceParent] = c.TraceContext.TraceParent()
 	}
 	return m
 }
