@@ -67,6 +67,12 @@ type checkResult struct {
 	SchemaSHA256     string       `json:"schema_sha256,omitempty"`
 	DefinitionSHA256 string       `json:"definition_sha256,omitempty"`
 	HTTPStatus       int          `json:"http_status,omitempty"`
+
+	// The opt-in lists (list_resources, list_prompts).
+	Resources                 *int   `json:"resources,omitempty"`
+	ResourcesDefinitionSHA256 string `json:"resources_definition_sha256,omitempty"`
+	Prompts                   *int   `json:"prompts,omitempty"`
+	PromptsDefinitionSHA256   string `json:"prompts_definition_sha256,omitempty"`
 }
 
 type checkLayer struct {
@@ -176,7 +182,21 @@ func newCheckResult(r *prober.Result) checkResult {
 			res.SchemaSHA256, res.DefinitionSHA256 = hex.EncodeToString(d.Schema[:]), hex.EncodeToString(d.Definition[:])
 		}
 	}
+	res.Resources, res.ResourcesDefinitionSHA256 = checkList(r.Resources)
+	res.Prompts, res.PromptsDefinitionSHA256 = checkList(r.Prompts)
 	return res
+}
+
+// checkList is a list's count and definition hash, as check prints them.
+func checkList(l *prober.ListResult) (*int, string) {
+	if l == nil {
+		return nil, ""
+	}
+	n := l.Count
+	if l.Digest == nil {
+		return &n, ""
+	}
+	return &n, hex.EncodeToString(l.Digest.Definition[:])
 }
 
 // failure names the failing layer and reason, for retry messages.
@@ -225,6 +245,12 @@ func (r checkResult) writeTable(w io.Writer) {
 		add("tools", fmt.Sprint(*r.Tools))
 	}
 	add("schema_sha256", r.SchemaSHA256)
+	if r.Resources != nil {
+		add("resources", fmt.Sprint(*r.Resources))
+	}
+	if r.Prompts != nil {
+		add("prompts", fmt.Sprint(*r.Prompts))
+	}
 	if len(facts) > 0 {
 		fmt.Fprintln(w, strings.Join(facts, "  "))
 	}

@@ -220,3 +220,28 @@ func TestCheckSaysWhatHappenedToALayer(t *testing.T) {
 		t.Errorf("table:\n%s", out)
 	}
 }
+
+// check prints the resources and prompts a module lists: counts in the
+// table, counts and definition hashes in JSON.
+func TestCheckPrintsLists(t *testing.T) {
+	ts := testsupport.SDKServer{Resources: 2, Prompts: 1}.Start(t)
+	cfg := filepath.Join(t.TempDir(), "lists.yml")
+	if err := os.WriteFile(cfg, []byte("modules:\n  lists:\n    list_resources: true\n    list_prompts: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCheckArgs(t, 0, "table", cfg, true, "lists", ts.URL)
+	if code != exitProbeOK || !strings.Contains(out, "  resources=2  prompts=1") ||
+		!regexp.MustCompile(`(?m)^resources\s+ok\s`).MatchString(out) || !regexp.MustCompile(`(?m)^prompts\s+ok\s`).MatchString(out) {
+		t.Errorf("exit %d, table:\n%s", code, out)
+	}
+	_, out, _ = runCheckArgs(t, 0, "json", cfg, true, "lists", ts.URL)
+	var res checkResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	hex64 := regexp.MustCompile(`^[0-9a-f]{64}$`)
+	if res.Resources == nil || *res.Resources != 2 || res.Prompts == nil || *res.Prompts != 1 ||
+		!hex64.MatchString(res.ResourcesDefinitionSHA256) || !hex64.MatchString(res.PromptsDefinitionSHA256) {
+		t.Errorf("json:\n%s", out)
+	}
+}

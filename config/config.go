@@ -65,6 +65,13 @@ type Module struct {
 	MinTools int `yaml:"min_tools"`
 	// RequiredTools are tool names that must be listed.
 	RequiredTools []string `yaml:"required_tools,omitempty"`
+	// ListResources and ListPrompts (opt-in) list the server's resources
+	// and prompts when it advertises the capability; MinResources and
+	// MinPrompts are the least it must then list.
+	ListResources bool `yaml:"list_resources,omitempty"`
+	MinResources  int  `yaml:"min_resources,omitempty"`
+	ListPrompts   bool `yaml:"list_prompts,omitempty"`
+	MinPrompts    int  `yaml:"min_prompts,omitempty"`
 	// ExpectedSchemaHash, when set, is the SHA-256 (hex) the schema hash must equal.
 	ExpectedSchemaHash string `yaml:"expected_schema_hash,omitempty"`
 	// FailIfNotTLS fails the probe unless the target is reached over TLS.
@@ -187,6 +194,9 @@ func (m *Module) validate() error {
 			return &keyError{key: "required_tools", index: i, err: errors.New("empty tool name")}
 		}
 	}
+	if err := m.validateLists(); err != nil {
+		return err
+	}
 	if m.ExpectedSchemaHash != "" && !sha256Hex.MatchString(m.ExpectedSchemaHash) {
 		return keyErrorf("expected_schema_hash", "want 64 lower-case hex digits (a SHA-256, as in probe_mcp_tools_schema_info's schema_sha256 label)")
 	}
@@ -205,6 +215,27 @@ func (m *Module) validate() error {
 		}
 	}
 	return m.validateAuth()
+}
+
+// validateLists checks the keys of the resources and prompts layers: a
+// minimum is not negative, and asks for its list.
+func (m *Module) validateLists() error {
+	for _, l := range []struct {
+		list, min string
+		on        bool
+		n         int
+	}{
+		{"list_resources", "min_resources", m.ListResources, m.MinResources},
+		{"list_prompts", "min_prompts", m.ListPrompts, m.MinPrompts},
+	} {
+		if l.n < 0 {
+			return keyErrorf(l.min, "must not be negative, got %d", l.n)
+		}
+		if l.n > 0 && !l.on {
+			return keyErrorf(l.min, "is checked only with %s: true", l.list)
+		}
+	}
+	return nil
 }
 
 // Load reads and validates a configuration file.

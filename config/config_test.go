@@ -245,6 +245,21 @@ func TestStrictness(t *testing.T) {
 			want: []string{`module "m"`, "min_tools", "negative", "line 3"},
 		},
 		{
+			name: "negative min_resources",
+			yaml: "modules:\n  m:\n    list_resources: true\n    min_resources: -2\n",
+			want: []string{`module "m"`, "min_resources", "negative", "line 4"},
+		},
+		{
+			name: "min_prompts without list_prompts",
+			yaml: "modules:\n  m:\n    min_prompts: 1\n",
+			want: []string{`module "m"`, "min_prompts", "list_prompts: true", "line 3"},
+		},
+		{
+			name: "list_resources not a boolean",
+			yaml: "modules:\n  m:\n    list_resources: maybe\n",
+			want: []string{`module "m"`, "list_resources", "line 3"},
+		},
+		{
 			name: "empty required tool name",
 			yaml: "modules:\n  m:\n    required_tools:\n      - search\n      - ' '\n",
 			want: []string{`module "m"`, "required_tools[1]", "empty", "line 5"},
@@ -481,4 +496,17 @@ func writeFile(t *testing.T, text string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func TestListKeys(t *testing.T) {
+	c, err := Parse([]byte("modules:\n  m:\n    list_resources: true\n    min_resources: 2\n    list_prompts: true\n    min_prompts: 1\n  plain: {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.Modules["m"]; !m.ListResources || m.MinResources != 2 || !m.ListPrompts || m.MinPrompts != 1 {
+		t.Errorf("m = %+v", m)
+	}
+	if m := c.Modules["plain"]; m.ListResources || m.ListPrompts || m.MinResources != 0 || m.MinPrompts != 0 {
+		t.Errorf("resources and prompts are opt-in; plain = %+v", m)
+	}
 }

@@ -43,6 +43,8 @@ type probeClient struct {
 	release func()
 	// oauth2 is the probe's OAuth2 round tripper, nil without OAuth2.
 	oauth2 *probeToken
+	// trace is the probe's trace context, for the wire client's _meta.
+	trace *probeTrace
 }
 
 // token returns the OAuth2 token the probe used, if it had one: its
@@ -84,7 +86,7 @@ func (pr *probe) newClient(m config.Module, tokenURL oauth2Endpoint) (*probeClie
 		}
 	}
 	client := &http.Client{Transport: base, CheckRedirect: redirectPolicy(m)}
-	pc := &probeClient{Client: client, release: release}
+	pc := &probeClient{Client: client, release: release, trace: &pr.trace}
 	if oauth2 != nil {
 		src := pr.prober.oauth2Source(pr.name, &m, target, tokenURL)
 		pc.oauth2 = &probeToken{src: src, next: base, origin: target}
@@ -92,7 +94,7 @@ func (pr *probe) newClient(m config.Module, tokenURL oauth2Endpoint) (*probeClie
 	}
 	// Outermost, so that every request of the probe carries the marker that
 	// /probe refuses (see marker.go).
-	client.Transport = markProbeRequests(client.Transport)
+	client.Transport = markProbeRequests(client.Transport, &pr.trace)
 	return pc, nil
 }
 

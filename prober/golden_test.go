@@ -41,7 +41,7 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden files under te
 
 // goldenTimed matches a series whose value is a time: its value is
 // replaced, keeping whether it was 0 (a layer not reached, no DNS lookup).
-var goldenTimed = regexp.MustCompile(`(?m)^((?:probe_mcp_layer_duration_seconds|probe_duration_seconds|probe_dns_lookup_time_seconds|probe_ssl_earliest_cert_expiry)(?:\{[^}]*\})?) (\S+)$`)
+var goldenTimed = regexp.MustCompile(`(?m)^((?:probe_mcp_layer_duration_seconds|probe_duration_seconds|probe_dns_lookup_time_seconds|probe_ssl_earliest_cert_expiry|probe_mcp_credential_expiry_timestamp_seconds|probe_mcp_oauth2_token_age_seconds|probe_mcp_oauth2_token_fetch_duration_seconds)(?:\{[^}]*\})?) (\S+)$`)
 
 // goldenHandlerOnly are the families /probe adds around the probe's own.
 var goldenHandlerOnly = regexp.MustCompile(`(?m)^(?:# (?:HELP|TYPE) )?(?:probe_success|probe_duration_seconds|probe_timeout_seconds)[ {].*\n`)
@@ -152,6 +152,12 @@ func TestGoldenProbeHandler(t *testing.T) {
 		{"schema hash mismatch", testsupport.SDKServer{Tools: 3}, func(m *config.Module) { m.ExpectedSchemaHash = strings.Repeat("0", 64) }},
 		{"fail_if_not_tls over plain HTTP", testsupport.SDKServer{}, func(m *config.Module) { m.FailIfNotTLS = true }},
 		{"TLS", testsupport.SDKServer{TLS: true}, nil},
+		// The opt-in lists.
+		{"resources and prompts listed", testsupport.SDKServer{Resources: 3, Prompts: 2}, func(m *config.Module) { m.ListResources, m.ListPrompts = true, true }},
+		{"resources and prompts not advertised", testsupport.SDKServer{}, func(m *config.Module) { m.ListResources, m.ListPrompts = true, true }},
+		{"min_resources not met", testsupport.SDKServer{Resources: 1, Prompts: 1}, func(m *config.Module) {
+			m.ListResources, m.ListPrompts, m.MinResources = true, true, 2
+		}},
 		{"TLS untrusted", testsupport.SDKServer{TLS: true}, nil},
 	}
 	for _, c := range cases {

@@ -199,10 +199,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	logs := &probeLog{}
 	ph := newProbeLogHandler(logs, h.Logger.Handler(), h.ProberLevel)
 	ph.scrub = targetScrubber(target)
-	logger := slog.New(ph).With("module", moduleName, "target", shownTarget)
+	trace := NewTraceID()
+	// The attributes in one slice, made once: With would box each value
+	// and grow its slice attribute by attribute.
+	logger := slog.New(ph.WithAttrs([]slog.Attr{slog.String("module", moduleName), slog.String("target", shownTarget),
+		slog.String("trace_id", trace.String())}))
 	logger.Info("probe started", "timeout_seconds", timeout.Seconds())
 
-	res := h.Prober.Probe(ctx, Request{ModuleName: moduleName, Module: module, Target: target.String(), Logger: logger})
+	res := h.Prober.Probe(ctx, Request{ModuleName: moduleName, Module: module, Target: target.String(), Logger: logger, TraceID: trace})
 	res.Timeout = timeout
 	result := "failure"
 	if res.Success {

@@ -560,20 +560,27 @@ func TestHistory(t *testing.T) {
 
 func TestProbeMetricsPassPromtool(t *testing.T) {
 	t.Parallel()
-	sdk := testsupport.SDKServer{Tools: 3}.Start(t)
+	sdk := testsupport.SDKServer{Tools: 3, Resources: 2, Prompts: 2}.Start(t)
 	notMCP, _ := countingServer(t)
-	f := newHandlerFixture(t, map[string]config.Module{config.DefaultModuleName: fastModule()})
+	lists := fastModule()
+	lists.ListResources, lists.ListPrompts = true, true
+	f := newHandlerFixture(t, map[string]config.Module{config.DefaultModuleName: fastModule(), "lists": lists})
 	for name, target := range map[string]string{
 		"success":            sdk.URL,
+		"success with lists": sdk.URL,
 		"http error":         notMCP.URL,
 		"connection refused": closedPortURL(t).String(),
 	} {
 		t.Run(name, func(t *testing.T) {
-			w := f.probe(t, url.Values{"target": {target}}, nil)
+			q := url.Values{"target": {target}}
+			if name == "success with lists" {
+				q.Set("module", "lists")
+			}
+			w := f.probe(t, q, nil)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", w.Code, w.Body)
 			}
-			if wantOK := name == "success"; strings.Contains(w.Body.String(), "probe_success 1\n") != wantOK {
+			if wantOK := strings.HasPrefix(name, "success"); strings.Contains(w.Body.String(), "probe_success 1\n") != wantOK {
 				t.Errorf("probe_success: want %v:\n%s", wantOK, w.Body)
 			}
 			testsupport.CheckMetrics(t, w.Body.String())

@@ -31,6 +31,12 @@ const (
 	LayerClose     = "close"
 )
 
+// Layers of the opt-in lists (list_resources, list_prompts).
+const (
+	LayerResources = "resources"
+	LayerPrompts   = "prompts"
+)
+
 // layerSpec declares one layer: when a module has it, and the step that
 // runs it. A step records its layer's outcome through the probe's recorder
 // (probe.record) and reports whether the probe may go on.
@@ -54,6 +60,8 @@ var layerTable = []layerSpec{
 	{name: LayerHandshake, step: (*probe).handshake},
 	{name: LayerTools, step: (*probe).tools},
 	{name: LayerToolCall, applies: func(m *config.Module) bool { return m.ToolCall != nil }, step: (*probe).toolCall},
+	{name: LayerResources, applies: func(m *config.Module) bool { return m.ListResources }, step: (*probe).resources},
+	{name: LayerPrompts, applies: func(m *config.Module) bool { return m.ListPrompts }, step: (*probe).prompts},
 	{name: LayerClose, applies: func(m *config.Module) bool { return m.CloseSession }, step: (*probe).close, afterFailure: true},
 }
 

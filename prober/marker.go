@@ -34,13 +34,15 @@ const userAgentPrefix = "mcp_exporter/"
 func probeUserAgent() string { return userAgentPrefix + version.Version }
 
 // markProbeRequests marks every request that passes through rt as one of a
-// probe's: the marker header and the exporter's User-Agent. It is the
-// outermost round tripper of a probe's client, so that MCP requests, the
-// anonymous attempt, discovery GETs and every redirect hop of them carry
-// the marker; the OAuth2 token client copies the User-Agent. It is the
-// only round tripper that sets the User-Agent.
-func markProbeRequests(rt http.RoundTripper) http.RoundTripper {
-	return &probeMarker{next: rt, marker: []string{"1"}, userAgent: []string{probeUserAgent()}}
+// probe's: the marker header and the exporter's User-Agent, and, given the
+// probe's trace, W3C trace context (traceparent: the probe's trace id, a new
+// span id per request, sampled). It is the outermost round tripper of a
+// probe's client, so that MCP requests, the anonymous attempt, discovery
+// GETs and every redirect hop of them carry the marks; the OAuth2 token
+// client (shared by probes, trace nil) copies the User-Agent. It is the
+// only round tripper that sets the User-Agent or traceparent.
+func markProbeRequests(rt http.RoundTripper, trace *probeTrace) http.RoundTripper {
+	return &probeMarker{next: rt, marker: []string{"1"}, userAgent: []string{probeUserAgent()}, trace: trace}
 }
 
 // probeMarker holds the two header values it sets, made once for the
@@ -49,7 +51,11 @@ func markProbeRequests(rt http.RoundTripper) http.RoundTripper {
 type probeMarker struct {
 	next              http.RoundTripper
 	marker, userAgent []string
+	trace             *probeTrace // nil: no traceparent
 }
+
+// traceparentHeader is the canonical form of W3C's traceparent.
+const traceparentHeader = "Traceparent"
 
 // RoundTrip sends a copy of req with the marks set: a round tripper must
 // not change the request it is given. The copy is shallow but for the
@@ -58,10 +64,13 @@ type probeMarker struct {
 func (m *probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := new(http.Request)
 	*r = *req
-	r.Header = make(http.Header, len(req.Header)+2)
+	r.Header = make(http.Header, len(req.Header)+3)
 	maps.Copy(r.Header, req.Header)
 	r.Header[ProbeMarkerHeader] = m.marker
 	r.Header["User-Agent"] = m.userAgent
+	if m.trace != nil {
+		r.Header[traceparentHeader] = m.trace.header()
+	}
 	return m.next.RoundTrip(r)
 }
 

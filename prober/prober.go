@@ -86,6 +86,9 @@ type Request struct {
 	Module     config.Module
 	Target     string
 	Logger     *slog.Logger
+	// TraceID is the probe's trace (see TraceID); zero makes a new one,
+	// added to Logger's lines as trace_id. A caller that sets it logs it.
+	TraceID TraceID
 }
 
 // probe is one probe in progress: what every step needs, and what the
@@ -100,6 +103,7 @@ type probe struct {
 	secrets *probeSecrets // masked in the server's strings
 	logger  *slog.Logger
 	result  *Result
+	trace   probeTrace // the probe's W3C trace context
 
 	credentialed bool
 	authFailed   bool // a failure was the credential's
@@ -138,16 +142,22 @@ func (p *Prober) Probe(ctx context.Context, req Request) *Result {
 	// credentials masked.
 	secrets := newProbeSecrets(req.Module, u)
 	ctx = withProbeSecrets(ctx, secrets)
+	logger := req.Logger
+	if req.TraceID.IsZero() {
+		req.TraceID = NewTraceID()
+		logger = logger.With("trace_id", req.TraceID.String())
+	}
 	pr := &probe{
 		prober:       p,
 		name:         req.ModuleName,
 		module:       req.Module,
 		target:       u,
 		secrets:      secrets,
-		logger:       redactLogger(req.Logger, secrets),
-		result:       &Result{},
+		logger:       redactLogger(logger, secrets),
+		result:       &Result{TraceID: req.TraceID},
 		credentialed: len(req.Module.Credentials()) > 0,
 	}
+	pr.trace.init(req.TraceID)
 	layers := moduleLayers(&pr.module)
 	pr.result.Layers = make([]LayerResult, len(layers), len(layers)+1)
 	for i, l := range layers {
@@ -182,6 +192,7 @@ func (pr *probe) run(ctx context.Context, layers []*layerSpec, parseErr error) b
 		}
 	}
 	pr.finish(ok)
+	pr.credentialFacts()
 	return ok
 }
 
@@ -252,13 +263,17 @@ func (pr *probe) finish(ok bool) {
 
 // newWireClient is the MCP client of one probe, over hc's connections.
 func newWireClient(hc *probeClient, m config.Module, target *url.URL, onExchange func(mcpwire.Exchange)) *mcpwire.Client {
-	return &mcpwire.Client{
+	c := &mcpwire.Client{
 		HTTP:            hc.Client,
 		MaxMessageBytes: int64(m.MaxResponseBytes),
 		Endpoint:        target.String(),
 		Info:            mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
 		OnExchange:      onExchange,
 	}
+	if hc.trace != nil {
+		c.TraceContext = hc.trace
+	}
+	return c
 }
 
 // handshakeOptions are the module's transport and revisions for the wire
@@ -455,7 +470,7 @@ func (pr *probe) tools(ctx context.Context) bool {
 		pr.fail(LayerTools, elapsed, failure.ReasonProtocolViolation, fmt.Errorf("tools/list: duplicate tool name (%d tools share a name with another)", dups))
 		return false
 	}
-	pr.result.Tools = &ToolsResult{Count: digest.Count, Digest: &digest}
+	pr.result.Tools = &ToolsResult{Count: digest.Count, Digest: &digest, ListBytes: pr.wire.ResultBytes("tools/list")}
 	var buf [4 * sha256.Size]byte
 	hexes := string(hex.AppendEncode(hex.AppendEncode(buf[:0], digest.Schema[:]), digest.Definition[:]))
 	pr.logger.LogAttrs(ctx, slog.LevelDebug, "tools listed", slog.Int("tools", digest.Count),

@@ -78,9 +78,82 @@ var (
 	gaugeSchemaInfo = newGaugeDesc("probe_mcp_tools_schema_info",
 		"The tools' schema and definition SHA-256 hashes.", "definition_sha256", "schema_sha256")
 
+	// The opt-in lists: resources and prompts.
+	gaugeResources               = newGaugeDesc("probe_mcp_resources", "Number of resources the server lists (list_resources).")
+	gaugeResourcesDefinitionHash = newGaugeDesc("probe_mcp_resources_definition_hash",
+		"The resources' definition hash (whole resources except _meta, by uri): the first 13 hex digits of its SHA-256 as a number, for changes().")
+	gaugeResourcesDefinitionInfo = newGaugeDesc("probe_mcp_resources_definition_info",
+		"The resources' definition SHA-256 hash.", "definition_sha256")
+	gaugePrompts               = newGaugeDesc("probe_mcp_prompts", "Number of prompts the server lists (list_prompts).")
+	gaugePromptsDefinitionHash = newGaugeDesc("probe_mcp_prompts_definition_hash",
+		"The prompts' definition hash (whole prompts except _meta, by name): the first 13 hex digits of its SHA-256 as a number, for changes().")
+	gaugePromptsDefinitionInfo = newGaugeDesc("probe_mcp_prompts_definition_info",
+		"The prompts' definition SHA-256 hash.", "definition_sha256")
+
 	gaugeAuthWall = newGaugeDesc("probe_mcp_auth_wall_info",
 		"How the server refused a request without credentials: its status and whether its WWW-Authenticate challenge names resource_metadata.", "resource_metadata", "status")
 )
+
+// The tool surface's risk and the credentials' expiry (always on, sent
+// nothing extra for): see factSamples.
+var (
+	gaugeToolsByHint = newGaugeDesc("probe_mcp_tools_by_hint",
+		"Tools the server lists by effective annotation, with the specification's defaults for what a tool does not state (not read-only, destructive, not idempotent, open-world); destructive and idempotent count only tools that are not read-only.", "hint")
+	gaugeToolsListBytes = newGaugeDesc("probe_mcp_tools_list_bytes",
+		"Size in bytes of the tools/list results, every page, as decoded: what a client takes into its context for this server.")
+	gaugeCredentialExpiry = newGaugeDesc("probe_mcp_credential_expiry_timestamp_seconds",
+		"When a credential of the probe expires, in Unix seconds: the OAuth2 access token in use (expires_in, or its JWT exp), a static bearer token's JWT exp, the TLS client certificate's NotAfter.", "kind")
+	gaugeOAuth2Age = newGaugeDesc("probe_mcp_oauth2_token_age_seconds",
+		"Time since the OAuth2 access token the probe used was issued by the token endpoint.")
+	gaugeOAuth2Fetched = newGaugeDesc("probe_mcp_oauth2_token_fetched",
+		"1 if the probe waited for a token request to get its OAuth2 access token, 0 if it used a cached token.")
+	gaugeOAuth2FetchSeconds = newGaugeDesc("probe_mcp_oauth2_token_fetch_duration_seconds",
+		"How long the last token request of the module's OAuth2 token source took.")
+	gaugeOAuth2FetchSuccess = newGaugeDesc("probe_mcp_oauth2_token_fetch_success",
+		"Whether the last token request of the module's OAuth2 token source got a token.")
+)
+
+// Values of probe_mcp_tools_by_hint's hint label.
+const (
+	hintReadOnly    = "read_only"
+	hintDestructive = "destructive"
+	hintIdempotent  = "idempotent"
+	hintOpenWorld   = "open_world"
+)
+
+// factSamples adds the samples of the tool surface's risk and of the
+// credentials' expiry.
+func factSamples(s *samples, r *Result) {
+	if t := r.Tools; t != nil && t.Digest != nil {
+		h := t.Digest.Hints
+		s.add(gaugeToolsByHint, float64(h.ReadOnly), hintReadOnly)
+		s.add(gaugeToolsByHint, float64(h.Destructive), hintDestructive)
+		s.add(gaugeToolsByHint, float64(h.Idempotent), hintIdempotent)
+		s.add(gaugeToolsByHint, float64(h.OpenWorld), hintOpenWorld)
+		s.add(gaugeToolsListBytes, float64(t.ListBytes))
+	}
+	for _, c := range r.Credentials {
+		s.add(gaugeCredentialExpiry, float64(c.Expiry.Unix()), c.Kind)
+	}
+	if o := r.OAuth2; o != nil {
+		if o.HasToken {
+			fetched := 0.0
+			if o.Fetched {
+				fetched = 1
+			}
+			s.add(gaugeOAuth2Age, o.Age.Seconds())
+			s.add(gaugeOAuth2Fetched, fetched)
+		}
+		if o.LastFetch {
+			ok := 0.0
+			if o.FetchSuccess {
+				ok = 1
+			}
+			s.add(gaugeOAuth2FetchSeconds, o.FetchDuration.Seconds())
+			s.add(gaugeOAuth2FetchSuccess, ok)
+		}
+	}
+}
 
 // resultCollector turns a Result into the probe's metrics. It is
 // unchecked (it describes nothing): which series a probe has depends on
@@ -155,6 +228,23 @@ func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 	if w := r.AuthWall; w != nil {
 		s.add(gaugeAuthWall, 1, strconv.FormatBool(w.ResourceMetadata), strconv.Itoa(w.Status))
 	}
+	// The opt-in lists: resources and prompts.
+	s.addList(r.Resources, gaugeResources, gaugeResourcesDefinitionHash, gaugeResourcesDefinitionInfo)
+	s.addList(r.Prompts, gaugePrompts, gaugePromptsDefinitionHash, gaugePromptsDefinitionInfo)
+	factSamples(&s, r)
+}
+
+// addList adds a list's count and, when it was listed, its definition
+// hash as a number and in hex.
+func (s *samples) addList(l *ListResult, count, hash, info *gaugeDesc) {
+	if l == nil {
+		return
+	}
+	s.add(count, float64(l.Count))
+	if d := l.Digest; d != nil {
+		s.add(hash, hashNumber(d.Definition))
+		s.add(info, 1, hex.EncodeToString(d.Definition[:]))
+	}
 }
 
 // gaugeDesc is a descriptor and its label names, in the order the
@@ -217,9 +307,15 @@ type samples struct {
 
 func newSamples(r *Result, ch chan<- prometheus.Metric) samples {
 	// Room for the series of a healthy probe; more come in another chunk.
-	n := 16 + 2*len(r.Layers)
+	n := 21 + 2*len(r.Layers)
 	if r.Server != nil {
 		n += len(r.Server.Capabilities)
+	}
+	if r.Resources != nil {
+		n += 3
+	}
+	if r.Prompts != nil {
+		n += 3
 	}
 	return samples{chunk: make([]sample, 0, n), ch: ch}
 }

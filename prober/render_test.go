@@ -38,6 +38,8 @@ func fullResult() *Result {
 			{Name: LayerConnect, Outcome: Passed, Duration: time.Millisecond},
 			{Name: LayerHandshake, Outcome: Passed, Duration: 2 * time.Millisecond},
 			{Name: LayerTools, Outcome: Failed, Duration: 5 * time.Millisecond, Reason: failure.ReasonMissingTool},
+			{Name: LayerResources, Outcome: NotReached},
+			{Name: LayerPrompts, Outcome: NotReached},
 			{Name: LayerClose, Outcome: NotReached},
 		},
 		FailedLayer:   LayerTools,
@@ -52,8 +54,14 @@ func fullResult() *Result {
 		Server: &ServerResult{ProtocolVersion: "2025-11-25", Name: "demo \"server\"", Version: "1.0\n",
 			Capabilities: []string{"logging", "tools", "x-custom"}},
 		Tools: &ToolsResult{Count: 2, Digest: &canonical.ToolsDigest{Count: 2,
-			Schema: [32]byte{0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10, 0xff}, Definition: [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9}}},
-		AuthWall: &AuthWallResult{Status: 401, ResourceMetadata: true},
+			Schema: [32]byte{0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10, 0xff}, Definition: [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9},
+			Hints: canonical.ToolHints{ReadOnly: 1, Destructive: 1, OpenWorld: 2}}, ListBytes: 1234},
+		AuthWall:  &AuthWallResult{Status: 401, ResourceMetadata: true},
+		Resources: &ListResult{Count: 3, Digest: &canonical.ListDigest{Count: 3, Definition: [32]byte{0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67}}},
+		Prompts:   &ListResult{Count: 0},
+		Credentials: []CredentialExpiry{{Kind: CredentialOAuth2, Expiry: time.Unix(1800000000, 0)},
+			{Kind: CredentialClientCertificate, Expiry: time.Unix(1900000000, 0)}},
+		OAuth2: &OAuth2Result{HasToken: true, Age: 90 * time.Second, Fetched: true, LastFetch: true, FetchSuccess: true, FetchDuration: 20 * time.Millisecond},
 	}
 }
 
@@ -111,6 +119,10 @@ func TestSamplesAsConstMetrics(t *testing.T) {
 		`probe_mcp_failure_info{layer="tools",reason="missing_tool"} 1` + "\n",
 		`probe_mcp_server_info{name="demo \"server\"",version="1.0\n"} 1` + "\n",
 		`probe_mcp_auth_wall_info{resource_metadata="true",status="401"} 1` + "\n",
+		"probe_mcp_resources 3\n",
+		"probe_mcp_resources_definition_hash 3.022415463593046e+15\n", // 0xabcdef0123456
+		`probe_mcp_resources_definition_info{definition_sha256="abcdef0123456700000000000000000000000000000000000000000000000000"} 1` + "\n",
+		"probe_mcp_prompts 0\n",
 		`probe_mcp_tools_schema_info{definition_sha256="0102030405060708090000000000000000000000000000000000000000000000",schema_sha256="fedcba9876543210ff0000000000000000000000000000000000000000000000"} 1` + "\n",
 	} {
 		if !bytes.Contains([]byte(got), []byte(want)) {

@@ -72,6 +72,9 @@ type Result struct {
 
 	Success  bool
 	Duration time.Duration
+	// TraceID is the W3C trace every request of the probe carried; for
+	// logs and debug output, never a label.
+	TraceID TraceID
 	// Timeout is the time the probe was allowed; set by its caller.
 	Timeout time.Duration
 
@@ -99,6 +102,16 @@ type Result struct {
 	// AuthWall is how the server refused a request without credentials;
 	// nil unless the auth wall held.
 	AuthWall *AuthWallResult
+
+	// Resources and Prompts are what resources/list and prompts/list
+	// returned (list_resources, list_prompts); nil unless listed (or not
+	// owed).
+	Resources, Prompts *ListResult
+
+	// Credentials are the probe's credentials whose expiry is known (see
+	// facts.go), and OAuth2 its token's facts; nil without OAuth2.
+	Credentials []CredentialExpiry
+	OAuth2      *OAuth2Result
 }
 
 // ConnectionResult describes the probe's first connection.
@@ -129,6 +142,8 @@ type ToolsResult struct {
 	Count int
 	// Digest is nil when tools/list was not owed (no tools capability).
 	Digest *canonical.ToolsDigest
+	// ListBytes is the size of the tools/list results, every page.
+	ListBytes int
 }
 
 // AuthWallResult is the auth wall's refusal of an anonymous request.

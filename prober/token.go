@@ -143,6 +143,23 @@ type tokenSource struct {
 	failures int       // failed fetches in a row
 	retryAt  time.Time // end of the back-off
 	lastErr  error     // the failure that started the back-off
+	last     fetchOutcome
+}
+
+// fetchOutcome is how the last token fetch of a source went, reported by
+// every probe that uses the source: an identity provider that stopped
+// issuing tokens shows while probes still use a cached one.
+type fetchOutcome struct {
+	done     bool // a fetch has ended
+	ok       bool
+	duration time.Duration
+}
+
+// lastFetch is how the source's last fetch went.
+func (s *tokenSource) lastFetch() fetchOutcome {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
 }
 
 // newTokenSource returns the token source of an oauth2 block whose
@@ -240,10 +257,13 @@ func (s *tokenSource) drop(value string) {
 func (s *tokenSource) run(f *tokenFlight) {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenFetchTimeout)
 	defer cancel()
+	start := time.Now()
 	tok, again, err := s.fetch(ctx)
+	took := time.Since(start)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.flight = nil
+	s.last = fetchOutcome{done: true, ok: err == nil, duration: took}
 	switch {
 	case err == nil:
 		s.current, s.failures, s.retryAt, s.lastErr = tok, 0, time.Time{}, nil
@@ -338,8 +358,9 @@ func (s *tokenSource) httpClient() (*http.Client, error) {
 	}
 	s.client = &http.Client{
 		// Marked like every request of a probe: a token_url pointed at an
-		// exporter's /probe is refused there as a loop.
-		Transport:     markProbeRequests(rt),
+		// exporter's /probe is refused there as a loop. No traceparent: a
+		// fetch belongs to no one probe (probes share it).
+		Transport:     markProbeRequests(rt, nil),
 		Timeout:       tokenFetchTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

@@ -12,7 +12,8 @@
 // limitations under the License.
 
 // Package canonical encodes JSON canonically (sorted keys, no insignificant
-// whitespace, tokens kept as sent) and hashes MCP tool lists over that encoding.
+// whitespace, tokens kept as sent) and hashes MCP tool, resource and prompt
+// lists over that encoding.
 package canonical
 
 import (
@@ -63,6 +64,8 @@ type ToolsDigest struct {
 	Names      []string // tool names, sorted; used only in memory for required_tools checks
 	Schema     [32]byte // SHA-256 of the canonical schema encoding
 	Definition [32]byte // SHA-256 of the canonical definition encoding
+	// Hints counts the tools by their effective annotations.
+	Hints ToolHints
 }
 
 // DigestTools hashes the tools (each element one raw JSON tool object, as received).
@@ -73,17 +76,72 @@ type ToolsDigest struct {
 // JSON array of canonical objects holding only each tool's "name",
 // "inputSchema", "outputSchema" and "annotations" members.
 func DigestTools(tools []json.RawMessage) (ToolsDigest, error) {
-	var e encoder
-	e.presize(tools)
+	schemaH, defH := sha256.New(), sha256.New()
+	w := hashPair{schema: schemaH, def: defH}
+	names, err := w.digest(tools, listKind{noun: "tool", key: "name", schema: true})
+	if err != nil {
+		return ToolsDigest{}, err
+	}
+	d := ToolsDigest{Count: len(tools), Names: names, Hints: w.hints}
+	schemaH.Sum(d.Schema[:0])
+	defH.Sum(d.Definition[:0])
+	return d, nil
+}
 
-	// Pass 1 finds the names only, so pass 2 can canonicalize tool by tool in
-	// final order and stream into the hashers instead of keeping every
-	// canonical tool in memory.
-	order := make([]namedTool, len(tools))
-	for i, raw := range tools {
-		name, err := e.toolName(raw)
+// ListDigest is what the prober keeps of a resources/list or prompts/list
+// result: derived figures only.
+type ListDigest struct {
+	Count      int
+	Definition [32]byte // SHA-256 of the canonical definition encoding
+}
+
+// DigestResources hashes the resources of resources/list (each element one
+// raw JSON resource object, as received) as DigestTools hashes tools'
+// definitions: the SHA-256 of the JSON array of each canonical resource
+// without its top-level "_meta", ordered by the decoded "uri" (ties broken
+// by the canonical bytes).
+func DigestResources(resources []json.RawMessage) (ListDigest, error) {
+	return digestList(resources, listKind{noun: "resource", key: "uri"})
+}
+
+// DigestPrompts hashes the prompts of prompts/list like DigestResources,
+// ordered by the decoded "name".
+func DigestPrompts(prompts []json.RawMessage) (ListDigest, error) {
+	return digestList(prompts, listKind{noun: "prompt", key: "name"})
+}
+
+func digestList(items []json.RawMessage, kind listKind) (ListDigest, error) {
+	defH := sha256.New()
+	w := hashPair{def: defH}
+	if _, err := w.digest(items, kind); err != nil {
+		return ListDigest{}, err
+	}
+	d := ListDigest{Count: len(items)}
+	defH.Sum(d.Definition[:0])
+	return d, nil
+}
+
+// listKind says how the items of one list are hashed: what they are
+// called in errors, the member that orders them, and whether the schema
+// encoding (tools only) is hashed too.
+type listKind struct {
+	noun, key string
+	schema    bool
+}
+
+// digest hashes items into w's hashers in the order of their key member,
+// and returns the keys, sorted.
+func (w *hashPair) digest(items []json.RawMessage, kind listKind) ([]string, error) {
+	var e encoder
+	e.presize(items)
+	// Pass 1 finds the keys only, so pass 2 can canonicalize item by item
+	// in final order and stream into the hashers instead of keeping every
+	// canonical item in memory.
+	order := make([]namedTool, len(items))
+	for i, raw := range items {
+		name, err := e.memberString(raw, kind.key)
 		if err != nil {
-			return ToolsDigest{}, fmt.Errorf("canonical: tool %d: %w", i, err)
+			return nil, fmt.Errorf("canonical: %s %d: %w", kind.noun, i, err)
 		}
 		order[i] = namedTool{name: name, idx: i}
 	}
@@ -93,40 +151,37 @@ func DigestTools(tools []json.RawMessage) (ToolsDigest, error) {
 		}
 		return a.idx - b.idx
 	})
-
-	schemaH, defH := sha256.New(), sha256.New()
-	w := hashPair{schema: schemaH, def: defH}
 	for i := 0; i < len(order); {
 		j := i + 1
 		for j < len(order) && order[j].name == order[i].name {
 			j++
 		}
-		if err := w.writeGroup(&e, tools, order[i:j]); err != nil {
-			return ToolsDigest{}, err
+		if err := w.writeGroup(&e, items, order[i:j], kind); err != nil {
+			return nil, err
 		}
 		i = j
 	}
 	w.finish()
-
-	d := ToolsDigest{Count: len(tools), Names: make([]string, len(order))}
+	keys := make([]string, len(order))
 	for i, t := range order {
-		d.Names[i] = t.name
+		keys[i] = t.name
 	}
-	schemaH.Sum(d.Schema[:0])
-	defH.Sum(d.Definition[:0])
-	return d, nil
+	return keys, nil
 }
 
-// namedTool pairs a tool's decoded name with its index in the input.
+// namedTool pairs an item's decoded key (a tool's name) with its index in
+// the input.
 type namedTool struct {
 	name string
 	idx  int
 }
 
-// hashPair streams the two array encodings into their hashers.
+// hashPair streams the two array encodings into their hashers; schema is
+// nil for lists that have no schema hash.
 type hashPair struct {
 	schema, def hash.Hash
-	n           int // tools written so far, for the separators
+	n           int       // items written so far, for the separators
+	hints       ToolHints // tools only
 }
 
 var (
@@ -135,15 +190,17 @@ var (
 	closeBracket = []byte{']'}
 )
 
-// writeTool appends one tool's encodings to both arrays.
+// writeTool appends one item's encodings to both arrays.
 func (w *hashPair) writeTool(schema, def []byte) {
 	sep := comma
 	if w.n == 0 {
 		sep = openBracket
 	}
 	w.n++
-	w.schema.Write(sep)
-	w.schema.Write(schema)
+	if w.schema != nil {
+		w.schema.Write(sep)
+		w.schema.Write(schema)
+	}
 	w.def.Write(sep)
 	w.def.Write(def)
 }
@@ -151,33 +208,53 @@ func (w *hashPair) writeTool(schema, def []byte) {
 // finish closes both arrays (an empty list hashes as "[]").
 func (w *hashPair) finish() {
 	if w.n == 0 {
-		w.schema.Write(openBracket)
+		if w.schema != nil {
+			w.schema.Write(openBracket)
+		}
 		w.def.Write(openBracket)
 	}
-	w.schema.Write(closeBracket)
+	if w.schema != nil {
+		w.schema.Write(closeBracket)
+	}
 	w.def.Write(closeBracket)
 }
 
-// writeGroup hashes the tools sharing one name. A lone tool (the normal case)
-// goes straight from the reused buffers into the hashers; duplicates are
-// copied so they can be ordered by their canonical definition bytes.
-func (w *hashPair) writeGroup(e *encoder, tools []json.RawMessage, group []namedTool) error {
+// encodings canonicalizes one item as kind says: both encodings of a
+// tool, the definition alone of another item.
+func (e *encoder) encodings(raw []byte, kind listKind) (schema, def []byte, err error) {
+	if kind.schema {
+		return e.toolEncodings(raw)
+	}
+	def, _, err = e.definition(raw)
+	return nil, def, err
+}
+
+// writeGroup hashes the items sharing one key. A lone item (the normal
+// case) goes straight from the reused buffers into the hashers; duplicates
+// are copied so they can be ordered by their canonical definition bytes.
+func (w *hashPair) writeGroup(e *encoder, items []json.RawMessage, group []namedTool, kind listKind) error {
 	if len(group) == 1 {
-		schema, def, err := e.toolEncodings(tools[group[0].idx])
+		schema, def, err := e.encodings(items[group[0].idx], kind)
 		if err != nil {
-			return fmt.Errorf("canonical: tool %d: %w", group[0].idx, err)
+			return fmt.Errorf("canonical: %s %d: %w", kind.noun, group[0].idx, err)
 		}
 		w.writeTool(schema, def)
+		if kind.schema {
+			w.hints.add(e.toolHints())
+		}
 		return nil
 	}
 	type enc struct{ schema, def []byte }
 	encs := make([]enc, len(group))
 	for k, t := range group {
-		schema, def, err := e.toolEncodings(tools[t.idx])
+		schema, def, err := e.encodings(items[t.idx], kind)
 		if err != nil {
-			return fmt.Errorf("canonical: tool %d: %w", t.idx, err)
+			return fmt.Errorf("canonical: %s %d: %w", kind.noun, t.idx, err)
 		}
 		encs[k] = enc{schema: bytes.Clone(schema), def: bytes.Clone(def)}
+		if kind.schema {
+			w.hints.add(e.toolHints())
+		}
 	}
 	// Equal definitions imply equal schema encodings (the schema members are
 	// a subset of the definition members), so this order is total in effect.
@@ -235,9 +312,9 @@ const maxPresize = 32 << 10
 // of them tool by tool: out and scratch hold about a tool, aux its schema
 // and definition encodings. Capacities are cut, so that a buffer outgrowing
 // its room moves rather than running into the next.
-func (e *encoder) presize(tools []json.RawMessage) {
+func (e *encoder) presize(items []json.RawMessage) {
 	n := 0
-	for _, t := range tools {
+	for _, t := range items {
 		n = max(n, len(t))
 	}
 	if n == 0 {
@@ -666,9 +743,10 @@ func (e *encoder) sortMembers(base, contentStart int) error {
 	return nil
 }
 
-// toolName returns the decoded top-level "name" of a raw tool. It only scans
-// as far as that member; the full validation happens in toolEncodings.
-func (e *encoder) toolName(raw []byte) (string, error) {
+// memberString returns the decoded top-level string member key of a raw
+// object (a tool's "name", a resource's "uri"). It only scans as far as
+// that member; the full validation happens in definition.
+func (e *encoder) memberString(raw []byte, want string) (string, error) {
 	e.reset(raw)
 	e.skipWS()
 	if e.pos >= len(e.src) || e.src[e.pos] != '{' {
@@ -677,7 +755,7 @@ func (e *encoder) toolName(raw []byte) (string, error) {
 	e.pos++
 	e.skipWS()
 	if e.pos < len(e.src) && e.src[e.pos] == '}' {
-		return "", errors.New(`no "name" member`)
+		return "", fmt.Errorf("no %q member", want)
 	}
 	for {
 		e.skipWS()
@@ -700,9 +778,9 @@ func (e *encoder) toolName(raw []byte) (string, error) {
 		}
 		e.pos++
 		e.skipWS()
-		if string(key) == "name" {
+		if string(key) == want {
 			if e.pos >= len(e.src) || e.src[e.pos] != '"' {
-				return "", errors.New(`"name" is not a string`)
+				return "", fmt.Errorf("%q is not a string", want)
 			}
 			vs := e.pos
 			esc, err := e.scanString()
@@ -727,7 +805,7 @@ func (e *encoder) toolName(raw []byte) (string, error) {
 		case ',':
 			e.pos++
 		case '}':
-			return "", errors.New(`no "name" member`)
+			return "", fmt.Errorf("no %q member", want)
 		default:
 			return "", e.errorf("invalid character %q after object member", e.src[e.pos])
 		}
@@ -767,39 +845,48 @@ func (e *encoder) skipValue() error {
 // toolEncodings canonicalizes one tool and returns its schema and definition
 // encodings. Both alias the encoder's buffers and are valid until next use.
 func (e *encoder) toolEncodings(raw []byte) (schema, def []byte, err error) {
-	e.reset(raw)
-	e.skipWS()
-	if e.pos >= len(e.src) || e.src[e.pos] != '{' {
-		return nil, nil, errors.New("not a JSON object")
-	}
-	if err := e.object(); err != nil {
+	def, inAux, err := e.definition(raw)
+	if err != nil {
 		return nil, nil, err
 	}
-	e.skipWS()
-	if e.pos != len(e.src) {
-		return nil, nil, e.errorf("unexpected data after tool object")
-	}
-	// The top-level member spans are left sorted on e.spans, so both
-	// encodings are subsequences of members that are already in key order.
-	def = e.out
-	hasMeta := false
-	for i := range e.spans {
-		if string(e.key(&e.spans[i])) == "_meta" {
-			hasMeta = true
-			break
-		}
-	}
-	e.aux = e.aux[:0]
-	if hasMeta {
-		e.aux = e.appendMembers(e.aux, keepDefinition)
+	// The top-level member spans are left sorted on e.spans, so the schema
+	// encoding is a subsequence of members already in key order.
+	if !inAux {
+		e.aux = e.aux[:0]
 	}
 	n := len(e.aux)
 	e.aux = e.appendMembers(e.aux, keepSchema)
 	schema = e.aux[n:]
-	if hasMeta {
+	if inAux {
 		def = e.aux[:n] // taken after the last append: aux may have moved
 	}
 	return schema, def, nil
+}
+
+// definition canonicalizes one object (a tool, resource or prompt) and
+// returns its definition encoding: the object without its top-level
+// "_meta". It aliases the encoder's buffers (e.aux when inAux, e.out
+// otherwise) and is valid until next use.
+func (e *encoder) definition(raw []byte) (def []byte, inAux bool, err error) {
+	e.reset(raw)
+	e.skipWS()
+	if e.pos >= len(e.src) || e.src[e.pos] != '{' {
+		return nil, false, errors.New("not a JSON object")
+	}
+	if err := e.object(); err != nil {
+		return nil, false, err
+	}
+	e.skipWS()
+	if e.pos != len(e.src) {
+		return nil, false, e.errorf("unexpected data after the object")
+	}
+	for i := range e.spans {
+		if string(e.key(&e.spans[i])) == "_meta" {
+			e.aux = e.appendMembers(e.aux[:0], keepDefinition)
+			return e.aux, true, nil
+		}
+	}
+	return e.out, false, nil
 }
 
 // Member selections for appendMembers.

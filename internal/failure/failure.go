@@ -98,6 +98,13 @@ const (
 	ReasonContentMismatch Reason = "content_mismatch"
 )
 
+// Reasons of the resources and prompts layers (list_resources,
+// list_prompts): the server lists fewer than min_resources or min_prompts.
+const (
+	ReasonNoResources Reason = "no_resources"
+	ReasonNoPrompts   Reason = "no_prompts"
+)
+
 // IsAuthReason reports whether r says that a credential failed.
 func IsAuthReason(r Reason) bool {
 	switch r {

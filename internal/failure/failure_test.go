@@ -66,7 +66,8 @@ func TestIsAuthReason(t *testing.T) {
 		ReasonResponseTooLarge, ReasonUnauthorized, ReasonForbidden, ReasonTokenRequest, ReasonCredentials,
 		ReasonInsufficientScope, ReasonDiscovery, ReasonIssuerNotAllowed, ReasonNotTLS, ReasonNoTools,
 		ReasonMissingTool, ReasonSchemaMismatch, ReasonRedirect, ReasonAnonymousAllowed,
-		ReasonToolNotListed, ReasonToolNotReadOnly, ReasonToolError, ReasonContentMismatch, ""} {
+		ReasonToolNotListed, ReasonToolNotReadOnly, ReasonToolError, ReasonContentMismatch,
+		ReasonNoResources, ReasonNoPrompts, ""} {
 		if got := IsAuthReason(r); got != auth[r] {
 			t.Errorf("IsAuthReason(%q) = %v", r, got)
 		}

@@ -42,6 +42,11 @@ type SDKServer struct {
 	// AddTools, when set, registers the server's tools instead of the
 	// echo tools (Tools and NoTools are then not used).
 	AddTools func(*mcp.Server)
+
+	// Resources and Prompts register that many resources (test://r/0, …,
+	// text/plain) and prompts (prompt_0, … with one argument); 0 registers
+	// none, and the server does not advertise the capability.
+	Resources, Prompts int
 }
 
 // EchoIn is the input of the SDK server's tools.
@@ -73,10 +78,29 @@ func (o SDKServer) Handler() http.Handler {
 				})
 		}
 	}
+	o.addResourcesAndPrompts(server)
 	if o.SSE {
 		return mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return server }, nil)
 	}
 	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &o.HTTP)
+}
+
+// addResourcesAndPrompts registers the server's resources and prompts.
+func (o SDKServer) addResourcesAndPrompts(server *mcp.Server) {
+	for i := range o.Resources {
+		uri := "test://r/" + strconv.Itoa(i)
+		server.AddResource(&mcp.Resource{URI: uri, Name: "resource_" + strconv.Itoa(i), MIMEType: "text/plain"},
+			func(_ context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+				return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "text/plain", Text: "contents of " + uri}}}, nil
+			})
+	}
+	for i := range o.Prompts {
+		server.AddPrompt(&mcp.Prompt{Name: "prompt_" + strconv.Itoa(i), Description: "A test prompt.",
+			Arguments: []*mcp.PromptArgument{{Name: "topic", Required: true}}},
+			func(context.Context, *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+				return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: "a prompt"}}}}, nil
+			})
+	}
 }
 
 func (o SDKServer) toolNames() []string {

@@ -195,10 +195,11 @@ var resultSeeds = []string{
 	`{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"ſ","version":"1"}}`,
 	`{"protocolVersion":"2025-06-18","capabilities":{"tööls":{}},"serverInfo":{"name":"a","version":"1"}}`,
 	`{"tools":{"not":"array"}}`, `{"tools":null}`, `{"Tools":[1],"tools":[2],"NEXTCURSOR":"x"}`, `{"tools":[],"nextCursor":5}`,
+	`{"resources":[{"uri":"a"}],"nextCursor":"c"}`, `{"Prompts":[1],"prompts":{},"resources":null}`,
 	`{"resultType":5}`, `{"cacheScope":"\u0070ublic"}`, `null`, `[]`, `"s"`, `{`, `{}`, `{"a":1}x`, ``,
 }
 
-// decodeServerResult and decodeToolsPage decode what they take as
+// decodeServerResult and decodeListPage decode what they take as
 // json.Unmarshal does.
 func TestResultDecodersLikeUnmarshal(t *testing.T) {
 	for _, s := range resultSeeds {
@@ -229,17 +230,18 @@ func checkResultDecoders(t *testing.T, b []byte) {
 			t.Fatalf("%q: decodeServerResult gave %s, json.Unmarshal %s", b, dump(got), dump(want))
 		}
 	}
-	var page, want toolsPage
-	err := decodeToolsPage(b, &page)
-	want.Tools.src = b
+	var page, want listResult
+	err := decodeListPage(b, &page)
+	want.Tools.src, want.Resources.src, want.Prompts.src = b, b, b
 	werr := json.Unmarshal(b, &want)
 	if (err == nil) != (werr == nil) {
-		t.Fatalf("%q: decodeToolsPage: %v, json.Unmarshal: %v", b, err, werr)
+		t.Fatalf("%q: decodeListPage: %v, json.Unmarshal: %v", b, err, werr)
 	}
 	if err == nil {
-		page.Tools.src, want.Tools.src = nil, nil
+		page.Tools.src, page.Resources.src, page.Prompts.src = nil, nil, nil
+		want.Tools.src, want.Resources.src, want.Prompts.src = nil, nil, nil
 		if !reflect.DeepEqual(page, want) {
-			t.Fatalf("%q: decodeToolsPage gave %s, json.Unmarshal %s", b, dump(page), dump(want))
+			t.Fatalf("%q: decodeListPage gave %s, json.Unmarshal %s", b, dump(page), dump(want))
 		}
 	}
 	if !bytes.Equal(in, b) {
@@ -293,10 +295,12 @@ func checkRequestBodies(t *testing.T, a, b, c string) {
 			Meta   map[string]any `json:"_meta,omitempty"`
 			Cursor string         `json:"cursor,omitempty"`
 		}
-		got = toolsListBody(1<<40, a)
-		want, _ = json.Marshal(request{JSONRPC: "2.0", ID: 1 << 40, Method: "tools/list", Params: listParams{Cursor: a}})
-		if !bytes.Equal(got, want) {
-			t.Fatalf("tools/list cursor %q: %s, json.Marshal %s", a, got, want)
+		for _, method := range []string{"tools/list", "resources/list", "prompts/list"} {
+			got = listBody(1<<40, method, a)
+			want, _ = json.Marshal(request{JSONRPC: "2.0", ID: 1 << 40, Method: method, Params: listParams{Cursor: a}})
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s cursor %q: %s, json.Marshal %s", method, a, got, want)
+			}
 		}
 	}
 }

@@ -12,7 +12,8 @@
 // limitations under the License.
 
 // Package mcpwire is the prober's MCP client: the conversation (the
-// handshake, tools/list) in client.go and mcp.go, JSON-RPC envelopes, and
+// handshake, the paginated lists: tools/list, resources/list, prompts/list)
+// in client.go and mcp.go, JSON-RPC envelopes, and
 // the transports that carry them behind the Transport interface
 // (Streamable HTTP, legacy HTTP+SSE), written on net/http so that every
 // byte a server sends is observed and classified (as *failure.Error, the
@@ -27,6 +28,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
@@ -39,6 +41,10 @@ const (
 	metaClientInfo         = "io.modelcontextprotocol/clientInfo"
 	metaClientCapabilities = "io.modelcontextprotocol/clientCapabilities"
 	metaServerInfo         = "io.modelcontextprotocol/serverInfo"
+	// metaTraceParent is W3C trace context in _meta, which 2026-07-28
+	// reserves (without a prefix) for OpenTelemetry propagation; earlier
+	// revisions define no _meta for it.
+	metaTraceParent = "traceparent"
 )
 
 // DefaultMaxMessageBytes bounds one JSON-RPC message read from a server.
@@ -65,6 +71,10 @@ type Client struct {
 	MaxMessageBytes int64
 	// OnExchange, when set, is told of every exchange.
 	OnExchange func(Exchange)
+	// TraceContext, when set, gives a W3C traceparent (the probe's trace,
+	// a new span) for the _meta of each 2026-07-28 request. The HTTP header
+	// is set below the client, on every request (prober/marker.go).
+	TraceContext TraceContext
 
 	transport Transport // nil until Handshake opens one
 	session   Session
@@ -72,6 +82,50 @@ type Client struct {
 	warnings  []string
 	// discoverTTL is the ttlMs of this handshake's server/discover answer.
 	discoverTTL *time.Duration
+	// listBytes adds up the results of the list methods' answers; it
+	// starts in listBytesBuf (tools, resources, prompts).
+	listBytes    []methodBytes
+	listBytesBuf [3]methodBytes
+}
+
+// TraceContext makes W3C traceparent values, a new span id each.
+type TraceContext interface {
+	TraceParent() string
+}
+
+// methodBytes is the size of a method's results.
+type methodBytes struct {
+	method string
+	n      int
+}
+
+// ResultBytes is the total size in bytes of the results of the answers to
+// a list method (tools/list, …; every page, as decoded from the wire:
+// what a client takes in), 0 when none came.
+func (c *Client) ResultBytes(method string) int {
+	for _, b := range c.listBytes {
+		if b.method == method {
+			return b.n
+		}
+	}
+	return 0
+}
+
+// countResult adds a list method's result to ResultBytes.
+func (c *Client) countResult(method string, result json.RawMessage) {
+	if !strings.HasSuffix(method, "/list") {
+		return
+	}
+	for i := range c.listBytes {
+		if c.listBytes[i].method == method {
+			c.listBytes[i].n += len(result)
+			return
+		}
+	}
+	if c.listBytes == nil {
+		c.listBytes = c.listBytesBuf[:0]
+	}
+	c.listBytes = append(c.listBytes, methodBytes{method: method, n: len(result)})
 }
 
 // Conn returns what was seen of the client's first connection; the zero
@@ -201,6 +255,7 @@ func (c *Client) callBody(ctx context.Context, m Outgoing) (json.RawMessage, err
 	if msg.Error != nil {
 		return nil, rpcFailure(msg, c.LastStatus())
 	}
+	c.countResult(m.Method, msg.Result)
 	return msg.Result, nil
 }
 

@@ -217,18 +217,12 @@ func decodeImplementation(p **Implementation, v []byte) bool {
 	return ok
 }
 
-// toolsPage is a tools/list result: the tools stay slices of the answer.
-type toolsPage struct {
-	Tools      sharedRaw       `json:"tools"`
-	NextCursor json.RawMessage `json:"nextCursor"`
-	cacheable
-}
-
-// decodeToolsPage decodes the tools/list result b into r, by hand when it
-// is plain; the error is json.Unmarshal's otherwise.
-func decodeToolsPage(b []byte, r *toolsPage) error {
+// decodeListPage decodes the result b of tools/list, resources/list or
+// prompts/list into r, by hand when it is plain; the error is
+// json.Unmarshal's otherwise. The items stay slices of the answer.
+func decodeListPage(b []byte, r *listResult) error {
 	if json.Valid(b) {
-		var d toolsPage
+		var d listResult
 		ok := eachMember(b, func(name, v []byte) bool {
 			if known, ok := d.cacheable.member(name, v); known {
 				return ok
@@ -236,6 +230,10 @@ func decodeToolsPage(b []byte, r *toolsPage) error {
 			switch {
 			case asciiEqualFold(name, "tools"):
 				d.Tools.raw = v
+			case asciiEqualFold(name, "resources"):
+				d.Resources.raw = v
+			case asciiEqualFold(name, "prompts"):
+				d.Prompts.raw = v
 			case asciiEqualFold(name, "nextcursor"):
 				d.NextCursor = v
 			}
@@ -246,7 +244,7 @@ func decodeToolsPage(b []byte, r *toolsPage) error {
 			return nil
 		}
 	}
-	r.Tools.src = b
+	r.Tools.src, r.Resources.src, r.Prompts.src = b, b, b
 	return json.Unmarshal(b, r)
 }
 
@@ -309,11 +307,11 @@ func (p *initializeParams) body(id int64) ([]byte, error) {
 // methodToolsList is the method of ListTools.
 const methodToolsList = "tools/list"
 
-// toolsListBody encodes the stateful tools/list request id after cursor
-// ("" for the first page), a plain string, as json.Marshal does: the
-// cursor, if any, and no _meta.
-func toolsListBody(id int64, cursor string) []byte {
-	r := requestBody{id: id, method: methodToolsList}
+// listBody encodes the stateful request id of the list method (a plain
+// string) after cursor ("" for the first page), a plain string, as
+// json.Marshal does: the cursor, if any, and no _meta.
+func listBody(id int64, method, cursor string) []byte {
+	r := requestBody{id: id, method: method}
 	if cursor == "" {
 		return r.encode("{}")
 	}

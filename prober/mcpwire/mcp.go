@@ -81,8 +81,9 @@ type Handshake struct {
 	Server    Implementation
 	// Capabilities are the names of the advertised capabilities, sorted.
 	Capabilities []string
-	// Tools is true when the tools capability is advertised.
-	Tools bool
+	// Tools, Resources and Prompts are true when the capability is
+	// advertised.
+	Tools, Resources, Prompts bool
 	// TTL is how long the server said its server/discover answer stays
 	// fresh (ttlMs, 2026-07-28), also when the answer sent the probe on to
 	// initialize; HasTTL is false when no answer gave one.
@@ -230,11 +231,15 @@ func legacyAnswer(err error) bool {
 }
 
 func (c *Client) meta() map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		metaProtocolVersion:    protocol.Version20260728,
 		metaClientInfo:         c.Info,
 		metaClientCapabilities: struct{}{},
 	}
+	if c.TraceContext != nil {
+		m[metaTraceParent] = c.TraceContext.TraceParent()
+	}
+	return m
 }
 
 // discover sends server/discover (2026-07-28). A result that does not list
@@ -372,8 +377,13 @@ func (c *Client) handshakeResult(era Era, version string, caps map[string]json.R
 			hs.Capabilities = make([]string, 0, len(caps))
 		}
 		hs.Capabilities = append(hs.Capabilities, name)
-		if name == "tools" {
+		switch name {
+		case "tools":
 			hs.Tools = true
+		case "resources":
+			hs.Resources = true
+		case "prompts":
+			hs.Prompts = true
 		}
 	}
 	sort.Strings(hs.Capabilities)
@@ -383,65 +393,118 @@ func (c *Client) handshakeResult(era Era, version string, caps map[string]json.R
 // ListTools fetches every page of tools/list, at most maxPages of them and
 // maxTools tools in all, and returns the raw tool objects.
 func (c *Client) ListTools(ctx context.Context, maxPages, maxTools int) ([]json.RawMessage, error) {
-	var tools []json.RawMessage
+	return c.list(ctx, listTools, bounds{pages: maxPages, items: maxTools})
+}
+
+// ListResources fetches every page of resources/list, at most maxPages of
+// them and maxResources resources in all, and returns the raw resource
+// objects.
+func (c *Client) ListResources(ctx context.Context, maxPages, maxResources int) ([]json.RawMessage, error) {
+	return c.list(ctx, listResources, bounds{pages: maxPages, items: maxResources})
+}
+
+// ListPrompts fetches every page of prompts/list, at most maxPages of them
+// and maxPrompts prompts in all, and returns the raw prompt objects.
+func (c *Client) ListPrompts(ctx context.Context, maxPages, maxPrompts int) ([]json.RawMessage, error) {
+	return c.list(ctx, listPrompts, bounds{pages: maxPages, items: maxPrompts})
+}
+
+// bounds limit one paginated list: pages, and items in all (each answer
+// is bounded by MaxMessageBytes).
+type bounds struct{ pages, items int }
+
+// listMethod is one of the paginated list methods: its name and the
+// member of its result that holds the items.
+type listMethod struct {
+	method, member string
+	items          func(*listResult) *sharedRaw
+}
+
+var (
+	listTools     = listMethod{method: methodToolsList, member: "tools", items: func(r *listResult) *sharedRaw { return &r.Tools }}
+	listResources = listMethod{method: "resources/list", member: "resources", items: func(r *listResult) *sharedRaw { return &r.Resources }}
+	listPrompts   = listMethod{method: "prompts/list", member: "prompts", items: func(r *listResult) *sharedRaw { return &r.Prompts }}
+)
+
+// listResult is a page of any of the lists, decoded once.
+type listResult struct {
+	Tools      sharedRaw       `json:"tools"`
+	Resources  sharedRaw       `json:"resources"`
+	Prompts    sharedRaw       `json:"prompts"`
+	NextCursor json.RawMessage `json:"nextCursor"`
+	cacheable
+}
+
+// list fetches every page of a paginated list, following nextCursor within
+// b, and returns the raw items.
+func (c *Client) list(ctx context.Context, l listMethod, b bounds) ([]json.RawMessage, error) {
+	var items []json.RawMessage
 	seen := map[string]bool{}
 	cursor := ""
 	for page := 1; ; page++ {
-		raw, err := c.listTools(ctx, cursor)
+		raw, err := c.listRequest(ctx, l.method, cursor)
 		if err != nil {
-			return nil, fmt.Errorf("tools/list page %d: %w", page, err)
+			return nil, fmt.Errorf("%s page %d: %w", l.method, page, err)
 		}
-		// The tools stay slices of the answer: a large list is not copied.
-		var r toolsPage
-		err = decodeToolsPage(raw, &r)
-		var pageTools []json.RawMessage
-		if err == nil && r.Tools.raw != nil && !isNull(r.Tools.raw) {
-			var ok bool
-			if pageTools, ok = splitArray(r.Tools.raw); !ok {
-				err = errors.New("tools is not an array")
-			}
-		}
+		pageItems, next, err := c.listPage(l, raw, page)
 		if err != nil {
-			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: result is not an object with a tools array", page)
+			return nil, err
 		}
-		if pageTools == nil {
-			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: result lacks the tools array", page)
-		}
-		if c.session.Stateless {
-			r.check(c, "tools/list")
-		}
-		if tools == nil && len(pageTools) > 0 {
-			tools = pageTools // a slice of its own: splitArray made it
+		if items == nil && len(pageItems) > 0 {
+			items = pageItems // a slice of its own: splitArray made it
 		} else {
-			tools = append(tools, pageTools...)
+			items = append(items, pageItems...)
 		}
-		if len(tools) > maxTools {
-			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d tools", maxTools)
-		}
-		next, err := cursorOf(r.NextCursor)
-		if err != nil {
-			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor is not a string", page)
+		if len(items) > b.items {
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "%s has more than %d %s", l.method, b.items, l.member)
 		}
 		if next == "" {
-			return tools, nil
+			return items, nil
 		}
 		if seen[next] {
-			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list page %d: nextCursor repeats an earlier cursor", page)
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "%s page %d: nextCursor repeats an earlier cursor", l.method, page)
 		}
-		if page >= maxPages {
-			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "tools/list has more than %d pages", maxPages)
+		if page >= b.pages {
+			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "%s has more than %d pages", l.method, b.pages)
 		}
 		seen[next] = true
 		cursor = next
 	}
 }
 
-// listTools requests the tools/list page after cursor ("" for the first).
-func (c *Client) listTools(ctx context.Context, cursor string) (json.RawMessage, error) {
-	const method = methodToolsList
+// listPage reads one page of a list: its items and next cursor ("" on the
+// last page).
+func (c *Client) listPage(l listMethod, raw json.RawMessage, page int) (items []json.RawMessage, next string, err error) {
+	// The items stay slices of the answer: a large list is not copied.
+	var r listResult
+	err = decodeListPage(raw, &r)
+	if m := l.items(&r).raw; err == nil && m != nil && !isNull(m) {
+		var ok bool
+		if items, ok = splitArray(m); !ok {
+			err = errors.New("not an array")
+		}
+	}
+	if err != nil {
+		return nil, "", failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "%s page %d: result is not an object with a %s array", l.method, page, l.member)
+	}
+	if items == nil {
+		return nil, "", failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "%s page %d: result lacks the %s array", l.method, page, l.member)
+	}
+	if c.session.Stateless {
+		r.check(c, l.method)
+	}
+	if next, err = cursorOf(r.NextCursor); err != nil {
+		return nil, "", failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "%s page %d: nextCursor is not a string", l.method, page)
+	}
+	return items, next, nil
+}
+
+// listRequest requests the page of the list method after cursor ("" for
+// the first).
+func (c *Client) listRequest(ctx context.Context, method, cursor string) (json.RawMessage, error) {
 	if !c.session.Stateless && plainJSONString(cursor) {
 		c.nextID++
-		return c.callBody(ctx, Outgoing{Method: method, ID: c.nextID, Body: toolsListBody(c.nextID, cursor)})
+		return c.callBody(ctx, Outgoing{Method: method, ID: c.nextID, Body: listBody(c.nextID, method, cursor)})
 	}
 	params := struct {
 		Meta   map[string]any `json:"_meta,omitempty"`

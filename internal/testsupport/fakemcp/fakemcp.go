@@ -125,8 +125,13 @@ type Server struct {
 	// ToolsResult, when set, is the whole tools/list result, written as
 	// is without a copy (the benchmarks measure the prober's heap).
 	ToolsResult []byte
-	// PageSize > 0 pages Tools with cursors "page-1", "page-2", ….
+	// PageSize > 0 pages Tools (and Resources, Prompts) with cursors
+	// "page-1", "page-2", ….
 	PageSize int
+	// Resources and Prompts are the JSON arrays resources/list and
+	// prompts/list answer; "" answers them as unknown methods. The
+	// capabilities are Capabilities' to advertise.
+	Resources, Prompts string
 	// NoRecord keeps counts only, not each request's headers and
 	// message: for benchmarks and long runs.
 	NoRecord bool
@@ -363,6 +368,10 @@ func (s *Server) writeAnswer(w io.Writer, m Msg) {
 			return
 		}
 		_, _ = io.WriteString(w, Result(m.ID, s.toolsResult(m.Param("cursor"))))
+	case m.Method == "resources/list" && s.Resources != "":
+		_, _ = io.WriteString(w, Result(m.ID, s.page("resources", s.Resources, m.Param("cursor"))))
+	case m.Method == "prompts/list" && s.Prompts != "":
+		_, _ = io.WriteString(w, Result(m.ID, s.page("prompts", s.Prompts, m.Param("cursor"))))
 	default:
 		_, _ = io.WriteString(w, Error(m.ID, -32601, ""))
 	}
@@ -404,13 +413,16 @@ func (s *Server) serverInfo() string {
 }
 
 // toolsResult is the tools/list result for cursor, paged by PageSize.
-func (s *Server) toolsResult(cursor string) string {
-	tools := s.tools()
+func (s *Server) toolsResult(cursor string) string { return s.page("tools", s.tools(), cursor) }
+
+// page is the result of a list method for cursor: the page of items (a
+// JSON array) under member, paged by PageSize.
+func (s *Server) page(member, items, cursor string) string {
 	if s.PageSize <= 0 {
-		return `{"tools":` + tools + `}`
+		return `{"` + member + `":` + items + `}`
 	}
 	var all []json.RawMessage
-	_ = json.Unmarshal([]byte(tools), &all)
+	_ = json.Unmarshal([]byte(items), &all)
 	page := 0
 	if n, ok := strings.CutPrefix(cursor, "page-"); ok {
 		page, _ = strconv.Atoi(n)
@@ -423,9 +435,9 @@ func (s *Server) toolsResult(cursor string) string {
 		b = []byte("[]")
 	}
 	if to < len(all) {
-		return `{"tools":` + string(b) + `,"nextCursor":"page-` + strconv.Itoa(page+1) + `"}`
+		return `{"` + member + `":` + string(b) + `,"nextCursor":"page-` + strconv.Itoa(page+1) + `"}`
 	}
-	return `{"tools":` + string(b) + `}`
+	return `{"` + member + `":` + string(b) + `}`
 }
 
 // writeResult writes Result(id, result) without building it.

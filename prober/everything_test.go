@@ -1,0 +1,150 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package prober
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// everythingDir holds the MCP reference server
+// @modelcontextprotocol/server-everything; .ci/run installs it (npm ci).
+const everythingDir = "testdata/everything"
+
+var everythingInstall sync.Once
+
+// startEverything starts the reference server in its Streamable HTTP mode
+// and returns its MCP endpoint. Without node the test is skipped, but under
+// CI (CI set) it fails: .ci/run must have installed what the test needs.
+func startEverything(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("node is not on PATH under CI; .ci/run should have installed it")
+		}
+		t.Skip("node is not on PATH; install Node.js (20 or newer) to run @modelcontextprotocol/server-everything")
+	}
+	dir, err := filepath.Abs(everythingDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := filepath.Join(dir, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js")
+	everythingInstall.Do(func() {
+		if _, err := os.Stat(main); err == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Logf("npm ci in %s: %v\n%s", dir, err, out)
+		}
+	})
+	// The server takes its port from PORT and listens on every interface;
+	// a free port is found first, and tried again should another process
+	// take it meanwhile.
+	for attempt := 1; ; attempt++ {
+		port := freePort(t)
+		cmd := exec.Command(node, main, "streamableHttp")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			<-exited
+		})
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			select {
+			case <-exited:
+				deadline = time.Time{}
+				continue
+			default:
+			}
+			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				_ = c.Close()
+				return "http://" + addr + "/mcp"
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if attempt == 3 {
+			t.Fatalf("server-everything did not start; its output:\n%s", out.String())
+		}
+	}
+}
+
+// freePort is a TCP port nothing listens on, just now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// The reference server (server-everything, Streamable HTTP) advertises
+// resources and prompts: both are listed, counted and hashed, the hashes
+// are stable from probe to probe, and none of its URIs or names leave the
+// exporter.
+func TestEverythingResourcesAndPrompts(t *testing.T) {
+	target := startEverything(t)
+	m := listsModule()
+	m.MinResources, m.MinPrompts = 1, 1
+	p := New()
+	first := runProbe(t, p, target, m)
+	if !first.ok {
+		t.Fatalf("probe failed:\n%s\n%s", first.logs, first.metrics)
+	}
+	res, prompts := first.result.Resources, first.result.Prompts
+	if res == nil || prompts == nil || res.Count < 1 || prompts.Count < 1 {
+		t.Fatalf("resources %+v, prompts %+v", res, prompts)
+	}
+	r1, p1 := listHashes(t, first, res.Count, prompts.Count)
+	second := runProbe(t, p, target, m)
+	if !second.ok {
+		t.Fatalf("second probe failed:\n%s\n%s", second.logs, second.metrics)
+	}
+	if r2, p2 := listHashes(t, second, res.Count, prompts.Count); r2 != r1 || p2 != p1 {
+		t.Errorf("hashes moved between probes: resources %s -> %s, prompts %s -> %s", r1, r2, p1, p2)
+	}
+	for _, s := range []string{"demo://", "simple-prompt", "args-prompt", "resource-prompt"} {
+		if strings.Contains(first.metrics+first.logs, s) {
+			t.Errorf("%q leaked into the metrics or the log", s)
+		}
+	}
+	// One more than it lists fails each layer with its own reason.
+	m.MinResources = res.Count + 1
+	mustFailure(t, runProbe(t, p, target, m), LayerResources, "no_resources")
+	m.MinResources, m.MinPrompts = 1, prompts.Count+1
+	mustFailure(t, runProbe(t, p, target, m), LayerPrompts, "no_prompts")
+}
