@@ -20,7 +20,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"debug/elf"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +49,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // agentConfigs are the Prometheus configs under examples/ meant for agent
@@ -349,7 +352,11 @@ func TestExampleDashboard(t *testing.T) {
 	for _, want := range []string{
 		"probe_success", "probe_mcp_layer_duration_seconds", "probe_mcp_failure_info", "probe_mcp_tools{",
 		"changes(probe_mcp_tools_schema_hash", "probe_mcp_protocol_version_info", "probe_mcp_server_info",
-		"probe_ssl_earliest_cert_expiry",
+		"probe_ssl_earliest_cert_expiry", `probe_mcp_layer_success{layer="tool_call"`, `layer="tool_call"`,
+		"probe_mcp_resources{", "probe_mcp_prompts{", "changes(probe_mcp_resources_definition_hash",
+		"changes(probe_mcp_prompts_definition_hash", "probe_mcp_tools_by_hint{", "probe_mcp_tools_list_bytes{",
+		"probe_mcp_credential_expiry_timestamp_seconds{", "probe_mcp_oauth2_token_fetch_success{",
+		"probe_mcp_oauth2_token_fetch_duration_seconds{", "probe_mcp_oauth2_token_age_seconds{",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no panel queries %s", want)
@@ -1185,10 +1192,34 @@ func TestExamplesEndToEndWithPrometheus(t *testing.T) {
 	bin := testsupport.PrometheusPath(t)
 	start := time.Now()
 
-	mcp := httptest.NewServer(checkServer()) // two tools
-	t.Cleanup(mcp.Close)
-	target := mcp.URL + "/mcp"
-	te := newTestExporter(t, "modules:\n  default:\n    timeout: 5s\n", "")
+	srv := httptest.NewServer(endToEndServer())
+	t.Cleanup(srv.Close)
+	target := srv.URL + "/mcp"
+	// An identity provider for the oauth2 module's client credentials.
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token":"e2e-access-token","token_type":"Bearer","expires_in":3600}`)
+	}))
+	t.Cleanup(idp.Close)
+	// default: no credentials; it lists resources and prompts and calls
+	// the read-only tool alpha. bearer: a static JWT bearer token that
+	// expires in 30 days. oauth2: client credentials from idp.
+	te := newTestExporter(t, fmt.Sprintf(`modules:
+  default:
+    timeout: 5s
+    list_resources: true
+    list_prompts: true
+    tool_call: {name: alpha, arguments: {text: probe}, fail_if_content_not_matches_regexp: [alpha]}
+  bearer:
+    timeout: 5s
+    allow_any_target: true
+    http_config: {bearer_token: %s}
+  oauth2:
+    timeout: 5s
+    allow_any_target: true
+    http_config:
+      oauth2: {client_id: probe-client, client_secret: s3cr3t-client, token_url: %s}
+`, unsignedJWT(time.Now().Add(30*24*time.Hour)), idp.URL+"/token"), "")
 	exporterAddr := strings.TrimPrefix(te.server.URL, "http://")
 	alertsFile, err := filepath.Abs("examples/alerts.yml")
 	if err != nil {
@@ -1202,10 +1233,17 @@ func TestExamplesEndToEndWithPrometheus(t *testing.T) {
 	pointJobAt(t, probeJob, target, exporterAddr)
 	selfJob := scrapeJob(t, example, "mcp_exporter")
 	selfJob["static_configs"] = []any{map[string]any{"targets": []any{exporterAddr}}}
+	// The example's mcp_bearer job, and a copy of it for the oauth2 module,
+	// probe the same server with credentials.
+	bearerJob := scrapeJob(t, example, "mcp_bearer")
+	pointJobAt(t, bearerJob, target, exporterAddr)
+	oauth2Job := scrapeJob(t, readPromConfig(t, "examples/prometheus.yml"), "mcp_bearer")
+	oauth2Job["job_name"], oauth2Job["params"] = "mcp_oauth2", map[string]any{"module": []any{"oauth2"}}
+	pointJobAt(t, oauth2Job, target, exporterAddr)
 	central := startPrometheus(t, bin, map[string]any{
 		"global":         map[string]any{"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
 		"rule_files":     []any{alertsFile},
-		"scrape_configs": []any{probeJob, selfJob},
+		"scrape_configs": []any{probeJob, bearerJob, oauth2Job, selfJob},
 	}, "--web.enable-remote-write-receiver")
 
 	// The in-network collector: examples/collector/prometheus-agent.yml,
@@ -1267,6 +1305,10 @@ func TestExamplesEndToEndWithPrometheus(t *testing.T) {
 	wantData := map[string]bool{
 		"Probe status": true, "Availability over the time range": true, "Latency per layer": true, "Tool count": true,
 		"Protocol revision, transport and server": true, "Exporter: last configuration reload": true,
+		"Tool call status": true, "Tool call duration": true, "Resources and prompts listed": true,
+		"Resource and prompt definition changes (24h)": true, "Tool surface risk by hint": true,
+		"Context cost: tools/list size": true, "Credential expiry": true, "OAuth2 token fetch": true,
+		"OAuth2 token fetch duration and token age": true,
 	}
 	queried := 0
 	for _, p := range panels {
@@ -1315,6 +1357,30 @@ func TestExamplesEndToEndWithPrometheus(t *testing.T) {
 		t.Errorf("alerts fire against a healthy server: %v, %v", s, err)
 	}
 	t.Logf("%d dashboard and alert expressions evaluated; end-to-end in %v", queried, time.Since(start).Round(time.Millisecond))
+}
+
+// endToEndServer is the server the end-to-end test probes: the official Go
+// SDK with two tools (alpha is read-only and answers "alpha"; beta states
+// no annotations), two resources and a prompt.
+func endToEndServer() http.Handler {
+	return testsupport.SDKServer{Name: "check-server", Version: "2.0.0", Resources: 2, Prompts: 1, AddTools: func(s *mcp.Server) {
+		for _, tool := range []*mcp.Tool{
+			{Name: "alpha", Description: "a tool", Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true}},
+			{Name: "beta", Description: "a tool"},
+		} {
+			mcp.AddTool(s, tool, func(context.Context, *mcp.CallToolRequest, checkIn) (*mcp.CallToolResult, any, error) {
+				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: tool.Name}}}, nil, nil
+			})
+		}
+	}}.Handler()
+}
+
+// unsignedJWT is a JWT with an exp claim and no valid signature: the
+// exporter reads a static bearer token's exp without verifying it.
+func unsignedJWT(exp time.Time) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." +
+		enc(fmt.Appendf(nil, `{"sub":"probe","exp":%d}`, exp.Unix())) + "." + enc([]byte("unsigned"))
 }
 
 // waitRulesHealthy waits until Prometheus has evaluated every rule of
