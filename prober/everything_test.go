@@ -19,11 +19,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
 )
 
 // everythingDir holds the MCP reference server
@@ -147,4 +152,68 @@ func TestEverythingResourcesAndPrompts(t *testing.T) {
 	mustFailure(t, runProbe(t, p, target, m), LayerResources, "no_resources")
 	m.MinResources, m.MinPrompts = 1, prompts.Count+1
 	mustFailure(t, runProbe(t, p, target, m), LayerPrompts, "no_prompts")
+}
+
+// The reference server's tools, some of them annotated, are counted by
+// effective annotation exactly as the specification's defaults say; the
+// expected counts come from the go-sdk's own client listing the same
+// tools (it may see more: the server offers get-roots-list only to clients
+// with the roots capability, so only the tools the probe listed count).
+func TestEverythingToolHints(t *testing.T) {
+	target := startEverything(t)
+	res := runProbe(t, nil, target, listsModule())
+	if !res.ok || res.result.Tools == nil || res.result.Tools.Digest == nil {
+		t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+	}
+	digest := res.result.Tools.Digest
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	client := mcp.NewClient(&mcp.Implementation{Name: "hints-oracle", Version: "1"}, nil)
+	session, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: target}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close()
+	var want canonical.ToolHints
+	seen, annotated := 0, 0
+	for tool, err := range session.Tools(ctx, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(digest.Names, tool.Name) {
+			continue
+		}
+		seen++
+		readOnly, destructive, idempotent, openWorld := false, true, false, true
+		if a := tool.Annotations; a != nil {
+			annotated++
+			readOnly, idempotent = a.ReadOnlyHint, a.IdempotentHint
+			if a.DestructiveHint != nil {
+				destructive = *a.DestructiveHint
+			}
+			if a.OpenWorldHint != nil {
+				openWorld = *a.OpenWorldHint
+			}
+		}
+		if readOnly {
+			want.ReadOnly++
+		} else {
+			if destructive {
+				want.Destructive++
+			}
+			if idempotent {
+				want.Idempotent++
+			}
+		}
+		if openWorld {
+			want.OpenWorld++
+		}
+	}
+	if seen != digest.Count || annotated == 0 {
+		t.Fatalf("the oracle saw %d of the probe's %d tools, %d annotated: the test proves nothing", seen, digest.Count, annotated)
+	}
+	if digest.Hints != want {
+		t.Errorf("hints = %+v, want %+v (%d of %d tools annotated)", digest.Hints, want, annotated, seen)
+	}
 }
