@@ -91,6 +91,12 @@ type accessToken struct {
 	fetchDuration time.Duration
 	// refreshAt is when the source stops handing the token out.
 	refreshAt time.Time
+	// renewAt, three quarters of the way to refreshAt, is when a probe
+	// starts a renewal in the background while the token is still handed
+	// out: an identity provider that fails shows in the fetch outcome
+	// (probe_mcp_oauth2_token_fetch_success) long before the token runs
+	// out, and no probe fails for it yet.
+	renewAt time.Time
 	// credential names the client credential it was fetched with: a token
 	// fetched with a secret that has since been rotated is not used again.
 	credential string
@@ -210,6 +216,13 @@ func (s *tokenSource) token(ctx context.Context, mayStart bool) (tokenGrant, err
 	s.mu.Lock()
 	now := time.Now()
 	if t := s.current; t != nil && now.Before(t.refreshAt) && t.credential == credential {
+		if mayStart && !now.Before(t.renewAt) && s.flight == nil && !now.Before(s.retryAt) {
+			// Renew in the background; this probe uses the token it has.
+			// The renewal is this probe's one token request.
+			f := &tokenFlight{done: make(chan struct{})}
+			s.flight = f
+			go s.run(f)
+		}
 		s.mu.Unlock()
 		return tokenGrant{accessToken: *t}, nil
 	}
@@ -341,6 +354,7 @@ func (s *tokenSource) fetch(ctx context.Context) (tok *accessToken, again bool, 
 	}
 	t.expiry = fetched.Add(lifetime)
 	t.refreshAt = t.expiry.Add(-min(tokenExpiryDelta, lifetime/2))
+	t.renewAt = fetched.Add(t.refreshAt.Sub(fetched) * 3 / 4)
 	return t, false, nil
 }
 

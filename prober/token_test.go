@@ -429,3 +429,49 @@ func TestTokenTLSAndProxy(t *testing.T) {
 	}
 	ep.checkClean(t)
 }
+
+// An identity provider that fails is seen before the cached token runs
+// out: three quarters of the way to the token's refresh, a probe renews it
+// in the background and still uses the token it has; the failed renewal
+// shows as probe_mcp_oauth2_token_fetch_success 0 while probes succeed.
+func TestTokenRenewalShowsAnOutageEarly(t *testing.T) {
+	tokens := newAuthTokens()
+	var issued atomic.Int64
+	var failing atomic.Bool
+	tokenURL, idp := serveIdP(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if failing.Load() {
+			http.Error(w, `{"error":"temporarily_unavailable"}`, http.StatusServiceUnavailable)
+			return
+		}
+		tok := fmt.Sprintf("access-%d", issued.Add(1))
+		tokens.add(tok, nil)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":%q,"token_type":"bearer","expires_in":4}`, tok)
+	}))
+	ts, _ := authBearerServer(t, tokens.verify, nil)
+	m := authOAuthModule(t, tokenURL, "")
+	p := New()
+
+	// Lifetime 4 s: handed out until 2 s, renewed in the background from 1.5 s.
+	authOK(t, runProbe(t, p, ts.URL, m))
+	failing.Store(true)
+	time.Sleep(1600 * time.Millisecond)
+	res := runProbe(t, p, ts.URL, m) // starts the renewal, uses the cached token
+	authOK(t, res)
+	deadline := time.Now().Add(2 * time.Second)
+	for idp.requests.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := idp.requests.Load(); n != 2 {
+		t.Fatalf("%d token requests, want 2 (the first fetch and one renewal)", n)
+	}
+	time.Sleep(50 * time.Millisecond) // the renewal's outcome is recorded
+	res = runProbe(t, p, ts.URL, m)
+	authOK(t, res)
+	if !strings.Contains(res.metrics, "probe_mcp_oauth2_token_fetch_success 0\n") {
+		t.Errorf("the failed renewal is not visible while the token still works:\n%s", res.metrics)
+	}
+	if n := idp.requests.Load(); n != 2 {
+		t.Errorf("%d token requests after the failed renewal, want 2 (back-off)", n)
+	}
+}
