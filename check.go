@@ -22,12 +22,14 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/prober"
 )
 
@@ -40,6 +42,10 @@ const (
 
 // checkRetryInterval is the pause between attempts under --wait.
 const checkRetryInterval = time.Second
+
+// checkMinAttempt is the least time a retry is given: with less of the
+// wait left, check gives up.
+const checkMinAttempt = 100 * time.Millisecond
 
 type checkOptions struct {
 	configFile    string
@@ -98,7 +104,7 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 	}
 	module, ok := cfg.Modules[*o.module]
 	if !ok {
-		fmt.Fprintf(stderr, "unknown module %q\n", *o.module)
+		fmt.Fprintf(stderr, "unknown module %q; modules: %s\n", *o.module, strings.Join(slices.Sorted(maps.Keys(cfg.Modules)), ", "))
 		return exitUsage
 	}
 	target, err := prober.ParseTarget(*o.target)
@@ -112,25 +118,43 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 	}
 
 	p := prober.New()
-	deadline := time.Now().Add(*o.wait)
-	var res checkResult
+	begin := time.Now()
+	deadline := begin.Add(*o.wait)
+	var (
+		res     checkResult
+		missing []string
+	)
 	for attempt := 1; ; attempt++ {
-		pctx, cancel := context.WithTimeout(ctx, time.Duration(module.Timeout))
+		// The first attempt has the module's whole timeout, as without
+		// --wait; later ones end with the wait.
+		timeout := time.Duration(module.Timeout)
+		if attempt > 1 {
+			timeout = min(timeout, time.Until(deadline))
+		}
+		pctx, cancel := context.WithTimeout(ctx, timeout)
 		start := time.Now()
 		r := p.Probe(pctx, prober.Request{ModuleName: *o.module, Module: module, Target: target.String(), Logger: logger})
 		cancel()
 		res = newCheckResult(r)
 		res.Target, res.Module, res.Attempts = prober.RedactTarget(target), *o.module, attempt
-		res.DurationSeconds = time.Since(start).Seconds()
-		if r.Success || time.Now().Add(checkRetryInterval).After(deadline) {
+		missing = missingTools(r, module.RequiredTools)
+		left := time.Until(deadline)
+		if r.Success || left <= checkMinAttempt {
 			break
 		}
-		fmt.Fprintf(stderr, "attempt %d failed (%s); retrying\n", attempt, res.failure())
+		// The pause leaves the last attempt at least checkMinAttempt.
+		pause := min(checkRetryInterval, left-checkMinAttempt)
+		fmt.Fprintf(stderr, "attempt %d failed after %s (%s); retrying in %s\n", attempt,
+			time.Since(start).Round(time.Millisecond), res.failure()+missingSuffix(missing), pause.Round(time.Millisecond))
 		select {
 		case <-ctx.Done():
 			return exitProbeFailed
-		case <-time.After(checkRetryInterval):
+		case <-time.After(pause):
 		}
+	}
+	res.DurationSeconds = time.Since(begin).Seconds()
+	if len(missing) > 0 {
+		fmt.Fprintf(stderr, "required_tools not listed: %s\n", strings.Join(missing, ", "))
 	}
 	if *o.output == "json" {
 		enc := json.NewEncoder(stdout)
@@ -197,6 +221,29 @@ func checkList(l *prober.ListResult) (*int, string) {
 		return &n, ""
 	}
 	return &n, hex.EncodeToString(l.Digest.Definition[:])
+}
+
+// missingTools are the module's required_tools that r's tools/list lacked,
+// in the configuration's order: the operator's own names, never the
+// server's.
+func missingTools(r *prober.Result, required []string) []string {
+	if r.FailureReason != failure.ReasonMissingTool || r.Tools == nil || r.Tools.Digest == nil {
+		return nil
+	}
+	var missing []string
+	for _, name := range required {
+		if _, found := slices.BinarySearch(r.Tools.Digest.Names, name); !found {
+			missing = append(missing, name)
+		}
+	}
+	return missing
+}
+
+func missingSuffix(missing []string) string {
+	if len(missing) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(missing, ", ")
 }
 
 // failure names the failing layer and reason, for retry messages.

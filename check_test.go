@@ -245,3 +245,117 @@ func TestCheckPrintsLists(t *testing.T) {
 		t.Errorf("json:\n%s", out)
 	}
 }
+
+// TestCheckWaitIsQuietAndWhole (issue 14 item 8): under --wait, check
+// prints one line per failed attempt and no probe log, keeps trying until
+// the wait is over, and its summary's duration is the whole time.
+func TestCheckWaitIsQuietAndWhole(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String() + "/mcp"
+	ln.Close()
+	noFile := filepath.Join(t.TempDir(), "absent.yml")
+	cfg := filepath.Join(t.TempDir(), "mcp.yml")
+	if err := os.WriteFile(cfg, []byte("modules:\n  default: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := runWith([]string{"check", "--config.file", cfg, "--wait", "2500ms", "--output", "json", refused}, &stdout, &stderr)
+	elapsed := time.Since(start)
+	var res checkResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, stdout.String())
+	}
+	if code != exitProbeFailed || res.Success {
+		t.Fatalf("exit %d, want 1:\n%s", code, stdout.String())
+	}
+	// Attempts at 0, 1 and 2 s, and a last one at 2.4 s, 100 ms before the
+	// wait's end.
+	if elapsed < 2300*time.Millisecond || elapsed > 4*time.Second || res.Attempts < 4 {
+		t.Errorf("gave up after %v and %d attempts, want about 2.5 s and 4", elapsed, res.Attempts)
+	}
+	if res.DurationSeconds < 2.3 || res.DurationSeconds > elapsed.Seconds() {
+		t.Errorf("duration_seconds %v, want the whole %v", res.DurationSeconds, elapsed)
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+	line := regexp.MustCompile(`^attempt \d+ failed after \S+ \(connect: connect\); retrying in \S+$`)
+	for _, l := range lines {
+		if !line.MatchString(l) {
+			t.Errorf("stderr line %q is not one attempt's", l)
+		}
+	}
+	if len(lines) != res.Attempts-1 {
+		t.Errorf("%d lines on stderr for %d attempts:\n%s", len(lines), res.Attempts, stderr.String())
+	}
+
+	// The table's summary counts the whole time too.
+	code, out, _ := runCheckArgs(t, 1500*time.Millisecond, "table", noFile, false, "default", refused)
+	m := regexp.MustCompile(`attempts=(\d+)  duration=(\S+)`).FindStringSubmatch(out)
+	if code != exitProbeFailed || m == nil || m[1] != "3" {
+		t.Fatalf("exit %d, summary %q, want 3 attempts (0, 1 and 1.4 s):\n%s", code, m, out)
+	}
+	if d, err := time.ParseDuration(m[2]); err != nil || d < 1300*time.Millisecond {
+		t.Errorf("summary duration %s, want the whole wait", m[2])
+	}
+}
+
+// TestCheckNamesMissingTools: missing_tool says which of the module's
+// required_tools (the operator's names) the server did not list.
+func TestCheckNamesMissingTools(t *testing.T) {
+	ts := httptest.NewServer(checkServer())
+	t.Cleanup(ts.Close)
+	cfg := filepath.Join(t.TempDir(), "mcp.yml")
+	if err := os.WriteFile(cfg, []byte("modules:\n  missing:\n    required_tools: [gamma, alpha, delta]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCheckArgs(t, 0, "table", cfg, true, "missing", ts.URL+"/mcp")
+	if code != exitProbeFailed || !strings.Contains(out, "FAILURE (tools: missing_tool)") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if stderr != "required_tools not listed: gamma, delta\n" {
+		t.Errorf("stderr %q, want the missing required_tools", stderr)
+	}
+	_, _, stderr = runCheckArgs(t, 1500*time.Millisecond, "json", cfg, true, "missing", ts.URL+"/mcp")
+	if !strings.Contains(stderr, "(tools: missing_tool: gamma, delta); retrying") {
+		t.Errorf("the retry line does not name the missing tools:\n%s", stderr)
+	}
+}
+
+// TestCheckUsageHelp: an unknown module lists the modules; a flag error
+// points to --help; check -h lists the check flags before the exporter's.
+func TestCheckUsageHelp(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "mcp.yml")
+	if err := os.WriteFile(cfg, []byte("modules:\n  zeta: {}\n  alpha: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCheckArgs(t, 0, "table", cfg, true, "nope", "http://127.0.0.1:1/mcp")
+	if code != exitUsage || stderr != "unknown module \"nope\"; modules: alpha, zeta\n" {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+
+	for args, want := range map[string]string{
+		"check --wat 1s http://127.0.0.1:1/mcp": "see mcp_exporter check --help",
+		"check --wait soon http://x/mcp":        "see mcp_exporter check --help",
+		"check":                                 "see mcp_exporter check --help",
+		"--bogus":                               "see mcp_exporter --help",
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := runWith(strings.Fields(args), &stdout, &stderr); code != exitUsage || !strings.HasSuffix(stderr.String(), want+"\n") {
+			t.Errorf("%s: exit %d, stderr %q, want 2 and %q", args, code, stderr.String(), want)
+		}
+	}
+
+	var stdout, usage bytes.Buffer
+	if code := runWith([]string{"check", "-h"}, &stdout, &usage); code != 0 {
+		t.Fatalf("check -h: exit %d\n%s", code, usage.String())
+	}
+	help := usage.String()
+	wait, global, config := strings.Index(help, "--wait"), strings.Index(help, "Global flags:"), strings.Index(help, "--config.file")
+	if wait < 0 || global < 0 || config < 0 || !(wait < global && global < config) {
+		t.Errorf("check -h does not list the check flags first:\n%s", help)
+	}
+}

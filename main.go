@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -62,7 +63,20 @@ func main() {
 }
 
 func run(args []string) int {
+	return runWith(args, os.Stdout, os.Stderr)
+}
+
+// runWith is run, with the check command's output, the usage and the flag
+// errors written to stdout and stderr.
+func runWith(args []string, stdout, stderr io.Writer) int {
 	app := kingpin.New("mcp_exporter", "Prometheus exporter that probes MCP (Model Context Protocol) servers.")
+	app.UsageWriter(stderr).ErrorWriter(stderr).UsageTemplate(usageTemplate)
+	exited := -1 // --help and --version end the run with this code
+	app.Terminate(func(code int) {
+		if exited < 0 {
+			exited = code
+		}
+	})
 	var (
 		configFileSet bool
 		configFile    = app.Flag("config.file", "Configuration file.").Default("mcp_exporter.yml").IsSetByUser(&configFileSet).String()
@@ -77,6 +91,8 @@ func run(args []string) int {
 	)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
+	var logLevelSet bool
+	app.GetFlag("log.level").IsSetByUser(&logLevelSet)
 	app.Version(version.Print("mcp_exporter"))
 	app.HelpFlag.Short('h')
 
@@ -92,14 +108,27 @@ func run(args []string) int {
 	}
 
 	command, err := app.Parse(args)
+	if exited >= 0 {
+		return exited
+	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mcp_exporter: %s\n", err)
+		help := "mcp_exporter --help"
+		if pc, _ := app.ParseContext(args); pc != nil && pc.SelectedCommand == checkCmd {
+			help = "mcp_exporter check --help"
+		}
+		fmt.Fprintf(stderr, "mcp_exporter: %s; see %s\n", err, help)
 		return 2
 	}
 	logger := promslog.New(logConfig)
 	if command == checkCmd.FullCommand() {
 		check.configFile, check.configFileSet = *configFile, configFileSet
-		return runCheck(context.Background(), check, os.Stdout, os.Stderr, logger)
+		// A probe's own log is for --log.level: by default check prints
+		// one line per failed attempt and the result.
+		probeLogger := promslog.NewNopLogger()
+		if logLevelSet {
+			probeLogger = logger
+		}
+		return runCheck(context.Background(), check, stdout, stderr, probeLogger)
 	}
 
 	if path := os.Getenv("MCP_EXPORTER_CPUPROFILE"); path != "" && !*configCheck {
@@ -186,6 +215,21 @@ func run(args []string) int {
 	}
 	return 0
 }
+
+// usageTemplate is kingpin's default, but a command's help lists its own
+// flags first and the exporter's after them.
+var usageTemplate = strings.Replace(kingpin.DefaultUsageTemplate, `{{if .Context.Flags -}}
+Flags:
+{{.Context.Flags|FlagsToTwoColumns|FormatTwoColumns}}
+{{end -}}`, `{{if and .Context.SelectedCommand .Context.SelectedCommand.Flags -}}
+Flags:
+{{.Context.SelectedCommand.Flags|FlagsToTwoColumns|FormatTwoColumns}}
+Global flags:
+{{.App.Flags|FlagsToTwoColumns|FormatTwoColumns}}
+{{else if .Context.Flags -}}
+Flags:
+{{.Context.Flags|FlagsToTwoColumns|FormatTwoColumns}}
+{{end -}}`, 1)
 
 // serverLimits are the exporter's own HTTP server's timeouts and header
 // bound.
