@@ -603,6 +603,16 @@ func TestExampleKubernetes(t *testing.T) {
 	if len(cm.Data) != 1 {
 		t.Fatalf("the ConfigMap should hold one file, the configuration; it has %d", len(cm.Data))
 	}
+	// The files it names (the Secret's keys) are checked at load: they
+	// exist where the Secret would be mounted.
+	mountDir := t.TempDir()
+	const secretMount = "/etc/mcp_exporter/secrets/"
+	for _, f := range regexp.MustCompile(regexp.QuoteMeta(secretMount)+`[\w.-]+`).FindAllString(cfgText, -1) {
+		if err := os.WriteFile(filepath.Join(mountDir, strings.TrimPrefix(f, secretMount)), []byte("mounted\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfgText = strings.ReplaceAll(cfgText, secretMount, mountDir+"/")
 	cfg, err := config.Parse([]byte(cfgText))
 	if err != nil {
 		t.Fatalf("the ConfigMap's configuration does not load: %v", err)
@@ -692,6 +702,7 @@ func TestExampleKubernetes(t *testing.T) {
 			t.Errorf("module %s does not read its credential from the Secret", name)
 		}
 		for _, f := range files {
+			f = secretMount + strings.TrimPrefix(f, mountDir+"/") // where the Secret is mounted
 			if path.Dir(f) != secretDir || secret.StringData[path.Base(f)] == "" {
 				t.Errorf("module %s reads %s, which is not a key of the Secret mounted at %s (keys %v)", name, f, secretDir, slices.Collect(maps.Keys(secret.StringData)))
 			}

@@ -400,3 +400,33 @@ func TestRunConfigCheck(t *testing.T) {
 		t.Errorf("an unknown flag: exit %d, want 2", got)
 	}
 }
+
+// TestConfigCheckMissingFile: --config.check refuses a configuration whose
+// referenced file is missing, naming the module, the key and its line, and
+// passes it once the file exists; no file's content is printed.
+func TestConfigCheckMissingFile(t *testing.T) {
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	path := filepath.Join(dir, "c.yml")
+	writeConfig(t, path, "modules:\n  default: {}\n  tls:\n    http_config:\n      tls_config:\n        ca_file: "+ca+"\n")
+	var code int
+	stderr := captureStderr(t, func() { code = run([]string{"--config.check", "--config.file", path}) })
+	if code != 1 {
+		t.Errorf("--config.check with a missing ca_file: exit %d, want 1", code)
+	}
+	want := `module "tls": line 6: http_config.tls_config.ca_file: cannot read ` + ca + `: no such file or directory`
+	if !strings.Contains(stderr, want) {
+		t.Errorf("--config.check says %q, want it to contain %q", stderr, want)
+	}
+	const content = "s3cr3t-NOT-A-CERTIFICATE"
+	if err := os.WriteFile(ca, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stderr = captureStderr(t, func() { code = run([]string{"--config.check", "--config.file", path}) })
+	if code != 0 {
+		t.Errorf("--config.check with the ca_file present: exit %d, want 0 (%s)", code, stderr)
+	}
+	if strings.Contains(stderr, content) {
+		t.Errorf("--config.check printed a file's content: %s", stderr)
+	}
+}

@@ -138,6 +138,15 @@ type keyError struct {
 	// sub, when set, is the key within key's mapping the error is about
 	// (oauth2_client_assertion.key_file); its line is pointed at when set.
 	sub string
+	// path, when set, is the keys from key's mapping down to the key whose
+	// line is pointed at, when sub names a key deeper than one level
+	// (http_config.tls_config.ca_file).
+	path []string
+	// alt, when set, is the path of another key that sets the same value
+	// (bearer_token_file, which prometheus/common turns into
+	// authorization.credentials_file); it is named when the user's module
+	// sets it rather than path.
+	alt []string
 }
 
 func (e *keyError) Error() string {
@@ -214,7 +223,10 @@ func (m *Module) validate() error {
 			return err
 		}
 	}
-	return m.validateAuth()
+	if err := m.validateAuth(); err != nil {
+		return err
+	}
+	return m.checkFiles()
 }
 
 // validateLists checks the keys of the resources and prompts layers: a
@@ -391,6 +403,17 @@ func decodeModule(n *yaml.Node) (Module, error) {
 			if sub := keyLine(mappingValue(n, key), ke.sub, -1); ke.sub != "" && sub > 0 {
 				line = sub
 			}
+			if len(ke.path) > 0 {
+				v := mappingValue(n, key)
+				if deep := pathLine(v, ke.path); deep > 0 && keyLine(pathValue(v, ke.path[:len(ke.path)-1]), ke.path[len(ke.path)-1], -1) > 0 {
+					line = deep
+				} else if alt := pathLine(v, ke.alt); alt > 0 && keyLine(pathValue(v, ke.alt[:len(ke.alt)-1]), ke.alt[len(ke.alt)-1], -1) > 0 {
+					line = alt
+					ke.sub = strings.Join(ke.alt, ".")
+				} else if deep > 0 {
+					line = deep
+				}
+			}
 			if line > 0 {
 				return m, fmt.Errorf("line %d: %w", line, err)
 			}
@@ -431,6 +454,30 @@ func keyLine(n *yaml.Node, key string, index int) int {
 		return k.Line
 	}
 	return 0
+}
+
+// pathLine is the line of the deepest key of path that n sets, following
+// path's keys down its mappings, or 0 if n sets none of them.
+func pathLine(n *yaml.Node, path []string) int {
+	line := 0
+	for _, k := range path {
+		if l := keyLine(n, k, -1); l > 0 {
+			line = l
+		} else {
+			break
+		}
+		n = mappingValue(n, k)
+	}
+	return line
+}
+
+// pathValue is the node path leads to from n, following its keys down its
+// mappings, or nil.
+func pathValue(n *yaml.Node, path []string) *yaml.Node {
+	for _, k := range path {
+		n = mappingValue(n, k)
+	}
+	return n
 }
 
 // maxExpandedNodes bounds alias expansion, against aliases that nest into

@@ -56,6 +56,8 @@ func TestShippedExamplesLoad(t *testing.T) {
 	text := strings.Join(lines, "\n")
 	// The schema hash example is elided on purpose.
 	text = strings.Replace(text, "expected_schema_hash: 0f1e...", "expected_schema_hash: "+strings.Repeat("0f", 32), 1)
+	// The files the examples name exist where they would be mounted.
+	text = mountFiles(t, text, "/etc/mcp_exporter/", t.TempDir())
 	c, err := Parse([]byte(text))
 	if err != nil {
 		t.Fatalf("the shipped examples, uncommented, do not load: %v\n%s", err, text)

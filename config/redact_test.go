@@ -14,6 +14,7 @@
 package config
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,11 +44,12 @@ modules:
 `
 
 func TestMarshalHidesPlainCredentials(t *testing.T) {
-	c, err := Parse([]byte(plainSecretConfig))
+	dir := t.TempDir()
+	c, err := Parse([]byte(mountFiles(t, plainSecretConfig, "/etc/", dir)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantShown := []string{"X-API-Key", "/etc/key", "api_key", "audience", "client_id: c", "proxy.example"}
+	wantShown := []string{"X-API-Key", filepath.Join(dir, "key"), "api_key", "audience", "client_id: c", "proxy.example"}
 	hidden := []string{"s3cr3t-VALUE-1", "s3cr3t-VALUE-2", "s3cr3t-SECRET", "s3cr3t-CLIENT", "s3cr3t-PARAM", "s3cr3t-AUDIENCE", "s3cr3t-OPAQUE", "s3cr3t-PROXYPW"}
 	check := func(what string, v any) {
 		t.Helper()

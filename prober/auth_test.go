@@ -685,9 +685,23 @@ func TestAuthFailureReasons(t *testing.T) {
 		}
 	})
 
+	// The files exist at load (config checks that) and are gone by the
+	// probe: they are read at every probe.
+	vanishing := func(t *testing.T) string {
+		t.Helper()
+		f := filepath.Join(t.TempDir(), "vanishing")
+		if err := os.WriteFile(f, []byte("s3cr3t-file"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
 	t.Run("missing credentials_file is credentials", func(t *testing.T) {
 		ts, rec := authBearerServer(t, authStaticVerifier(authPtr("never")), nil)
-		m := authModule(t, "http_config:\n  authorization: {credentials_file: "+filepath.Join(t.TempDir(), "missing")+"}\nallow_any_target: true")
+		f := vanishing(t)
+		m := authModule(t, "http_config:\n  authorization: {credentials_file: "+f+"}\nallow_any_target: true")
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
 		res := runProbe(t, nil, ts.URL, m)
 		authFail(t, res, LayerAuth, "credentials")
 		if n := len(rec.all()); n != 0 {
@@ -698,8 +712,12 @@ func TestAuthFailureReasons(t *testing.T) {
 	t.Run("missing client_secret_file is credentials", func(t *testing.T) {
 		ep := newAuthTokenEndpoint("probe-client", "s3cr3t-client", nil)
 		ts, _ := authBearerServer(t, authStaticVerifier(authPtr("never")), nil)
+		f := vanishing(t)
 		m := authModule(t, fmt.Sprintf("http_config:\n  oauth2: {client_id: probe-client, client_secret_file: %s, token_url: %s}\nallow_any_target: true",
-			filepath.Join(t.TempDir(), "missing"), ep.serve(t)))
+			f, ep.serve(t)))
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
 		res := runProbe(t, nil, ts.URL, m)
 		authFail(t, res, LayerAuth, "credentials")
 		if r, _, _, _ := ep.stats(); r != 0 {

@@ -213,7 +213,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		result = "success"
 		logger.Info("probe succeeded", "duration_seconds", res.Duration.Seconds())
 	} else {
-		logger.Error("probe failed", "duration_seconds", res.Duration.Seconds())
+		logger.Error("probe failed", "layer", res.FailedLayer, "reason", string(res.FailureReason), "duration_seconds", res.Duration.Seconds())
+		// One line per failed probe in the exporter's log, unless the
+		// probe's own log already reaches it (--log.prober at a level the
+		// exporter logs): why a probe failed, without turning on the
+		// whole probe log.
+		if !h.Logger.Enabled(ctx, h.ProberLevel) {
+			h.Logger.LogAttrs(ctx, slog.LevelWarn, "probe failed", slog.String("module", moduleName), slog.String("target", shownTarget),
+				slog.String("layer", res.FailedLayer), slog.String("reason", string(res.FailureReason)),
+				slog.Float64("duration_seconds", res.Duration.Seconds()), slog.String("trace_id", trace.String()))
+		}
 	}
 	h.Metrics.Probes.WithLabelValues(moduleName, result).Inc()
 

@@ -468,8 +468,10 @@ func TestHandlerProberLevel(t *testing.T) {
 	if !strings.Contains(w.Body.String(), "probe started") {
 		t.Fatalf("debug output lacks the probe's log:\n%s", w.Body)
 	}
-	if got := f.log.String(); got != "" {
-		t.Errorf("with --log.prober=debug and --log.level=info, probe lines reached the exporter's log:\n%s", got)
+	// The probe fails (the server is no MCP server): its one failure line
+	// is all that reaches the exporter's log.
+	if got := f.log.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, `msg="probe failed"`) || strings.Contains(got, "probe started") {
+		t.Errorf("with --log.prober=debug and --log.level=info, probe lines other than the failure reached the exporter's log:\n%s", got)
 	}
 	f.h.ProberLevel = slog.LevelWarn
 	f.probe(t, url.Values{"target": {ts.URL}}, nil)
@@ -585,5 +587,56 @@ func TestProbeMetricsPassPromtool(t *testing.T) {
 			}
 			testsupport.CheckMetrics(t, w.Body.String())
 		})
+	}
+}
+
+// TestHandlerLogsFailedProbeOnce: at the default flags (--log.level=info,
+// --log.prober=debug) a failed probe leaves one line in the exporter's log,
+// naming module, target (masked), layer, reason, duration and trace id; a
+// successful probe none. With the probe's log forwarded (--log.prober=warn)
+// the failure is still one line, the probe log's own.
+func TestHandlerLogsFailedProbeOnce(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-QUERY-VALUE"
+	ts := testsupport.SDKServer{}.Start(t)
+	f := newHandlerFixture(t, map[string]config.Module{config.DefaultModuleName: fastModule()})
+	f.h.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	f.h.ProberLevel = slog.LevelDebug
+
+	if w := f.probe(t, url.Values{"target": {ts.URL + "?key=" + secret}}, nil); !strings.Contains(w.Body.String(), "probe_success 1\n") {
+		t.Fatalf("the probe of the SDK server failed:\n%s", w.Body)
+	}
+	if got := f.log.String(); got != "" {
+		t.Errorf("a successful probe logged at the default flags:\n%s", got)
+	}
+
+	closed := closedPortURL(t)
+	closed.RawQuery = "key=" + secret
+	f.probe(t, url.Values{"target": {closed.String()}}, nil)
+	got := f.log.String()
+	lines := strings.Split(strings.TrimSpace(got), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("a failed probe logged %d lines at the default flags, want 1:\n%s", len(lines), got)
+	}
+	masked := closed.Scheme + "://" + closed.Host + closed.Path + "?key=" + queryMask
+	for _, want := range []string{"level=WARN", `msg="probe failed"`, "module=default", `target="` + masked + `"`, "layer=connect", "reason=", "duration_seconds=", "trace_id="} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("the failure line lacks %q:\n%s", want, lines[0])
+		}
+	}
+	if strings.Contains(got, secret) {
+		t.Errorf("the exporter's log shows the target's query value:\n%s", got)
+	}
+
+	forwarded := &testsupport.SyncBuffer{}
+	f.h.Logger = slog.New(slog.NewTextHandler(forwarded, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	f.h.ProberLevel = slog.LevelWarn
+	f.probe(t, url.Values{"target": {closed.String()}}, nil)
+	got = forwarded.String()
+	if n := strings.Count(got, `msg="probe failed"`); n != 1 {
+		t.Errorf("with --log.prober=warn a failed probe logged %d failure lines, want 1:\n%s", n, got)
+	}
+	if !strings.Contains(got, "layer=connect") || strings.Contains(got, secret) {
+		t.Errorf("with --log.prober=warn the failure line should name the layer and mask the query:\n%s", got)
 	}
 }
