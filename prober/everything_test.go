@@ -22,7 +22,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,37 +34,13 @@ import (
 // @modelcontextprotocol/server-everything; .ci/run installs it (npm ci).
 const everythingDir = "testdata/everything"
 
-var everythingInstall sync.Once
-
 // startEverything starts the reference server in its Streamable HTTP mode
 // and returns its MCP endpoint. Without node the test is skipped, but under
 // CI (CI set) it fails: .ci/run must have installed what the test needs.
 func startEverything(t *testing.T) string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("node is not on PATH under CI; .ci/run should have installed it")
-		}
-		t.Skip("node is not on PATH; install Node.js (20 or newer) to run @modelcontextprotocol/server-everything")
-	}
-	dir, err := filepath.Abs(everythingDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	node, dir := nodePackage(t, everythingDir, filepath.Join("node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js"))
 	main := filepath.Join(dir, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js")
-	everythingInstall.Do(func() {
-		if _, err := os.Stat(main); err == nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Logf("npm ci in %s: %v\n%s", dir, err, out)
-		}
-	})
 	// The server takes its port from PORT and listens on every interface;
 	// a free port is found first, and tried again should another process
 	// take it meanwhile.

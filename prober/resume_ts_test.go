@@ -15,13 +15,11 @@ package prober
 
 import (
 	"bufio"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,37 +30,12 @@ import (
 // .ci/run installs their packages (npm ci).
 const tsServerDir = "testdata/tsserver"
 
-// tsInstall guards the one npm ci a test run may need.
-var tsInstall sync.Once
-
 // startTSServer starts testdata/tsserver/<script> under node with env and
 // returns its URL. Without node the test is skipped, but under CI (CI set)
 // it fails: .ci/run must have installed what the test needs.
 func startTSServer(t *testing.T, script string, env ...string) string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("node is not on PATH under CI; .ci/run should have installed it")
-		}
-		t.Skip("node is not on PATH; install Node.js (20 or newer) to run the TypeScript SDK servers")
-	}
-	dir, err := filepath.Abs(tsServerDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tsInstall.Do(func() {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err == nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Logf("npm ci in %s: %v\n%s", dir, err, out)
-		}
-	})
+	node, dir := nodePackage(t, tsServerDir, filepath.Join("node_modules", "@modelcontextprotocol", "sdk"))
 	cmd := exec.Command(node, script)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)

@@ -18,13 +18,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"strings"
-
-	"golang.org/x/oauth2"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
@@ -41,7 +37,6 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *fa
 	var invalidErr x509.CertificateInvalidError
 	var recErr tls.RecordHeaderError
 	var alertErr tls.AlertError
-	var tokenErr *oauth2.RetrieveError
 	var classified *failure.Error
 	switch {
 	case errors.As(err, &classified) && classified.Reason != failure.ReasonTimeout && ctx.Err() == nil:
@@ -50,17 +45,11 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *fa
 		return classified
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
 		reason = failure.ReasonTimeout
-	case errors.As(err, &tokenErr):
-		// Its message holds the token endpoint's body: keep the status and
-		// the OAuth error code only.
-		return &failure.Error{Reason: failure.ReasonTokenRequest, Err: tokenError(tokenErr)}
 	case phase == phaseNone:
 		// The request failed before it asked for a connection: in the
-		// credential round trippers, reading a credential or fetching a token.
+		// credential round trippers, reading a credential. (A token fetch
+		// fails with an error the token source classified, above.)
 		reason = failure.ReasonCredentials
-		if isTokenFetchError(err) {
-			reason = failure.ReasonTokenRequest
-		}
 	case errors.As(err, &dnsErr) || phase == phaseDNS:
 		reason = failure.ReasonDNS
 	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authErr),
@@ -79,25 +68,6 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *fa
 	return &failure.Error{Reason: reason, Err: err}
 }
 
-// isTokenFetchError reports whether err, met before the request asked for a
-// connection, comes from fetching an OAuth2 token rather than from reading
-// a credential: golang.org/x/oauth2's own errors start with "oauth2: ", and
-// a token endpoint that cannot be reached fails a request of its own inside
-// the probe's (a *url.Error within the *url.Error). prometheus/common's
-// errors for unreadable secrets ("unable to read oauth2 client secret")
-// match neither.
-func isTokenFetchError(err error) bool {
-	if strings.Contains(err.Error(), "oauth2: ") {
-		return true
-	}
-	var outer *url.Error
-	if errors.As(err, &outer) {
-		var inner *url.Error
-		return errors.As(outer.Err, &inner)
-	}
-	return false
-}
-
 // isRemoteTLSAlert reports whether the peer ended the connection with a TLS
 // alert after the handshake looked complete from this side: under TLS 1.3 a
 // server that refuses the client certificate says so only then
@@ -105,25 +75,4 @@ func isTokenFetchError(err error) bool {
 func isRemoteTLSAlert(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "remote error"
-}
-
-// tokenError describes a refused token request by its HTTP status and
-// OAuth error code (RFC 6749 §5.2): never its body or description, which a
-// token endpoint may fill with anything.
-func tokenError(e *oauth2.RetrieveError) error {
-	status := 0
-	if e.Response != nil {
-		status = e.Response.StatusCode
-	}
-	code := e.ErrorCode
-	for _, r := range code {
-		if !(r >= 'a' && r <= 'z' || r == '_') {
-			code = "(not an RFC 6749 error code)"
-			break
-		}
-	}
-	if code == "" {
-		code = "(none)"
-	}
-	return fmt.Errorf("token endpoint refused the request: HTTP %d, OAuth error %s", status, code)
 }
