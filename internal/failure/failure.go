@@ -69,6 +69,26 @@ const (
 	ReasonIssuerNotAllowed Reason = "issuer_not_allowed"
 )
 
+// Reasons of the stdio transport: the server's process. Its other
+// failures have the wire client's reasons: a line on stdout that is not
+// JSON is malformed_jsonrpc, a line longer than max_response_bytes (or
+// more than 1000 messages before a response) response_too_large, no
+// answer within the probe's deadline timeout.
+const (
+	// ReasonSpawn: the command could not be started (not found, not
+	// executable, its directory missing).
+	ReasonSpawn Reason = "spawn"
+	// ReasonProcessExited: the process exited before it answered.
+	ReasonProcessExited Reason = "process_exited"
+	// ReasonSIGTERMIgnored: the process did not exit when its stdin was
+	// closed nor when sent SIGTERM, and was killed (SIGKILL).
+	ReasonSIGTERMIgnored Reason = "sigterm_ignored"
+	// ReasonPipesHeld: once the process and its group had ended, a
+	// process that left the group still held its stdout or stderr; it was
+	// killed.
+	ReasonPipesHeld Reason = "pipes_held"
+)
+
 // Reasons of the prober: the module's own demands.
 const (
 	// ReasonNotTLS: the target or the connection is plain HTTP under

@@ -40,6 +40,10 @@ var KnownVersions = []string{Version20260728, Version20251125, Version20250618, 
 const (
 	TransportStreamableHTTP = "streamable_http"
 	TransportSSE            = "sse" // HTTP+SSE of 2024-11-05
+	// TransportStdio runs the server as a command of the module's and
+	// speaks newline-delimited JSON-RPC on its stdin and stdout (every
+	// revision defines it the same way).
+	TransportStdio = "stdio"
 
 	// TransportAuto is the module configuration's transport that asks the
 	// probe to try Streamable HTTP and fall back to HTTP+SSE.

@@ -61,6 +61,16 @@ type EchoOut struct {
 
 // Handler builds the server and returns its HTTP handler.
 func (o SDKServer) Handler() http.Handler {
+	server := o.Server()
+	if o.SSE {
+		return mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	}
+	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &o.HTTP)
+}
+
+// Server builds the server, for any transport (cmd/sdk-stdio runs it
+// over stdio).
+func (o SDKServer) Server() *mcp.Server {
 	name, version := o.Name, o.Version
 	if name == "" {
 		name, version = "sdk-test-server", "1.2.3"
@@ -79,10 +89,7 @@ func (o SDKServer) Handler() http.Handler {
 		}
 	}
 	o.addResourcesAndPrompts(server)
-	if o.SSE {
-		return mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return server }, nil)
-	}
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &o.HTTP)
+	return server
 }
 
 // addResourcesAndPrompts registers the server's resources and prompts.

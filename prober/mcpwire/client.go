@@ -65,6 +65,8 @@ type Client struct {
 	HTTP *http.Client
 	// Endpoint is the MCP endpoint URL.
 	Endpoint string
+	// Command is the stdio server's command (transport stdio).
+	Command *Command
 	// Info is sent as clientInfo.
 	Info Implementation
 	// MaxMessageBytes bounds one message; 0 means DefaultMaxMessageBytes.
@@ -146,6 +148,15 @@ func (c *Client) LastStatus() int {
 	return 0
 }
 
+// Process returns what was seen of the server's process, and whether the
+// transport runs one (stdio).
+func (c *Client) Process() (ProcessInfo, bool) {
+	if t, ok := c.transport.(ProcessTransport); ok {
+		return t.Process(), true
+	}
+	return ProcessInfo{}, false
+}
+
 // Resumptions is how many times the probe resumed a response's event
 // stream (a GET with Last-Event-ID after the server closed it early).
 func (c *Client) Resumptions() int {
@@ -196,6 +207,7 @@ func (c *Client) use(ctx context.Context, name string) error {
 	cfg := TransportConfig{
 		HTTP:            c.HTTP,
 		Endpoint:        c.Endpoint,
+		Command:         c.Command,
 		MaxMessageBytes: c.MaxMessageBytes,
 		OnExchange:      c.OnExchange,
 		Previous:        c.transport,

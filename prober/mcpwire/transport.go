@@ -96,6 +96,46 @@ type HTTPTransport interface {
 	LastStatus() int
 }
 
+// Command is a stdio server's command, from the module's configuration.
+type Command struct {
+	// Argv is the command and its arguments; Argv[0] without a slash is
+	// looked up in the PATH of Env.
+	Argv []string
+	// Env is the process's whole environment.
+	Env []string
+	// Dir is its working directory; "" is the exporter's.
+	Dir string
+	// StderrLines is how many of the last lines of stderr Process keeps
+	// (at most MaxStderrLines); 0 keeps only its size.
+	StderrLines int
+}
+
+// ProcessInfo is what the probe saw of a stdio server's process.
+type ProcessInfo struct {
+	// Started: the process was started.
+	Started bool
+	// FirstByte is the time from starting the process to the first byte
+	// on its stdout; 0 when none came.
+	FirstByte time.Duration
+	// Ended says how the process ended: "exited" (by itself, before it was
+	// asked to), "stdin closed", "SIGTERM" or "SIGKILL"; "" while it runs.
+	Ended string
+	// ExitCode is the process's exit status, -1 when a signal ended it.
+	ExitCode int
+	// StderrBytes counts what it wrote to stderr; StderrTail holds its last
+	// lines when the module asks for them, sanitized.
+	StderrBytes int64
+	StderrTail  []string
+}
+
+// ProcessTransport is implemented by transports that run the server as a
+// child process (stdio).
+type ProcessTransport interface {
+	Transport
+	// Process returns what was seen of the process.
+	Process() ProcessInfo
+}
+
 // TransportConfig is what a transport is made from: the Client's
 // configuration, and the transport it replaces.
 type TransportConfig struct {
@@ -105,6 +145,8 @@ type TransportConfig struct {
 	Endpoint string
 	// MaxMessageBytes bounds one message read from the server.
 	MaxMessageBytes int64
+	// Command is the stdio transport's command; nil for the others.
+	Command *Command
 	// OnExchange is told of every exchange; never nil.
 	OnExchange func(Exchange)
 	// Previous is the transport this one replaces after a fallback, nil
@@ -130,6 +172,7 @@ type transportKind struct {
 var transports = map[string]transportKind{
 	protocol.TransportStreamableHTTP: {open: openStreamableHTTP},
 	protocol.TransportSSE:            {open: openLegacySSE, statefulOnly: true},
+	protocol.TransportStdio:          {open: openStdio},
 }
 
 // Exchange describes one exchange for the probe's debug log. It holds no

@@ -1,0 +1,27 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+//go:build !unix
+
+package mcpwire
+
+import (
+	"context"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+)
+
+// openStdio: the stdio transport needs Unix process groups.
+func openStdio(context.Context, TransportConfig) (Transport, error) {
+	return nil, failure.Errorf(failure.ReasonSpawn, 0, "stdio servers are probed on Unix only")
+}
