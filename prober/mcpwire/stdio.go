@@ -609,7 +609,7 @@ func (f *firstByte) after(start time.Time) time.Duration {
 // stderrRing keeps the last StderrKeepBytes of stderr and counts the rest.
 type stderrRing struct {
 	file  *os.File // the pipe's read end
-	buf   []byte // at most 2*StderrKeepBytes; the last StderrKeepBytes count
+	buf   []byte   // at most 2*StderrKeepBytes; the last StderrKeepBytes count
 	total int64
 }
 
