@@ -49,7 +49,7 @@ type Module struct {
 	// Timeout caps the probe's duration (the scrape timeout may shorten it).
 	Timeout model.Duration `yaml:"timeout,omitempty"`
 	// Transport is auto (Streamable HTTP, falling back to HTTP+SSE),
-	// streamable_http or sse.
+	// streamable_http, sse, or stdio (a command of the module's).
 	Transport string `yaml:"transport,omitempty"`
 	// ProtocolVersion pins a revision, or "auto" to detect the server's era.
 	ProtocolVersion string `yaml:"protocol_version,omitempty"`
@@ -108,6 +108,16 @@ type Module struct {
 	// ToolCall, when set, calls one tool after tools/list (layer
 	// tool_call).
 	ToolCall *ToolCall `yaml:"tool_call,omitempty"`
+
+	// Command (transport stdio) is the server's command and its
+	// arguments, run without a shell. Env is added to the process's
+	// minimal environment (see StdioEnv), Dir is its working directory,
+	// and DebugStderrLines shows that many of the last lines of its
+	// stderr in the probe's log (debug output); 0 shows only its size.
+	Command          []string          `yaml:"command,omitempty"`
+	Env              map[string]string `yaml:"env,omitempty"`
+	Dir              string            `yaml:"dir,omitempty"`
+	DebugStderrLines int               `yaml:"debug_stderr_lines,omitempty"`
 
 	allowed []*regexp.Regexp // AllowedTargets, compiled by validate
 	issuers []*regexp.Regexp // OAuth2Issuers, compiled by validate
@@ -171,9 +181,12 @@ func (m *Module) validate() error {
 		return keyErrorf("timeout", "must be greater than 0, got %s", m.Timeout)
 	}
 	switch m.Transport {
-	case protocol.TransportAuto, protocol.TransportStreamableHTTP, protocol.TransportSSE:
+	case protocol.TransportAuto, protocol.TransportStreamableHTTP, protocol.TransportSSE, protocol.TransportStdio:
 	default:
-		return keyErrorf("transport", "unknown transport %q (want %s, %s or %s)", m.Transport, protocol.TransportAuto, protocol.TransportStreamableHTTP, protocol.TransportSSE)
+		return keyErrorf("transport", "unknown transport %q (want %s, %s, %s or %s)", m.Transport, protocol.TransportAuto, protocol.TransportStreamableHTTP, protocol.TransportSSE, protocol.TransportStdio)
+	}
+	if err := m.validateStdio(); err != nil {
+		return err
 	}
 	if m.ProtocolVersion != protocol.VersionAuto && !slices.Contains(protocol.KnownVersions, m.ProtocolVersion) {
 		return keyErrorf("protocol_version", "unknown revision %q (want auto or one of %s)", m.ProtocolVersion, strings.Join(protocol.KnownVersions, ", "))

@@ -31,7 +31,8 @@ const Hidden = "<secret>"
 // marshal as <secret> anyway, it hides the plain-text values of
 // http_headers (the exporter counts every such header as a credential) and
 // of oauth2.endpoint_params (sent to the token endpoint next to the client
-// secret; which of them are secret, the exporter cannot know). File names
+// secret; which of them are secret, the exporter cannot know) and of a
+// stdio module's env. File names
 // stay: they are paths, not secrets. m itself is not changed.
 func (m Module) Redacted() Module {
 	hc := m.HTTPClientConfig
@@ -61,6 +62,14 @@ func (m Module) Redacted() Module {
 		hc.OAuth2 = &o
 	}
 	m.HTTPClientConfig = hc
+	if len(m.Env) > 0 {
+		// A stdio server's environment is where its tokens go.
+		env := make(map[string]string, len(m.Env))
+		for k := range m.Env {
+			env[k] = Hidden
+		}
+		m.Env = env
+	}
 	return m
 }
 

@@ -115,6 +115,11 @@ func newProbeSecrets(m config.Module, target *url.URL) *probeSecrets {
 		}
 	}
 	s.addProxy(hc.ProxyConfig)
+	for _, v := range m.Env {
+		// A stdio server's environment is where its tokens go; what it
+		// says (stderr lines in the log included) is masked for them.
+		s.add(v)
+	}
 	if target != nil && target.User != nil {
 		pass, _ := target.User.Password()
 		s.addUserPassword(target.User.Username(), pass)

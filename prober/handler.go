@@ -21,6 +21,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -158,17 +159,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("unknown module %q", moduleName), http.StatusBadRequest)
 		return
 	}
-	target, err := ParseTarget(params.Get("target"))
+	target, shownTarget, err := h.admit(params, moduleName, &module)
 	if err != nil {
-		h.Metrics.BadRequests.Inc()
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	// Checked before anything is sent: a credential goes only where the
-	// operator said it may, to the host that was checked.
-	if target, err = module.AdmitTarget(target); err != nil {
-		h.Metrics.RefusedTargets.WithLabelValues(moduleName).Inc()
-		http.Error(w, fmt.Sprintf("target not allowed: module %q %s", moduleName, err), http.StatusBadRequest)
 		return
 	}
 	timeout, err := ProbeTimeout(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), h.TimeoutOffset, time.Duration(module.Timeout))
@@ -195,10 +188,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 
-	shownTarget := RedactTarget(target)
 	logs := &probeLog{}
 	ph := newProbeLogHandler(logs, h.Logger.Handler(), h.ProberLevel)
-	ph.scrub = targetScrubber(target)
+	if target != nil {
+		ph.scrub = targetScrubber(target)
+	}
 	trace := NewTraceID()
 	// The attributes in one slice, made once: With would box each value
 	// and grow its slice attribute by attribute.
@@ -206,7 +200,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.String("trace_id", trace.String())}))
 	logger.Info("probe started", "timeout_seconds", timeout.Seconds())
 
-	res := h.Prober.Probe(ctx, Request{ModuleName: moduleName, Module: module, Target: target.String(), Logger: logger, TraceID: trace})
+	targetURL := ""
+	if target != nil {
+		targetURL = target.String()
+	}
+	res := h.Prober.Probe(ctx, Request{ModuleName: moduleName, Module: module, Target: targetURL, Logger: logger, TraceID: trace})
 	res.Timeout = timeout
 	result := "failure"
 	if res.Success {
@@ -249,6 +247,42 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeMetrics(w, r.Header, mfs)
+}
+
+// admit checks the target parameter for the module: an HTTP module's
+// target must parse and be admitted (allowed_targets); a stdio module
+// takes none, so that no scraper chooses what runs. It returns the
+// target (nil for stdio) and how logs and the history show it.
+func (h *Handler) admit(params url.Values, moduleName string, module *config.Module) (*url.URL, string, error) {
+	if module.IsStdio() {
+		if params.Has("target") {
+			h.Metrics.BadRequests.Inc()
+			return nil, "", fmt.Errorf("module %q runs its configured command (transport: stdio) and takes no target parameter", moduleName)
+		}
+		return nil, StdioTarget(module), nil
+	}
+	target, err := ParseTarget(params.Get("target"))
+	if err != nil {
+		h.Metrics.BadRequests.Inc()
+		return nil, "", err
+	}
+	// Checked before anything is sent: a credential goes only where the
+	// operator said it may, to the host that was checked.
+	if target, err = module.AdmitTarget(target); err != nil {
+		h.Metrics.RefusedTargets.WithLabelValues(moduleName).Inc()
+		return nil, "", fmt.Errorf("target not allowed: module %q %s", moduleName, err)
+	}
+	return target, RedactTarget(target), nil
+}
+
+// StdioTarget is how logs, the history and check show a stdio module's
+// server: "stdio:" and its program (not its arguments, which may hold
+// what the operator would not show).
+func StdioTarget(m *config.Module) string {
+	if len(m.Command) == 0 {
+		return "stdio:"
+	}
+	return "stdio:" + filepath.Base(m.Command[0])
 }
 
 // writeMetrics writes mfs in the format the request's Accept header asks

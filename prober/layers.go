@@ -25,6 +25,9 @@ const (
 	LayerDiscovery = "discovery"
 	LayerAuth      = "auth"
 	LayerConnect   = "connect"
+	// LayerStart takes connect's place for a stdio module: the command
+	// started, until the first byte on its stdout.
+	LayerStart     = "start"
 	LayerHandshake = "handshake"
 	LayerTools     = "tools"
 	LayerToolCall  = "tool_call"
@@ -56,13 +59,14 @@ var layerTable = []layerSpec{
 	{name: LayerAuthWall, applies: func(m *config.Module) bool { return m.FailIfAnonymousAllowed }, step: (*probe).authWall},
 	{name: LayerDiscovery, applies: func(m *config.Module) bool { return m.OAuth2Discovery }, step: (*probe).discover},
 	{name: LayerAuth, applies: func(m *config.Module) bool { return len(m.Credentials()) > 0 }, step: (*probe).auth},
-	{name: LayerConnect, step: (*probe).connect},
+	{name: LayerConnect, applies: func(m *config.Module) bool { return !m.IsStdio() }, step: (*probe).connect},
+	{name: LayerStart, applies: func(m *config.Module) bool { return m.IsStdio() }, step: (*probe).start},
 	{name: LayerHandshake, step: (*probe).handshake},
 	{name: LayerTools, step: (*probe).tools},
 	{name: LayerToolCall, applies: func(m *config.Module) bool { return m.ToolCall != nil }, step: (*probe).toolCall},
 	{name: LayerResources, applies: func(m *config.Module) bool { return m.ListResources }, step: (*probe).resources},
 	{name: LayerPrompts, applies: func(m *config.Module) bool { return m.ListPrompts }, step: (*probe).prompts},
-	{name: LayerClose, applies: func(m *config.Module) bool { return m.CloseSession }, step: (*probe).close, afterFailure: true},
+	{name: LayerClose, applies: func(m *config.Module) bool { return m.CloseSession || m.IsStdio() }, step: (*probe).close, afterFailure: true},
 }
 
 // moduleLayers returns the specs of m's layers, in order.

@@ -131,6 +131,9 @@ type firstExchange struct {
 	err     error
 	elapsed time.Duration
 	conn    mcpwire.ConnInfo
+	// firstByte is a stdio server's time from its start to its first
+	// byte on stdout; 0 when none came or the module is not stdio.
+	firstByte time.Duration
 }
 
 // Probe runs the module's layers against the target and returns what it
@@ -203,6 +206,14 @@ func (pr *probe) open(ctx context.Context) bool {
 		return pr.wire != nil
 	}
 	pr.opened = true
+	if pr.module.IsStdio() {
+		pr.wire = newStdioClient(pr.module, pr.logExchange)
+		start := time.Now()
+		hs, err := pr.wire.Handshake(ctx, pr.opts)
+		info, _ := pr.wire.Process()
+		pr.first = firstExchange{hs: hs, err: err, elapsed: time.Since(start), firstByte: info.FirstByte}
+		return true
+	}
 	hc, err := pr.newClient(pr.module, pr.tokenURL)
 	if err != nil {
 		pr.fail(LayerConnect, 0, failure.ReasonConnect, err)
@@ -238,6 +249,9 @@ func (pr *probe) finish(ok bool) {
 	pr.result.Transport = c.Transport()
 	pr.result.HTTPStatus = c.LastStatus()
 	pr.wireFacts()
+	if pr.http == nil {
+		return // a stdio server: no HTTP client, no token
+	}
 	if g, had := pr.http.token(); had {
 		pr.logger.Debug("oauth2 token", "fetched_by_this_probe", g.fetched,
 			"age_seconds", time.Since(g.FetchedAt()).Seconds(), "expires_in_seconds", time.Until(g.Expiry()).Seconds())
@@ -374,7 +388,7 @@ func (pr *probe) handshake(ctx context.Context) bool {
 		return false
 	}
 	x := pr.first
-	d := x.elapsed - x.conn.Credential - x.conn.Duration
+	d := x.elapsed - x.conn.Credential - x.conn.Duration - x.firstByte
 	if x.err != nil {
 		pr.fail(LayerHandshake, d, failure.ReasonOf(x.err), x.err)
 		return false
@@ -505,6 +519,9 @@ func (pr *probe) tools(ctx context.Context) bool {
 // at most closeTimeout. Its failure is reported on the close layer but does
 // not fail the probe.
 func (pr *probe) close(ctx context.Context) bool {
+	if pr.module.IsStdio() {
+		return pr.endProcess(ctx)
+	}
 	c := pr.wire
 	if c == nil || (pr.hs == nil && c.SessionID() == "") {
 		return true // nothing to close, and the layer was not reached
