@@ -54,6 +54,9 @@ type checkOptions struct {
 	wait          *time.Duration
 	output        *string
 	target        *string
+	// command is a stdio server's command and arguments (after --); nil
+	// for a target.
+	command []string
 }
 
 // checkResult is what the check command prints, taken from the probe's
@@ -107,13 +110,9 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 		fmt.Fprintf(stderr, "unknown module %q; modules: %s\n", *o.module, strings.Join(slices.Sorted(maps.Keys(cfg.Modules)), ", "))
 		return exitUsage
 	}
-	target, err := prober.ParseTarget(*o.target)
+	target, shown, module, err := checkTarget(o, module)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return exitUsage
-	}
-	if target, err = module.AdmitTarget(target); err != nil {
-		fmt.Fprintf(stderr, "target not allowed: module %q %s\n", *o.module, err)
 		return exitUsage
 	}
 
@@ -133,10 +132,10 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 		}
 		pctx, cancel := context.WithTimeout(ctx, timeout)
 		start := time.Now()
-		r := p.Probe(pctx, prober.Request{ModuleName: *o.module, Module: module, Target: target.String(), Logger: logger})
+		r := p.Probe(pctx, prober.Request{ModuleName: *o.module, Module: module, Target: target, Logger: logger})
 		cancel()
 		res = newCheckResult(r)
-		res.Target, res.Module, res.Attempts = prober.RedactTarget(target), *o.module, attempt
+		res.Target, res.Module, res.Attempts = shown, *o.module, attempt
 		missing = missingTools(r, module.RequiredTools)
 		left := time.Until(deadline)
 		if r.Success || left <= checkMinAttempt {
@@ -167,6 +166,40 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 		return exitProbeFailed
 	}
 	return exitProbeOK
+}
+
+// checkTarget is what check probes: the target URL, or a stdio server:
+// the command after -- (with the module's other settings), or the
+// module's own command. It returns the target ("" for stdio), how the
+// result shows it, and the module to probe with.
+func checkTarget(o checkOptions, module config.Module) (target, shown string, _ config.Module, _ error) {
+	switch {
+	case len(o.command) > 0 && *o.target != "":
+		return "", "", module, fmt.Errorf("give a target or a command after --, not both (%q is before --)", *o.target)
+	case len(o.command) > 0:
+		m, err := module.WithCommand(o.command)
+		if err != nil {
+			return "", "", module, fmt.Errorf("module %q cannot run the command after --: %w", *o.module, err)
+		}
+		return "", prober.StdioTarget(&m), m, nil
+	case o.command != nil:
+		return "", "", module, errors.New("no command after --")
+	case module.IsStdio():
+		if *o.target != "" {
+			return "", "", module, fmt.Errorf("module %q runs its configured command (transport: stdio) and takes no target", *o.module)
+		}
+		return "", prober.StdioTarget(&module), module, nil
+	case *o.target == "":
+		return "", "", module, errors.New("give the target (the MCP endpoint URL), or a stdio server's command and arguments after --; see mcp_exporter check --help")
+	}
+	u, err := prober.ParseTarget(*o.target)
+	if err != nil {
+		return "", "", module, err
+	}
+	if u, err = module.AdmitTarget(u); err != nil {
+		return "", "", module, fmt.Errorf("target not allowed: module %q %s", *o.module, err)
+	}
+	return u.String(), prober.RedactTarget(u), module, nil
 }
 
 // checkConfig loads the configuration file; without one (the default file

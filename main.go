@@ -97,15 +97,16 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 	app.HelpFlag.Short('h')
 
 	app.Command("serve", "Serve /probe and the exporter's own endpoints (the default).").Default()
-	checkCmd := app.Command("check", "Probe one target once (retrying with --wait), print the result and exit: "+
+	checkCmd := app.Command("check", "Probe one target, or the stdio server whose command and arguments follow --, once (retrying with --wait), print the result and exit: "+
 		"0 if the probe succeeded, 1 if it failed, 2 for a configuration or usage error. "+
 		"Without a configuration file, the built-in default module is used.")
 	check := checkOptions{
 		module: checkCmd.Flag("module", "Module to probe with.").Default(config.DefaultModuleName).String(),
 		wait:   checkCmd.Flag("wait", "Retry until the probe succeeds or this much time has passed (e.g. 60s); 0 probes once.").Default("0s").Duration(),
 		output: checkCmd.Flag("output", "Output format: table or json.").Default("table").Enum("table", "json"),
-		target: checkCmd.Arg("target", "The MCP endpoint URL.").Required().String(),
+		target: checkCmd.Arg("target", "The MCP endpoint URL; or, after --, the command and arguments of a stdio server (mcp_exporter check -- npx -y @modelcontextprotocol/server-everything stdio).").String(),
 	}
+	args, check.command = splitCheckCommand(args)
 
 	command, err := app.Parse(args)
 	if exited >= 0 {
@@ -214,6 +215,22 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// splitCheckCommand takes the command of a stdio server off the check
+// command's arguments: everything after the first "--" that follows
+// "check". Other arguments are left to kingpin.
+func splitCheckCommand(args []string) (rest, command []string) {
+	checkAt := -1
+	for i, a := range args {
+		if a == "check" && checkAt < 0 {
+			checkAt = i
+		}
+		if a == "--" && checkAt >= 0 {
+			return args[:i], args[i+1:len(args):len(args)]
+		}
+	}
+	return args, nil
 }
 
 // usageTemplate is kingpin's default, but a command's help lists its own
