@@ -227,7 +227,7 @@ func splitCheckCommand(args []string) (rest, command []string) {
 			checkAt = i
 		}
 		if a == "--" && checkAt >= 0 {
-			return args[:i], args[i+1:len(args):len(args)]
+			return args[:i], args[i+1 : len(args) : len(args)]
 		}
 	}
 	return args, nil
