@@ -14,6 +14,8 @@
 package prober
 
 import (
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -216,5 +218,34 @@ func TestStdioStderr(t *testing.T) {
 	}
 	if strings.Contains(res.metrics, "xxxx") || strings.Contains(res.metrics, "last line") || strings.Contains(res.metrics, "stderr") {
 		t.Errorf("stderr in the metrics:\n%s", res.metrics)
+	}
+}
+
+// TestStdioHandler: /probe runs a stdio module's command without a
+// target, refuses any target parameter (an empty one too) with 400, and
+// the debug output shows the server's stderr only as its size and the
+// module's env hidden.
+func TestStdioHandler(t *testing.T) {
+	fake := testsupport.BuildCommand(t, testsupport.FakeStdioPackage)
+	m := stdioModule(fake, fakemcp.StdioStderr)
+	m.Env = map[string]string{"FAKE_SECRET": "s3cret-value-0123"}
+	f := newHandlerFixture(t, map[string]config.Module{"local": m})
+	for _, target := range []string{"http://127.0.0.1:1/mcp", "", fake} {
+		w := f.probe(t, url.Values{"module": {"local"}, "target": {target}}, nil)
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "takes no target parameter") {
+			t.Errorf("target %q: %d %s", target, w.Code, w.Body.String())
+		}
+	}
+	w := f.probe(t, url.Values{"module": {"local"}}, nil)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "probe_success 1") {
+		t.Fatalf("%d:\n%s", w.Code, w.Body.String())
+	}
+	w = f.probe(t, url.Values{"module": {"local"}, "debug": {"true"}}, nil)
+	out := w.Body.String()
+	if !strings.Contains(out, "stderr_bytes=") || strings.Contains(out, "last line") || strings.Contains(out, "s3cret") || !strings.Contains(out, "FAKE_SECRET: <secret>") {
+		t.Errorf("debug output:\n%s", out)
+	}
+	if !strings.Contains(out, "target=stdio:fakemcp-stdio") {
+		t.Errorf("the probe log does not name the command:\n%s", out)
 	}
 }

@@ -485,30 +485,58 @@ func (p *stdio) end(deadline time.Time) error {
 	// lives on while a member does, so its id is not reused meanwhile.)
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	p.info.ExitCode, _ = exitStatus(p.waitErr)
-	if held := p.closePipes(); held > 0 && p.endErr == nil {
+	held, killed := p.closePipes()
+	if held > 0 && p.endErr == nil {
 		p.endErr = failure.Errorf(failure.ReasonPipesHeld, 0, "%d process(es) outside the server's process group held its stdout or stderr after it ended; they were killed", held)
 	}
+	reapOrphans(pgid, killed)
 	return p.endErr
+}
+
+// reapOrphans reaps the server's processes that were handed to the
+// exporter: as a container's PID 1 (or a subreaper) it becomes the parent
+// of the server's orphans (what it forked, once it exited), which, killed,
+// would stay zombies. Otherwise they are not its children, and there is
+// nothing to reap. Members of the group and the processes killed for
+// holding the pipes are reaped, nothing else: the exporter's other
+// children are waited for by their own.
+func reapOrphans(pgid int, killed []int) {
+	deadline := time.Now().Add(PipeGrace)
+	for _, target := range append([]int{-pgid}, killed...) {
+		for {
+			var ws syscall.WaitStatus
+			pid, err := syscall.Wait4(target, &ws, syscall.WNOHANG, nil)
+			if pid > 0 {
+				continue // one reaped; perhaps more
+			}
+			if err != nil || time.Now().After(deadline) {
+				break // ECHILD: none (left) of ours
+			}
+			// Ours, killed, not yet dead.
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
 
 // closePipes waits PipeGrace for stdout and stderr to end, then closes
 // them. A process that still holds them left the server's group (setsid):
 // it is found and killed (Linux) and counted.
-func (p *stdio) closePipes() (held int) {
+func (p *stdio) closePipes() (held int, killed []int) {
 	_ = p.stdout.SetReadDeadline(time.Now().Add(PipeGrace))
 	_, err := io.Copy(io.Discard, io.LimitReader(p.out, p.maxBytes))
 	stdoutHeld := err != nil && errors.Is(err, os.ErrDeadlineExceeded)
 	stderrHeld := !waitFor(p.errDone, PipeGrace)
 	if stdoutHeld || stderrHeld {
-		held = killHolders(p.stdout, p.stderr.file)
+		killed = killHolders(p.stdout, p.stderr.file)
 	}
 	_ = p.stdout.Close()
 	_ = p.stderr.file.Close() // ends the reader, if the pipe did not
 	<-p.errDone
+	held = len(killed)
 	if (stdoutHeld || stderrHeld) && held == 0 {
 		held = 1 // found none to kill, but one held them
 	}
-	return held
+	return held, killed
 }
 
 // waitFor waits at most d for ch to close.
@@ -532,8 +560,9 @@ func waitFor(ch <-chan struct{}, d time.Duration) bool {
 }
 
 // killHolders kills the processes that hold a pipe of files open (its
-// other end), found in /proc; 0 where there is no /proc.
-func killHolders(files ...*os.File) int {
+// other end), found in /proc (none where there is no /proc), and returns
+// their pids.
+func killHolders(files ...*os.File) (killed []int) {
 	var inodes []string
 	for _, f := range files {
 		// Not f.Fd(), which would make the file blocking.
@@ -549,10 +578,9 @@ func killHolders(files ...*os.File) int {
 	}
 	procs, err := os.ReadDir("/proc")
 	if err != nil || len(inodes) == 0 {
-		return 0
+		return nil
 	}
 	self := os.Getpid()
-	n := 0
 	for _, d := range procs {
 		pid, err := strconv.Atoi(d.Name())
 		if err != nil || pid == self {
@@ -566,13 +594,13 @@ func killHolders(files ...*os.File) int {
 			link, err := os.Readlink("/proc/" + d.Name() + "/fd/" + fd.Name())
 			if err == nil && containsString(inodes, link) {
 				if syscall.Kill(pid, syscall.SIGKILL) == nil {
-					n++
+					killed = append(killed, pid)
 				}
 				break
 			}
 		}
 	}
-	return n
+	return killed
 }
 
 func containsString(list []string, s string) bool {
