@@ -140,8 +140,24 @@ func (c *Client) handshake(ctx context.Context, o HandshakeOptions) (*Handshake,
 	if name == "" {
 		name = protocol.TransportStreamableHTTP
 	}
-	if kind, ok := transports[name]; ok && kind.statefulOnly {
+	kind := transports[name]
+	if kind.statefulOnly {
 		return c.initializeOver(ctx, name, offer, legacyOK)
+	}
+	if kind.initializeFirst && o.Pinned == "" && o.Hint.Era != EraStateless && offer != "" {
+		// initialize first: a stateful server may end the conversation
+		// over a request before it (the process exits); a server that
+		// refuses initialize as a 2026-07-28 one would is asked
+		// server/discover next, in the same conversation.
+		if err := c.use(ctx, name); err != nil {
+			return nil, err
+		}
+		hs, err := c.initialize(ctx, offer, legacyOK)
+		if err == nil || !accepts(protocol.Version20260728) || !modernRefusal(err) {
+			return hs, err
+		}
+		c.session = Session{}
+		return c.discover(ctx)
 	}
 	tryDiscover := accepts(protocol.Version20260728) && o.Hint.Era != EraStateful && (o.Pinned == "" || o.Pinned == protocol.Version20260728)
 	if tryDiscover {
@@ -200,6 +216,18 @@ func wantsLegacy(err error) bool {
 		return true
 	}
 	return false
+}
+
+// modernRefusal reports whether a failed initialize may come from a
+// server of the 2026-07-28 era only: it does not know the method, answers
+// with an error code of that era, or supports no revision the prober
+// offered.
+func modernRefusal(err error) bool {
+	var e *failure.Error
+	if !errors.As(err, &e) || e.RPC == nil {
+		return false
+	}
+	return e.RPC.Code == CodeMethodNotFound || isModernErrorCode(e.RPC.Code) || e.Reason == failure.ReasonUnsupportedVersion
 }
 
 // legacyAnswer reports whether a failed server/discover means "not a

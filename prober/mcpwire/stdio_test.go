@@ -159,3 +159,47 @@ func TestStdioSpawnFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestStdioEras: over stdio, era detection sends initialize first (a
+// stateful server may exit on a request before it) and server/discover
+// only when initialize is refused as a 2026-07-28 server refuses it; a
+// pinned 2026-07-28 sends server/discover alone.
+func TestStdioEras(t *testing.T) {
+	fake := testsupport.BuildCommand(t, testsupport.FakeStdioPackage)
+	sdk := testsupport.BuildCommand(t, testsupport.SDKStdioPackage)
+	for _, tc := range []struct {
+		name    string
+		argv    []string
+		pinned  string
+		era     Era
+		version string
+	}{
+		{"strict stateful server", []string{fake, fakemcp.StdioStrictInit}, "", EraStateful, protocol.Version20251125},
+		{"2026-07-28 only", []string{fake, fakemcp.StdioStatelessOnly}, "", EraStateless, protocol.Version20260728},
+		{"go-sdk, auto", []string{sdk}, "", EraStateful, protocol.Version20251125},
+		{"go-sdk, pinned 2026-07-28", []string{sdk}, protocol.Version20260728, EraStateless, protocol.Version20260728},
+		{"go-sdk, pinned 2024-11-05", []string{sdk}, protocol.Version20241105, EraStateful, protocol.Version20241105},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c := stdioClient(tc.argv...)
+			o := stdioOptions()
+			o.Pinned = tc.pinned
+			hs, err := c.Handshake(ctx, o)
+			if err != nil {
+				t.Fatalf("Handshake: %v", err)
+			}
+			if hs.Era != tc.era || hs.Version != tc.version {
+				t.Errorf("era %v, version %s; want %v, %s", hs.Era, hs.Version, tc.era, tc.version)
+			}
+			if _, err := c.ListTools(ctx, 10, 10); err != nil {
+				t.Errorf("ListTools: %v", err)
+			}
+			if _, err := c.CloseSession(ctx); err != nil {
+				t.Errorf("end: %v", err)
+			}
+			c.Close()
+		})
+	}
+}

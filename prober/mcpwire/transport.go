@@ -165,6 +165,11 @@ type transportKind struct {
 	// statefulOnly: the transport carries only the stateful era
 	// (initialize); Handshake does not try server/discover over it.
 	statefulOnly bool
+	// initializeFirst: detecting the era, Handshake sends initialize
+	// first and server/discover only when initialize is refused as a
+	// 2026-07-28 server refuses it. Over stdio a stateful server may exit
+	// on a request before initialize, and a new process is a new probe.
+	initializeFirst bool
 }
 
 // transports are the transports the Client speaks, by name. Adding one is
@@ -172,7 +177,7 @@ type transportKind struct {
 var transports = map[string]transportKind{
 	protocol.TransportStreamableHTTP: {open: openStreamableHTTP},
 	protocol.TransportSSE:            {open: openLegacySSE, statefulOnly: true},
-	protocol.TransportStdio:          {open: openStdio},
+	protocol.TransportStdio:          {open: openStdio, initializeFirst: true},
 }
 
 // Exchange describes one exchange for the probe's debug log. It holds no

@@ -63,6 +63,13 @@ const (
 	// initialize, and answers only once the ping is answered.
 	StdioPing = "ping"
 
+	// StdioStrictInit exits with status 6 when its first request is not
+	// initialize, as stateful servers may.
+	StdioStrictInit = "strict-init"
+	// StdioStatelessOnly speaks only 2026-07-28: it refuses initialize
+	// with the unsupported-version error and answers server/discover.
+	StdioStatelessOnly = "stateless-only"
+
 	// stdioSleep is the forked children's mode: sleep for a minute.
 	stdioSleep = "sleep"
 )
@@ -101,7 +108,8 @@ func ServeStdio(mode string) int {
 	}
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 64<<10), 16<<20)
-	pinged := false
+	pinged, first := false, true
+	s.Stateless = mode == StdioStatelessOnly
 	for in.Scan() {
 		var m Msg
 		if json.Unmarshal(in.Bytes(), &m) != nil {
@@ -110,9 +118,20 @@ func ServeStdio(mode string) int {
 		if len(m.ID) == 0 || m.Method == "" {
 			continue // a notification, or the answer to our ping
 		}
+		if mode == StdioStrictInit && first && m.Method != "initialize" {
+			fmt.Fprintln(os.Stderr, "fake: a request before initialize")
+			return 6
+		}
+		first = false
 		switch mode {
 		case StdioSilent:
 			continue
+		case StdioStatelessOnly:
+			if m.Method == "initialize" {
+				fmt.Fprintln(out, Error(m.ID, -32022, `{"supported":["2026-07-28"]}`))
+				_ = out.Flush()
+				continue
+			}
 		case StdioFlood:
 			chunk := bytes.Repeat([]byte("x"), 64<<10)
 			_, _ = out.WriteString(`{"jsonrpc":"2.0","id":` + string(m.ID) + `,"result":{"x":"`)
