@@ -62,7 +62,7 @@ func TestShippedExamplesLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the shipped examples, uncommented, do not load: %v\n%s", err, text)
 	}
-	for _, name := range []string{"strict_tls", "stateless", "via_proxy", "legacy_sse", "bearer", "oauth2", "discovered"} {
+	for _, name := range []string{"strict_tls", "stateless", "via_proxy", "legacy_sse", "bearer", "oauth2", "discovered", "local_fs"} {
 		if _, ok := c.Modules[name]; !ok {
 			t.Errorf("example module %q missing after uncommenting; got %d modules", name, len(c.Modules))
 		}
