@@ -11,6 +11,8 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
+//go:build unix
+
 package fakemcp
 
 import (
@@ -80,6 +82,15 @@ const StdioStderrBytes = 1 << 20
 // ServeStdio serves mode over stdin and stdout, as a stdio server (the
 // process of cmd/fakemcp-stdio), and returns its exit status.
 func ServeStdio(mode string) int {
+	// A server's stdin, stdout and stderr are blocking, as a shell gives
+	// them: many runtimes (Python's) fail on a non-blocking one.
+	for fd := 0; fd <= 2; fd++ {
+		flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFL, 0)
+		if errno != 0 || flags&syscall.O_NONBLOCK != 0 {
+			fmt.Fprintf(os.Stderr, "fake: fd %d is non-blocking (%v)\n", fd, errno)
+			return 7
+		}
+	}
 	s := New()
 	out := bufio.NewWriter(os.Stdout)
 	switch mode {

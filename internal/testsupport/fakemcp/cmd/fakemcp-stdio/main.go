@@ -11,6 +11,8 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
+//go:build unix
+
 // Command fakemcp-stdio is the fake MCP server as a stdio server, for the
 // tests: its one argument is the mode (fakemcp.ServeStdio).
 package main
