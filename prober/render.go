@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // maxCapabilities bounds the capability series one server can create.
@@ -194,8 +196,11 @@ func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if r.Transport != "" {
 		s.add(gaugeTransport, 1, r.Transport)
-		s.add(gaugeHTTPStatus, float64(r.HTTPStatus))
-		s.add(gaugeResumptions, float64(r.SSEResumptions))
+		if r.Transport != protocol.TransportStdio {
+			// Facts of HTTP: a stdio server has no status, no event stream.
+			s.add(gaugeHTTPStatus, float64(r.HTTPStatus))
+			s.add(gaugeResumptions, float64(r.SSEResumptions))
+		}
 		s.add(gaugeWarnings, float64(r.ProtocolWarnings))
 	}
 	if conn := r.Connection; conn != nil {

@@ -108,6 +108,12 @@ func TestStdioRealServers(t *testing.T) {
 			if !strings.Contains(res.metrics, `probe_mcp_transport_info{transport="stdio"} 1`) {
 				t.Errorf("no stdio transport series:\n%s", res.metrics)
 			}
+			for _, http := range []string{"probe_http_status_code", "probe_mcp_sse_resumptions", "probe_dns_lookup_time_seconds", "probe_tls_version_info", `layer="connect"`} {
+				if strings.Contains(res.metrics, http) {
+					t.Errorf("a stdio probe has %s:\n%s", http, res.metrics)
+				}
+			}
+			testsupport.CheckMetrics(t, res.metrics)
 			if !strings.Contains(res.logs, "ended_by=\"stdin closed\"") {
 				t.Errorf("the server did not end at the end of its stdin:\n%s", res.logs)
 			}
@@ -249,5 +255,22 @@ func TestStdioHandler(t *testing.T) {
 	}
 	if !strings.Contains(out, "target=stdio:fakemcp-stdio") {
 		t.Errorf("the probe log does not name the command:\n%s", out)
+	}
+}
+
+// TestStdioToolCall: the tool_call layer runs over stdio as over HTTP.
+func TestStdioToolCall(t *testing.T) {
+	sdk := testsupport.BuildCommand(t, testsupport.SDKStdioPackage)
+	c, err := config.Parse([]byte("modules:\n  m:\n    transport: stdio\n    command: [" + sdk + "]\n" +
+		"    tool_call: {name: echo, arguments: {text: hi-over-stdio}, allow_not_read_only: true, fail_if_content_not_matches_regexp: ['hi-over-stdio']}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runProbe(t, nil, "", c.Modules["m"])
+	if !res.ok {
+		t.Fatalf("probe failed:\n%s", res.logs)
+	}
+	if l, _ := res.result.Layer(LayerToolCall); l.Outcome != Passed {
+		t.Errorf("tool_call %+v", l)
 	}
 }
