@@ -129,7 +129,12 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 		if logLevelSet {
 			probeLogger = logger
 		}
-		return runCheck(context.Background(), check, stdout, stderr, probeLogger)
+		// Interrupted, the probe ends at once, and with it a stdio
+		// server (in a process group of its own, it sees no terminal's
+		// signal).
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runCheck(ctx, check, stdout, stderr, probeLogger)
 	}
 
 	if path := os.Getenv("MCP_EXPORTER_CPUPROFILE"); path != "" && !*configCheck {
