@@ -23,6 +23,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path"
@@ -32,6 +34,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -314,12 +317,11 @@ func objectFiles(t *testing.T, r chartRender, kind, name string, existing map[st
 	return files
 }
 
-// configCheck lays the exporter container's volumes out under a temporary
-// root as the kubelet would mount them (Secrets decoded), points the
-// rendered configuration's paths under the mounts at that root, and runs
-// the built exporter's --config.check on it. So the check fails when the
-// configuration names a credential file that the mounted Secret lacks.
-func configCheck(t *testing.T, bin string, r chartRender, existing map[string]map[string]string) (string, error) {
+// layoutPod lays the exporter container's volumes out under a temporary
+// root as the kubelet would mount them (Secrets decoded), and points the
+// rendered configuration's paths under the mounts at that root. It returns
+// the exporter container and the configuration file's local path.
+func layoutPod(t *testing.T, r chartRender, existing map[string]map[string]string) (chartContainer, string) {
 	t.Helper()
 	d := r.deployment(t)
 	c := d.container(t, "mcp-exporter")
@@ -369,6 +371,15 @@ func configCheck(t *testing.T, bin string, r chartRender, existing map[string]ma
 	if err := os.WriteFile(local, []byte(rewritten), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return c, local
+}
+
+// configCheck runs the built exporter's --config.check on the rendered
+// configuration, laid out by layoutPod. So the check fails when the
+// configuration names a credential file that the mounted Secret lacks.
+func configCheck(t *testing.T, bin string, r chartRender, existing map[string]map[string]string) (string, error) {
+	t.Helper()
+	_, local := layoutPod(t, r, existing)
 	out, err := exec.Command(bin, "--config.check", "--config.file="+local).CombinedOutput()
 	return string(out), err
 }
@@ -710,5 +721,85 @@ func TestHelmChartConfigSources(t *testing.T) {
 	existing := map[string]map[string]string{"my-credentials": {"token": "t", "client-secret": "s"}}
 	if out, err := configCheck(t, bin, r, existing); err != nil {
 		t.Errorf("--config.check with credentials from an existing Secret: %v\n%s", err, out)
+	}
+}
+
+// TestHelmChartRunsAsRendered starts the exporter with the rendered
+// container's arguments (a route prefix among them), its volumes laid out
+// as mounted, and checks that the paths the chart gives the kubelet's
+// probes, the config reloader and the self ServiceMonitor answer.
+func TestHelmChartRunsAsRendered(t *testing.T) {
+	r := renderChart(t, "--values", chartAllValues, "--set", "extraArgs[0]=--web.route-prefix=/mcp/")
+	c, local := layoutPod(t, r, nil)
+	addr := hzFreeAddr(t)
+	var args []string
+	for _, a := range c.Args {
+		switch {
+		case strings.HasPrefix(a, "--config.file="):
+			a = "--config.file=" + local
+		case strings.HasPrefix(a, "--web.listen-address="):
+			a = "--web.listen-address=" + addr
+		}
+		args = append(args, a)
+	}
+	bin := hzBuild(t)
+	p := hzStart(t, bin, args...)
+
+	probePath := func(probe map[string]any) string {
+		get, _ := probe["httpGet"].(map[string]any)
+		if get["port"] != "http" {
+			t.Errorf("the kubelet's probe %v does not use the exporter's port", probe)
+		}
+		s, _ := get["path"].(string)
+		return s
+	}
+	liveness := probePath(c.LivenessProbe)
+	if liveness != "/mcp/-/healthy" || probePath(c.ReadinessProbe) != liveness {
+		t.Errorf("liveness %q, readiness %q, want /mcp/-/healthy", liveness, probePath(c.ReadinessProbe))
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	p.waitReady(t, client, func() *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+liveness, nil)
+		return req
+	})
+
+	reloader := r.deployment(t).container(t, "config-reloader")
+	reloadURL, _ := flagValue(reloader.Args, "reload-url")
+	u, err := url.Parse(reloadURL)
+	if err != nil || u.Path != "/mcp/-/reload" {
+		t.Fatalf("--reload-url=%q, want the exporter's /mcp/-/reload", reloadURL)
+	}
+	resp, err := client.Post("http://"+addr+u.Path, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("POST %s: %s %s", u.Path, resp.Status, body)
+	}
+
+	var self struct {
+		Endpoints []chartEndpoint `yaml:"endpoints"`
+	}
+	decodeChartSpec(t, *r.find("ServiceMonitor", "mcp-exporter"), &self)
+	metricsPath := self.Endpoints[0].Path
+	resp, err = client.Get("http://" + addr + metricsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "mcp_exporter_config_last_reload_successful 1") {
+		t.Errorf("GET %s: %s, want the exporter's metrics after a successful reload:\n%.500s", metricsPath, resp.Status, body)
+	}
+	for _, o := range r.all("ServiceMonitor") {
+		var sm struct {
+			Endpoints []chartEndpoint `yaml:"endpoints"`
+		}
+		decodeChartSpec(t, o, &sm)
+		if o.Metadata.Name != "mcp-exporter" && sm.Endpoints[0].Path != "/mcp/probe" {
+			t.Errorf("ServiceMonitor %s scrapes %s, want /mcp/probe", o.Metadata.Name, sm.Endpoints[0].Path)
+		}
 	}
 }
