@@ -76,7 +76,7 @@ func setMemoryLimit(o memLimitOptions, logger *slog.Logger) {
 	case limit == math.MaxInt64:
 		logger.Info("GOMEMLIMIT not set: no memory limit found", "gomemlimit", limitString(limit))
 	default:
-		attrs := []any{"gomemlimit", limitString(limit), "gomemlimit_bytes", limit, "source", source, "ratio", o.ratio}
+		attrs := []any{"gomemlimit", limitString(limit), "gomemlimit_bytes", limit, "from", source, "ratio", o.ratio}
 		if v := os.Getenv("AUTOMEMLIMIT"); v != "" {
 			attrs = append(attrs, "AUTOMEMLIMIT", v) // overrides the ratio
 		}

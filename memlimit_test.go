@@ -95,11 +95,11 @@ func TestSetMemoryLimit(t *testing.T) {
 	}{
 		{name: "container limit", auto: true, ratio: 0.5, cgroup: 1 * gib, system: 64 * gib,
 			want: gib / 2, wantCalled: true, wantNoSysCall: true,
-			wantLog: []string{`msg="GOMEMLIMIT set from the memory limit"`, "gomemlimit=512MiB", "gomemlimit_bytes=536870912", `source=cgroup`, "ratio=0.5"}},
+			wantLog: []string{`msg="GOMEMLIMIT set from the memory limit"`, "gomemlimit=512MiB", "gomemlimit_bytes=536870912", `from=cgroup`, "ratio=0.5"}},
 		{name: "default ratio", auto: true, ratio: defaultMemLimitRatio, cgroup: 1 * gib, system: 64 * gib,
 			want: 966367641, wantCalled: true, wantNoSysCall: true, wantLog: []string{"gomemlimit=922MiB", "ratio=0.9"}},
 		{name: "no container limit: the machine's memory", auto: true, ratio: 0.5, cgroupErr: memlimit.ErrNoLimit, system: 4 * gib,
-			want: 2 * gib, wantCalled: true, wantLog: []string{`source="system memory"`, "gomemlimit=2048MiB"}},
+			want: 2 * gib, wantCalled: true, wantLog: []string{`from="system memory"`, "gomemlimit=2048MiB"}},
 		{name: "no limit anywhere", auto: true, ratio: 0.9, cgroupErr: memlimit.ErrNoLimit, systemErr: memlimit.ErrNoLimit,
 			want: math.MaxInt64, wantCalled: true, wantLog: []string{`msg="GOMEMLIMIT not set: no memory limit found"`}},
 		{name: "turned off", auto: false, ratio: 0.9, cgroup: 1 * gib,
