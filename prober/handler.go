@@ -237,6 +237,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.History != nil {
 		h.History.Add(HistoryEntry{
 			Module: moduleName, Target: shownTarget, Success: res.Success, Duration: res.Duration,
+			FailedLayer: res.FailedLayer, Reason: string(res.FailureReason),
 			Render: debugOutput, Size: logs.Size() + metricFamiliesSize(mfs),
 		})
 	}

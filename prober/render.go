@@ -51,7 +51,7 @@ var (
 		"JSON-RPC error code the server returned, when it returned one.")
 
 	gaugeTransport = newGaugeDesc("probe_mcp_transport_info",
-		"The MCP transport the probe spoke.", "transport")
+		"The MCP transport over which the server answered the probe; absent when it never answered.", "transport")
 	gaugeHTTPStatus = newGaugeDesc("probe_http_status_code",
 		"HTTP status code of the last answer to an MCP request; 0 when none came.")
 	gaugeResumptions = newGaugeDesc("probe_mcp_sse_resumptions",
@@ -262,6 +262,27 @@ type gaugeDesc struct {
 	labels     []string
 }
 
+// gaugeDescs are every descriptor newGaugeDesc made: the metrics /probe
+// can answer with.
+var gaugeDescs []*gaugeDesc
+
+// MetricDoc describes a metric for the documentation.
+type MetricDoc struct {
+	Name, Type, Help string
+	Labels           []string
+}
+
+// ProbeMetrics lists every metric a /probe answer can carry, sorted by
+// name: the README's metric list is generated from it.
+func ProbeMetrics() []MetricDoc {
+	docs := make([]MetricDoc, 0, len(gaugeDescs))
+	for _, g := range gaugeDescs {
+		docs = append(docs, MetricDoc{Name: g.name, Type: "gauge", Help: g.help, Labels: slices.Clone(g.labels)})
+	}
+	slices.SortFunc(docs, func(a, b MetricDoc) int { return strings.Compare(a.Name, b.Name) })
+	return docs
+}
+
 func newGaugeDesc(name, help string, labels ...string) *gaugeDesc {
 	// Legacy names only: /probe writes them without escaping (see
 	// answerFormat).
@@ -273,7 +294,9 @@ func newGaugeDesc(name, help string, labels ...string) *gaugeDesc {
 			panic("prober: label " + l + " of " + name + " is no legacy name")
 		}
 	}
-	return &gaugeDesc{desc: prometheus.NewDesc(name, help, labels, nil), name: name, help: help, labels: labels}
+	g := &gaugeDesc{desc: prometheus.NewDesc(name, help, labels, nil), name: name, help: help, labels: labels}
+	gaugeDescs = append(gaugeDescs, g)
+	return g
 }
 
 // maxSampleLabels is the most labels a probe metric has.
