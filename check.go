@@ -76,6 +76,10 @@ type checkResult struct {
 	SchemaSHA256     string       `json:"schema_sha256,omitempty"`
 	DefinitionSHA256 string       `json:"definition_sha256,omitempty"`
 	HTTPStatus       int          `json:"http_status,omitempty"`
+	// MissingTools are the module's required_tools that tools/list
+	// lacked, in the configuration's order: the operator's own names,
+	// never a name the server sent.
+	MissingTools []string `json:"missing_tools,omitempty"`
 
 	// The opt-in lists (list_resources, list_prompts).
 	Resources                 *int   `json:"resources,omitempty"`
@@ -152,6 +156,7 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 		}
 	}
 	res.DurationSeconds = time.Since(begin).Seconds()
+	res.MissingTools = missing
 	if len(missing) > 0 {
 		fmt.Fprintf(stderr, "required_tools not listed: %s\n", strings.Join(missing, ", "))
 	}
@@ -301,6 +306,9 @@ func (r checkResult) writeTable(w io.Writer) {
 			}
 		case prober.NotReached.String():
 			result = "not reached"
+		}
+		if l.Reason == string(failure.ReasonMissingTool) && len(r.MissingTools) > 0 {
+			reason += missingSuffix(r.MissingTools)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, result, time.Duration(l.DurationSeconds*float64(time.Second)).Round(time.Microsecond), reason)
 	}

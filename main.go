@@ -26,10 +26,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -87,6 +89,8 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 		logProber     = app.Flag("log.prober", "Level at which probe log lines reach the exporter's log. One of: [debug, info, warn, error]").Default("debug").Enum("debug", "info", "warn", "error")
 		externalURL   = app.Flag("web.external-url", "The URL under which the exporter is reached from outside (for example behind a reverse proxy). Its path is the default route prefix.").PlaceHolder("<url>").String()
 		routePrefix   = app.Flag("web.route-prefix", "Prefix for the exporter's HTTP endpoints. Defaults to the path of --web.external-url.").PlaceHolder("<path>").String()
+		autoMemLimit  = app.Flag("auto-gomemlimit", "Set GOMEMLIMIT to --auto-gomemlimit.ratio of the container's memory limit (cgroup v1 or v2), or of the machine's memory without one, so that the garbage collector keeps the exporter inside it. A GOMEMLIMIT environment variable wins; --no-auto-gomemlimit turns it off.").Default("true").Bool()
+		memLimitRatio = app.Flag("auto-gomemlimit.ratio", "The share of the memory limit that --auto-gomemlimit gives to GOMEMLIMIT, greater than 0 and at most 1.").Default(strconv.FormatFloat(defaultMemLimitRatio, 'f', -1, 64)).Float64()
 		webFlags      = kingpinflag.AddFlags(app, defaultListenAddress)
 	)
 	logConfig := &promslog.Config{}
@@ -118,6 +122,10 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 			help = "mcp_exporter check --help"
 		}
 		fmt.Fprintf(stderr, "mcp_exporter: %s; see %s\n", err, help)
+		return 2
+	}
+	if err := checkMemLimitRatio(*memLimitRatio); err != nil {
+		fmt.Fprintf(stderr, "mcp_exporter: %s; see mcp_exporter --help\n", err)
 		return 2
 	}
 	logger := promslog.New(logConfig)
@@ -189,6 +197,7 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 	}
 
 	logger.Info("starting mcp_exporter", "version", version.Info(), "build_context", version.BuildContext())
+	setMemoryLimit(memLimitOptions{auto: *autoMemLimit, ratio: *memLimitRatio, cgroup: memlimit.FromCgroup, system: memlimit.FromSystem}, logger)
 	logger.Info("loaded the configuration", "file", *configFile, "modules", len(cfg.Modules))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -269,7 +269,7 @@ func TestLandingPageAndLogs(t *testing.T) {
 	if !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Errorf("the landing page does not list the probed target, escaped:\n%s", page)
 	}
-	if !strings.Contains(page, mcpTarget) || !strings.Contains(page, "Success") || !strings.Contains(page, "Failure") {
+	if !strings.Contains(page, mcpTarget) || !strings.Contains(page, "✔ OK") || !strings.Contains(page, "✘ FAILED") {
 		t.Errorf("the landing page does not list both probes:\n%s", page)
 	}
 	if !strings.Contains(page, `href="logs?id=`) {

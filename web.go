@@ -178,13 +178,42 @@ func (e *exporter) serveLogs(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(res.DebugOutput()))
 }
 
-var recentProbes = template.Must(template.New("recent").Parse(`
+// recentProbes is the landing page's table of recent probes. A failure
+// is told by a word and a symbol, not only by its colour, and names its
+// layer and reason (probe_mcp_failure_info's labels).
+var recentProbes = template.Must(template.New("recent").Funcs(template.FuncMap{"readable": readableDuration}).Parse(`
 <h2>Recent probes</h2>
-<table border="1" cellpadding="3">
-<tr><th>Module</th><th>Target</th><th>Result</th><th>Duration</th><th>Time</th><th>Debug</th></tr>
-{{range .}}<tr><td>{{.Module}}</td><td>{{.Target}}</td><td>{{if .Success}}Success{{else}}<strong>Failure</strong>{{end}}</td><td>{{.Duration}}</td><td>{{.Time.UTC.Format "2006-01-02 15:04:05Z"}}</td><td><a href="logs?id={{.ID}}">logs</a></td></tr>
-{{else}}<tr><td colspan="6">No probes yet.</td></tr>{{end}}
+<table class="probes" border="1" cellpadding="3">
+<tr><th>Result</th><th>Module</th><th>Target</th><th>Failed layer: reason</th><th>Duration</th><th>Time (UTC)</th><th>Debug</th></tr>
+{{range .}}{{if .Success}}<tr class="ok"><td class="result">✔ OK</td>{{else}}<tr class="failed"><td class="result">✘ FAILED</td>{{end}}<td>{{.Module}}</td><td class="target">{{.Target}}</td><td>{{if not .Success}}{{.FailedLayer}}: {{.Reason}}{{end}}</td><td>{{readable .Duration}}</td><td>{{.Time.UTC.Format "2006-01-02 15:04:05"}}</td><td><a href="logs?id={{.ID}}">logs</a></td></tr>
+{{else}}<tr><td colspan="7">No probes yet.</td></tr>{{end}}
 </table>`))
+
+// landingCSS widens the form's target field to hold a URL and marks the
+// result column.
+const landingCSS = `input[name="target"] { width: 40em; max-width: 90%; }
+table.probes { border-collapse: collapse; }
+table.probes td.target { word-break: break-all; }
+tr.ok td.result { color: #1b5e20; }
+tr.failed td.result { color: #b71c1c; font-weight: bold; }
+tr.failed { background-color: #fdecea; }`
+
+// readableDuration rounds d to two or three significant digits in a unit
+// that suits it: 850µs, 2.3ms, 12ms, 1.2s, 12s.
+func readableDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < 10*time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	default:
+		return d.Round(time.Second).String()
+	}
+}
 
 // serveLanding renders exporter-toolkit's landing page with the recent
 // probes below it; targets are escaped by html/template.
@@ -212,6 +241,7 @@ func (e *exporter) serveLanding(w http.ResponseWriter, r *http.Request) {
 			{Address: "config", Text: "Configuration"},
 		},
 		ExtraHTML: table.String(),
+		ExtraCSS:  landingCSS,
 		// The exporter serves no /debug/pprof; without this the page links to it.
 		Profiling: "false",
 	})

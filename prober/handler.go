@@ -14,6 +14,7 @@
 package prober
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -224,16 +226,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Metrics.Probes.WithLabelValues(moduleName, result).Inc()
 
-	// A fresh registry per probe: no series outlives it.
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(NewCollector(res))
-	mfs, gatherErr := registry.Gather()
+	// The probe's own metric families, made from its Result alone: no
+	// series outlives the probe.
+	mfs, gatherErr := Families(res)
 	// The debug output is made when someone reads it (debug=true, /logs),
 	// not for every probe.
 	debugOutput := func() string { return DebugOutput(module, logs.String(), mfs, gatherErr) }
 	if h.History != nil {
 		h.History.Add(HistoryEntry{
 			Module: moduleName, Target: shownTarget, Success: res.Success, Duration: res.Duration,
+			FailedLayer: res.FailedLayer, Reason: string(res.FailureReason),
 			Render: debugOutput, Size: logs.Size() + metricFamiliesSize(mfs),
 		})
 	}
@@ -286,28 +288,47 @@ func StdioTarget(m *config.Module) string {
 }
 
 // writeMetrics writes mfs in the format the request's Accept header asks
-// for, as expfmt.NegotiateAccept and expfmt.NewEncoder would.
+// for, as expfmt.NegotiateAccept and expfmt.NewEncoder would. The answer
+// is encoded into one buffer and sent with its Content-Length in one
+// write: a few KiB, not a chunked stream of one write per family.
 func writeMetrics(w http.ResponseWriter, reqHeader http.Header, mfs []*dto.MetricFamily) {
 	f := negotiateFormat(reqHeader)
-	w.Header().Set("Content-Type", f.contentType)
+	buf := answerBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledAnswer {
+			buf.Reset()
+			answerBuffers.Put(buf)
+		}
+	}()
 	if f.text {
 		for _, mf := range mfs {
-			if _, err := expfmt.MetricFamilyToText(w, mf); err != nil {
-				return // the scraper went away
+			if _, err := expfmt.MetricFamilyToText(buf, mf); err != nil {
+				http.Error(w, "encoding the probe's metrics: "+err.Error(), http.StatusInternalServerError)
+				return
 			}
 		}
-		return
-	}
-	enc := expfmt.NewEncoder(w, f.encode)
-	for _, mf := range mfs {
-		if err := enc.Encode(mf); err != nil {
-			return // the scraper went away
+	} else {
+		enc := expfmt.NewEncoder(buf, f.encode)
+		for _, mf := range mfs {
+			if err := enc.Encode(mf); err != nil {
+				http.Error(w, "encoding the probe's metrics: "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		if closer, ok := enc.(expfmt.Closer); ok {
+			_ = closer.Close()
 		}
 	}
-	if closer, ok := enc.(expfmt.Closer); ok {
-		_ = closer.Close()
-	}
+	w.Header().Set("Content-Type", f.contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, _ = w.Write(buf.Bytes()) // an error means the scraper went away
 }
+
+// answerBuffers hold /probe answers while they are encoded; a buffer that
+// grew past maxPooledAnswer is left to the garbage collector.
+var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledAnswer = 64 << 10
 
 // answerFormat is how /probe answers a scraper's Accept header.
 type answerFormat struct {

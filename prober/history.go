@@ -36,6 +36,10 @@ type HistoryEntry struct {
 	Success  bool
 	Duration time.Duration
 	Time     time.Time // set by History.Add
+	// FailedLayer and Reason name a failed probe's first failure, as
+	// probe_mcp_failure_info does; both "" for a success.
+	FailedLayer string
+	Reason      string
 
 	// Render makes the probe's debug output. It is called on every read
 	// and its output is not kept: a probe keeps only what the output is

@@ -159,7 +159,8 @@ const mbTimeout = 10 * time.Second
 // machine, and still well under the fakes' 10s hold.
 const mbSlack = 3 * time.Second
 
-// mbStatusAbsent: probe_http_status_code must not be reported.
+// mbStatusAbsent: probe_http_status_code must not be reported (with
+// probe_mcp_transport_info: the server never answered).
 const mbStatusAbsent = -1
 
 type mbMisbehaveCase struct {
@@ -494,7 +495,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 			name:   "slow answer past the deadline",
 			setup:  mbEvery(func(_ http.ResponseWriter, r *http.Request, _ mbRpcMsg) { mbSleepCtx(r) }),
 			module: mbShortTimeout,
-			layer:  LayerHandshake, reason: "timeout", layers: mbHandshakeFailed, status: 0,
+			layer:  LayerHandshake, reason: "timeout", layers: mbHandshakeFailed, status: mbStatusAbsent,
 			check: mbWantRequests(map[string]int{"server/discover": 1, "initialize": 0}),
 		},
 		{
@@ -515,19 +516,19 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 			target: func(t *testing.T, _ *mbFake) string {
 				return "http://" + testsupport.RefusedAddr(t) + "/mcp"
 			},
-			layer: LayerConnect, reason: "connect", layers: mbConnectFailed, status: 0,
+			layer: LayerConnect, reason: "connect", layers: mbConnectFailed, status: mbStatusAbsent,
 		},
 		{
 			name:   "unresolvable host",
 			target: func(*testing.T, *mbFake) string { return "http://nonexistent.invalid/mcp" },
-			layer:  LayerConnect, reason: "dns", layers: mbConnectFailed, status: 0,
+			layer:  LayerConnect, reason: "dns", layers: mbConnectFailed, status: mbStatusAbsent,
 		},
 		{
 			name: "TLS to a plain-HTTP server",
 			target: func(t *testing.T, f *mbFake) string {
 				return strings.Replace(f.Start(t), "http://", "https://", 1)
 			},
-			layer: LayerConnect, reason: "tls", layers: mbConnectFailed, status: 0,
+			layer: LayerConnect, reason: "tls", layers: mbConnectFailed, status: mbStatusAbsent,
 			check: mbWantRequests(map[string]int{"": 0}),
 		},
 		{
@@ -539,7 +540,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 				t.Cleanup(ts.Close)
 				return ts.URL + "/mcp"
 			},
-			layer: LayerConnect, reason: "tls", layers: mbConnectFailed, status: 0,
+			layer: LayerConnect, reason: "tls", layers: mbConnectFailed, status: mbStatusAbsent,
 			check: mbWantRequests(map[string]int{"": 0}),
 		},
 		{
@@ -678,7 +679,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 				return mbRawServer(t, func(c net.Conn) { _, _ = io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n") })
 			},
 			// The connection was made; it then failed as a connection.
-			layer: LayerHandshake, reason: "connect", layers: mbHandshakeFailed, status: 0,
+			layer: LayerHandshake, reason: "connect", layers: mbHandshakeFailed, status: mbStatusAbsent,
 			check: func(t *testing.T, _ *mbFake, res probeResult) {
 				if strings.Contains(res.logs, "SSH-2.0") {
 					t.Error("the probe log quotes the server's bytes")
@@ -703,7 +704,7 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 				})
 			},
 			module: mbShortTimeout,
-			layer:  LayerHandshake, reason: "timeout", layers: mbHandshakeFailed, status: 0,
+			layer:  LayerHandshake, reason: "timeout", layers: mbHandshakeFailed, status: mbStatusAbsent,
 		},
 
 		{

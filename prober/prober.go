@@ -246,7 +246,7 @@ func (pr *probe) finish(ok bool) {
 		return
 	}
 	c, p := pr.wire, pr.prober
-	pr.result.Transport = c.Transport()
+	pr.result.Transport = c.Answered()
 	pr.result.HTTPStatus = c.LastStatus()
 	pr.wireFacts()
 	if pr.http == nil {

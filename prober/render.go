@@ -17,8 +17,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -51,7 +53,7 @@ var (
 		"JSON-RPC error code the server returned, when it returned one.")
 
 	gaugeTransport = newGaugeDesc("probe_mcp_transport_info",
-		"The MCP transport the probe spoke.", "transport")
+		"The MCP transport over which the server answered the probe; absent when it never answered.", "transport")
 	gaugeHTTPStatus = newGaugeDesc("probe_http_status_code",
 		"HTTP status code of the last answer to an MCP request; 0 when none came.")
 	gaugeResumptions = newGaugeDesc("probe_mcp_sse_resumptions",
@@ -169,8 +171,13 @@ func NewCollector(r *Result) prometheus.Collector { return resultCollector{r} }
 func (resultCollector) Describe(chan<- *prometheus.Desc) {}
 
 func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
-	r := c.r
-	s := newSamples(r, ch)
+	c.r.samples(func(m *sample) { ch <- m })
+}
+
+// samples makes the Result's samples and hands each to emit, in the
+// order the code below names them.
+func (r *Result) samples(emit func(*sample)) {
+	s := newSamples(r, emit)
 	success := 0.0
 	if r.Success {
 		success = 1
@@ -255,8 +262,30 @@ func (s *samples) addList(l *ListResult, count, hash, info *gaugeDesc) {
 // gaugeDesc is a descriptor and its label names, in the order the
 // values are given: sorted, as the exposition orders them.
 type gaugeDesc struct {
-	desc   *prometheus.Desc
-	labels []string
+	desc       *prometheus.Desc
+	name, help string
+	labels     []string
+}
+
+// gaugeDescs are every descriptor newGaugeDesc made: the metrics /probe
+// can answer with.
+var gaugeDescs []*gaugeDesc
+
+// MetricDoc describes a metric for the documentation.
+type MetricDoc struct {
+	Name, Type, Help string
+	Labels           []string
+}
+
+// ProbeMetrics lists every metric a /probe answer can carry, sorted by
+// name: the README's metric list is generated from it.
+func ProbeMetrics() []MetricDoc {
+	docs := make([]MetricDoc, 0, len(gaugeDescs))
+	for _, g := range gaugeDescs {
+		docs = append(docs, MetricDoc{Name: g.name, Type: "gauge", Help: g.help, Labels: slices.Clone(g.labels)})
+	}
+	slices.SortFunc(docs, func(a, b MetricDoc) int { return strings.Compare(a.Name, b.Name) })
+	return docs
 }
 
 func newGaugeDesc(name, help string, labels ...string) *gaugeDesc {
@@ -270,7 +299,9 @@ func newGaugeDesc(name, help string, labels ...string) *gaugeDesc {
 			panic("prober: label " + l + " of " + name + " is no legacy name")
 		}
 	}
-	return &gaugeDesc{desc: prometheus.NewDesc(name, help, labels, nil), labels: labels}
+	g := &gaugeDesc{desc: prometheus.NewDesc(name, help, labels, nil), name: name, help: help, labels: labels}
+	gaugeDescs = append(gaugeDescs, g)
+	return g
 }
 
 // maxSampleLabels is the most labels a probe metric has.
@@ -283,7 +314,7 @@ const maxSampleLabels = 2
 // The registry reads what Write hands it and copies nothing; a sample is
 // never changed once made, and belongs to one probe.
 type sample struct {
-	desc   *prometheus.Desc
+	gd     *gaugeDesc
 	value  float64
 	gauge  dto.Gauge
 	values [maxSampleLabels]string
@@ -292,7 +323,7 @@ type sample struct {
 	n      int
 }
 
-func (s *sample) Desc() *prometheus.Desc { return s.desc }
+func (s *sample) Desc() *prometheus.Desc { return s.gd.desc }
 
 func (s *sample) Write(m *dto.Metric) error {
 	m.Gauge = &s.gauge
@@ -304,13 +335,13 @@ func (s *sample) Write(m *dto.Metric) error {
 	return nil
 }
 
-// samples makes a probe's samples, in chunks, and sends each on.
+// samples makes a probe's samples, in chunks, and hands each on.
 type samples struct {
 	chunk []sample
-	ch    chan<- prometheus.Metric
+	emit  func(*sample)
 }
 
-func newSamples(r *Result, ch chan<- prometheus.Metric) samples {
+func newSamples(r *Result, emit func(*sample)) samples {
 	// Room for the series of a healthy probe; more come in another chunk.
 	n := 21 + 2*len(r.Layers)
 	if r.Server != nil {
@@ -322,7 +353,7 @@ func newSamples(r *Result, ch chan<- prometheus.Metric) samples {
 	if r.Prompts != nil {
 		n += 3
 	}
-	return samples{chunk: make([]sample, 0, n), ch: ch}
+	return samples{chunk: make([]sample, 0, n), emit: emit}
 }
 
 func (s *samples) add(d *gaugeDesc, v float64, values ...string) {
@@ -334,7 +365,7 @@ func (s *samples) add(d *gaugeDesc, v float64, values ...string) {
 	}
 	s.chunk = s.chunk[:len(s.chunk)+1]
 	m := &s.chunk[len(s.chunk)-1]
-	m.desc, m.value, m.n = d.desc, v, len(values)
+	m.gd, m.value, m.n = d, v, len(values)
 	m.gauge.Value = &m.value
 	for i, value := range values {
 		m.values[i] = value
@@ -342,11 +373,65 @@ func (s *samples) add(d *gaugeDesc, v float64, values ...string) {
 		m.pairs[i].Value = &m.values[i]
 		m.labels[i] = &m.pairs[i]
 	}
-	s.ch <- m
+	s.emit(m)
 }
 
 // hashNumber is the first 13 hex digits (52 bits) of a hash: an integer a
 // float64 holds exactly, so PromQL's changes() sees every change.
 func hashNumber(h [32]byte) float64 {
 	return float64(binary.BigEndian.Uint64(h[:8]) >> (64 - 52))
+}
+
+var gaugeType = dto.MetricType_GAUGE
+
+// Families returns the probe's metric families for r: exactly what a
+// registry's Gather returns for NewCollector(r) (families sorted by name,
+// each family's metrics by label values; TestFamiliesAreGather holds it
+// to that), built directly. A registry per probe would check and sort
+// the same samples through a goroutine and two channels, and its
+// bookkeeping was most of a probe's rendering cost. As Gather does, it
+// refuses a Result that would give the same series twice.
+func Families(r *Result) ([]*dto.MetricFamily, error) {
+	list := make([]*sample, 0, 48)
+	r.samples(func(m *sample) { list = append(list, m) })
+	slices.SortStableFunc(list, compareSamples)
+	families := 0
+	for i, m := range list {
+		if i == 0 || m.gd != list[i-1].gd {
+			families++
+		} else if compareSamples(m, list[i-1]) == 0 {
+			return nil, fmt.Errorf("the series %s with labels %v was made twice", m.gd.name, m.values[:m.n])
+		}
+	}
+	// One slab each for the families, the metrics and their pointers.
+	fams := make([]dto.MetricFamily, families)
+	metrics := make([]dto.Metric, len(list))
+	ptrs := make([]*dto.Metric, len(list))
+	out := make([]*dto.MetricFamily, 0, families)
+	f, first := -1, 0
+	for i, m := range list {
+		if i == 0 || m.gd != list[i-1].gd {
+			f, first = f+1, i
+			fams[f].Name, fams[f].Help, fams[f].Type = &m.gd.name, &m.gd.help, &gaugeType
+			out = append(out, &fams[f])
+		}
+		_ = m.Write(&metrics[i])
+		ptrs[i] = &metrics[i]
+		fams[f].Metric = ptrs[first : i+1 : i+1]
+	}
+	return out, nil
+}
+
+// compareSamples orders samples as the exposition does: by metric name,
+// then by label values in label name order.
+func compareSamples(a, b *sample) int {
+	if c := strings.Compare(a.gd.name, b.gd.name); c != 0 {
+		return c
+	}
+	for i := range a.n {
+		if c := strings.Compare(a.values[i], b.values[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
 }

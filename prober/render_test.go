@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
@@ -215,5 +217,58 @@ func TestWriteMetricsAsExpfmt(t *testing.T) {
 				t.Errorf("round %d, Accept %q: body\n%q\nwant\n%q", round, accept, w.Body.String(), want.String())
 			}
 		}
+	}
+}
+
+// Families gives exactly what a registry's Gather gives for the same
+// Result, for Results of every shape: the per-probe registry it replaces
+// is the oracle.
+func TestFamiliesAreGather(t *testing.T) {
+	failed := &Result{
+		Layers: []LayerResult{{Name: LayerConnect, Outcome: Failed, Duration: time.Millisecond, Reason: failure.ReasonConnect},
+			{Name: LayerHandshake, Outcome: NotReached}, {Name: LayerTools, Outcome: NotReached}},
+		FailedLayer: LayerConnect, FailureReason: failure.ReasonConnect, Duration: 2 * time.Millisecond, Timeout: time.Second,
+	}
+	many := fullResult()
+	many.Server.Capabilities = nil
+	for i := range maxCapabilities {
+		// Out of order on purpose: the exposition sorts them.
+		many.Server.Capabilities = append(many.Server.Capabilities, string(rune('z'-i%26))+strconv.Itoa(i))
+	}
+	many.Credentials = append(many.Credentials, CredentialExpiry{Kind: CredentialBearerJWT, Expiry: time.Unix(1700000000, 0)})
+	for name, r := range map[string]*Result{"full": fullResult(), "empty": {}, "failed": failed, "many": many} {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(NewCollector(r))
+		want, err := reg.Gather()
+		if err != nil {
+			t.Fatalf("%s: gather: %v", name, err)
+		}
+		got, err := Families(r)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d families, gather has %d", name, len(got), len(want))
+		}
+		for i := range want {
+			if !proto.Equal(got[i], want[i]) {
+				t.Errorf("%s: family %d:\n%v\ngather:\n%v", name, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// A Result that would give one series twice is refused, as Gather
+// refuses it, rather than exposed.
+func TestFamiliesRefuseDuplicates(t *testing.T) {
+	r := fullResult()
+	r.Credentials = append(r.Credentials, r.Credentials[0])
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(NewCollector(r))
+	if _, err := reg.Gather(); err == nil {
+		t.Fatal("gather took a duplicate series")
+	}
+	if mfs, err := Families(r); err == nil {
+		t.Fatalf("Families took a duplicate series: %v", mfs)
 	}
 }

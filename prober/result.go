@@ -78,10 +78,13 @@ type Result struct {
 	// Timeout is the time the probe was allowed; set by its caller.
 	Timeout time.Duration
 
-	// Transport is the MCP transport the probe spoke, and HTTPStatus the
-	// status of the last answer to an MCP request (0 when none came). Both
-	// are known once the probe has made an MCP exchange: Transport is ""
-	// before.
+	// Transport is the MCP transport over which the server answered the
+	// probe (an HTTP response of any status, or a message), and HTTPStatus
+	// the status of the last answer to an MCP request (0 when none came).
+	// Transport is "" when the server never answered over the transport
+	// in use (a refused connection, a TLS failure, a fallback transport
+	// that got no answer): what the probe only tried is not reported as
+	// spoken.
 	Transport  string
 	HTTPStatus int
 	// SSEResumptions counts the response streams the probe resumed (GET

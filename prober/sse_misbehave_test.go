@@ -164,7 +164,7 @@ type ssembCase struct {
 	layer, reason string // both "" for a successful probe
 	layers        [4]float64
 	status        int    // probe_http_status_code, or mbStatusAbsent
-	transport     string // probe_mcp_transport_info; "" means sse
+	transport     string // probe_mcp_transport_info; "" means sse, ssembNoTransport none
 	check         func(t *testing.T, f *ssembFake, res ssembResult)
 }
 
@@ -528,8 +528,31 @@ func ssembCases() []ssembCase {
 			layer:  LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 404,
 			check: ssembWant(map[string]int{"POST target": 2, "GET": 1}),
 		},
+		{
+			// Streamable HTTP was answered (404), the fallback's event
+			// stream never: the probe spoke no transport with the server.
+			name: "auto: fallback whose GET is never answered",
+			setup: func(f *ssembFake) {
+				f.Target = http.NotFound
+				f.Get = func(w http.ResponseWriter, _ *http.Request) {
+					conn, _, err := http.NewResponseController(w).Hijack()
+					if err == nil {
+						conn.Close()
+					}
+				}
+			},
+			module: ssembAuto,
+			layer:  LayerHandshake, reason: "connect", layers: mbHandshakeFailed, status: mbStatusAbsent,
+			transport: ssembNoTransport,
+			// net/http sends the GET again on a fresh connection when a
+			// reused one closes before an answer: one or two GETs.
+			check: ssembWant(map[string]int{"POST target": 2}),
+		},
 	}
 }
+
+// ssembNoTransport: probe_mcp_transport_info must not be reported.
+const ssembNoTransport = "-"
 
 func TestSSEMisbehavingServers(t *testing.T) {
 	for _, tc := range ssembCases() {
@@ -579,7 +602,9 @@ func TestSSEMisbehavingServers(t *testing.T) {
 			if transport == "" {
 				transport = protocol.TransportSSE
 			}
-			if ls, _ := mbSeries(t, res.metrics, "probe_mcp_transport_info"); len(ls) != 1 || ls[0]["transport"] != transport {
+			if ls, _ := mbSeries(t, res.metrics, "probe_mcp_transport_info"); transport == ssembNoTransport && len(ls) != 0 {
+				t.Errorf("probe_mcp_transport_info = %v, want it absent", ls)
+			} else if transport != ssembNoTransport && (len(ls) != 1 || ls[0]["transport"] != transport) {
 				t.Errorf("probe_mcp_transport_info = %v, want {transport=%q}", ls, transport)
 			}
 			if module.Transport == protocol.TransportSSE {

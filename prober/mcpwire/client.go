@@ -79,9 +79,12 @@ type Client struct {
 	TraceContext TraceContext
 
 	transport Transport // nil until Handshake opens one
-	session   Session
-	nextID    int64
-	warnings  []string
+	// answered is true once the transport in use got an answer from the
+	// server: an HTTP response (any status) or a message.
+	answered bool
+	session  Session
+	nextID   int64
+	warnings []string
 	// discoverTTL is the ttlMs of this handshake's server/discover answer.
 	discoverTTL *time.Duration
 	// listBytes adds up the results of the list methods' answers; it
@@ -194,6 +197,28 @@ func (c *Client) Transport() string {
 	return c.transport.Name()
 }
 
+// Answered names the transport in use once the server answered over it
+// (an HTTP response of any status, or a message), and is "" before: a
+// probe whose connection was refused, or whose fallback transport got no
+// answer, spoke no transport with the server.
+func (c *Client) Answered() string {
+	if c.transport == nil || !c.answered {
+		return ""
+	}
+	return c.transport.Name()
+}
+
+// noteAnswer records whether the last request over the transport in use
+// got an answer.
+func (c *Client) noteAnswer(message bool) {
+	if t, ok := c.transport.(httpCarrier); ok && t.httpConn().answered {
+		message = true
+	}
+	if message {
+		c.answered = true
+	}
+}
+
 // use makes the transport called name the client's, opening it unless it
 // already is. A transport it replaces is closed and handed to the new one.
 func (c *Client) use(ctx context.Context, name string) error {
@@ -222,7 +247,11 @@ func (c *Client) use(ctx context.Context, name string) error {
 		_ = c.transport.Close()
 	}
 	t, err := kind.open(ctx, cfg)
-	c.transport = t
+	c.transport, c.answered = t, false
+	if t != nil {
+		// Opening may be an exchange of its own (the legacy event stream).
+		c.noteAnswer(false)
+	}
 	return err
 }
 
@@ -261,6 +290,7 @@ func (c *Client) callBody(ctx context.Context, m Outgoing) (json.RawMessage, err
 		return nil, err
 	}
 	msg, err := c.transport.Call(ctx, &c.session, m)
+	c.noteAnswer(err == nil)
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +315,9 @@ func (c *Client) notify(ctx context.Context, method string, params any) error {
 	if err := c.ensureTransport(ctx); err != nil {
 		return err
 	}
-	return c.transport.Notify(ctx, &c.session, Outgoing{Method: method, Body: body})
+	err := c.transport.Notify(ctx, &c.session, Outgoing{Method: method, Body: body})
+	c.noteAnswer(false)
+	return err
 }
 
 // rpcFailure turns an error response into a classified failure.Error.

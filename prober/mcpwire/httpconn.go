@@ -79,6 +79,10 @@ type httpConn struct {
 	record     func(Exchange)
 	trace      ConnTrace
 	lastStatus int
+	// answered is true once a request of the transport using the httpConn
+	// got an HTTP response, whatever its status (a refused redirect too);
+	// a transport taking the httpConn over starts without one.
+	answered bool
 	// resumptions counts the GETs that resumed a response's event stream.
 	resumptions int
 	// sessionValue and versionValue are the header values of the session
@@ -133,7 +137,9 @@ type httpCarrier interface{ httpConn() *httpConn }
 // newHTTPConn returns the httpConn of cfg.Previous, or a new one.
 func newHTTPConn(cfg TransportConfig) *httpConn {
 	if p, ok := cfg.Previous.(httpCarrier); ok {
-		return p.httpConn()
+		h := p.httpConn()
+		h.answered = false
+		return h
 	}
 	return &httpConn{client: cfg.HTTP, endpoint: cfg.Endpoint, maxBytes: cfg.MaxMessageBytes, record: cfg.OnExchange}
 }
@@ -158,6 +164,11 @@ func (h *httpConn) do(req *http.Request, op string) (*http.Response, time.Time, 
 	start := time.Now()
 	h.lastStatus = 0 // until an answer comes
 	resp, err := h.client.Do(req)
+	if resp != nil {
+		// With an error too: the server answered with a redirect the
+		// client refused (its body is closed already).
+		h.answered = true
+	}
 	if err != nil {
 		cerr := classifyTransportError(req.Context(), err, h.trace.currentPhase())
 		h.record(Exchange{Op: op, Duration: time.Since(start), Err: cerr})

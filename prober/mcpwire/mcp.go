@@ -194,8 +194,9 @@ func (c *Client) initializeOver(ctx context.Context, name, offer string, ok func
 	if offer == "" {
 		return nil, failure.Errorf(failure.ReasonUnsupportedVersion, 0, "no revision the module accepts is spoken over HTTP+SSE")
 	}
-	// Failing, the transport still names what was tried in
-	// probe_mcp_transport_info.
+	// Failing after the server answered the event stream's GET, the
+	// transport still names what was tried in probe_mcp_transport_info
+	// (Client.Answered).
 	if err := c.use(ctx, name); err != nil {
 		return nil, err
 	}
