@@ -1105,50 +1105,67 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
+// TestExampleCI runs the GitHub Actions workflow's steps as written, in
+// order, in a network namespace of their own (their port 8080 is free
+// there), from a directory that has the checkout's module, so that the
+// server's log lands there; the README's two CI steps are the workflow's.
 func TestExampleCI(t *testing.T) {
 	var wf struct {
 		Jobs map[string]struct {
 			Steps []struct {
 				Name string `yaml:"name"`
-				Uses string `yaml:"uses"`
+				If   string `yaml:"if"`
 				Run  string `yaml:"run"`
 			} `yaml:"steps"`
 		} `yaml:"jobs"`
 	}
 	readYAML(t, "examples/ci/github-actions.yml", &wf)
+	if len(wf.Jobs) != 1 {
+		t.Fatalf("the workflow has %d jobs, want one", len(wf.Jobs))
+	}
+	const (
+		start   = "go run ./examples/demo-mcp-server -addr 127.0.0.1:8080 > mcp-server.log 2>&1 &"
+		install = "go install github.com/mcp-exporter/mcp_exporter@latest"
+		check   = `"$(go env GOPATH)/bin/mcp_exporter" check --wait 60s http://127.0.0.1:8080/mcp`
+	)
 	var runs []string
 	for _, j := range wf.Jobs {
 		for _, s := range j.Steps {
-			runs = append(runs, s.Run)
+			if s.Run != "" && s.If == "" {
+				runs = append(runs, strings.TrimSpace(s.Run))
+			}
 		}
 	}
-	script := strings.Join(runs, "\n")
-	const (
-		start = "go run ./examples/demo-mcp-server -addr 127.0.0.1:8080"
-		check = "check --wait 60s http://127.0.0.1:8080/mcp"
-	)
-	for _, want := range []string{start, check} {
-		if !strings.Contains(script, want) {
-			t.Errorf("the workflow does not run %q", want)
+	if !slices.Equal(runs, []string{start, install, check}) {
+		t.Fatalf("the workflow runs %q, want %q", runs, []string{start, install, check})
+	}
+	for _, c := range []string{start, install, check} {
+		readmeCommand(t, c)
+		if !slices.Contains(readmeCommands(t, "examples/ci/README.md"), c) && c != start {
+			t.Errorf("examples/ci/README.md does not show %q", c)
 		}
 	}
 
-	// What the workflow does, on a free port: start the demo server in the
-	// background, then the check command waits for it.
-	addr := freeAddr(t)
-	bin := filepath.Join(t.TempDir(), "demo-mcp-server")
-	if out, err := exec.Command("go", "build", "-o", bin, "./examples/demo-mcp-server").CombinedOutput(); err != nil {
-		t.Fatalf("go build ./examples/demo-mcp-server: %v\n%s", err, out)
+	n := newNetns(t)
+	// The install step: the checkout, which @latest would fetch, installed
+	// into the GOPATH the other steps see.
+	n.installBinary(t)
+	work := t.TempDir()
+	wd, _ := os.Getwd()
+	for _, f := range []string{"go.mod", "go.sum", "examples"} {
+		if err := os.Symlink(filepath.Join(wd, f), filepath.Join(work, f)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	server := exec.Command(bin, "-addr", addr)
-	var serverLog testsupport.SyncBuffer
-	server.Stdout, server.Stderr = &serverLog, &serverLog
-	if err := server.Start(); err != nil {
-		t.Fatal(err)
+	n.dir = work
+	n.start(t, start)
+	out, code := n.run(t, check)
+	if code != 0 || !strings.Contains(out, "SUCCESS") {
+		log, _ := os.ReadFile(filepath.Join(work, "mcp-server.log"))
+		t.Errorf("%s: exit %d\n%s\nmcp-server.log:\n%s", check, code, out, log)
 	}
-	t.Cleanup(func() { stopProcess(t, server, 5*time.Second) })
-	if code := run([]string{"check", "--wait", "60s", "http://" + addr + "/mcp"}); code != 0 {
-		t.Errorf("check --wait against the demo server: exit %d; server log:\n%s", code, serverLog.String())
+	if _, err := os.Stat(filepath.Join(work, "mcp-server.log")); err != nil {
+		t.Errorf("the server's log: %v", err)
 	}
 }
 
