@@ -14,6 +14,7 @@
 package testsupport
 
 import (
+	"debug/buildinfo"
 	"os"
 	"os/exec"
 	"regexp"
@@ -75,15 +76,30 @@ func KustomizePath(t testing.TB) string {
 
 var prometheusVersionRE = regexp.MustCompile(`(?m)^(?:prometheus|promtool), version (\d+)\.(\d+)\.`)
 
-// PrometheusMajor returns the major version that a prometheus or promtool
-// binary reports with --version (2 for Debian's 2.42, 3 for 3.x).
+// prometheusModuleRE matches the Go module version of a Prometheus built
+// with go install: v0.3MM.P is Prometheus 3.MM.P, v0.MM.P 2.MM.P.
+var prometheusModuleRE = regexp.MustCompile(`^v0\.(\d)\d\d\.`)
+
+// PrometheusMajor returns the major version of a prometheus or promtool
+// binary (2 for Debian's 2.42, 3 for 3.x): the one it reports with
+// --version, or, when it was built without one injected, its module's.
 func PrometheusMajor(t testing.TB, bin string) int {
 	t.Helper()
 	out, err := exec.Command(bin, "--version").CombinedOutput()
-	m := prometheusVersionRE.FindSubmatch(out)
-	if err != nil || m == nil {
+	if err != nil {
 		t.Fatalf("%s --version: %v\n%s", bin, err, out)
 	}
-	major, _ := strconv.Atoi(string(m[1]))
-	return major
+	if m := prometheusVersionRE.FindSubmatch(out); m != nil {
+		major, _ := strconv.Atoi(string(m[1]))
+		return major
+	}
+	if info, err := buildinfo.ReadFile(bin); err == nil && info.Main.Path == "github.com/prometheus/prometheus" {
+		if m := prometheusModuleRE.FindStringSubmatch(info.Main.Version); m != nil {
+			major, _ := strconv.Atoi(m[1])
+			return major
+		}
+		return 2 // v0.MM.P, before 3.0
+	}
+	t.Fatalf("%s --version names no version:\n%s", bin, out)
+	return 0
 }
