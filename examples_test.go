@@ -21,8 +21,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/md5"
 	"debug/elf"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,7 +42,9 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -83,30 +87,49 @@ func prometheusConfigs(t *testing.T) []string {
 
 func runPromtool(t *testing.T, args ...string) string {
 	t.Helper()
-	out, err := exec.Command(testsupport.PromtoolPath(t), args...).CombinedOutput()
+	return runPromtoolBin(t, testsupport.PromtoolPath(t), args...)
+}
+
+func runPromtoolBin(t *testing.T, promtool string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(promtool, args...).CombinedOutput()
 	if err != nil {
-		t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Errorf("%s %s: %v\n%s", promtool, strings.Join(args, " "), err, out)
 	}
 	return string(out)
 }
 
+// TestExamplePrometheusConfigs checks every Prometheus config under
+// examples/ with Debian's promtool 2.x and with 3.x's, which .ci/run builds.
 func TestExamplePrometheusConfigs(t *testing.T) {
 	configs := prometheusConfigs(t)
-	for _, want := range append([]string{"examples/prometheus.yml", "examples/collector/prometheus-local.yml", "examples/collector/federate.yml"}, agentConfigs...) {
+	for _, want := range append([]string{"examples/prometheus.yml", "examples/prometheus-sharded.yml", "examples/collector/prometheus-local.yml", "examples/collector/federate.yml"}, agentConfigs...) {
 		if !slices.Contains(configs, want) {
 			t.Errorf("%s is not found as a Prometheus config; found %q", want, configs)
 		}
 	}
-	for _, c := range configs {
-		t.Run(c, func(t *testing.T) {
-			args := []string{"check", "config"}
-			if slices.Contains(agentConfigs, c) {
-				args = append(args, "--agent")
+	for _, p := range []struct {
+		name string
+		path func(testing.TB) string
+	}{{"promtool2", testsupport.PromtoolPath}, {"promtool3", testsupport.Promtool3Path}} {
+		t.Run(p.name, func(t *testing.T) {
+			promtool := p.path(t)
+			for _, c := range configs {
+				t.Run(c, func(t *testing.T) {
+					args := []string{"check", "config"}
+					if slices.Contains(agentConfigs, c) {
+						args = append(args, "--agent")
+					}
+					out := runPromtoolBin(t, promtool, append(args, c)...)
+					// promtool only warns about a file_sd file that does not exist.
+					if strings.Contains(out, "WARNING") {
+						t.Errorf("promtool check config %s warns:\n%s", c, out)
+					}
+				})
 			}
-			out := runPromtool(t, append(args, c)...)
-			// promtool only warns about a file_sd file that does not exist.
-			if strings.Contains(out, "WARNING") {
-				t.Errorf("promtool check config %s warns:\n%s", c, out)
+			out := runPromtoolBin(t, promtool, "test", "rules", "examples/alerts_test.yml")
+			if !strings.Contains(out, "SUCCESS") {
+				t.Errorf("promtool test rules:\n%s", out)
 			}
 		})
 	}
@@ -410,19 +433,21 @@ type k8sObject struct {
 	APIVersion string `yaml:"apiVersion"`
 	Kind       string `yaml:"kind"`
 	Metadata   struct {
-		Name   string            `yaml:"name"`
-		Labels map[string]string `yaml:"labels"`
+		Name      string            `yaml:"name"`
+		Namespace string            `yaml:"namespace"`
+		Labels    map[string]string `yaml:"labels"`
 	} `yaml:"metadata"`
-	Namespace  string            `yaml:"namespace"` // kustomization
-	Resources  []string          `yaml:"resources"` // kustomization
+	Type       string            `yaml:"type"` // Secret
 	Data       map[string]string `yaml:"data"`
 	StringData map[string]string `yaml:"stringData"`
 	Spec       yaml.Node         `yaml:"spec"`
-	file       string
 }
 
+// deploymentSpec is a Deployment's or a StatefulSet's spec.
 type deploymentSpec struct {
-	Selector struct {
+	Replicas    *int   `yaml:"replicas"`
+	ServiceName string `yaml:"serviceName"` // StatefulSet
+	Selector    struct {
 		MatchLabels map[string]string `yaml:"matchLabels"`
 	} `yaml:"selector"`
 	Template struct {
@@ -430,9 +455,13 @@ type deploymentSpec struct {
 			Labels map[string]string `yaml:"labels"`
 		} `yaml:"metadata"`
 		Spec struct {
-			SecurityContext struct {
-				RunAsNonRoot *bool `yaml:"runAsNonRoot"`
-				RunAsUser    *int  `yaml:"runAsUser"`
+			AutomountServiceAccountToken *bool `yaml:"automountServiceAccountToken"`
+			SecurityContext              struct {
+				RunAsNonRoot   *bool `yaml:"runAsNonRoot"`
+				RunAsUser      *int  `yaml:"runAsUser"`
+				SeccompProfile struct {
+					Type string `yaml:"type"`
+				} `yaml:"seccompProfile"`
 			} `yaml:"securityContext"`
 			Containers []struct {
 				Name  string   `yaml:"name"`
@@ -451,6 +480,9 @@ type deploymentSpec struct {
 				SecurityContext struct {
 					ReadOnlyRootFilesystem   *bool `yaml:"readOnlyRootFilesystem"`
 					AllowPrivilegeEscalation *bool `yaml:"allowPrivilegeEscalation"`
+					Capabilities             struct {
+						Drop []string `yaml:"drop"`
+					} `yaml:"capabilities"`
 				} `yaml:"securityContext"`
 				VolumeMounts []struct {
 					Name      string `yaml:"name"`
@@ -478,8 +510,10 @@ type httpProbe struct {
 }
 
 type serviceSpec struct {
-	Selector map[string]string `yaml:"selector"`
-	Ports    []struct {
+	ClusterIP                string            `yaml:"clusterIP"`
+	PublishNotReadyAddresses bool              `yaml:"publishNotReadyAddresses"`
+	Selector                 map[string]string `yaml:"selector"`
+	Ports                    []struct {
 		Name       string `yaml:"name"`
 		Port       int    `yaml:"port"`
 		TargetPort any    `yaml:"targetPort"`
@@ -512,37 +546,56 @@ type serviceMonitorSpec struct {
 	} `yaml:"endpoints"`
 }
 
-// readManifests decodes every document of every file in examples/kubernetes.
-func readManifests(t *testing.T) map[string][]k8sObject {
+// kustomizeBuild follows the documented steps on a copy of examples/: the
+// credential files written into examples/kubernetes/ (the secretGenerator's
+// token and client-secret), then kustomize build of the directory dir
+// (examples/kubernetes or examples/kubernetes-sharded). It returns the
+// objects built, by kind, and the credentials written, by Secret key.
+func kustomizeBuild(t *testing.T, dir string) (map[string][]k8sObject, map[string]string) {
 	t.Helper()
-	files, err := filepath.Glob("examples/kubernetes/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no manifests in examples/kubernetes: %v", err)
+	kustomize := testsupport.KustomizePath(t)
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS("examples")); err != nil {
+		t.Fatal(err)
+	}
+	// The files are git-ignored, and so never committed; a copy of a work
+	// tree where someone put theirs must not use them.
+	creds := map[string]string{"token": "e2e-bearer-token-" + t.Name(), "client-secret": "e2e-client-secret-" + t.Name()}
+	for key := range creds {
+		_ = os.Remove(filepath.Join(root, "kubernetes", key))
+	}
+	built := filepath.Join(root, strings.TrimPrefix(dir, "examples/"))
+
+	// Before the credentials are there, the build fails and names the file:
+	// no placeholder Secret can be applied by mistake.
+	out, err := exec.Command(kustomize, "build", built).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "token") {
+		t.Errorf("kustomize build %s without the credential files: %v, want an error naming them\n%s", dir, err, out)
+	}
+	for key, v := range creds {
+		writeConfig(t, filepath.Join(root, "kubernetes", key), v)
+	}
+	cmd := exec.Command(kustomize, "build", built)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err = cmd.Output()
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v\n%s", dir, err, stderr.String())
 	}
 	byKind := map[string][]k8sObject{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
+	dec := yaml.NewDecoder(bytes.NewReader(out))
+	for i := 0; ; i++ {
+		var o k8sObject
+		err := dec.Decode(&o)
+		if errors.Is(err, io.EOF) {
+			break
+		}
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("kustomize build %s, document %d: %v", dir, i+1, err)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		for i := 0; ; i++ {
-			var o k8sObject
-			err := dec.Decode(&o)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s, document %d: %v", f, i+1, err)
-			}
-			if o.Kind == "" || o.APIVersion == "" {
-				t.Errorf("%s, document %d: no kind or apiVersion", f, i+1)
-			}
-			o.file = filepath.Base(f)
-			byKind[o.Kind] = append(byKind[o.Kind], o)
-		}
+		byKind[o.Kind] = append(byKind[o.Kind], o)
 	}
-	return byKind
+	return byKind, creds
 }
 
 func decodeSpec(t *testing.T, o k8sObject, v any) {
@@ -561,104 +614,165 @@ func isSubset(sub, of map[string]string) bool {
 	return len(sub) > 0
 }
 
-func TestExampleKubernetes(t *testing.T) {
-	byKind := readManifests(t)
-	one := func(kind string) k8sObject {
-		t.Helper()
-		if len(byKind[kind]) != 1 {
-			t.Fatalf("want one %s, have %d", kind, len(byKind[kind]))
-		}
-		return byKind[kind][0]
-	}
-	if len(byKind["Probe"]) == 0 {
-		t.Fatal("no Probe")
-	}
-	kust, cm, secret, dep, svc, sm := one("Kustomization"), one("ConfigMap"), one("Secret"), one("Deployment"), one("Service"), one("ServiceMonitor")
+// objectNames lists kind/name of every object built, sorted.
+func objectNames(byKind map[string][]k8sObject) []string {
+	var names []string
 	for kind, objs := range byKind {
-		if (kind == "Probe" || kind == "ServiceMonitor") && objs[0].APIVersion != "monitoring.coreos.com/v1" {
-			t.Errorf("%s: apiVersion %s, want monitoring.coreos.com/v1", kind, objs[0].APIVersion)
+		for _, o := range objs {
+			names = append(names, kind+"/"+o.Metadata.Name)
 		}
 	}
+	slices.Sort(names)
+	return names
+}
 
-	// The kustomization lists every other file.
-	var files []string
-	for _, objs := range byKind {
-		for _, o := range objs {
-			if o.Kind != "Kustomization" && !slices.Contains(files, o.file) {
-				files = append(files, o.file)
+// k8sNamespace is the namespace every object is built into, from the
+// kustomization.
+const k8sNamespace = "monitoring"
+
+// TestExampleKubernetes builds examples/kubernetes with kustomize as the
+// README says to apply it, and checks what comes out.
+func TestExampleKubernetes(t *testing.T) {
+	byKind, creds := kustomizeBuild(t, "examples/kubernetes")
+	want := []string{
+		"ConfigMap/mcp-exporter-config", "Deployment/mcp-exporter", "Probe/mcp-servers", "Probe/mcp-servers-bearer",
+		"Secret/mcp-exporter-credentials", "Service/mcp-exporter", "ServiceMonitor/mcp-exporter",
+	}
+	if got := objectNames(byKind); !slices.Equal(got, want) {
+		t.Fatalf("kustomize build examples/kubernetes gives %q, want %q", got, want)
+	}
+	pod := checkExporterPods(t, byKind, byKind["Deployment"][0], creds)
+
+	// Each Probe points at the Service, names a module of the configuration
+	// and labels its targets with it; a credentialed module's targets are
+	// among its allowed_targets.
+	var ss serviceSpec
+	decodeSpec(t, byKind["Service"][0], &ss)
+	prober := fmt.Sprintf("%s.%s.svc:%d", byKind["Service"][0].Metadata.Name, k8sNamespace, ss.Ports[0].Port)
+	for _, p := range byKind["Probe"] {
+		var ps probeSpec
+		decodeSpec(t, p, &ps)
+		if ps.Prober.URL != prober || ps.Prober.Path != "/probe" {
+			t.Errorf("Probe %s: prober %s%s, want %s/probe", p.Metadata.Name, ps.Prober.URL, ps.Prober.Path, prober)
+		}
+		m, ok := pod.cfg.Modules[ps.Module]
+		if !ok {
+			t.Errorf("Probe %s: module %q is not in the configuration", p.Metadata.Name, ps.Module)
+			continue
+		}
+		if ps.Targets.StaticConfig.Labels["module"] != ps.Module || len(ps.Targets.StaticConfig.Static) == 0 {
+			t.Errorf("Probe %s: targets %+v, want some, labelled module=%s", p.Metadata.Name, ps.Targets.StaticConfig, ps.Module)
+		}
+		for _, target := range ps.Targets.StaticConfig.Static {
+			u, err := url.Parse(target)
+			if err != nil || !m.TargetAllowed(config.NormalizeTarget(u)) {
+				t.Errorf("Probe %s: module %s may not probe %s", p.Metadata.Name, ps.Module, target)
 			}
 		}
 	}
-	slices.Sort(files)
-	listed := slices.Sorted(slices.Values(kust.Resources))
-	if !slices.Equal(files, listed) {
-		t.Errorf("kustomization.yaml lists %q, the directory has %q", listed, files)
+}
+
+// TestExampleKubernetesSharded builds examples/kubernetes-sharded: the
+// StatefulSet and its headless Service give the replicas exactly the names
+// examples/prometheus-sharded.yml sends the probes to.
+func TestExampleKubernetesSharded(t *testing.T) {
+	byKind, creds := kustomizeBuild(t, "examples/kubernetes-sharded")
+	want := []string{
+		"ConfigMap/mcp-exporter-config", "Secret/mcp-exporter-credentials", "Service/mcp-exporter",
+		"Service/mcp-exporter-headless", "ServiceMonitor/mcp-exporter", "StatefulSet/mcp-exporter",
+	}
+	if got := objectNames(byKind); !slices.Equal(got, want) {
+		t.Fatalf("kustomize build examples/kubernetes-sharded gives %q, want %q (no Deployment, no Probes)", got, want)
+	}
+	sts := byKind["StatefulSet"][0]
+	pod := checkExporterPods(t, byKind, sts, creds)
+	var ds deploymentSpec
+	decodeSpec(t, sts, &ds)
+	var headless k8sObject
+	for _, svc := range byKind["Service"] {
+		if svc.Metadata.Name == ds.ServiceName {
+			headless = svc
+		}
+	}
+	var hs serviceSpec
+	if headless.Kind == "" {
+		t.Fatalf("the StatefulSet's serviceName %q is not a Service of the build", ds.ServiceName)
+	}
+	decodeSpec(t, headless, &hs)
+	if hs.ClusterIP != "None" || !isSubset(hs.Selector, ds.Template.Metadata.Labels) || len(hs.Ports) != 1 {
+		t.Errorf("the Service %s is not headless over the StatefulSet's pods: %+v", headless.Metadata.Name, hs)
 	}
 
-	// The ConfigMap's configuration loads, and passes --config.check.
+	// The replicas' DNS names, <pod>.<headless service>.<namespace>.svc,
+	// are the replicas of examples/prometheus-sharded.yml, shard by shard.
+	replicas := shardReplicas(t, readPromConfig(t, "examples/prometheus-sharded.yml"))
+	if ds.Replicas == nil || *ds.Replicas != len(replicas) {
+		t.Fatalf("the StatefulSet has %v replicas, examples/prometheus-sharded.yml shards over %d", ds.Replicas, len(replicas))
+	}
+	for i, r := range replicas {
+		dns := fmt.Sprintf("%s-%d.%s.%s.svc:%d", sts.Metadata.Name, i, headless.Metadata.Name, k8sNamespace, pod.port)
+		if r != dns {
+			t.Errorf("shard %d goes to %s; the StatefulSet's replica %d is %s", i, r, i, dns)
+		}
+	}
+}
+
+// exporterPod is what checkExporterPods learnt of the exporter's pod.
+type exporterPod struct {
+	cfg  *config.Config
+	port int
+}
+
+// checkExporterPods checks the workload (a Deployment or a StatefulSet)
+// that runs the exporter, with the ConfigMap, the Secret, the Service and
+// the ServiceMonitor around it.
+func checkExporterPods(t *testing.T, byKind map[string][]k8sObject, workload k8sObject, creds map[string]string) exporterPod {
+	t.Helper()
+	cm, secret, sm := byKind["ConfigMap"][0], byKind["Secret"][0], byKind["ServiceMonitor"][0]
+	for _, names := range byKind {
+		for _, o := range names {
+			if o.Metadata.Namespace != k8sNamespace {
+				t.Errorf("%s %s is in namespace %q, want %s", o.Kind, o.Metadata.Name, o.Metadata.Namespace, k8sNamespace)
+			}
+			if o.Metadata.Labels["app.kubernetes.io/name"] != "mcp-exporter" {
+				t.Errorf("%s %s lacks the label app.kubernetes.io/name=mcp-exporter: %v", o.Kind, o.Metadata.Name, o.Metadata.Labels)
+			}
+			if (o.Kind == "Probe" || o.Kind == "ServiceMonitor") && o.APIVersion != "monitoring.coreos.com/v1" {
+				t.Errorf("%s: apiVersion %s, want monitoring.coreos.com/v1", o.Kind, o.APIVersion)
+			}
+		}
+	}
+
+	// The Secret holds the credentials written as documented, not a
+	// placeholder.
+	secretData := map[string]string{}
+	for k, v := range secret.Data {
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			t.Fatalf("Secret key %s: %v", k, err)
+		}
+		secretData[k] = string(b)
+	}
+	if secret.Type != "Opaque" || len(secret.StringData) > 0 || !maps.Equal(secretData, creds) {
+		t.Errorf("the Secret %s: type %q, data %q, stringData %q; want the credential files %q", secret.Metadata.Name, secret.Type, secretData, secret.StringData, creds)
+	}
+
+	// The ConfigMap's configuration passes --config.check with the Secret's
+	// keys where it is mounted.
+	if len(cm.Data) != 1 {
+		t.Fatalf("the ConfigMap should hold one file, the configuration; it has %d", len(cm.Data))
+	}
 	var cmKey, cfgText string
 	for k, v := range cm.Data {
 		cmKey, cfgText = k, v
 	}
-	if len(cm.Data) != 1 {
-		t.Fatalf("the ConfigMap should hold one file, the configuration; it has %d", len(cm.Data))
-	}
-	// The files it names (the Secret's keys) are checked at load: they
-	// exist where the Secret would be mounted.
-	mountDir := t.TempDir()
-	const secretMount = "/etc/mcp_exporter/secrets/"
-	for _, f := range regexp.MustCompile(regexp.QuoteMeta(secretMount)+`[\w.-]+`).FindAllString(cfgText, -1) {
-		if err := os.WriteFile(filepath.Join(mountDir, strings.TrimPrefix(f, secretMount)), []byte("mounted\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfgText = strings.ReplaceAll(cfgText, secretMount, mountDir+"/")
-	cfg, err := config.Parse([]byte(cfgText))
-	if err != nil {
-		t.Fatalf("the ConfigMap's configuration does not load: %v", err)
-	}
-	cfgFile := filepath.Join(t.TempDir(), cmKey)
-	writeConfig(t, cfgFile, cfgText)
-	if code := run([]string{"--config.check", "--config.file", cfgFile}); code != 0 {
-		t.Errorf("mcp_exporter --config.check on the ConfigMap's configuration: exit %d", code)
-	}
-	if _, ok := cfg.Modules[config.DefaultModuleName]; !ok {
-		t.Error("the ConfigMap's configuration has no default module")
-	}
-
-	// The Deployment: non-root, read-only, bounded, healthy on /-/healthy,
-	// with the ConfigMap and the Secret mounted where the configuration and
-	// the --config.file flag expect them.
 	var ds deploymentSpec
-	decodeSpec(t, dep, &ds)
+	decodeSpec(t, workload, &ds)
 	pod := ds.Template.Spec
 	if len(pod.Containers) != 1 {
 		t.Fatalf("want one container, have %d", len(pod.Containers))
 	}
 	c := pod.Containers[0]
-	if !isSubset(ds.Selector.MatchLabels, ds.Template.Metadata.Labels) {
-		t.Errorf("the Deployment's selector %v does not select its pods %v", ds.Selector.MatchLabels, ds.Template.Metadata.Labels)
-	}
-	if pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot || pod.SecurityContext.RunAsUser == nil || *pod.SecurityContext.RunAsUser == 0 {
-		t.Error("the pod does not run as a non-root user")
-	}
-	if c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
-		t.Error("the container's root filesystem is not read-only")
-	}
-	if c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
-		t.Error("the container may escalate privileges")
-	}
-	if len(c.Resources.Requests) == 0 || c.Resources.Limits["memory"] == "" {
-		t.Errorf("resources: %+v", c.Resources)
-	}
-	if c.Image == "" || len(c.Ports) != 1 || c.Ports[0].ContainerPort != 10115 {
-		t.Errorf("image %q, ports %+v: want an image and port 10115", c.Image, c.Ports)
-	}
-	for name, p := range map[string]*httpProbe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
-		if p == nil || p.HTTPGet.Path != "/-/healthy" || (p.HTTPGet.Port != c.Ports[0].Name && p.HTTPGet.Port != 10115) {
-			t.Errorf("%s probe: %+v, want GET /-/healthy on the exporter's port", name, p)
-		}
-	}
 	mounts := map[string]string{} // volume name -> mount path
 	for _, m := range c.VolumeMounts {
 		mounts[m.Name] = m.MountPath
@@ -678,8 +792,25 @@ func TestExampleKubernetes(t *testing.T) {
 	if !slices.Contains(c.Args, "--config.file="+path.Join(configDir, cmKey)) {
 		t.Errorf("args %q do not name the mounted configuration %s", c.Args, path.Join(configDir, cmKey))
 	}
+	mountDir := t.TempDir()
+	for k, v := range secretData {
+		writeConfig(t, filepath.Join(mountDir, k), v)
+	}
+	cfgText = strings.ReplaceAll(cfgText, secretDir+"/", mountDir+"/")
+	cfg, err := config.Parse([]byte(cfgText))
+	if err != nil {
+		t.Fatalf("the ConfigMap's configuration does not load with the Secret mounted: %v", err)
+	}
+	cfgFile := filepath.Join(t.TempDir(), cmKey)
+	writeConfig(t, cfgFile, cfgText)
+	if code := run([]string{"--config.check", "--config.file", cfgFile}); code != 0 {
+		t.Errorf("mcp_exporter --config.check on the ConfigMap's configuration: exit %d", code)
+	}
+	if _, ok := cfg.Modules[config.DefaultModuleName]; !ok {
+		t.Error("the ConfigMap's configuration has no default module")
+	}
 
-	// Every credential file the configuration names is a key of the mounted
+	// Every credential file the configuration names is a key of the
 	// Secret, and every credentialed module restricts its targets.
 	credentialed := 0
 	for name, m := range cfg.Modules {
@@ -702,9 +833,8 @@ func TestExampleKubernetes(t *testing.T) {
 			t.Errorf("module %s does not read its credential from the Secret", name)
 		}
 		for _, f := range files {
-			f = secretMount + strings.TrimPrefix(f, mountDir+"/") // where the Secret is mounted
-			if path.Dir(f) != secretDir || secret.StringData[path.Base(f)] == "" {
-				t.Errorf("module %s reads %s, which is not a key of the Secret mounted at %s (keys %v)", name, f, secretDir, slices.Collect(maps.Keys(secret.StringData)))
+			if filepath.Dir(f) != mountDir || creds[filepath.Base(f)] == "" {
+				t.Errorf("module %s reads %s, which is not a key of the Secret mounted at %s", name, f, secretDir)
 			}
 		}
 	}
@@ -712,8 +842,50 @@ func TestExampleKubernetes(t *testing.T) {
 		t.Error("the ConfigMap's configuration has no credentialed module")
 	}
 
-	// The Service selects the pods and exposes the port; the ServiceMonitor
-	// selects the Service and scrapes /metrics on it.
+	// The pod: non-root, no service account token, RuntimeDefault seccomp,
+	// read-only, no privilege escalation, no capabilities, bounded memory,
+	// healthy on /-/healthy.
+	if !isSubset(ds.Selector.MatchLabels, ds.Template.Metadata.Labels) {
+		t.Errorf("the %s's selector %v does not select its pods %v", workload.Kind, ds.Selector.MatchLabels, ds.Template.Metadata.Labels)
+	}
+	if pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot || pod.SecurityContext.RunAsUser == nil || *pod.SecurityContext.RunAsUser == 0 {
+		t.Error("the pod does not run as a non-root user")
+	}
+	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
+		t.Error("the pod mounts a service account token it does not need")
+	}
+	if pod.SecurityContext.SeccompProfile.Type != "RuntimeDefault" {
+		t.Errorf("the pod's seccomp profile is %q, want RuntimeDefault", pod.SecurityContext.SeccompProfile.Type)
+	}
+	if c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
+		t.Error("the container's root filesystem is not read-only")
+	}
+	if c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
+		t.Error("the container may escalate privileges")
+	}
+	if !slices.Equal(c.SecurityContext.Capabilities.Drop, []string{"ALL"}) {
+		t.Errorf("the container drops capabilities %q, want [ALL]", c.SecurityContext.Capabilities.Drop)
+	}
+	if len(c.Resources.Requests) == 0 || c.Resources.Limits["memory"] == "" {
+		t.Errorf("resources: %+v", c.Resources)
+	}
+	if c.Image == "" || len(c.Ports) != 1 || c.Ports[0].ContainerPort != 10115 {
+		t.Fatalf("image %q, ports %+v: want an image and port 10115", c.Image, c.Ports)
+	}
+	for name, p := range map[string]*httpProbe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
+		if p == nil || p.HTTPGet.Path != "/-/healthy" || (p.HTTPGet.Port != c.Ports[0].Name && p.HTTPGet.Port != 10115) {
+			t.Errorf("%s probe: %+v, want GET /-/healthy on the exporter's port", name, p)
+		}
+	}
+
+	// The Service mcp-exporter selects the pods and exposes the port; the
+	// ServiceMonitor selects it and scrapes /metrics on it.
+	var svc k8sObject
+	for _, s := range byKind["Service"] {
+		if s.Metadata.Name == "mcp-exporter" {
+			svc = s
+		}
+	}
 	var ss serviceSpec
 	decodeSpec(t, svc, &ss)
 	if !isSubset(ss.Selector, ds.Template.Metadata.Labels) || len(ss.Ports) != 1 || ss.Ports[0].Port != 10115 {
@@ -725,40 +897,14 @@ func TestExampleKubernetes(t *testing.T) {
 		sms.Endpoints[0].Port != ss.Ports[0].Name || sms.Endpoints[0].Path != "/metrics" {
 		t.Errorf("ServiceMonitor: selector %v (Service labels %v), endpoints %+v", sms.Selector.MatchLabels, svc.Metadata.Labels, sms.Endpoints)
 	}
-
-	// Each Probe points at the Service, names a module of the configuration
-	// and labels its targets with it; a credentialed module's targets are
-	// among its allowed_targets.
-	prober := fmt.Sprintf("%s.%s.svc:%d", svc.Metadata.Name, kust.Namespace, ss.Ports[0].Port)
-	for _, p := range byKind["Probe"] {
-		var ps probeSpec
-		decodeSpec(t, p, &ps)
-		if ps.Prober.URL != prober || ps.Prober.Path != "/probe" {
-			t.Errorf("Probe %s: prober %s%s, want %s/probe", p.Metadata.Name, ps.Prober.URL, ps.Prober.Path, prober)
-		}
-		m, ok := cfg.Modules[ps.Module]
-		if !ok {
-			t.Errorf("Probe %s: module %q is not in the configuration", p.Metadata.Name, ps.Module)
-		}
-		if ps.Targets.StaticConfig.Labels["module"] != ps.Module || len(ps.Targets.StaticConfig.Static) == 0 {
-			t.Errorf("Probe %s: targets %+v, want some, labelled module=%s", p.Metadata.Name, ps.Targets.StaticConfig, ps.Module)
-		}
-		for _, target := range ps.Targets.StaticConfig.Static {
-			u, err := url.Parse(target)
-			if err != nil || !m.TargetAllowed(config.NormalizeTarget(u)) {
-				t.Errorf("Probe %s: module %s may not probe %s", p.Metadata.Name, ps.Module, target)
-			}
+	// A ServiceMonitor selecting on app.kubernetes.io/name alone would also
+	// select the headless Service and scrape every replica twice.
+	for _, s := range byKind["Service"] {
+		if s.Metadata.Name != svc.Metadata.Name && isSubset(sms.Selector.MatchLabels, s.Metadata.Labels) {
+			t.Errorf("the ServiceMonitor also selects the Service %s: each pod would be scraped twice", s.Metadata.Name)
 		}
 	}
-
-	// kubectl, where it is installed, builds the kustomization.
-	if kubectl, err := exec.LookPath("kubectl"); err == nil {
-		if out, err := exec.Command(kubectl, "kustomize", "examples/kubernetes").CombinedOutput(); err != nil {
-			t.Errorf("kubectl kustomize examples/kubernetes: %v\n%s", err, out)
-		}
-	} else {
-		t.Log("kubectl is not installed; the kustomization was checked only by parsing")
-	}
+	return exporterPod{cfg: cfg, port: c.Ports[0].ContainerPort}
 }
 
 // dockerfileInstructions reads a Dockerfile as instructions (continuation
@@ -959,50 +1105,67 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
+// TestExampleCI runs the GitHub Actions workflow's steps as written, in
+// order, in a network namespace of their own (their port 8080 is free
+// there), from a directory that has the checkout's module, so that the
+// server's log lands there; the README's two CI steps are the workflow's.
 func TestExampleCI(t *testing.T) {
 	var wf struct {
 		Jobs map[string]struct {
 			Steps []struct {
 				Name string `yaml:"name"`
-				Uses string `yaml:"uses"`
+				If   string `yaml:"if"`
 				Run  string `yaml:"run"`
 			} `yaml:"steps"`
 		} `yaml:"jobs"`
 	}
 	readYAML(t, "examples/ci/github-actions.yml", &wf)
+	if len(wf.Jobs) != 1 {
+		t.Fatalf("the workflow has %d jobs, want one", len(wf.Jobs))
+	}
+	const (
+		start   = "go run ./examples/demo-mcp-server -addr 127.0.0.1:8080 > mcp-server.log 2>&1 &"
+		install = "go install github.com/mcp-exporter/mcp_exporter@latest"
+		check   = `"$(go env GOPATH)/bin/mcp_exporter" check --wait 60s http://127.0.0.1:8080/mcp`
+	)
 	var runs []string
 	for _, j := range wf.Jobs {
 		for _, s := range j.Steps {
-			runs = append(runs, s.Run)
+			if s.Run != "" && s.If == "" {
+				runs = append(runs, strings.TrimSpace(s.Run))
+			}
 		}
 	}
-	script := strings.Join(runs, "\n")
-	const (
-		start = "go run ./examples/demo-mcp-server -addr 127.0.0.1:8080"
-		check = "check --wait 60s http://127.0.0.1:8080/mcp"
-	)
-	for _, want := range []string{start, check} {
-		if !strings.Contains(script, want) {
-			t.Errorf("the workflow does not run %q", want)
+	if !slices.Equal(runs, []string{start, install, check}) {
+		t.Fatalf("the workflow runs %q, want %q", runs, []string{start, install, check})
+	}
+	for _, c := range []string{start, install, check} {
+		readmeCommand(t, c)
+		if !slices.Contains(readmeCommands(t, "examples/ci/README.md"), c) && c != start {
+			t.Errorf("examples/ci/README.md does not show %q", c)
 		}
 	}
 
-	// What the workflow does, on a free port: start the demo server in the
-	// background, then the check command waits for it.
-	addr := freeAddr(t)
-	bin := filepath.Join(t.TempDir(), "demo-mcp-server")
-	if out, err := exec.Command("go", "build", "-o", bin, "./examples/demo-mcp-server").CombinedOutput(); err != nil {
-		t.Fatalf("go build ./examples/demo-mcp-server: %v\n%s", err, out)
+	n := newNetns(t)
+	// The install step: the checkout, which @latest would fetch, installed
+	// into the GOPATH the other steps see.
+	n.installBinary(t)
+	work := t.TempDir()
+	wd, _ := os.Getwd()
+	for _, f := range []string{"go.mod", "go.sum", "examples"} {
+		if err := os.Symlink(filepath.Join(wd, f), filepath.Join(work, f)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	server := exec.Command(bin, "-addr", addr)
-	var serverLog testsupport.SyncBuffer
-	server.Stdout, server.Stderr = &serverLog, &serverLog
-	if err := server.Start(); err != nil {
-		t.Fatal(err)
+	n.dir = work
+	n.start(t, start)
+	out, code := n.run(t, check)
+	if code != 0 || !strings.Contains(out, "SUCCESS") {
+		log, _ := os.ReadFile(filepath.Join(work, "mcp-server.log"))
+		t.Errorf("%s: exit %d\n%s\nmcp-server.log:\n%s", check, code, out, log)
 	}
-	t.Cleanup(func() { stopProcess(t, server, 5*time.Second) })
-	if code := run([]string{"check", "--wait", "60s", "http://" + addr + "/mcp"}); code != 0 {
-		t.Errorf("check --wait against the demo server: exit %d; server log:\n%s", code, serverLog.String())
+	if _, err := os.Stat(filepath.Join(work, "mcp-server.log")); err != nil {
+		t.Errorf("the server's log: %v", err)
 	}
 }
 
@@ -1198,9 +1361,32 @@ func readPromConfig(t *testing.T, name string) map[string]any {
 // official Go SDK), with examples/prometheus.yml's relabelling and rules; an
 // agent-mode Prometheus with examples/collector/prometheus-agent.yml pushes
 // the same probes to it by remote_write. Every dashboard and alert
-// expression is then evaluated against that Prometheus.
+// expression is then evaluated against that Prometheus. The file_sd job
+// (a module per target group) and examples/prometheus-sharded.yml's hashmod
+// are checked against what the exporter receives. It runs against Debian's
+// Prometheus 2.x and against 3.x, which .ci/run builds.
 func TestExamplesEndToEndWithPrometheus(t *testing.T) {
-	bin := testsupport.PrometheusPath(t)
+	for _, p := range []struct {
+		name string
+		path func(testing.TB) string
+	}{{"prometheus2", testsupport.PrometheusPath}, {"prometheus3", testsupport.Prometheus3Path}} {
+		t.Run(p.name, func(t *testing.T) { examplesEndToEnd(t, p.path(t)) })
+	}
+}
+
+// agentModeFlag is the flag that runs a Prometheus in agent mode: a
+// feature flag in 2.x, its own flag from 3.0 (where the feature flag is
+// ignored, with a warning, and the server starts in server mode).
+func agentModeFlag(major int) string {
+	if major >= 3 {
+		return "--agent"
+	}
+	return "--enable-feature=agent"
+}
+
+func examplesEndToEnd(t *testing.T, bin string) {
+	major := testsupport.PrometheusMajor(t, bin)
+	t.Logf("%s: Prometheus %d.x", bin, major)
 	start := time.Now()
 
 	srv := httptest.NewServer(endToEndServer())
@@ -1251,10 +1437,33 @@ func TestExamplesEndToEndWithPrometheus(t *testing.T) {
 	oauth2Job := scrapeJob(t, readPromConfig(t, "examples/prometheus.yml"), "mcp_bearer")
 	oauth2Job["job_name"], oauth2Job["params"] = "mcp_oauth2", map[string]any{"module": []any{"oauth2"}}
 	pointJobAt(t, oauth2Job, target, exporterAddr)
+	// examples/prometheus.yml's mcp_file_sd job on examples/targets/mcp.yml's
+	// groups, through a recorder of the requests the exporter receives: each
+	// group's module must reach the exporter, not only the module label.
+	fileSD := newProbeRecorder(t, te.server.Config.Handler)
+	fileSDJob := scrapeJob(t, readPromConfig(t, "examples/prometheus.yml"), "mcp_file_sd")
+	fileSDFile, fileSDWant := exampleTargetGroups(t, srv.URL)
+	pointFileSDJobAt(t, fileSDJob, fileSDFile, func(string) string { return fileSD.addr })
+	// examples/prometheus-sharded.yml's mcp_sharded job, each replica's
+	// address a recorder of its own in front of the exporter.
+	sharded := readPromConfig(t, "examples/prometheus-sharded.yml")
+	shardedJob := scrapeJob(t, sharded, "mcp_sharded")
+	replicas := shardReplicas(t, sharded)
+	shards := map[string]*probeRecorder{} // the example's replica address -> its recorder
+	for _, r := range replicas {
+		shards[r] = newProbeRecorder(t, te.server.Config.Handler)
+	}
+	shardedFile, shardedWant := shardTargets(t, srv.URL, 8)
+	pointFileSDJobAt(t, shardedJob, shardedFile, func(replica string) string {
+		if shards[replica] == nil {
+			t.Fatalf("mcp_sharded sends to %s, not a replica its mcp_exporter job scrapes (%q)", replica, replicas)
+		}
+		return shards[replica].addr
+	})
 	central := startPrometheus(t, bin, map[string]any{
 		"global":         map[string]any{"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
 		"rule_files":     []any{alertsFile},
-		"scrape_configs": []any{probeJob, bearerJob, oauth2Job, selfJob},
+		"scrape_configs": []any{probeJob, bearerJob, oauth2Job, selfJob, fileSDJob, shardedJob},
 	}, "--web.enable-remote-write-receiver")
 
 	// The in-network collector: examples/collector/prometheus-agent.yml,
@@ -1271,7 +1480,7 @@ func TestExamplesEndToEndWithPrometheus(t *testing.T) {
 	rw["url"] = central.url + "/api/v1/write"
 	rw["authorization"].(map[string]any)["credentials_file"] = tokenFile
 	rw["queue_config"] = map[string]any{"batch_send_deadline": "500ms"}
-	startPrometheus(t, bin, agentCfg, "--enable-feature=agent", "--storage.agent.path="+t.TempDir())
+	startPrometheus(t, bin, agentCfg, agentModeFlag(major), "--storage.agent.path="+t.TempDir())
 
 	// Prometheus scrapes the probe: probe_success 1 with the example's labels.
 	deadline := time.Now().Add(30 * time.Second)
@@ -1281,6 +1490,35 @@ func TestExamplesEndToEndWithPrometheus(t *testing.T) {
 	})
 	if s, err := central.query("probe_mcp_tools" + direct); err != nil || len(s) != 1 || s[0].value() != "2" {
 		t.Errorf("probe_mcp_tools: %v, %v; want 2", s, err)
+	}
+
+	// Each file_sd group's module reaches the exporter: the request carries
+	// it, and the series carry it with the group's labels.
+	for target, module := range fileSDWant {
+		central.waitFor(t, deadline, fmt.Sprintf(`probe_success{job="mcp_file_sd",instance=%q,module=%q,team="platform"}`, target, module),
+			func(s []promSample) bool { return len(s) == 1 && s[0].value() == "1" })
+		if got := fileSD.modules(target); !slices.Equal(got, []string{module}) {
+			t.Errorf("mcp_file_sd: the exporter received %s with module %q, want only %q", target, got, module)
+		}
+	}
+	// Sharding: each target goes to the replica its hashmod names, and only
+	// there, with its group's module.
+	modulus := shardModulus(t, shardedJob)
+	used := map[string]bool{}
+	for target, module := range shardedWant {
+		central.waitFor(t, deadline, fmt.Sprintf(`probe_success{job="mcp_sharded",instance=%q,module=%q}`, target, module),
+			func(s []promSample) bool { return len(s) == 1 && s[0].value() == "1" })
+		want := replicas[prometheusHashmod(target, modulus)]
+		used[want] = true
+		for replica, rec := range shards {
+			got := rec.modules(target)
+			if (replica == want && !slices.Equal(got, []string{module})) || (replica != want && len(got) > 0) {
+				t.Errorf("mcp_sharded: %s received %s with modules %q; want it only at %s, with module %s", replica, target, got, want, module)
+			}
+		}
+	}
+	if len(used) < 2 {
+		t.Errorf("mcp_sharded: %d targets all went to one replica %v", len(shardedWant), used)
 	}
 
 	// The agent's remote_write brings the same probe in, with the network
@@ -1368,6 +1606,190 @@ func TestExamplesEndToEndWithPrometheus(t *testing.T) {
 		t.Errorf("alerts fire against a healthy server: %v, %v", s, err)
 	}
 	t.Logf("%d dashboard and alert expressions evaluated; end-to-end in %v", queried, time.Since(start).Round(time.Millisecond))
+}
+
+// probeRecorder serves the exporter's handler at an address of its own and
+// records the target and module of each /probe request the exporter
+// receives there (the module as the request names it; none is "").
+type probeRecorder struct {
+	addr string
+	mu   sync.Mutex
+	seen map[string]map[string]bool // target -> modules
+}
+
+func newProbeRecorder(t *testing.T, exporter http.Handler) *probeRecorder {
+	t.Helper()
+	r := &probeRecorder{seen: map[string]map[string]bool{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/probe" {
+			q := req.URL.Query()
+			r.mu.Lock()
+			if r.seen[q.Get("target")] == nil {
+				r.seen[q.Get("target")] = map[string]bool{}
+			}
+			r.seen[q.Get("target")][q.Get("module")] = true
+			r.mu.Unlock()
+		}
+		exporter.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	r.addr = strings.TrimPrefix(srv.URL, "http://")
+	return r
+}
+
+// modules returns the modules target was probed with here, sorted.
+func (r *probeRecorder) modules(target string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Sorted(maps.Keys(r.seen[target]))
+}
+
+// targetGroup is a file_sd target group.
+type targetGroup struct {
+	Targets []string          `yaml:"targets"`
+	Labels  map[string]string `yaml:"labels,omitempty"`
+}
+
+// writeTargetGroups writes target groups as a file_sd file.
+func writeTargetGroups(t *testing.T, groups []targetGroup) string {
+	t.Helper()
+	b, err := yaml.Marshal(groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "targets.yml")
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// groupModule is the module a target group asks for, default without one.
+func groupModule(g targetGroup) string {
+	if m := g.Labels["__param_module"]; m != "" {
+		return m
+	}
+	return config.DefaultModuleName
+}
+
+// exampleTargetGroups writes examples/targets/mcp.yml's groups with their
+// labels, each with one target of its own on the test server, and returns
+// the file and each target's module.
+func exampleTargetGroups(t *testing.T, serverURL string) (string, map[string]string) {
+	t.Helper()
+	var groups []targetGroup
+	readYAML(t, "examples/targets/mcp.yml", &groups)
+	modules := map[string]bool{}
+	want := map[string]string{}
+	for i := range groups {
+		target := fmt.Sprintf("%s/mcp/group-%d", serverURL, i)
+		groups[i].Targets = []string{target}
+		want[target] = groupModule(groups[i])
+		modules[want[target]] = true
+	}
+	if !modules[config.DefaultModuleName] || len(modules) < 2 {
+		t.Fatalf("examples/targets/mcp.yml should have a group without __param_module and one with; modules %v", modules)
+	}
+	return writeTargetGroups(t, groups), want
+}
+
+// shardTargets writes n targets on the test server in a group without a
+// module, and one in a group of examples/targets/mcp.yml's that names one.
+func shardTargets(t *testing.T, serverURL string, n int) (string, map[string]string) {
+	t.Helper()
+	var example []targetGroup
+	readYAML(t, "examples/targets/mcp.yml", &example)
+	plain := targetGroup{}
+	want := map[string]string{}
+	for i := range n {
+		target := fmt.Sprintf("%s/mcp/shard-%d", serverURL, i)
+		plain.Targets = append(plain.Targets, target)
+		want[target] = config.DefaultModuleName
+	}
+	groups := []targetGroup{plain}
+	for _, g := range example {
+		if g.Labels["__param_module"] != "" {
+			target := serverURL + "/mcp/shard-" + g.Labels["__param_module"]
+			groups = append(groups, targetGroup{Targets: []string{target}, Labels: g.Labels})
+			want[target] = groupModule(g)
+		}
+	}
+	return writeTargetGroups(t, groups), want
+}
+
+// pointFileSDJobAt makes an example's file_sd job read its targets from file
+// and scrape every second; each __address__ it sets (an exporter) becomes
+// exporter(address).
+func pointFileSDJobAt(t *testing.T, job map[string]any, file string, exporter func(string) string) {
+	t.Helper()
+	if job["file_sd_configs"] == nil {
+		t.Fatalf("job %v has no file_sd_configs", job["job_name"])
+	}
+	job["file_sd_configs"] = []any{map[string]any{"files": []any{file}}}
+	job["scrape_interval"], job["scrape_timeout"] = "1s", "1s"
+	rewritten := 0
+	for _, r := range job["relabel_configs"].([]any) {
+		if rc := r.(map[string]any); rc["target_label"] == "__address__" && rc["replacement"] != nil {
+			rc["replacement"] = exporter(rc["replacement"].(string))
+			rewritten++
+		}
+	}
+	if rewritten == 0 {
+		t.Fatalf("job %v has no relabelling that sets __address__ to the exporter", job["job_name"])
+	}
+}
+
+// shardReplicas reads examples/prometheus-sharded.yml's replicas: the
+// __address__ of each hashmod shard, in shard order, which must be the
+// targets of its mcp_exporter job.
+func shardReplicas(t *testing.T, cfg map[string]any) []string {
+	t.Helper()
+	job := scrapeJob(t, cfg, "mcp_sharded")
+	modulus := shardModulus(t, job)
+	replicas := make([]string, modulus)
+	for _, r := range job["relabel_configs"].([]any) {
+		rc := r.(map[string]any)
+		if rc["target_label"] != "__address__" {
+			continue
+		}
+		n, err := strconv.Atoi(fmt.Sprint(rc["regex"]))
+		if err != nil || n < 0 || n >= len(replicas) || rc["source_labels"].([]any)[0] != "__tmp_exporter_shard" {
+			t.Fatalf("mcp_sharded: %v does not pick a shard below the modulus %d", rc, modulus)
+		}
+		replicas[n] = rc["replacement"].(string)
+	}
+	var self []string
+	for _, sc := range scrapeJob(t, cfg, "mcp_exporter")["static_configs"].([]any) {
+		for _, target := range sc.(map[string]any)["targets"].([]any) {
+			self = append(self, target.(string))
+		}
+	}
+	if slices.Contains(replicas, "") || !slices.Equal(replicas, self) {
+		t.Fatalf("mcp_sharded's replicas %q (by shard) are not the mcp_exporter job's targets %q", replicas, self)
+	}
+	return replicas
+}
+
+// shardModulus is the modulus of the job's hashmod on the target.
+func shardModulus(t *testing.T, job map[string]any) uint64 {
+	t.Helper()
+	for _, r := range job["relabel_configs"].([]any) {
+		if rc := r.(map[string]any); rc["action"] == "hashmod" {
+			if fmt.Sprint(rc["source_labels"]) != "[__param_target]" || rc["target_label"] != "__tmp_exporter_shard" {
+				t.Fatalf("the hashmod %v does not hash the target into __tmp_exporter_shard", rc)
+			}
+			return uint64(rc["modulus"].(int))
+		}
+	}
+	t.Fatalf("job %v has no hashmod", job["job_name"])
+	return 0
+}
+
+// prometheusHashmod is relabelling's hashmod, as Prometheus computes it: the
+// last 8 bytes of the value's MD5, big-endian, modulo the modulus.
+func prometheusHashmod(value string, modulus uint64) uint64 {
+	sum := md5.Sum([]byte(value))
+	return binary.BigEndian.Uint64(sum[8:]) % modulus
 }
 
 // endToEndServer is the server the end-to-end test probes: the official Go

@@ -1,0 +1,105 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package testsupport
+
+import (
+	"debug/buildinfo"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+// Tools that .ci/run builds from the Go module proxy at pinned versions
+// (outside go.mod) and names through environment variables: Prometheus 3.x
+// and its promtool, beside Debian's 2.x on PATH, and kustomize.
+const (
+	EnvPrometheus3 = "MCP_EXPORTER_PROMETHEUS3"
+	EnvPromtool3   = "MCP_EXPORTER_PROMTOOL3"
+	EnvKustomize   = "MCP_EXPORTER_KUSTOMIZE"
+)
+
+// envTool returns the executable that the environment variable env names,
+// or else the one called name on PATH. Without either, the test is skipped,
+// or fails under CI, where .ci/run sets env.
+func envTool(t testing.TB, env, name, why string) string {
+	t.Helper()
+	p := os.Getenv(env)
+	if p == "" {
+		p, _ = exec.LookPath(name)
+	}
+	if p != "" {
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s (%s=%q) is not installed under CI; .ci/run should have built it", name, env, os.Getenv(env))
+	}
+	t.Skipf("%s is not installed; set %s to its path (%s) to run this test", name, env, why)
+	return ""
+}
+
+// Prometheus3Path returns a Prometheus 3.x server (MCP_EXPORTER_PROMETHEUS3).
+func Prometheus3Path(t testing.TB) string {
+	t.Helper()
+	return envTool(t, EnvPrometheus3, "prometheus3",
+		"go install github.com/prometheus/prometheus/cmd/prometheus@v0.316.0, as .ci/run does")
+}
+
+// Promtool3Path returns Prometheus 3.x's promtool (MCP_EXPORTER_PROMTOOL3).
+func Promtool3Path(t testing.TB) string {
+	t.Helper()
+	return envTool(t, EnvPromtool3, "promtool3",
+		"go install github.com/prometheus/prometheus/cmd/promtool@v0.316.0, as .ci/run does")
+}
+
+// KustomizePath returns kustomize (MCP_EXPORTER_KUSTOMIZE, or kustomize on
+// PATH).
+func KustomizePath(t testing.TB) string {
+	t.Helper()
+	return envTool(t, EnvKustomize, "kustomize",
+		"go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.2, as .ci/run does")
+}
+
+var prometheusVersionRE = regexp.MustCompile(`(?m)^(?:prometheus|promtool), version (\d+)\.(\d+)\.`)
+
+// prometheusModuleRE matches the Go module version of a Prometheus built
+// with go install: v0.3MM.P is Prometheus 3.MM.P, v0.MM.P 2.MM.P.
+var prometheusModuleRE = regexp.MustCompile(`^v0\.(\d)\d\d\.`)
+
+// PrometheusMajor returns the major version of a prometheus or promtool
+// binary (2 for Debian's 2.42, 3 for 3.x): the one it reports with
+// --version, or, when it was built without one injected, its module's.
+func PrometheusMajor(t testing.TB, bin string) int {
+	t.Helper()
+	out, err := exec.Command(bin, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --version: %v\n%s", bin, err, out)
+	}
+	if m := prometheusVersionRE.FindSubmatch(out); m != nil {
+		major, _ := strconv.Atoi(string(m[1]))
+		return major
+	}
+	if info, err := buildinfo.ReadFile(bin); err == nil && info.Main.Path == "github.com/prometheus/prometheus" {
+		if m := prometheusModuleRE.FindStringSubmatch(info.Main.Version); m != nil {
+			major, _ := strconv.Atoi(m[1])
+			return major
+		}
+		return 2 // v0.MM.P, before 3.0
+	}
+	t.Fatalf("%s --version names no version:\n%s", bin, out)
+	return 0
+}
