@@ -38,7 +38,9 @@ const (
 	StdioOK = "ok"
 	// StdioExit writes a line to stderr and exits with status 3 at once.
 	StdioExit = "exit"
-	// StdioExitAfterInit exits with status 4 once it answered initialize.
+	// StdioExitAfterInit answers initialize, then exits with status 4 on
+	// the next request, unanswered: the handshake passes, the request after
+	// it (tools/list) finds the process gone, whatever the timing.
 	StdioExitAfterInit = "exit-after-init"
 	// StdioNotJSON writes a log line on stdout before answering.
 	StdioNotJSON = "not-json"
@@ -134,6 +136,9 @@ func ServeStdio(mode string) int {
 			return 6
 		}
 		first = false
+		if mode == StdioExitAfterInit && m.Method != "initialize" {
+			return 4
+		}
 		switch mode {
 		case StdioSilent:
 			continue
@@ -165,9 +170,6 @@ func ServeStdio(mode string) int {
 		s.writeAnswer(out, m)
 		_ = out.WriteByte('\n')
 		_ = out.Flush()
-		if mode == StdioExitAfterInit && m.Method == "initialize" {
-			return 4
-		}
 	}
 	switch mode {
 	case StdioIgnoreTerm, StdioTermOnly:
