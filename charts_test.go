@@ -36,8 +36,6 @@ import (
 	"testing"
 	"time"
 
-	yaml "go.yaml.in/yaml/v3"
-
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
@@ -84,199 +82,15 @@ func runHelm(t *testing.T, args ...string) (string, error) {
 	return stdout.String(), err
 }
 
-// chartObject is one rendered Kubernetes object.
-type chartObject struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Metadata   struct {
-		Name        string            `yaml:"name"`
-		Namespace   string            `yaml:"namespace"`
-		Labels      map[string]string `yaml:"labels"`
-		Annotations map[string]string `yaml:"annotations"`
-	} `yaml:"metadata"`
-	Data       map[string]string `yaml:"data"`
-	StringData map[string]string `yaml:"stringData"`
-	Spec       yaml.Node         `yaml:"spec"`
-}
-
-type chartRender struct {
-	objects []chartObject
-}
-
-func (r chartRender) kinds() map[string]int {
-	k := map[string]int{}
-	for _, o := range r.objects {
-		k[o.Kind]++
-	}
-	return k
-}
-
-func (r chartRender) all(kind string) []chartObject {
-	var out []chartObject
-	for _, o := range r.objects {
-		if o.Kind == kind {
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
-func (r chartRender) one(t *testing.T, kind string) chartObject {
-	t.Helper()
-	all := r.all(kind)
-	if len(all) != 1 {
-		t.Fatalf("%d objects of kind %s, want 1", len(all), kind)
-	}
-	return all[0]
-}
-
-func (r chartRender) find(kind, name string) *chartObject {
-	for i, o := range r.objects {
-		if o.Kind == kind && o.Metadata.Name == name {
-			return &r.objects[i]
-		}
-	}
-	return nil
-}
-
 // renderChart runs helm template with the release name mcp-exporter in the
 // namespace monitoring, and decodes every document.
-func renderChart(t *testing.T, args ...string) chartRender {
+func renderChart(t *testing.T, args ...string) k8sObjects {
 	t.Helper()
 	out, err := runHelm(t, append([]string{"template", "mcp-exporter", chartDir, "--namespace", "monitoring"}, args...)...)
 	if err != nil {
 		t.Fatalf("helm template %s: %v", strings.Join(args, " "), err)
 	}
-	var r chartRender
-	dec := yaml.NewDecoder(strings.NewReader(out))
-	for i := 0; ; i++ {
-		var o chartObject
-		err := dec.Decode(&o)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("helm template output, document %d: %v\n%s", i+1, err, out)
-		}
-		if o.Kind == "" {
-			continue // an empty document
-		}
-		if o.APIVersion == "" || o.Metadata.Name == "" {
-			t.Errorf("document %d (%s) has no apiVersion or name", i+1, o.Kind)
-		}
-		if len(o.Metadata.Name) > 63 {
-			t.Errorf("%s %s: the name is longer than 63 characters", o.Kind, o.Metadata.Name)
-		}
-		r.objects = append(r.objects, o)
-	}
-	return r
-}
-
-func decodeChartSpec(t *testing.T, o chartObject, v any) {
-	t.Helper()
-	if err := o.Spec.Decode(v); err != nil {
-		t.Fatalf("%s %s: spec: %v", o.Kind, o.Metadata.Name, err)
-	}
-}
-
-type chartContainer struct {
-	Name            string         `yaml:"name"`
-	Image           string         `yaml:"image"`
-	Args            []string       `yaml:"args"`
-	SecurityContext map[string]any `yaml:"securityContext"`
-	Resources       map[string]any `yaml:"resources"`
-	Ports           []struct {
-		Name          string `yaml:"name"`
-		ContainerPort int    `yaml:"containerPort"`
-	} `yaml:"ports"`
-	LivenessProbe  map[string]any `yaml:"livenessProbe"`
-	ReadinessProbe map[string]any `yaml:"readinessProbe"`
-	VolumeMounts   []struct {
-		Name      string `yaml:"name"`
-		MountPath string `yaml:"mountPath"`
-		ReadOnly  bool   `yaml:"readOnly"`
-	} `yaml:"volumeMounts"`
-}
-
-type chartDeployment struct {
-	Replicas int `yaml:"replicas"`
-	Template struct {
-		Metadata struct {
-			Labels      map[string]string `yaml:"labels"`
-			Annotations map[string]string `yaml:"annotations"`
-		} `yaml:"metadata"`
-		Spec struct {
-			AutomountServiceAccountToken *bool            `yaml:"automountServiceAccountToken"`
-			SecurityContext              map[string]any   `yaml:"securityContext"`
-			Containers                   []chartContainer `yaml:"containers"`
-			Volumes                      []struct {
-				Name      string `yaml:"name"`
-				ConfigMap *struct {
-					Name string `yaml:"name"`
-				} `yaml:"configMap"`
-				Secret *struct {
-					SecretName  string `yaml:"secretName"`
-					DefaultMode int    `yaml:"defaultMode"`
-				} `yaml:"secret"`
-			} `yaml:"volumes"`
-		} `yaml:"spec"`
-	} `yaml:"template"`
-}
-
-func (d *chartDeployment) container(t *testing.T, name string) chartContainer {
-	t.Helper()
-	for _, c := range d.Template.Spec.Containers {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("the Deployment has no container %s", name)
-	return chartContainer{}
-}
-
-func (r chartRender) deployment(t *testing.T) *chartDeployment {
-	t.Helper()
-	var d chartDeployment
-	decodeChartSpec(t, r.one(t, "Deployment"), &d)
-	return &d
-}
-
-// checkHardened checks a container's securityContext (with the pod's): not
-// root, no privilege escalation, no capabilities, a read-only root
-// filesystem, the runtime's seccomp profile.
-func checkHardened(t *testing.T, pod map[string]any, c chartContainer) {
-	t.Helper()
-	get := func(key string) any {
-		if v, ok := c.SecurityContext[key]; ok {
-			return v
-		}
-		return pod[key]
-	}
-	for key, want := range map[string]any{"runAsNonRoot": true, "readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false} {
-		if got := get(key); got != want {
-			t.Errorf("container %s: securityContext.%s is %v, want %v", c.Name, key, got, want)
-		}
-	}
-	if uid, ok := get("runAsUser").(int); !ok || uid == 0 {
-		t.Errorf("container %s: runAsUser is %v, want a non-root uid", c.Name, get("runAsUser"))
-	}
-	if p, _ := get("privileged").(bool); p {
-		t.Errorf("container %s is privileged", c.Name)
-	}
-	caps, _ := c.SecurityContext["capabilities"].(map[string]any)
-	if drop, _ := caps["drop"].([]any); !slices.Contains(drop, any("ALL")) || caps["add"] != nil {
-		t.Errorf("container %s: capabilities %v, want drop [ALL] and nothing added", c.Name, caps)
-	}
-	seccomp, _ := get("seccompProfile").(map[string]any)
-	if seccomp["type"] != "RuntimeDefault" {
-		t.Errorf("container %s: seccompProfile %v, want RuntimeDefault", c.Name, seccomp)
-	}
-	if c.Resources["requests"] == nil || c.Resources["limits"] == nil {
-		t.Errorf("container %s: resources %v, want requests and limits", c.Name, c.Resources)
-	}
-	if c.LivenessProbe == nil || c.ReadinessProbe == nil {
-		t.Errorf("container %s: no liveness or readiness probe", c.Name)
-	}
+	return decodeManifests(t, "helm template "+strings.Join(args, " "), []byte(out))
 }
 
 func flagValue(args []string, name string) (string, bool) {
@@ -291,7 +105,7 @@ func flagValue(args []string, name string) (string, bool) {
 // objectFiles is what a volume of the Deployment holds: the data of the
 // ConfigMap or Secret it names, from the rendered objects or, for a Secret
 // made outside the chart, from existing.
-func objectFiles(t *testing.T, r chartRender, kind, name string, existing map[string]map[string]string) map[string]string {
+func objectFiles(t *testing.T, r k8sObjects, kind, name string, existing map[string]map[string]string) map[string]string {
 	t.Helper()
 	o := r.find(kind, name)
 	if o == nil {
@@ -321,7 +135,7 @@ func objectFiles(t *testing.T, r chartRender, kind, name string, existing map[st
 // root as the kubelet would mount them (Secrets decoded), and points the
 // rendered configuration's paths under the mounts at that root. It returns
 // the exporter container and the configuration file's local path.
-func layoutPod(t *testing.T, r chartRender, existing map[string]map[string]string) (chartContainer, string) {
+func layoutPod(t *testing.T, r k8sObjects, existing map[string]map[string]string) (k8sContainer, string) {
 	t.Helper()
 	d := r.deployment(t)
 	c := d.container(t, "mcp-exporter")
@@ -377,7 +191,7 @@ func layoutPod(t *testing.T, r chartRender, existing map[string]map[string]strin
 // configCheck runs the built exporter's --config.check on the rendered
 // configuration, laid out by layoutPod. So the check fails when the
 // configuration names a credential file that the mounted Secret lacks.
-func configCheck(t *testing.T, bin string, r chartRender, existing map[string]map[string]string) (string, error) {
+func configCheck(t *testing.T, bin string, r k8sObjects, existing map[string]map[string]string) (string, error) {
 	t.Helper()
 	_, local := layoutPod(t, r, existing)
 	out, err := exec.Command(bin, "--config.check", "--config.file="+local).CombinedOutput()
@@ -408,10 +222,7 @@ func TestHelmChartDefaults(t *testing.T) {
 		t.Errorf("%d containers, want the exporter alone", len(d.Template.Spec.Containers))
 	}
 	c := d.container(t, "mcp-exporter")
-	checkHardened(t, d.Template.Spec.SecurityContext, c)
-	if a := d.Template.Spec.AutomountServiceAccountToken; a == nil || *a {
-		t.Error("the pod mounts a service account token; the exporter does not use the Kubernetes API")
-	}
+	checkHardened(t, "the chart's Deployment", d.Template.Spec)
 	if listen, _ := flagValue(c.Args, "web.listen-address"); listen != defaultListenAddress {
 		t.Errorf("--web.listen-address=%q, want the exporter's default %q", listen, defaultListenAddress)
 	}
@@ -470,7 +281,7 @@ func TestHelmChartAllValues(t *testing.T) {
 	if got := r.kinds(); !reflect.DeepEqual(got, want) {
 		t.Errorf("kinds rendered with %s: %v, want %v", chartAllValues, got, want)
 	}
-	for _, o := range r.objects {
+	for _, o := range r {
 		if o.Metadata.Labels["release"] != "mcp-exporter" || o.Metadata.Labels["app.kubernetes.io/name"] != "mcp-exporter" {
 			t.Errorf("%s %s: labels %v lack release and app.kubernetes.io/name", o.Kind, o.Metadata.Name, o.Metadata.Labels)
 		}
@@ -482,9 +293,7 @@ func TestHelmChartAllValues(t *testing.T) {
 	}
 	exporter := d.container(t, "mcp-exporter")
 	reloader := d.container(t, "config-reloader")
-	for _, c := range []chartContainer{exporter, reloader} {
-		checkHardened(t, d.Template.Spec.SecurityContext, c)
-	}
+	checkHardened(t, "the chart's Deployment with "+chartAllValues, d.Template.Spec)
 	for _, flag := range []string{"--probe.max-concurrency=200", "--log.level=debug"} {
 		if !slices.Contains(exporter.Args, flag) {
 			t.Errorf("the exporter's args %q lack extraArgs' %s", exporter.Args, flag)
@@ -525,7 +334,7 @@ func TestHelmChartAllValues(t *testing.T) {
 		} `yaml:"ingress"`
 		Egress []map[string]any `yaml:"egress"`
 	}
-	decodeChartSpec(t, r.one(t, "NetworkPolicy"), &np)
+	decodeSpec(t, r.one(t, "NetworkPolicy"), &np)
 	if !slices.Contains(np.PolicyTypes, "Ingress") || !slices.Contains(np.PolicyTypes, "Egress") || len(np.Ingress) != 1 || len(np.Ingress[0].From) == 0 {
 		t.Errorf("NetworkPolicy: %+v, want ingress from the monitoring namespace and egress rules", np)
 	}
@@ -534,46 +343,22 @@ func TestHelmChartAllValues(t *testing.T) {
 	}
 }
 
-type chartEndpoint struct {
-	Port          string              `yaml:"port"`
-	Path          string              `yaml:"path"`
-	Interval      string              `yaml:"interval"`
-	ScrapeTimeout string              `yaml:"scrapeTimeout"`
-	Params        map[string][]string `yaml:"params"`
-	Relabelings   []struct {
-		TargetLabel string `yaml:"targetLabel"`
-		Replacement string `yaml:"replacement"`
-		Action      string `yaml:"action"`
-	} `yaml:"relabelings"`
-	MetricRelabelings []struct {
-		TargetLabel string `yaml:"targetLabel"`
-		Replacement string `yaml:"replacement"`
-	} `yaml:"metricRelabelings"`
-}
-
 // checkChartMonitors: the per-target ServiceMonitors probe their target with
 // their module and give the series the labels the alerts use (job matching
 // job=~"mcp.*", instance the target, module); the self monitor scrapes
 // /metrics; the Probe points at the Service.
-func checkChartMonitors(t *testing.T, r chartRender) {
+func checkChartMonitors(t *testing.T, r k8sObjects) {
 	t.Helper()
 	probeJobs := regexp.MustCompile(`^(?:mcp.*)$`) // MCPProbeScrapeFailing's up{job=~"mcp.*"}
 	wantTargets := map[string][2]string{
 		"mcp-exporter-tools":    {"http://tools.default.svc.cluster.local:8080/mcp", "default"},
 		"mcp-exporter-internal": {"https://mcp.example.internal/mcp", "bearer"},
 	}
-	var svc struct {
-		Selector map[string]string `yaml:"selector"`
-	}
-	decodeChartSpec(t, r.one(t, "Service"), &svc)
+	var svc serviceSpec
+	decodeSpec(t, r.one(t, "Service"), &svc)
 	for _, o := range r.all("ServiceMonitor") {
-		var sm struct {
-			Selector struct {
-				MatchLabels map[string]string `yaml:"matchLabels"`
-			} `yaml:"selector"`
-			Endpoints []chartEndpoint `yaml:"endpoints"`
-		}
-		decodeChartSpec(t, o, &sm)
+		var sm serviceMonitorSpec
+		decodeSpec(t, o, &sm)
 		if !reflect.DeepEqual(sm.Selector.MatchLabels, svc.Selector) {
 			t.Errorf("ServiceMonitor %s selects %v, the Service's pods are %v", o.Metadata.Name, sm.Selector.MatchLabels, svc.Selector)
 		}
@@ -607,21 +392,8 @@ func checkChartMonitors(t *testing.T, r chartRender) {
 	if len(wantTargets) > 0 {
 		t.Errorf("no ServiceMonitor for %v", wantTargets)
 	}
-	var probe struct {
-		JobName string `yaml:"jobName"`
-		Module  string `yaml:"module"`
-		Prober  struct {
-			URL  string `yaml:"url"`
-			Path string `yaml:"path"`
-		} `yaml:"prober"`
-		Targets struct {
-			StaticConfig struct {
-				Static []string          `yaml:"static"`
-				Labels map[string]string `yaml:"labels"`
-			} `yaml:"staticConfig"`
-		} `yaml:"targets"`
-	}
-	decodeChartSpec(t, r.one(t, "Probe"), &probe)
+	var probe probeSpec
+	decodeSpec(t, r.one(t, "Probe"), &probe)
 	if probe.Prober.URL != "mcp-exporter.monitoring.svc:10115" || probe.Prober.Path != "/probe" || probe.Module != "oauth2" ||
 		!probeJobs.MatchString(probe.JobName) || probe.Targets.StaticConfig.Labels["module"] != "oauth2" ||
 		!slices.Equal(probe.Targets.StaticConfig.Static, []string{"https://mcp.example.internal/mcp"}) {
@@ -631,12 +403,12 @@ func checkChartMonitors(t *testing.T, r chartRender) {
 
 // checkChartRules: the PrometheusRule holds examples/alerts.yml's groups as
 // they are, plus the custom group, and promtool accepts it.
-func checkChartRules(t *testing.T, r chartRender) {
+func checkChartRules(t *testing.T, r k8sObjects) {
 	t.Helper()
 	var spec struct {
 		Groups []map[string]any `yaml:"groups"`
 	}
-	decodeChartSpec(t, r.one(t, "PrometheusRule"), &spec)
+	decodeSpec(t, r.one(t, "PrometheusRule"), &spec)
 	var alerts struct {
 		Groups []map[string]any `yaml:"groups"`
 	}
@@ -650,14 +422,7 @@ func checkChartRules(t *testing.T, r chartRender) {
 	if spec.Groups[len(alerts.Groups)]["name"] != "mcp-exporter-custom" {
 		t.Errorf("the last group is %v, want mcp-exporter-custom", spec.Groups[len(alerts.Groups)]["name"])
 	}
-	b, err := yaml.Marshal(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "rules.yml")
-	if err := os.WriteFile(file, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := writeYAML(t, "rules.yml", spec)
 	if out, err := exec.Command(testsupport.PromtoolPath(t), "check", "rules", file).CombinedOutput(); err != nil {
 		t.Errorf("promtool check rules on the PrometheusRule: %v\n%s", err, out)
 	}
@@ -745,13 +510,12 @@ func TestHelmChartRunsAsRendered(t *testing.T) {
 	bin := hzBuild(t)
 	p := hzStart(t, bin, args...)
 
-	probePath := func(probe map[string]any) string {
-		get, _ := probe["httpGet"].(map[string]any)
-		if get["port"] != "http" {
-			t.Errorf("the kubelet's probe %v does not use the exporter's port", probe)
+	probePath := func(probe *httpProbe) string {
+		if probe == nil || probe.HTTPGet.Port != "http" {
+			t.Errorf("the kubelet's probe %+v does not use the exporter's port", probe)
+			return ""
 		}
-		s, _ := get["path"].(string)
-		return s
+		return probe.HTTPGet.Path
 	}
 	liveness := probePath(c.LivenessProbe)
 	if liveness != "/mcp/-/healthy" || probePath(c.ReadinessProbe) != liveness {
@@ -779,10 +543,8 @@ func TestHelmChartRunsAsRendered(t *testing.T) {
 		t.Errorf("POST %s: %s %s", u.Path, resp.Status, body)
 	}
 
-	var self struct {
-		Endpoints []chartEndpoint `yaml:"endpoints"`
-	}
-	decodeChartSpec(t, *r.find("ServiceMonitor", "mcp-exporter"), &self)
+	var self serviceMonitorSpec
+	decodeSpec(t, *r.find("ServiceMonitor", "mcp-exporter"), &self)
 	metricsPath := self.Endpoints[0].Path
 	resp, err = client.Get("http://" + addr + metricsPath)
 	if err != nil {
@@ -794,10 +556,8 @@ func TestHelmChartRunsAsRendered(t *testing.T) {
 		t.Errorf("GET %s: %s, want the exporter's metrics after a successful reload:\n%.500s", metricsPath, resp.Status, body)
 	}
 	for _, o := range r.all("ServiceMonitor") {
-		var sm struct {
-			Endpoints []chartEndpoint `yaml:"endpoints"`
-		}
-		decodeChartSpec(t, o, &sm)
+		var sm serviceMonitorSpec
+		decodeSpec(t, o, &sm)
 		if o.Metadata.Name != "mcp-exporter" && sm.Endpoints[0].Path != "/mcp/probe" {
 			t.Errorf("ServiceMonitor %s scrapes %s, want /mcp/probe", o.Metadata.Name, sm.Endpoints[0].Path)
 		}

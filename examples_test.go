@@ -26,7 +26,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -172,6 +171,20 @@ func readYAML(t *testing.T, name string, v any) {
 	if err := yaml.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
+}
+
+// writeYAML writes v as YAML to a file named name in a temporary directory.
+func writeYAML(t *testing.T, name string, v any) string {
+	t.Helper()
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
 
 func TestExampleAlertRules(t *testing.T) {
@@ -427,131 +440,12 @@ func TestInterpolate(t *testing.T) {
 	}
 }
 
-// k8sObject is the part of a Kubernetes object the tests look at; spec is
-// decoded by kind.
-type k8sObject struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Metadata   struct {
-		Name      string            `yaml:"name"`
-		Namespace string            `yaml:"namespace"`
-		Labels    map[string]string `yaml:"labels"`
-	} `yaml:"metadata"`
-	Type       string            `yaml:"type"` // Secret
-	Data       map[string]string `yaml:"data"`
-	StringData map[string]string `yaml:"stringData"`
-	Spec       yaml.Node         `yaml:"spec"`
-}
-
-// deploymentSpec is a Deployment's or a StatefulSet's spec.
-type deploymentSpec struct {
-	Replicas    *int   `yaml:"replicas"`
-	ServiceName string `yaml:"serviceName"` // StatefulSet
-	Selector    struct {
-		MatchLabels map[string]string `yaml:"matchLabels"`
-	} `yaml:"selector"`
-	Template struct {
-		Metadata struct {
-			Labels map[string]string `yaml:"labels"`
-		} `yaml:"metadata"`
-		Spec struct {
-			AutomountServiceAccountToken *bool `yaml:"automountServiceAccountToken"`
-			SecurityContext              struct {
-				RunAsNonRoot   *bool `yaml:"runAsNonRoot"`
-				RunAsUser      *int  `yaml:"runAsUser"`
-				SeccompProfile struct {
-					Type string `yaml:"type"`
-				} `yaml:"seccompProfile"`
-			} `yaml:"securityContext"`
-			Containers []struct {
-				Name  string   `yaml:"name"`
-				Image string   `yaml:"image"`
-				Args  []string `yaml:"args"`
-				Ports []struct {
-					Name          string `yaml:"name"`
-					ContainerPort int    `yaml:"containerPort"`
-				} `yaml:"ports"`
-				LivenessProbe  *httpProbe `yaml:"livenessProbe"`
-				ReadinessProbe *httpProbe `yaml:"readinessProbe"`
-				Resources      struct {
-					Requests map[string]string `yaml:"requests"`
-					Limits   map[string]string `yaml:"limits"`
-				} `yaml:"resources"`
-				SecurityContext struct {
-					ReadOnlyRootFilesystem   *bool `yaml:"readOnlyRootFilesystem"`
-					AllowPrivilegeEscalation *bool `yaml:"allowPrivilegeEscalation"`
-					Capabilities             struct {
-						Drop []string `yaml:"drop"`
-					} `yaml:"capabilities"`
-				} `yaml:"securityContext"`
-				VolumeMounts []struct {
-					Name      string `yaml:"name"`
-					MountPath string `yaml:"mountPath"`
-				} `yaml:"volumeMounts"`
-			} `yaml:"containers"`
-			Volumes []struct {
-				Name      string `yaml:"name"`
-				ConfigMap *struct {
-					Name string `yaml:"name"`
-				} `yaml:"configMap"`
-				Secret *struct {
-					SecretName string `yaml:"secretName"`
-				} `yaml:"secret"`
-			} `yaml:"volumes"`
-		} `yaml:"spec"`
-	} `yaml:"template"`
-}
-
-type httpProbe struct {
-	HTTPGet struct {
-		Path string `yaml:"path"`
-		Port any    `yaml:"port"`
-	} `yaml:"httpGet"`
-}
-
-type serviceSpec struct {
-	ClusterIP                string            `yaml:"clusterIP"`
-	PublishNotReadyAddresses bool              `yaml:"publishNotReadyAddresses"`
-	Selector                 map[string]string `yaml:"selector"`
-	Ports                    []struct {
-		Name       string `yaml:"name"`
-		Port       int    `yaml:"port"`
-		TargetPort any    `yaml:"targetPort"`
-	} `yaml:"ports"`
-}
-
-type probeSpec struct {
-	JobName string `yaml:"jobName"`
-	Module  string `yaml:"module"`
-	Prober  struct {
-		URL    string `yaml:"url"`
-		Path   string `yaml:"path"`
-		Scheme string `yaml:"scheme"`
-	} `yaml:"prober"`
-	Targets struct {
-		StaticConfig struct {
-			Static []string          `yaml:"static"`
-			Labels map[string]string `yaml:"labels"`
-		} `yaml:"staticConfig"`
-	} `yaml:"targets"`
-}
-
-type serviceMonitorSpec struct {
-	Selector struct {
-		MatchLabels map[string]string `yaml:"matchLabels"`
-	} `yaml:"selector"`
-	Endpoints []struct {
-		Port string `yaml:"port"`
-		Path string `yaml:"path"`
-	} `yaml:"endpoints"`
-}
-
 // kustomizeBuild follows the documented steps on a copy of examples/: the
 // credential files written into examples/kubernetes/ (the secretGenerator's
 // token and client-secret), then kustomize build of the directory dir
 // (examples/kubernetes or examples/kubernetes-sharded). It returns the
-// objects built, by kind, and the credentials written, by Secret key.
-func kustomizeBuild(t *testing.T, dir string) (map[string][]k8sObject, map[string]string) {
+// objects built and the credentials written, by Secret key.
+func kustomizeBuild(t *testing.T, dir string) (k8sObjects, map[string]string) {
 	t.Helper()
 	kustomize := testsupport.KustomizePath(t)
 	root := t.TempDir()
@@ -582,48 +476,7 @@ func kustomizeBuild(t *testing.T, dir string) (map[string][]k8sObject, map[strin
 	if err != nil {
 		t.Fatalf("kustomize build %s: %v\n%s", dir, err, stderr.String())
 	}
-	byKind := map[string][]k8sObject{}
-	dec := yaml.NewDecoder(bytes.NewReader(out))
-	for i := 0; ; i++ {
-		var o k8sObject
-		err := dec.Decode(&o)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("kustomize build %s, document %d: %v", dir, i+1, err)
-		}
-		byKind[o.Kind] = append(byKind[o.Kind], o)
-	}
-	return byKind, creds
-}
-
-func decodeSpec(t *testing.T, o k8sObject, v any) {
-	t.Helper()
-	if err := o.Spec.Decode(v); err != nil {
-		t.Fatalf("%s %s: spec: %v", o.Kind, o.Metadata.Name, err)
-	}
-}
-
-func isSubset(sub, of map[string]string) bool {
-	for k, v := range sub {
-		if of[k] != v {
-			return false
-		}
-	}
-	return len(sub) > 0
-}
-
-// objectNames lists kind/name of every object built, sorted.
-func objectNames(byKind map[string][]k8sObject) []string {
-	var names []string
-	for kind, objs := range byKind {
-		for _, o := range objs {
-			names = append(names, kind+"/"+o.Metadata.Name)
-		}
-	}
-	slices.Sort(names)
-	return names
+	return decodeManifests(t, "kustomize build "+dir, out), creds
 }
 
 // k8sNamespace is the namespace every object is built into, from the
@@ -633,23 +486,23 @@ const k8sNamespace = "monitoring"
 // TestExampleKubernetes builds examples/kubernetes with kustomize as the
 // README says to apply it, and checks what comes out.
 func TestExampleKubernetes(t *testing.T) {
-	byKind, creds := kustomizeBuild(t, "examples/kubernetes")
+	objs, creds := kustomizeBuild(t, "examples/kubernetes")
 	want := []string{
 		"ConfigMap/mcp-exporter-config", "Deployment/mcp-exporter", "Probe/mcp-servers", "Probe/mcp-servers-bearer",
 		"Secret/mcp-exporter-credentials", "Service/mcp-exporter", "ServiceMonitor/mcp-exporter",
 	}
-	if got := objectNames(byKind); !slices.Equal(got, want) {
+	if got := objs.names(); !slices.Equal(got, want) {
 		t.Fatalf("kustomize build examples/kubernetes gives %q, want %q", got, want)
 	}
-	pod := checkExporterPods(t, byKind, byKind["Deployment"][0], creds)
+	pod := checkExporterPods(t, objs, objs.all("Deployment")[0], creds)
 
 	// Each Probe points at the Service, names a module of the configuration
 	// and labels its targets with it; a credentialed module's targets are
 	// among its allowed_targets.
 	var ss serviceSpec
-	decodeSpec(t, byKind["Service"][0], &ss)
-	prober := fmt.Sprintf("%s.%s.svc:%d", byKind["Service"][0].Metadata.Name, k8sNamespace, ss.Ports[0].Port)
-	for _, p := range byKind["Probe"] {
+	decodeSpec(t, objs.all("Service")[0], &ss)
+	prober := fmt.Sprintf("%s.%s.svc:%d", objs.all("Service")[0].Metadata.Name, k8sNamespace, ss.Ports[0].Port)
+	for _, p := range objs.all("Probe") {
 		var ps probeSpec
 		decodeSpec(t, p, &ps)
 		if ps.Prober.URL != prober || ps.Prober.Path != "/probe" {
@@ -676,20 +529,20 @@ func TestExampleKubernetes(t *testing.T) {
 // StatefulSet and its headless Service give the replicas exactly the names
 // examples/prometheus-sharded.yml sends the probes to.
 func TestExampleKubernetesSharded(t *testing.T) {
-	byKind, creds := kustomizeBuild(t, "examples/kubernetes-sharded")
+	objs, creds := kustomizeBuild(t, "examples/kubernetes-sharded")
 	want := []string{
 		"ConfigMap/mcp-exporter-config", "Secret/mcp-exporter-credentials", "Service/mcp-exporter",
 		"Service/mcp-exporter-headless", "ServiceMonitor/mcp-exporter", "StatefulSet/mcp-exporter",
 	}
-	if got := objectNames(byKind); !slices.Equal(got, want) {
+	if got := objs.names(); !slices.Equal(got, want) {
 		t.Fatalf("kustomize build examples/kubernetes-sharded gives %q, want %q (no Deployment, no Probes)", got, want)
 	}
-	sts := byKind["StatefulSet"][0]
-	pod := checkExporterPods(t, byKind, sts, creds)
-	var ds deploymentSpec
+	sts := objs.all("StatefulSet")[0]
+	pod := checkExporterPods(t, objs, sts, creds)
+	var ds workloadSpec
 	decodeSpec(t, sts, &ds)
 	var headless k8sObject
-	for _, svc := range byKind["Service"] {
+	for _, svc := range objs.all("Service") {
 		if svc.Metadata.Name == ds.ServiceName {
 			headless = svc
 		}
@@ -726,20 +579,18 @@ type exporterPod struct {
 // checkExporterPods checks the workload (a Deployment or a StatefulSet)
 // that runs the exporter, with the ConfigMap, the Secret, the Service and
 // the ServiceMonitor around it.
-func checkExporterPods(t *testing.T, byKind map[string][]k8sObject, workload k8sObject, creds map[string]string) exporterPod {
+func checkExporterPods(t *testing.T, objs k8sObjects, workload k8sObject, creds map[string]string) exporterPod {
 	t.Helper()
-	cm, secret, sm := byKind["ConfigMap"][0], byKind["Secret"][0], byKind["ServiceMonitor"][0]
-	for _, names := range byKind {
-		for _, o := range names {
-			if o.Metadata.Namespace != k8sNamespace {
-				t.Errorf("%s %s is in namespace %q, want %s", o.Kind, o.Metadata.Name, o.Metadata.Namespace, k8sNamespace)
-			}
-			if o.Metadata.Labels["app.kubernetes.io/name"] != "mcp-exporter" {
-				t.Errorf("%s %s lacks the label app.kubernetes.io/name=mcp-exporter: %v", o.Kind, o.Metadata.Name, o.Metadata.Labels)
-			}
-			if (o.Kind == "Probe" || o.Kind == "ServiceMonitor") && o.APIVersion != "monitoring.coreos.com/v1" {
-				t.Errorf("%s: apiVersion %s, want monitoring.coreos.com/v1", o.Kind, o.APIVersion)
-			}
+	cm, secret, sm := objs.all("ConfigMap")[0], objs.all("Secret")[0], objs.all("ServiceMonitor")[0]
+	for _, o := range objs {
+		if o.Metadata.Namespace != k8sNamespace {
+			t.Errorf("%s %s is in namespace %q, want %s", o.Kind, o.Metadata.Name, o.Metadata.Namespace, k8sNamespace)
+		}
+		if o.Metadata.Labels["app.kubernetes.io/name"] != "mcp-exporter" {
+			t.Errorf("%s %s lacks the label app.kubernetes.io/name=mcp-exporter: %v", o.Kind, o.Metadata.Name, o.Metadata.Labels)
+		}
+		if (o.Kind == "Probe" || o.Kind == "ServiceMonitor") && o.APIVersion != "monitoring.coreos.com/v1" {
+			t.Errorf("%s: apiVersion %s, want monitoring.coreos.com/v1", o.Kind, o.APIVersion)
 		}
 	}
 
@@ -766,7 +617,7 @@ func checkExporterPods(t *testing.T, byKind map[string][]k8sObject, workload k8s
 	for k, v := range cm.Data {
 		cmKey, cfgText = k, v
 	}
-	var ds deploymentSpec
+	var ds workloadSpec
 	decodeSpec(t, workload, &ds)
 	pod := ds.Template.Spec
 	if len(pod.Containers) != 1 {
@@ -842,33 +693,13 @@ func checkExporterPods(t *testing.T, byKind map[string][]k8sObject, workload k8s
 		t.Error("the ConfigMap's configuration has no credentialed module")
 	}
 
-	// The pod: non-root, no service account token, RuntimeDefault seccomp,
-	// read-only, no privilege escalation, no capabilities, bounded memory,
-	// healthy on /-/healthy.
+	// The pod: hardened (non-root, no service account token, RuntimeDefault
+	// seccomp, read-only, no privilege escalation, no capabilities, bounded
+	// memory), healthy on /-/healthy.
 	if !isSubset(ds.Selector.MatchLabels, ds.Template.Metadata.Labels) {
 		t.Errorf("the %s's selector %v does not select its pods %v", workload.Kind, ds.Selector.MatchLabels, ds.Template.Metadata.Labels)
 	}
-	if pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot || pod.SecurityContext.RunAsUser == nil || *pod.SecurityContext.RunAsUser == 0 {
-		t.Error("the pod does not run as a non-root user")
-	}
-	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
-		t.Error("the pod mounts a service account token it does not need")
-	}
-	if pod.SecurityContext.SeccompProfile.Type != "RuntimeDefault" {
-		t.Errorf("the pod's seccomp profile is %q, want RuntimeDefault", pod.SecurityContext.SeccompProfile.Type)
-	}
-	if c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
-		t.Error("the container's root filesystem is not read-only")
-	}
-	if c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
-		t.Error("the container may escalate privileges")
-	}
-	if !slices.Equal(c.SecurityContext.Capabilities.Drop, []string{"ALL"}) {
-		t.Errorf("the container drops capabilities %q, want [ALL]", c.SecurityContext.Capabilities.Drop)
-	}
-	if len(c.Resources.Requests) == 0 || c.Resources.Limits["memory"] == "" {
-		t.Errorf("resources: %+v", c.Resources)
-	}
+	checkHardened(t, workload.Kind+" "+workload.Metadata.Name, pod)
 	if c.Image == "" || len(c.Ports) != 1 || c.Ports[0].ContainerPort != 10115 {
 		t.Fatalf("image %q, ports %+v: want an image and port 10115", c.Image, c.Ports)
 	}
@@ -881,7 +712,7 @@ func checkExporterPods(t *testing.T, byKind map[string][]k8sObject, workload k8s
 	// The Service mcp-exporter selects the pods and exposes the port; the
 	// ServiceMonitor selects it and scrapes /metrics on it.
 	var svc k8sObject
-	for _, s := range byKind["Service"] {
+	for _, s := range objs.all("Service") {
 		if s.Metadata.Name == "mcp-exporter" {
 			svc = s
 		}
@@ -899,7 +730,7 @@ func checkExporterPods(t *testing.T, byKind map[string][]k8sObject, workload k8s
 	}
 	// A ServiceMonitor selecting on app.kubernetes.io/name alone would also
 	// select the headless Service and scrape every replica twice.
-	for _, s := range byKind["Service"] {
+	for _, s := range objs.all("Service") {
 		if s.Metadata.Name != svc.Metadata.Name && isSubset(sms.Selector.MatchLabels, s.Metadata.Labels) {
 			t.Errorf("the ServiceMonitor also selects the Service %s: each pod would be scraped twice", s.Metadata.Name)
 		}
@@ -1653,15 +1484,7 @@ type targetGroup struct {
 // writeTargetGroups writes target groups as a file_sd file.
 func writeTargetGroups(t *testing.T, groups []targetGroup) string {
 	t.Helper()
-	b, err := yaml.Marshal(groups)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "targets.yml")
-	if err := os.WriteFile(file, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return file
+	return writeYAML(t, "targets.yml", groups)
 }
 
 // groupModule is the module a target group asks for, default without one.
