@@ -149,14 +149,7 @@ func TestClientAssertionConfig(t *testing.T) {
 				}
 				return
 			}
-			if err == nil {
-				t.Fatalf("Parse accepted:\n%s", tc.yaml)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
+			err = parseRefused(t, tc.yaml, tc.want...)
 			if strings.Contains(err.Error(), "SECRET-KEY-BYTES") || strings.Contains(err.Error(), "BEGIN") {
 				t.Errorf("error quotes the key file: %v", err)
 			}

@@ -338,16 +338,7 @@ func TestStrictness(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.yaml))
-			if err == nil {
-				t.Fatalf("Parse accepted:\n%s", tc.yaml)
-			}
-			msg := err.Error()
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error %q does not contain %q", msg, w)
-				}
-			}
+			msg := parseRefused(t, tc.yaml, tc.want...).Error()
 			for _, leak := range []string{"config.", "plain", "promconfig", "model.Duration", "reflect", "*"} {
 				if strings.Contains(msg, leak) {
 					t.Errorf("error %q contains Go internals %q", msg, leak)
@@ -511,4 +502,20 @@ func TestListKeys(t *testing.T) {
 	if m := c.Modules["plain"]; m.ListResources || m.ListPrompts || m.MinResources != 0 || m.MinPrompts != 0 {
 		t.Errorf("resources and prompts are opt-in; plain = %+v", m)
 	}
+}
+
+// parseRefused parses text, which must be refused with an error that
+// contains each of want, and returns that error.
+func parseRefused(t *testing.T, text string, want ...string) error {
+	t.Helper()
+	_, err := Parse([]byte(text))
+	if err == nil {
+		t.Fatalf("Parse accepted:\n%s", text)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+	return err
 }
