@@ -37,6 +37,7 @@ import (
 
 	promconfig "github.com/prometheus/common/config"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/boundedio"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
@@ -328,12 +329,12 @@ func (s *tokenSource) fetch(ctx context.Context) (tok *accessToken, again bool, 
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return nil, false, tokenFailure("HTTP %d: %v", resp.StatusCode, errTokenRedirect)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponseBytes+1))
+	body, err := boundedio.ReadAll(resp.Body, maxTokenResponseBytes)
 	switch {
+	case errors.Is(err, boundedio.ErrTooLarge):
+		return nil, again, tokenFailure("the token endpoint's answer exceeds %d KiB", maxTokenResponseBytes>>10)
 	case err != nil:
 		return nil, again, tokenFailure("reading the token endpoint's answer: %s", describeFetchError(err))
-	case len(body) > maxTokenResponseBytes:
-		return nil, again, tokenFailure("the token endpoint's answer exceeds %d KiB", maxTokenResponseBytes>>10)
 	}
 	fetched := time.Now()
 	tr, perr := parseTokenResponse(resp.Header.Get("Content-Type"), body)

@@ -14,8 +14,15 @@
 package failure
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -71,5 +78,34 @@ func TestIsAuthReason(t *testing.T) {
 		if got := IsAuthReason(r); got != auth[r] {
 			t.Errorf("IsAuthReason(%q) = %v", r, got)
 		}
+	}
+}
+
+func TestNetworkReason(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want Reason
+	}{
+		{&url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x"}}}, ReasonDNS},
+		{fmt.Errorf("wrapped: %w", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), ReasonTLS},
+		{x509.UnknownAuthorityError{}, ReasonTLS},
+		{&net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}, ReasonTLS},
+		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, ReasonConnect},
+		{io.ErrUnexpectedEOF, ReasonConnect},
+	} {
+		if got := NetworkReason(tc.err); got != tc.want {
+			t.Errorf("NetworkReason(%v) = %s, want %s", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestWithoutServerText(t *testing.T) {
+	quoted := errors.New(`net/http: HTTP/1.x transport connection broken: malformed HTTP response "SECRET-BYTES"`)
+	if got := WithoutServerText(quoted).Error(); strings.Contains(got, "SECRET") || got != "the server's answer is not HTTP" {
+		t.Errorf("WithoutServerText = %q", got)
+	}
+	plain := errors.New("connection reset by peer")
+	if got := WithoutServerText(plain); got != plain {
+		t.Errorf("WithoutServerText changed %v to %v", plain, got)
 	}
 }

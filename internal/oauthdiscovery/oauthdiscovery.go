@@ -23,12 +23,9 @@ package oauthdiscovery
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -37,6 +34,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/boundedio"
 	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
@@ -867,9 +865,9 @@ func get(ctx context.Context, c *http.Client, step string, u *url.URL) (int, []b
 		return resp.StatusCode, nil, failure.Errorf(failure.ReasonDiscovery, resp.StatusCode, "%s: content type %s at %s, want application/json",
 			step, printable(mt), u.Redacted())
 	}
-	body, err := readBounded(resp.Body, maxBody)
+	body, err := boundedio.ReadAll(resp.Body, maxBody)
 	if err != nil {
-		if errors.Is(err, errTooLarge) {
+		if errors.Is(err, boundedio.ErrTooLarge) {
 			return resp.StatusCode, nil, failure.Errorf(failure.ReasonDiscovery, resp.StatusCode, "%s: answer larger than 1 MiB at %s", step, u.Redacted())
 		}
 		return resp.StatusCode, nil, transportError(ctx, step, u, err)
@@ -889,29 +887,12 @@ func transportError(ctx context.Context, step string, u *url.URL, err error) *fa
 	if errors.As(err, &ue) {
 		err = ue.Err // its message repeats the URL
 	}
-	if strings.Contains(err.Error(), "malformed HTTP") {
-		// net/http quotes what the server sent: say what happened without it.
-		err = errors.New("the server's answer is not HTTP")
-	}
+	err = failure.WithoutServerText(err)
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		return &failure.Error{Reason: failure.ReasonTimeout, Err: fmt.Errorf("%s: timeout at %s: %w", step, u.Redacted(), err)}
 	}
-	what := "connect"
-	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var hostErr x509.HostnameError
-	var authErr x509.UnknownAuthorityError
-	var invalidErr x509.CertificateInvalidError
-	var recErr tls.RecordHeaderError
-	var alertErr tls.AlertError
-	switch {
-	case errors.As(err, &dnsErr):
-		what = "dns"
-	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authErr),
-		errors.As(err, &invalidErr), errors.As(err, &recErr), errors.As(err, &alertErr):
-		what = "tls"
-	}
+	what := string(failure.NetworkReason(err)) // dns, tls or connect
 	return &failure.Error{Reason: failure.ReasonDiscovery, Err: fmt.Errorf("%s: %s failure at %s: %w", step, what, u.Redacted(), err)}
 }
 
@@ -959,21 +940,6 @@ func InsufficientScope(challenge []string) (scope string, ok bool) {
 		return s, true
 	}
 	return "", true
-}
-
-// errTooLarge: a document longer than maxBody.
-var errTooLarge = errors.New("document too large")
-
-// readBounded reads all of r, failing once more than limit bytes arrive.
-func readBounded(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
-	}
-	return b, nil
 }
 
 // mediaTypeOf returns the media type without parameters, lower-cased.

@@ -15,12 +15,8 @@ package mcpwire
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"net"
 	"os"
-	"strings"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
@@ -30,13 +26,6 @@ import (
 // connection trace saw in progress when it failed.
 func classifyTransportError(ctx context.Context, err error, phase connPhase) *failure.Error {
 	var reason failure.Reason
-	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var hostErr x509.HostnameError
-	var authErr x509.UnknownAuthorityError
-	var invalidErr x509.CertificateInvalidError
-	var recErr tls.RecordHeaderError
-	var alertErr tls.AlertError
 	var classified *failure.Error
 	switch {
 	case errors.As(err, &classified) && classified.Reason != failure.ReasonTimeout && ctx.Err() == nil:
@@ -50,29 +39,19 @@ func classifyTransportError(ctx context.Context, err error, phase connPhase) *fa
 		// credential round trippers, reading a credential. (A token fetch
 		// fails with an error the token source classified, above.)
 		reason = failure.ReasonCredentials
-	case errors.As(err, &dnsErr) || phase == phaseDNS:
-		reason = failure.ReasonDNS
-	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authErr),
-		errors.As(err, &invalidErr), errors.As(err, &recErr), errors.As(err, &alertErr), isRemoteTLSAlert(err), phase == phaseTLS:
-		reason = failure.ReasonTLS
 	default:
-		// Refused or reset while connecting, or broken after the connection
-		// was made (reset or EOF mid-answer): the connection failed.
-		reason = failure.ReasonConnect
+		// What the error says, else what the connection trace saw in
+		// progress; refused or reset while connecting, or broken after the
+		// connection was made (reset or EOF mid-answer), is a failed
+		// connection.
+		switch network := failure.NetworkReason(err); {
+		case network == failure.ReasonDNS || phase == phaseDNS:
+			reason = failure.ReasonDNS
+		case network == failure.ReasonTLS || phase == phaseTLS:
+			reason = failure.ReasonTLS
+		default:
+			reason = failure.ReasonConnect
+		}
 	}
-	if strings.Contains(err.Error(), "malformed HTTP") {
-		// net/http quotes what the server sent; no server bytes leave the
-		// exporter, so say what happened without them.
-		err = errors.New("the server's answer is not HTTP")
-	}
-	return &failure.Error{Reason: reason, Err: err}
-}
-
-// isRemoteTLSAlert reports whether the peer ended the connection with a TLS
-// alert after the handshake looked complete from this side: under TLS 1.3 a
-// server that refuses the client certificate says so only then
-// ("remote error: tls: certificate required").
-func isRemoteTLSAlert(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "remote error"
+	return &failure.Error{Reason: reason, Err: failure.WithoutServerText(err)}
 }

@@ -29,6 +29,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/boundedio"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
 	"github.com/mcp-exporter/mcp_exporter/internal/sse"
@@ -200,7 +201,7 @@ func statusError(resp *http.Response, mediaType string, s *Session) error {
 			insufficientScope(e)
 		}
 	}
-	b, _ := readBounded(resp.Body, 64<<10)
+	b, _ := boundedio.ReadAll(resp.Body, 64<<10)
 	if mediaType == "application/json" {
 		if msg, err := decodeMessage(b); err == nil && msg.Error != nil {
 			if rpc, err := msg.rpcError(); err == nil {
@@ -241,7 +242,7 @@ func insufficientScope(e *failure.Error) {
 // bodyError classifies a failure while reading an answer's body.
 func (h *httpConn) bodyError(ctx context.Context, err error) error {
 	switch {
-	case errors.Is(err, errTooLarge), errors.Is(err, sse.ErrEventTooLarge):
+	case errors.Is(err, boundedio.ErrTooLarge), errors.Is(err, sse.ErrEventTooLarge):
 		return failure.Errorf(failure.ReasonResponseTooLarge, 0, "message larger than %d bytes", h.maxBytes)
 	case errors.Is(err, errCorruptEncoding):
 		return failure.Errorf(failure.ReasonProtocolViolation, 0, "%v", err)
@@ -335,23 +336,9 @@ func isTransportError(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-var errTooLarge = errors.New("message too large")
-
 // errStreamEnded marks an event stream that ended before the response: a
 // Streamable HTTP stream may be resumed (see resume.go).
 var errStreamEnded = errors.New("ended before the response")
-
-// readBounded reads all of r, failing once more than limit bytes arrive.
-func readBounded(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
-	}
-	return b, nil
-}
 
 // discardPool holds the buffers discardBody reads into.
 var discardPool = sync.Pool{New: func() any { b := make([]byte, 8<<10); return &b }}

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/boundedio"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
@@ -152,7 +153,7 @@ func (t streamableHTTP) readResponse(ctx context.Context, s *Session, resp *http
 }
 
 func (t streamableHTTP) readJSON(ctx context.Context, body io.Reader) (*Message, error) {
-	b, err := readBounded(body, t.h.maxBytes)
+	b, err := boundedio.ReadAll(body, t.h.maxBytes)
 	if err != nil {
 		return nil, t.h.bodyError(ctx, err)
 	}
