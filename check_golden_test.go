@@ -16,13 +16,13 @@ package main
 import (
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -61,17 +61,8 @@ func normalizeCheck(s string) string {
 
 // TestCheckGolden keeps the check command's output and exit code exact.
 func TestCheckGolden(t *testing.T) {
-	srv := &http.Server{Handler: checkServer()}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	target := "http://" + ln.Addr().String() + "/mcp"
-	closed, _ := net.Listen("tcp", "127.0.0.1:0")
-	refused := "http://" + closed.Addr().String() + "/mcp"
-	closed.Close()
+	target := serveCheck(t)
+	refused := "http://" + testsupport.RefusedAddr(t) + "/mcp"
 	noFile := filepath.Join(t.TempDir(), "absent.yml")
 	cfg := filepath.Join(t.TempDir(), "mcp.yml")
 	os.WriteFile(cfg, []byte("modules:\n  missing:\n    required_tools: [gamma]\n  noclose:\n    close_session: false\n  tls:\n    fail_if_not_tls: true\n"), 0o600)

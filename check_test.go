@@ -59,7 +59,10 @@ func runCheckArgs(t *testing.T, wait time.Duration, output, configFile string, c
 	return code, stdout.String(), stderr.String()
 }
 
-func TestCheckCommand(t *testing.T) {
+// serveCheck serves checkServer on loopback for the test's time and
+// returns its MCP endpoint.
+func serveCheck(t *testing.T) string {
+	t.Helper()
 	srv := &http.Server{Handler: checkServer()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -67,7 +70,11 @@ func TestCheckCommand(t *testing.T) {
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	target := "http://" + ln.Addr().String() + "/mcp"
+	return "http://" + ln.Addr().String() + "/mcp"
+}
+
+func TestCheckCommand(t *testing.T) {
+	target := serveCheck(t)
 	noFile := filepath.Join(t.TempDir(), "absent.yml")
 
 	t.Run("healthy server, table, no configuration file", func(t *testing.T) {

@@ -438,6 +438,32 @@ type testEnv struct {
 
 func (e *testEnv) expand(s string) string { return e.replacer.Replace(s) }
 
+// checkRequests fails t for what the recorder saw wrong, for a request to
+// a host no policy lists, and, when want is not nil, unless the requests
+// were want (expanded), in order.
+func (e *testEnv) checkRequests(t *testing.T, want []string) {
+	t.Helper()
+	reqs, problems := e.rec.snapshot()
+	for _, p := range problems {
+		t.Error(p)
+	}
+	for _, r := range reqs {
+		if strings.HasPrefix(r, "XX ") {
+			t.Errorf("discovery asked a host no policy lists: %s", r)
+		}
+	}
+	if want == nil {
+		return
+	}
+	expanded := make([]string, len(want))
+	for i, r := range want {
+		expanded[i] = e.expand(r)
+	}
+	if (len(reqs) != 0 || len(expanded) != 0) && !reflect.DeepEqual(reqs, expanded) {
+		t.Errorf("requests:\n got %q\nwant %q", reqs, expanded)
+	}
+}
+
 // testPeer is one server of a testEnv: its routes, and whether it serves TLS.
 type testPeer struct {
 	routes map[string]testRoute
@@ -1229,26 +1255,7 @@ func TestDiscover(t *testing.T) {
 				t.Errorf("took %v with a %v deadline", elapsed, tt.timeout)
 			}
 
-			reqs, problems := env.rec.snapshot()
-			for _, p := range problems {
-				t.Error(p)
-			}
-			for _, r := range reqs {
-				if strings.HasPrefix(r, "XX ") {
-					t.Errorf("discovery asked a host no policy lists: %s", r)
-				}
-			}
-			if tt.wantReqs != nil {
-				want := make([]string, len(tt.wantReqs))
-				for i, r := range tt.wantReqs {
-					want[i] = env.expand(r)
-				}
-				if len(reqs) != 0 || len(want) != 0 {
-					if !reflect.DeepEqual(reqs, want) {
-						t.Errorf("requests:\n got %q\nwant %q", reqs, want)
-					}
-				}
-			}
+			env.checkRequests(t, tt.wantReqs)
 		})
 	}
 }

@@ -260,24 +260,7 @@ func TestDiscoverWhatTheServerPublishes(t *testing.T) {
 					}
 				}
 			}
-			reqs, problems := env.rec.snapshot()
-			for _, p := range problems {
-				t.Error(p)
-			}
-			for _, r := range reqs {
-				if strings.HasPrefix(r, "XX ") {
-					t.Errorf("discovery asked a host no policy lists: %s", r)
-				}
-			}
-			if tt.wantReqs != nil {
-				want := make([]string, len(tt.wantReqs))
-				for i, r := range tt.wantReqs {
-					want[i] = env.expand(r)
-				}
-				if !reflect.DeepEqual(reqs, want) {
-					t.Errorf("requests:\n got %q\nwant %q", reqs, want)
-				}
-			}
+			env.checkRequests(t, tt.wantReqs)
 		})
 	}
 }
