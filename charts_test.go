@@ -22,6 +22,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -561,5 +562,69 @@ func TestHelmChartRunsAsRendered(t *testing.T) {
 		if o.Metadata.Name != "mcp-exporter" && sm.Endpoints[0].Path != "/mcp/probe" {
 			t.Errorf("ServiceMonitor %s scrapes %s, want /mcp/probe", o.Metadata.Name, sm.Endpoints[0].Path)
 		}
+	}
+}
+
+// TestHelmChartRefusesInlineCredentials is issue 18 item 6: a credential
+// written inline in config landed in a ConfigMap without a word. The
+// render now fails, naming the key and the fix; in a Secret
+// (secretConfig: true) it renders.
+func TestHelmChartRefusesInlineCredentials(t *testing.T) {
+	for _, tc := range []struct{ set, key string }{
+		{"config.modules.default.http_config.bearer_token=s3cr3t", "config.modules.default.http_config.bearer_token"},
+		{"config.modules.m.http_config.authorization.credentials=s3cr3t", "config.modules.m.http_config.authorization.credentials"},
+		{"config.modules.m.http_config.oauth2.client_secret=s3cr3t", "config.modules.m.http_config.oauth2.client_secret"},
+		{"config.modules.m.http_config.basic_auth.password=s3cr3t", "config.modules.m.http_config.basic_auth.password"},
+		{"config.modules.m.http_config.http_headers.X-Key.secrets[0]=s3cr3t", "config.modules.m.http_config.http_headers.X-Key.secrets"},
+		{"config.modules.m.http_config.proxy_url=http://u:s3cr3t@proxy:3128", "config.modules.m.http_config.proxy_url"},
+		{"config.modules.m.http_config.tls_config.key=s3cr3t", "config.modules.m.http_config.tls_config.key"},
+	} {
+		out, err := runHelm(t, "template", "mcp-exporter", chartDir, "--set-string", tc.set)
+		if err == nil {
+			t.Errorf("--set-string %s rendered:\n%s", tc.set, out)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, tc.key+" is a credential written inline") || !strings.Contains(msg, "secretConfig: true") {
+			t.Errorf("--set-string %s: %v, want the key named and the fix", tc.set, msg)
+		}
+		if strings.Contains(msg, "s3cr3t") {
+			t.Errorf("the refusal quotes the credential: %v", msg)
+		}
+		r := renderChart(t, "--set-string", tc.set, "--set", "secretConfig=true")
+		if k := r.kinds(); k["ConfigMap"] != 0 || k["Secret"] != 1 {
+			t.Errorf("--set-string %s with secretConfig=true: %v, want the configuration in a Secret", tc.set, k)
+		}
+	}
+	// Files are what the chart is for: they render.
+	renderChart(t, "--set", "config.modules.m.http_config.bearer_token_file=/etc/mcp_exporter/secrets/token",
+		"--set", "config.modules.m.allowed_targets[0]=https://mcp\\.example/.*")
+}
+
+// TestHelmChartNetworkPolicyNamesItsPeers is issue 18 item 7: enabled with
+// an empty from, the NetworkPolicy admitted every peer. It now admits the
+// Prometheus pods its values name, and refuses to render with none named.
+func TestHelmChartNetworkPolicyNamesItsPeers(t *testing.T) {
+	var np struct {
+		Ingress []struct {
+			From []struct {
+				NamespaceSelector map[string]any `yaml:"namespaceSelector"`
+				PodSelector       map[string]any `yaml:"podSelector"`
+			} `yaml:"from"`
+		} `yaml:"ingress"`
+	}
+	decodeSpec(t, renderChart(t, "--set", "networkPolicy.enabled=true").one(t, "NetworkPolicy"), &np)
+	if len(np.Ingress) != 1 || len(np.Ingress[0].From) != 1 {
+		t.Fatalf("ingress %+v, want one rule with one peer", np.Ingress)
+	}
+	peer := np.Ingress[0].From[0]
+	if fmt.Sprint(peer.NamespaceSelector) != "map[matchLabels:map[kubernetes.io/metadata.name:monitoring]]" ||
+		fmt.Sprint(peer.PodSelector) != "map[matchLabels:map[app.kubernetes.io/name:prometheus]]" {
+		t.Errorf("the default peer is %+v, want the Prometheus pods of the monitoring namespace", peer)
+	}
+	_, err := runHelm(t, "template", "mcp-exporter", chartDir, "--set", "networkPolicy.enabled=true",
+		"--set", "networkPolicy.prometheus.namespace=", "--set", "networkPolicy.prometheus.podLabels=null")
+	if err == nil || !strings.Contains(err.Error(), "would admit every peer") {
+		t.Errorf("a NetworkPolicy naming no peer: %v, want a refusal", err)
 	}
 }

@@ -518,7 +518,7 @@ func TestExampleKubernetes(t *testing.T) {
 		}
 		for _, target := range ps.Targets.StaticConfig.Static {
 			u, err := url.Parse(target)
-			if err != nil || !m.TargetAllowed(config.NormalizeTarget(u)) {
+			if err != nil || !m.TargetAllowed(u) {
 				t.Errorf("Probe %s: module %s may not probe %s", p.Metadata.Name, ps.Module, target)
 			}
 		}

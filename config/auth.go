@@ -15,9 +15,7 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -93,14 +91,15 @@ func (m *Module) Credentials() []string {
 	return kinds
 }
 
-// TargetAllowed reports whether a credentialed module may probe target
-// (normalized with NormalizeTarget). Modules without credentials may probe
-// anything. AdmitTarget is the whole check a probe must pass.
-func (m *Module) TargetAllowed(target string) bool {
+// TargetAllowed reports whether a credentialed module may probe target:
+// whether one of its allowed_targets matches it (see urlPattern for what a
+// pattern sees of a URL). Modules without credentials may probe anything.
+// AdmitTarget is the whole check a probe must pass.
+func (m *Module) TargetAllowed(target *url.URL) bool {
 	if len(m.Credentials()) == 0 || m.AllowAnyTarget {
 		return true
 	}
-	return anyMatch(m.allowed, target)
+	return matchURL(m.allowed, target)
 }
 
 // AdmitTarget returns the URL a probe of this module dials for target, or
@@ -121,7 +120,7 @@ func (m *Module) AdmitTarget(target *url.URL) (*url.URL, error) {
 		u.Host = joinHostPort(host, target.Port())
 		target = &u
 	}
-	if !m.TargetAllowed(NormalizeTarget(target)) {
+	if !m.TargetAllowed(target) {
 		return nil, errors.New("carries credentials and its allowed_targets do not match this target")
 	}
 	return target, nil
@@ -129,8 +128,8 @@ func (m *Module) AdmitTarget(target *url.URL) (*url.URL, error) {
 
 // IssuerAllowed reports whether u, an authorization server's issuer or
 // token endpoint found by oauth2_discovery, matches one of the module's
-// oauth2_issuers, in the form NormalizeTarget gives it. A host without an
-// IDNA ASCII form never matches.
+// oauth2_issuers, as allowed_targets match a target (urlPattern). A host
+// without an IDNA ASCII form never matches.
 func (m *Module) IssuerAllowed(u *url.URL) bool {
 	if u == nil {
 		return false
@@ -138,20 +137,12 @@ func (m *Module) IssuerAllowed(u *url.URL) bool {
 	if _, err := dialhost.Normalize(u.Hostname()); err != nil {
 		return false
 	}
-	return anyMatch(m.issuers, NormalizeTarget(u))
+	return matchURL(m.issuers, u)
 }
 
-func anyMatch(res []*regexp.Regexp, s string) bool {
-	for _, re := range res {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return false
-}
-
-// NormalizeTarget is the form of a target URL that allowed_targets (and
-// oauth2_issuers) are matched against: scheme lower-cased, the host as the
+// NormalizeTarget is the form of a URL that allowed_targets and
+// oauth2_issuers are matched against (without its query, see urlPattern),
+// and that origins are compared in: scheme lower-cased, the host as the
 // transport dials it (dialhost.Normalize: ASCII lower-cased, any other host
 // in its IDNA ASCII form, never Unicode case folding; a trailing dot kept),
 // the scheme's default port dropped, no userinfo and no fragment. Without
@@ -193,26 +184,12 @@ func isASCII(s string) bool {
 	return true
 }
 
-// compileAnchored compiles a list of fully anchored regular expressions;
-// errors name key and the element.
-func compileAnchored(key string, exprs []string) ([]*regexp.Regexp, error) {
-	var out []*regexp.Regexp
-	for i, expr := range exprs {
-		re, err := regexp.Compile("^(?:" + expr + ")$")
-		if err != nil {
-			return nil, &keyError{key: key, index: i, err: fmt.Errorf("not a regular expression: %w", err)}
-		}
-		out = append(out, re)
-	}
-	return out, nil
-}
-
 func (m *Module) validateAuth() error {
 	var err error
-	if m.allowed, err = compileAnchored("allowed_targets", m.AllowedTargets); err != nil {
+	if m.allowed, err = compileURLPatterns("allowed_targets", m.AllowedTargets); err != nil {
 		return err
 	}
-	if m.issuers, err = compileAnchored("oauth2_issuers", m.OAuth2Issuers); err != nil {
+	if m.issuers, err = compileURLPatterns("oauth2_issuers", m.OAuth2Issuers); err != nil {
 		return err
 	}
 	creds := m.Credentials()

@@ -45,7 +45,7 @@ modules:
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := m.TargetAllowed(NormalizeTarget(u)); got != want {
+		if got := m.TargetAllowed(u); got != want {
 			t.Errorf("TargetAllowed(%s) = %v (normalized %s), want %v", target, got, NormalizeTarget(u), want)
 		}
 	}

@@ -119,8 +119,8 @@ type Module struct {
 	Dir              string            `yaml:"dir,omitempty"`
 	DebugStderrLines int               `yaml:"debug_stderr_lines,omitempty"`
 
-	allowed []*regexp.Regexp // AllowedTargets, compiled by validate
-	issuers []*regexp.Regexp // OAuth2Issuers, compiled by validate
+	allowed []urlPattern // AllowedTargets, compiled by validate
+	issuers []urlPattern // OAuth2Issuers, compiled by validate
 }
 
 // DefaultModule holds the values a module has for every key it leaves out.

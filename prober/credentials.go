@@ -57,8 +57,13 @@ type probeSecrets struct {
 	// it in the probe's context.
 	trace httptrace.ClientTrace
 
-	mu    sync.Mutex
-	forms []string // ASCII-lower-cased, each once
+	mu sync.Mutex
+	// forms are masked whole and in pieces, whole only whole (addForms);
+	// both ASCII-lower-cased, each once, only ever appended to.
+	forms, whole []string
+	// index holds the grams of forms[:indexed] (see snapshot).
+	index   gramIndex
+	indexed int
 }
 
 type probeSecretsKey struct{}
@@ -146,7 +151,7 @@ func (s *probeSecrets) addUserPassword(user, pass string) {
 		return
 	}
 	s.add(pass)
-	s.add(user + ":" + pass)
+	s.addForms(user+":"+pass, false)
 	s.add(base64.StdEncoding.EncodeToString([]byte(user + ":" + pass)))
 }
 
@@ -173,36 +178,60 @@ func (s *probeSecrets) add(v string) {
 	if s == nil || v == "" {
 		return
 	}
-	s.addForms(v)
 	scheme, rest, ok := strings.Cut(v, " ")
+	ok = ok && isSchemeWord(scheme)
+	// A value with a scheme is masked whole; its secret part, below, is
+	// masked in pieces too.
+	s.addForms(v, !ok)
 	if !ok {
 		return
 	}
 	rest = strings.TrimSpace(rest)
-	s.addForms(rest)
+	s.addForms(rest, true)
 	if strings.EqualFold(scheme, "basic") {
 		if dec, err := base64.StdEncoding.DecodeString(rest); err == nil {
-			s.addForms(string(dec))
+			s.addForms(string(dec), false)
 			if _, pass, ok := strings.Cut(string(dec), ":"); ok {
-				s.addForms(pass)
+				s.addForms(pass, true)
 			}
 		}
 	}
 }
 
+// isSchemeWord reports whether w reads as an HTTP authentication scheme
+// (Bearer, Basic, DPoP, Token): letters only, at most 16.
+func isSchemeWord(w string) bool {
+	if w == "" || len(w) > 16 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if c := w[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
 // addForms records v as it is and as it looks percent-encoded or inside a
-// JSON string, where an error text or a URL may quote it.
-func (s *probeSecrets) addForms(v string) {
+// JSON string, where an error text or a URL may quote it. With pieces, its
+// runs are masked too (RedactGroup); without, only v whole: a form that
+// holds a part that is no secret (the user of user:password, a scheme),
+// whose secret part is recorded on its own.
+func (s *probeSecrets) addForms(v string, pieces bool) {
 	forms := []string{v, url.QueryEscape(v), url.PathEscape(v)}
 	if b, err := json.Marshal(v); err == nil {
 		forms = append(forms, string(b[1:len(b)-1]))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	list := &s.whole
+	if pieces {
+		list = &s.forms
+	}
 	for _, f := range forms {
 		f = asciiLower(f)
-		if f != "" && !slices.Contains(s.forms, f) {
-			s.forms = append(s.forms, f)
+		if f != "" && !slices.Contains(*list, f) {
+			*list = append(*list, f)
 		}
 	}
 }
@@ -227,53 +256,124 @@ func (s *probeSecrets) known() bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.forms) > 0
+	return len(s.forms)+len(s.whole) > 0
 }
 
-// Redact returns text with every credential of the probe replaced by
-// redactedMask. Matching ignores ASCII case. A credential of at least
-// minSecretLen bytes is masked wherever it occurs, and so is any piece of
-// text that starts like it for at least half its length (and minSecretLen
-// bytes): a server string cut to a label's length must not keep the first
-// part of a token. A shorter credential is masked only where it is the
-// whole (trimmed) text.
+// Redact returns text with every credential of the probe masked, as
+// RedactGroup masks a group of one.
 func (s *probeSecrets) Redact(text string) string {
 	if s == nil || text == "" {
 		return text
 	}
-	s.mu.Lock()
-	forms := s.forms
-	s.mu.Unlock()
-	if len(forms) == 0 {
-		return text
+	one := [1]string{text}
+	s.RedactGroup(one[:])
+	return one[0]
+}
+
+// RedactGroup replaces, in place, every credential of the probe in texts,
+// strings shown together (the label values of one series, the strings of
+// one log record), by redactedMask. Matching ignores ASCII case; a
+// credential is each form addForms records.
+//
+//   - A credential shorter than minSecretLen bytes is masked only where it
+//     is a whole (trimmed) text: a one-letter password must not wreck
+//     every string that holds the letter.
+//   - Any run of at least pieceLen(n) bytes of a credential of n bytes is
+//     masked wherever it is: the credential, a cut-off start, a middle.
+//   - Shorter runs of at least minSecretLen bytes spread over the texts
+//     are masked when together they cover pieceLen(n) bytes of one
+//     credential: a server that returns half a token as its name and the
+//     rest as its version has both halves masked.
+//
+// Runs shorter than minSecretLen bytes each, and credentials a server
+// transforms (reverses, re-encodes), are not recognised.
+func (s *probeSecrets) RedactGroup(texts []string) {
+	if s == nil {
+		return
 	}
-	lower := asciiLower(text)
-	var spans [][2]int
-	for _, f := range forms {
-		if len(f) < minSecretLen {
-			if strings.TrimSpace(lower) == f {
-				return redactedMask
+	forms, whole, index := s.snapshot()
+	if len(forms)+len(whole) == 0 {
+		return
+	}
+	lowers := make([]string, len(texts))
+	for i, t := range texts {
+		lowers[i] = asciiLower(t)
+	}
+	spans := make([][][2]int, len(texts))
+	var pieces []credentialPiece
+	for ti, lower := range lowers {
+		trimmed := strings.TrimSpace(lower)
+		for _, list := range [2][]string{forms, whole} {
+			for _, f := range list {
+				if len(f) < minSecretLen && trimmed == f {
+					spans[ti] = append(spans[ti], [2]int{0, len(lower)})
+				}
 			}
-			continue
 		}
-		k := max(minSecretLen, (len(f)+1)/2)
-		for at := 0; ; {
-			i := strings.Index(lower[at:], f[:k])
-			if i < 0 {
-				break
+		for _, f := range whole {
+			for at := 0; len(f) >= minSecretLen; {
+				i := strings.Index(lower[at:], f)
+				if i < 0 {
+					break
+				}
+				spans[ti] = append(spans[ti], [2]int{at + i, at + i + len(f)})
+				at += i + 1
 			}
-			start := at + i
-			n := k
-			for n < len(f) && start+n < len(lower) && lower[start+n] == f[n] {
-				n++
+		}
+		pieces = index.pieces(pieces, ti, lower, forms)
+	}
+	if len(pieces) > 0 {
+		// Per credential, the short runs count if together they cover
+		// pieceLen bytes of it.
+		covered := map[int][]bool{}
+		for _, p := range pieces {
+			if p.short {
+				c := covered[p.form]
+				if c == nil {
+					c = make([]bool, len(forms[p.form]))
+					covered[p.form] = c
+				}
+				for k := p.at; k < p.at+p.end-p.start; k++ {
+					c[k] = true
+				}
 			}
-			spans = append(spans, [2]int{start, start + n})
-			at = start + 1
+		}
+		for _, p := range pieces {
+			if p.short {
+				n := 0
+				for _, b := range covered[p.form] {
+					if b {
+						n++
+					}
+				}
+				if n < pieceLen(len(forms[p.form])) {
+					continue
+				}
+			}
+			spans[p.text] = append(spans[p.text], [2]int{p.start, p.end})
 		}
 	}
-	if len(spans) == 0 {
-		return text
+	for ti, sp := range spans {
+		if len(sp) > 0 {
+			texts[ti] = mask(texts[ti], sp)
+		}
 	}
+}
+
+// pieceLen is how long a run of a credential of n bytes (n at least
+// minSecretLen) must be to be masked on its own: half of it, at least
+// minSecretLen and at most 8 bytes, so that no 8 bytes of a long token
+// leave.
+func pieceLen(n int) int {
+	return min(maxPieceLen, max(minSecretLen, (n+1)/2))
+}
+
+// maxPieceLen: a run of this many bytes of any credential is masked.
+const maxPieceLen = 8
+
+// mask replaces the spans of text (byte offsets, any order, overlapping
+// or not) by redactedMask.
+func mask(text string, spans [][2]int) string {
 	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
 	var b strings.Builder
 	last := 0
@@ -289,6 +389,77 @@ func (s *probeSecrets) Redact(text string) string {
 	}
 	b.WriteString(text[last:])
 	return b.String()
+}
+
+// credentialPiece is a run of credential form bytes found in a text:
+// text[start:end] equals forms[form][at:at+end-start] (ASCII case aside);
+// short when it is too short to be masked on its own.
+type credentialPiece struct {
+	text, start, end int
+	form, at         int
+	short            bool
+}
+
+// gramIndex finds runs of the credentials in a text: for every
+// minSecretLen-byte gram of every form, where it occurs.
+type gramIndex map[[minSecretLen]byte][]gramAt
+
+type gramAt struct{ form, at int }
+
+// pieces appends the maximal runs of at least minSecretLen bytes that
+// lower (an ASCII-lower-cased text, number ti) shares with the forms.
+func (ix gramIndex) pieces(out []credentialPiece, ti int, lower string, forms []string) []credentialPiece {
+	var key [minSecretLen]byte
+	for i := 0; i+minSecretLen <= len(lower); i++ {
+		copy(key[:], lower[i:])
+		for _, g := range ix[key] {
+			f := forms[g.form]
+			if i > 0 && g.at > 0 && lower[i-1] == f[g.at-1] {
+				continue // inside a run found from an earlier start
+			}
+			n := minSecretLen
+			for g.at+n < len(f) && i+n < len(lower) && lower[i+n] == f[g.at+n] {
+				n++
+			}
+			// Spaces at either end (the one after "Bearer") are no part
+			// of a secret: the run is measured without them.
+			start, at := i, g.at
+			for n > 0 && lower[start] == ' ' {
+				start, at, n = start+1, at+1, n-1
+			}
+			for n > 0 && lower[start+n-1] == ' ' {
+				n--
+			}
+			if n < minSecretLen {
+				continue
+			}
+			out = append(out, credentialPiece{text: ti, start: start, end: start + n, form: g.form, at: at, short: n < pieceLen(len(f))})
+		}
+	}
+	return out
+}
+
+// snapshot returns the forms recorded so far and the gram index of those
+// masked in pieces, brought up to date with forms added since it was last
+// built.
+func (s *probeSecrets) snapshot() (forms, whole []string, _ gramIndex) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.indexed < len(s.forms) {
+		if s.index == nil {
+			s.index = gramIndex{}
+		}
+		var key [minSecretLen]byte
+		for fi := s.indexed; fi < len(s.forms); fi++ {
+			f := s.forms[fi]
+			for at := 0; at+minSecretLen <= len(f); at++ {
+				copy(key[:], f[at:])
+				s.index[key] = append(s.index[key], gramAt{form: fi, at: at})
+			}
+		}
+		s.indexed = len(s.forms)
+	}
+	return s.forms, s.whole, s.index
 }
 
 // asciiLower lower-cases ASCII letters only, so that byte offsets stay.
@@ -363,12 +534,74 @@ func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
 		// Nothing to mask (yet): masking would copy the record unchanged.
 		return h.next.Handle(ctx, rec)
 	}
-	out := slog.NewRecord(rec.Time, rec.Level, h.secrets.Redact(rec.Message), rec.PC)
+	// The record's strings are masked as one group: pieces of a credential
+	// spread over its message and attributes are found together.
+	texts := []string{rec.Message}
 	rec.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(h.secrets.redactAttr(a))
+		texts = appendAttrTexts(texts, a)
+		return true
+	})
+	shown := slices.Clone(texts)
+	h.secrets.RedactGroup(texts)
+	out := slog.NewRecord(rec.Time, rec.Level, texts[0], rec.PC)
+	masked, orig := texts[1:], shown[1:]
+	rec.Attrs(func(a slog.Attr) bool {
+		var r slog.Attr
+		r, masked, orig = replaceAttrTexts(a, masked, orig)
+		out.AddAttrs(r)
 		return true
 	})
 	return h.next.Handle(ctx, out)
+}
+
+// appendAttrTexts appends the texts a log attribute shows: a string, each
+// string of a []string, a group's texts, and any other value of kind Any
+// as a text log shows it; numbers, booleans, times and durations have
+// none.
+func appendAttrTexts(texts []string, a slog.Attr) []string {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return append(texts, v.String())
+	case slog.KindGroup:
+		for _, x := range v.Group() {
+			texts = appendAttrTexts(texts, x)
+		}
+	case slog.KindAny:
+		if l, ok := v.Any().([]string); ok {
+			return append(texts, l...)
+		}
+		return append(texts, anyText(v.Any()))
+	}
+	return texts
+}
+
+// replaceAttrTexts rebuilds a with the masked texts appendAttrTexts took
+// from it (orig: the same texts unmasked), and returns what is left of
+// both. A value of kind Any becomes its text only where masking changed
+// it.
+func replaceAttrTexts(a slog.Attr, masked, orig []string) (slog.Attr, []string, []string) {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, masked[0]), masked[1:], orig[1:]
+	case slog.KindGroup:
+		g := v.Group()
+		r := make([]any, len(g))
+		for i, x := range g {
+			r[i], masked, orig = replaceAttrTexts(x, masked, orig)
+		}
+		return slog.Group(a.Key, r...), masked, orig
+	case slog.KindAny:
+		if l, ok := v.Any().([]string); ok {
+			return slog.Any(a.Key, slices.Clone(masked[:len(l)])), masked[len(l):], orig[len(l):]
+		}
+		if masked[0] != orig[0] {
+			return slog.String(a.Key, masked[0]), masked[1:], orig[1:]
+		}
+		return slog.Attr{Key: a.Key, Value: v}, masked[1:], orig[1:]
+	}
+	return slog.Attr{Key: a.Key, Value: v}, masked, orig
 }
 
 func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {

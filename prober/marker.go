@@ -38,9 +38,10 @@ func probeUserAgent() string { return userAgentPrefix + version.Version }
 // probe's trace, W3C trace context (traceparent: the probe's trace id, a new
 // span id per request, sampled). It is the outermost round tripper of a
 // probe's client, so that MCP requests, the anonymous attempt, discovery
-// GETs and every redirect hop of them carry the marks; the OAuth2 token
-// client (shared by probes, trace nil) copies the User-Agent. It is the
-// only round tripper that sets the User-Agent or traceparent.
+// GETs and every redirect hop of them carry the marks, and none carries a
+// Referer; the OAuth2 token client (shared by probes, trace nil) copies the
+// User-Agent. It is the only round tripper that sets the User-Agent or
+// traceparent.
 func markProbeRequests(rt http.RoundTripper, trace *probeTrace) http.RoundTripper {
 	return &probeMarker{next: rt, marker: []string{"1"}, userAgent: []string{probeUserAgent()}, trace: trace}
 }
@@ -68,6 +69,10 @@ func (m *probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
 	maps.Copy(r.Header, req.Header)
 	r.Header[ProbeMarkerHeader] = m.marker
 	r.Header["User-Agent"] = m.userAgent
+	// net/http's client sets Referer on a redirect hop: the URL it came
+	// from, query and all (an api_key the target carries), sent to
+	// wherever the redirect points. A prober has no page it came from.
+	delete(r.Header, "Referer")
 	if m.trace != nil {
 		r.Header[traceparentHeader] = m.trace.header()
 	}

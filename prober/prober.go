@@ -396,44 +396,54 @@ func (pr *probe) handshake(ctx context.Context) bool {
 	pr.pass(LayerHandshake, d)
 	pr.hs = x.hs
 	pr.result.Server = pr.serverResult(x.hs)
-	srv := pr.result.Server // the server's strings as labels have them
-	pr.logger.LogAttrs(ctx, slog.LevelDebug, "handshake done", slog.String("era", x.hs.Era.String()), slog.String("protocol_version", x.hs.Version),
+	// The server's strings as labels have them: masked as one group, which
+	// the log record's own masking, with some of them masked already,
+	// could no longer see whole.
+	srv := pr.result.Server
+	pr.logger.LogAttrs(ctx, slog.LevelDebug, "handshake done", slog.String("era", x.hs.Era.String()), slog.String("protocol_version", srv.ProtocolVersion),
 		slog.String("server_name", srv.Name), slog.String("server_version", srv.Version),
-		slog.Any("capabilities", x.hs.Capabilities), slog.Bool("session", pr.wire.SessionID() != ""))
+		slog.Any("capabilities", srv.Capabilities), slog.Bool("session", pr.wire.SessionID() != ""))
 	return true
 }
 
 // serverResult is the handshake's outcome as label values: the specified
-// capabilities first, at most maxCapabilities.
+// capabilities first, at most maxCapabilities. The server's strings are
+// masked as one group (probeSecrets.RedactGroup): they are shown together,
+// in the scrape and in the handshake's log record, so a credential split
+// over them is found.
 func (pr *probe) serverResult(hs *mcpwire.Handshake) *ServerResult {
+	texts := make([]string, 3, 3+min(len(hs.Capabilities), maxCapabilityNames))
+	texts[0], texts[1], texts[2] = hs.Version, hs.Server.Name, hs.Server.Version
+	for _, specified := range []bool{true, false} {
+		for _, name := range hs.Capabilities {
+			if len(texts) < cap(texts) && slices.Contains(specifiedCapabilities, name) == specified {
+				texts = append(texts, name)
+			}
+		}
+	}
+	pr.secrets.RedactGroup(texts)
 	s := &ServerResult{
-		ProtocolVersion: pr.label(hs.Version, 32),
-		Name:            pr.label(hs.Server.Name, labelMax),
-		Version:         pr.label(hs.Server.Version, labelMax),
+		ProtocolVersion: mcpwire.Sanitize(texts[0], 32),
+		Name:            mcpwire.Sanitize(texts[1], labelMax),
+		Version:         mcpwire.Sanitize(texts[2], labelMax),
 	}
 	// Like the series they become, capabilities that read the same once
 	// sanitized are one; each still counts towards the bound.
 	n := 0
-	add := func(name string) {
-		if label := pr.label(name, 64); label != "" && n < maxCapabilities {
+	for _, name := range texts[3:] {
+		if label := mcpwire.Sanitize(name, 64); label != "" && n < maxCapabilities {
 			n++
 			if !slices.Contains(s.Capabilities, label) {
 				s.Capabilities = append(s.Capabilities, label)
 			}
 		}
 	}
-	for _, name := range hs.Capabilities {
-		if slices.Contains(specifiedCapabilities, name) {
-			add(name)
-		}
-	}
-	for _, name := range hs.Capabilities {
-		if !slices.Contains(specifiedCapabilities, name) {
-			add(name)
-		}
-	}
 	return s
 }
+
+// maxCapabilityNames bounds the capability names of a handshake that are
+// read at all (maxCapabilities of them become series).
+const maxCapabilityNames = 256
 
 // connectReason names a failure before any connection was made.
 func connectReason(err error) failure.Reason {

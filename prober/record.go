@@ -85,10 +85,3 @@ func (pr *probe) logExchange(x mcpwire.Exchange) {
 	}
 	pr.logger.LogAttrs(context.Background(), slog.LevelDebug, "exchange", attrs[:n]...)
 }
-
-// label makes a server-chosen string a label value: the probe's
-// credentials masked first, so that cutting it to max runes cannot leave
-// part of one, then sanitized and cut.
-func (pr *probe) label(s string, max int) string {
-	return mcpwire.Sanitize(pr.secrets.Redact(s), max)
-}

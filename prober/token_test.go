@@ -182,7 +182,7 @@ func TestTokenBackoff(t *testing.T) {
 // follows no redirect.
 func TestTokenRedirectRefused(t *testing.T) {
 	t.Parallel()
-	const secret = "s3cr3t-client-REDIRECTED"
+	const secret = "s3cr3t-c7f0e1-RD9Q4XZ"
 	tokens := newAuthTokens()
 	other := newAuthTokenEndpoint("probe-client", secret, tokens)
 	otherURL, otherIdP := serveIdP(t, other)

@@ -38,6 +38,9 @@ func (pr *probe) toolCall(ctx context.Context) bool {
 	case t == nil:
 		pr.fail(LayerToolCall, 0, failure.ReasonToolNotListed, errors.New("tool_call.name is not among the tools the server lists"))
 		return false
+	case t.Invalid != nil:
+		pr.fail(LayerToolCall, 0, failure.ReasonProtocolViolation, fmt.Errorf("the tool's definition: %w; not called", t.Invalid))
+		return false
 	case !t.ReadOnly && !tc.AllowNotReadOnly:
 		pr.fail(LayerToolCall, 0, failure.ReasonToolNotReadOnly, errors.New("the tool is not annotated readOnlyHint: true, and tool_call.allow_not_read_only is off: not called"))
 		return false

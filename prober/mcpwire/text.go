@@ -20,7 +20,9 @@ import (
 )
 
 // Sanitize makes a server-chosen string fit for a label value or a log
-// line: invalid UTF-8 and control characters become U+FFFD, surrounding
+// line: invalid UTF-8, control characters and bidirectional formatting
+// characters (which reorder how the text around them is shown, in a
+// dashboard, a terminal or check's output) become U+FFFD, surrounding
 // space is trimmed, and the result is cut to at most max runes.
 func Sanitize(s string, max int) string {
 	var b strings.Builder
@@ -29,11 +31,19 @@ func Sanitize(s string, max int) string {
 		if n == max {
 			break
 		}
-		if unicode.IsControl(r) || r == utf8.RuneError {
+		if unicode.IsControl(r) || r == utf8.RuneError || isBidiControl(r) {
 			r = '\uFFFD'
 		}
 		b.WriteRune(r)
 		n++
 	}
 	return b.String()
+}
+
+// isBidiControl reports whether r is one of Unicode's explicit
+// bidirectional formatting characters (Bidi_Control): the embeddings and
+// overrides U+202A–U+202E, the isolates U+2066–U+2069, and the marks
+// U+200E, U+200F and U+061C.
+func isBidiControl(r rune) bool {
+	return unicode.Is(unicode.Bidi_Control, r)
 }

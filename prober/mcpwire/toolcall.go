@@ -36,6 +36,10 @@ type ListedTool struct {
 	// HeaderErr, when set, says why the tool's x-mcp-header annotations
 	// are invalid: a 2026-07-28 client must not call such a tool.
 	HeaderErr error
+	// Invalid, when set, says why the definition cannot be read with
+	// certainty (keys that differ only in case): the tool is not called,
+	// in any revision.
+	Invalid error
 
 	params []paramHeader
 }
@@ -50,31 +54,67 @@ type paramHeader struct {
 // FindTool looks for the tool called name among the raw tool objects of
 // tools/list and returns what a call needs of it, nil when it is not
 // listed.
+//
+// The name and the hints are read from their exact keys, as the duplicate
+// name check and the hashes read them (internal/canonical): encoding/json
+// would match "NAME" or "ReadOnlyHint" too and keep the last, so that
+// {"name":"wipe","NAME":"search"} would be found as search and
+// {"readOnlyHint":false,"ReadOnlyHint":true} read as read-only. An entry
+// whose keys (or whose annotations' keys) differ only in case is found
+// under either spelling of its name, and refused (ListedTool.Invalid).
 func FindTool(tools []json.RawMessage, name string) *ListedTool {
 	for _, raw := range tools {
-		var head struct {
-			Name string `json:"name"`
-		}
-		if json.Unmarshal(raw, &head) != nil || head.Name != name {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil || !namesTool(obj, name) {
 			continue
 		}
-		var def struct {
-			Annotations *struct {
-				ReadOnlyHint *bool `json:"readOnlyHint"`
-			} `json:"annotations"`
-			InputSchema json.RawMessage `json:"inputSchema"`
-		}
 		t := &ListedTool{Name: name}
-		if json.Unmarshal(raw, &def) != nil {
-			t.HeaderErr = errors.New("the tool definition does not decode")
+		var annotations map[string]json.RawMessage
+		if a, ok := obj["annotations"]; ok && json.Unmarshal(a, &annotations) != nil {
+			annotations = nil // not an object: every hint takes its default
+		}
+		if caseCollision(obj) || caseCollision(annotations) {
+			t.Invalid = errors.New("the tool definition has keys that differ only in case")
 			return t
 		}
-		t.ReadOnly = def.Annotations != nil && def.Annotations.ReadOnlyHint != nil && *def.Annotations.ReadOnlyHint
+		var readOnly bool
+		t.ReadOnly = json.Unmarshal(annotations["readOnlyHint"], &readOnly) == nil && readOnly
 		seen := map[string]bool{}
-		t.HeaderErr = collectParamHeaders(def.InputSchema, nil, &t.params, seen)
+		t.HeaderErr = collectParamHeaders(obj["inputSchema"], nil, &t.params, seen)
 		return t
 	}
 	return nil
+}
+
+// namesTool reports whether a tool object is called name: by its "name"
+// member or by a key that differs from "name" only in case.
+func namesTool(obj map[string]json.RawMessage, name string) bool {
+	for key, v := range obj {
+		if !strings.EqualFold(key, "name") {
+			continue
+		}
+		var s string
+		if json.Unmarshal(v, &s) == nil && s == name {
+			return true
+		}
+	}
+	return false
+}
+
+// caseCollision reports whether two keys of obj differ only in case.
+func caseCollision(obj map[string]json.RawMessage) bool {
+	if len(obj) < 2 {
+		return false
+	}
+	folded := make(map[string]bool, len(obj))
+	for key := range obj {
+		k := strings.ToLower(key)
+		if folded[k] {
+			return true
+		}
+		folded[k] = true
+	}
+	return false
 }
 
 // maxSchemaDepth bounds the walk through nested properties.

@@ -93,3 +93,32 @@ release: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+The paths of credentials written inline in a configuration (value, path),
+one per line: the keys prometheus/common keeps as secrets (bearer_token,
+credentials, password, client_secret, an inline TLS key, http_headers
+secrets, proxy_connect_header values) and a password in a proxy_url. Such a
+configuration must not be rendered into a ConfigMap.
+*/}}
+{{- define "mcp-exporter.inlineCredentials" -}}
+{{- $path := .path }}
+{{- if kindIs "map" .value }}
+{{- range $k, $v := .value }}
+{{- $at := printf "%s.%s" $path $k }}
+{{- if and $v (has $k (list "bearer_token" "credentials" "password" "client_secret" "key" "secrets")) }}
+{{ $at }}
+{{- else if and (eq $k "proxy_connect_header") $v }}
+{{ $at }}
+{{- else if and (eq $k "proxy_url") (kindIs "string" $v) (regexMatch "://[^/@]*:[^/@]*@" $v) }}
+{{ $at }}
+{{- else }}
+{{- include "mcp-exporter.inlineCredentials" (dict "value" $v "path" $at) }}
+{{- end }}
+{{- end }}
+{{- else if kindIs "slice" .value }}
+{{- range $i, $v := .value }}
+{{- include "mcp-exporter.inlineCredentials" (dict "value" $v "path" (printf "%s[%d]" $path $i)) }}
+{{- end }}
+{{- end }}
+{{- end }}
