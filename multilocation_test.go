@@ -254,3 +254,66 @@ func TestMultiLocationEndToEnd(t *testing.T) {
 	t.Logf("blind location named, no server down, then %s named down %v after it stopped; end-to-end in %v",
 		down, time.Since(stopped).Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 }
+
+// TestHelmChartLocation renders the chart with each location's example
+// values (examples/multi-location/values-*.yaml): helm lint passes, the
+// Probe's and ServiceMonitors' series get the label location, the Probe
+// probes the agents' targets with examples/prometheus.yml's labels, and the
+// files differ only in location. Without location, no series gets one.
+func TestHelmChartLocation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs helm")
+	}
+	targetMonitor := `serviceMonitor.targets=[{"name":"tools","url":"http://tools.svc.cluster.local:8080/mcp"}]`
+	var first map[string]any
+	for _, loc := range slices.Sorted(maps.Keys(multiLocationAgents)) {
+		values := "examples/multi-location/values-" + loc + ".yaml"
+		if out, err := runHelm(t, "lint", "--strict", chartDir, "--values", values); err != nil || !strings.Contains(out, "1 chart(s) linted, 0 chart(s) failed") {
+			t.Errorf("helm lint --strict --values %s: %v\n%s", values, err, out)
+		}
+		for _, set := range []string{"", loc} {
+			r := renderChart(t, "--values", values, "--set", "location="+set, "--set", "serviceMonitor.enabled=true", "--set-json", targetMonitor)
+			want := map[string]string{"module": "default"}
+			if set != "" {
+				want["location"] = set
+			}
+			var probe probeSpec
+			decodeSpec(t, r.one(t, "Probe"), &probe)
+			if !reflect.DeepEqual(probe.Targets.StaticConfig.Labels, want) || probe.JobName != "mcp" || probe.Module != "default" {
+				t.Errorf("%s, location %q: Probe job %s module %s labels %v, want job mcp and %v", values, set, probe.JobName, probe.Module, probe.Targets.StaticConfig.Labels, want)
+			}
+			agentTargets := scrapeJob(t, readPromConfig(t, multiLocationAgents[loc]), "mcp")["static_configs"].([]any)[0].(map[string]any)["targets"]
+			if fmt.Sprint(probe.Targets.StaticConfig.Static) != fmt.Sprint(agentTargets) {
+				t.Errorf("%s: the Probe's targets %q are not the agents' %v", values, probe.Targets.StaticConfig.Static, agentTargets)
+			}
+			monitors := r.all("ServiceMonitor")
+			if len(monitors) != 2 {
+				t.Fatalf("%s: %d ServiceMonitors, want the exporter's own and the target's", values, len(monitors))
+			}
+			for _, o := range monitors {
+				var sm serviceMonitorSpec
+				decodeSpec(t, o, &sm)
+				got := ""
+				for _, rl := range sm.Endpoints[0].Relabelings {
+					if rl.TargetLabel == "location" && rl.Action == "replace" {
+						got = rl.Replacement
+					}
+				}
+				if got != set {
+					t.Errorf("%s, location %q: ServiceMonitor %s sets location %q", values, set, o.Metadata.Name, got)
+				}
+			}
+		}
+		var v map[string]any
+		readYAML(t, values, &v)
+		if v["location"] != loc {
+			t.Errorf("%s: location %v, want %s", values, v["location"], loc)
+		}
+		delete(v, "location")
+		if first == nil {
+			first = v
+		} else if !reflect.DeepEqual(v, first) {
+			t.Errorf("%s differs from the other locations' values in more than location", values)
+		}
+	}
+}
