@@ -210,7 +210,7 @@ func TestMultiLocationEndToEnd(t *testing.T) {
 	c.waitFor(t, deadline, "count(location_instance:mcp_probe_success:max)", func(s []promSample) bool {
 		return len(s) == 1 && s[0].value() == fmt.Sprint(len(targets)*len(multiLocationAgents))
 	})
-	c.waitFor(t, deadline, fmt.Sprintf(`count by (location, layer, reason) (probe_mcp_failure_info)`), func(s []promSample) bool {
+	c.waitFor(t, deadline, `count by (location, layer, reason) (probe_mcp_failure_info)`, func(s []promSample) bool {
 		return len(s) == 1 && s[0].Metric["location"] == blind && s[0].Metric["layer"] == "connect" && s[0].value() == fmt.Sprint(len(targets))
 	})
 	c.waitFor(t, deadline, "location:mcp_blind:ratio", func(s []promSample) bool {
