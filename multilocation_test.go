@@ -18,8 +18,10 @@ package main
 // together by a central Prometheus with rules.yml.
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
@@ -251,6 +253,16 @@ func TestMultiLocationEndToEnd(t *testing.T) {
 	c.waitFor(t, deadline, `ALERTS{alertname="MCPServerDownQuorum",alertstate="pending"}`, func(s []promSample) bool {
 		return len(s) == 1 && s[0].Metric["instance"] == down
 	})
+	// Its description, as Prometheus renders it, says from where and at
+	// which layer, and leaves the blind location out.
+	want := "from 2 of the 2 locations that probe it, blind ones left out: eu-west at the connect layer (reason connect), us-east at the connect layer (reason connect)."
+	for desc := ""; !strings.Contains(desc, want); {
+		desc = alertDescription(t, c, "MCPServerDownQuorum")
+		if time.Now().After(deadline) {
+			t.Fatalf("MCPServerDownQuorum's description %q does not end %q", desc, want)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 	t.Logf("blind location named, no server down, then %s named down %v after it stopped; end-to-end in %v",
 		down, time.Since(stopped).Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 }
@@ -316,4 +328,32 @@ func TestHelmChartLocation(t *testing.T) {
 			t.Errorf("%s differs from the other locations' values in more than location", values)
 		}
 	}
+}
+
+// alertDescription returns the description of the named alert, pending or
+// firing, as Prometheus renders it (/api/v1/alerts); "" when there is none.
+func alertDescription(t *testing.T, p *promServer, name string) string {
+	t.Helper()
+	resp, err := http.Get(p.url + "/api/v1/alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Data struct {
+			Alerts []struct {
+				Labels      map[string]string `json:"labels"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"alerts"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range r.Data.Alerts {
+		if a.Labels["alertname"] == name {
+			return a.Annotations["description"]
+		}
+	}
+	return ""
 }
