@@ -57,7 +57,10 @@ import (
 
 // agentConfigs are the Prometheus configs under examples/ meant for agent
 // mode, checked with promtool check config --agent.
-var agentConfigs = []string{"examples/collector/prometheus-agent.yml"}
+var agentConfigs = []string{
+	"examples/collector/prometheus-agent.yml",
+	"examples/multi-location/agent-eu-west.yml", "examples/multi-location/agent-us-east.yml", "examples/multi-location/agent-ap-south.yml",
+}
 
 // prometheusConfigs finds every Prometheus config under examples/: a YAML
 // file with scrape_configs at the top.
@@ -102,7 +105,7 @@ func runPromtoolBin(t *testing.T, promtool string, args ...string) string {
 // examples/ with Debian's promtool 2.x and with 3.x's, which .ci/run builds.
 func TestExamplePrometheusConfigs(t *testing.T) {
 	configs := prometheusConfigs(t)
-	for _, want := range append([]string{"examples/prometheus.yml", "examples/prometheus-sharded.yml", "examples/collector/prometheus-local.yml", "examples/collector/federate.yml"}, agentConfigs...) {
+	for _, want := range append([]string{"examples/prometheus.yml", "examples/prometheus-sharded.yml", "examples/collector/prometheus-local.yml", "examples/collector/federate.yml", "examples/multi-location/central.yml"}, agentConfigs...) {
 		if !slices.Contains(configs, want) {
 			t.Errorf("%s is not found as a Prometheus config; found %q", want, configs)
 		}
@@ -137,24 +140,31 @@ func TestExamplePrometheusConfigs(t *testing.T) {
 // alertRules reads examples/alerts.yml.
 func alertRules(t *testing.T) []alertRule {
 	t.Helper()
+	return rulesIn(t, "examples/alerts.yml")
+}
+
+// rulesIn reads the rules of a rules file, every group's in order.
+func rulesIn(t *testing.T, name string) []alertRule {
+	t.Helper()
 	var file struct {
 		Groups []struct {
 			Name  string      `yaml:"name"`
 			Rules []alertRule `yaml:"rules"`
 		} `yaml:"groups"`
 	}
-	readYAML(t, "examples/alerts.yml", &file)
+	readYAML(t, name, &file)
 	var rules []alertRule
 	for _, g := range file.Groups {
 		rules = append(rules, g.Rules...)
 	}
 	if len(rules) == 0 {
-		t.Fatal("examples/alerts.yml has no rules")
+		t.Fatalf("%s has no rules", name)
 	}
 	return rules
 }
 
 type alertRule struct {
+	Record      string            `yaml:"record"`
 	Alert       string            `yaml:"alert"`
 	Expr        string            `yaml:"expr"`
 	For         string            `yaml:"for"`
@@ -210,25 +220,7 @@ func TestExampleAlertRules(t *testing.T) {
 
 	// Every alert has a summary and a description naming the target, and a
 	// unit test in which it fires and one in which it does not.
-	var tests struct {
-		Tests []struct {
-			AlertRuleTest []struct {
-				Alertname string           `yaml:"alertname"`
-				ExpAlerts []map[string]any `yaml:"exp_alerts"`
-			} `yaml:"alert_rule_test"`
-		} `yaml:"tests"`
-	}
-	readYAML(t, "examples/alerts_test.yml", &tests)
-	fires, quiet := map[string]bool{}, map[string]bool{}
-	for _, tc := range tests.Tests {
-		for _, a := range tc.AlertRuleTest {
-			if len(a.ExpAlerts) > 0 {
-				fires[a.Alertname] = true
-			} else {
-				quiet[a.Alertname] = true
-			}
-		}
-	}
+	fires, quiet := alertTestCases(t, "examples/alerts_test.yml")
 	for _, r := range rules {
 		if r.Alert == "" {
 			t.Errorf("rule %q is not an alert", r.Expr)
@@ -246,6 +238,32 @@ func TestExampleAlertRules(t *testing.T) {
 			t.Errorf("%s: examples/alerts_test.yml needs a case where it fires (%v) and one where it does not (%v)", r.Alert, fires[r.Alert], quiet[r.Alert])
 		}
 	}
+}
+
+// alertTestCases reads a promtool rules test file: the alerts it expects
+// to fire at some evaluation, and those it expects quiet at some other.
+func alertTestCases(t *testing.T, name string) (fires, quiet map[string]bool) {
+	t.Helper()
+	var tests struct {
+		Tests []struct {
+			AlertRuleTest []struct {
+				Alertname string           `yaml:"alertname"`
+				ExpAlerts []map[string]any `yaml:"exp_alerts"`
+			} `yaml:"alert_rule_test"`
+		} `yaml:"tests"`
+	}
+	readYAML(t, name, &tests)
+	fires, quiet = map[string]bool{}, map[string]bool{}
+	for _, tc := range tests.Tests {
+		for _, a := range tc.AlertRuleTest {
+			if len(a.ExpAlerts) > 0 {
+				fires[a.Alertname] = true
+			} else {
+				quiet[a.Alertname] = true
+			}
+		}
+	}
+	return fires, quiet
 }
 
 // dashboard is the part of a Grafana dashboard the tests look at.
@@ -1432,7 +1450,7 @@ func examplesEndToEnd(t *testing.T, bin string) {
 	}
 	// Rules evaluated after both the direct and the remote-written series
 	// arrived, so that they see both.
-	waitRulesHealthy(t, central, deadline, time.Now())
+	waitRulesHealthy(t, central, len(alertRules(t)), deadline, time.Now())
 	if s, err := central.query(`ALERTS{alertstate="firing"}`); err != nil || len(s) > 0 {
 		t.Errorf("alerts fire against a healthy server: %v, %v", s, err)
 	}
@@ -1639,12 +1657,10 @@ func unsignedJWT(exp time.Time) string {
 		enc(fmt.Appendf(nil, `{"sub":"probe","exp":%d}`, exp.Unix())) + "." + enc([]byte("unsigned"))
 }
 
-// waitRulesHealthy waits until Prometheus has evaluated every rule of
-// examples/alerts.yml after the time given, and fails on any evaluation
-// error.
-func waitRulesHealthy(t *testing.T, p *promServer, deadline, after time.Time) {
+// waitRulesHealthy waits until Prometheus has evaluated all its rules, want
+// of them, after the time given, and fails on any evaluation error.
+func waitRulesHealthy(t *testing.T, p *promServer, want int, deadline, after time.Time) {
 	t.Helper()
-	want := len(alertRules(t))
 	for {
 		resp, err := http.Get(p.url + "/api/v1/rules")
 		if err != nil {

@@ -67,6 +67,8 @@ var readmeCoverage = map[string]string{
 	"promtool check config examples/prometheus.yml examples/prometheus-sharded.yml":                                                            "TestReadmePrometheus",
 	"prometheus --config.file=examples/prometheus.yml":                                                                                         "TestReadmePrometheus",
 	"promtool test rules examples/alerts_test.yml":                                                                                             "TestReadmePrometheus",
+	"promtool check rules examples/multi-location/rules.yml":                                                                                   "TestMultiLocationRules",
+	"promtool test rules examples/multi-location/rules_test.yml":                                                                               "TestMultiLocationRules",
 	`curl -u admin:admin -H 'Content-Type: application/json' http://localhost:3000/api/dashboards/db -d "{\"dashboard\": $(cat examples/grafana/mcp-exporter.json), \"overwrite\": true}"`: "not here: no Grafana; TestExampleDashboard and the end-to-end test check the dashboard",
 	"cp /path/to/token examples/kubernetes/token":                                        "TestExampleKubernetes",
 	"cp /path/to/client-secret examples/kubernetes/client-secret":                        "TestExampleKubernetes",
