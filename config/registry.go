@@ -121,6 +121,21 @@ func (r *Registry) ModuleFor(name string) string {
 	return r.Module
 }
 
+// Equal reports whether r and o are the same configuration.
+func (r Registry) Equal(o Registry) bool {
+	r.names, o.names = nil, nil
+	r.ModuleOverrides, o.ModuleOverrides = plainOverrides(r.ModuleOverrides), plainOverrides(o.ModuleOverrides)
+	return reflect.DeepEqual(r, o)
+}
+
+func plainOverrides(l []ModuleOverride) []ModuleOverride {
+	out := make([]ModuleOverride, len(l))
+	for i, o := range l {
+		out[i] = ModuleOverride{Name: o.Name, Module: o.Module}
+	}
+	return out
+}
+
 // ListURL is the URL of the registry's server list (without a query).
 func (r *Registry) ListURL() string {
 	u := *r.URL.URL
