@@ -375,4 +375,3 @@ func (r *mcpRegistry) setStatus(t *testing.T, name, version, status string) {
 	t.Helper()
 	r.call(t, http.MethodPatch, "/v0/servers/"+strings.ReplaceAll(name, "/", "%2F")+"/versions/"+version+"/status", fmt.Sprintf(`{"status":%q}`, status), nil)
 }
-
