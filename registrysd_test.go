@@ -191,6 +191,61 @@ registries:
 	}
 }
 
+// TestSDEndpoint: /sd and the registries block in the exporter: a registry
+// not reached yet is 503 (Prometheus keeps what it had) and its failure is
+// counted, an unknown one 404; a bad reload keeps the registry, a good one
+// that drops it makes it 404; /config masks the registry's credentials;
+// --config.check names the registry, the key and its line.
+func TestSDEndpoint(t *testing.T) {
+	refused := "http://" + testsupport.RefusedAddr(t)
+	cfg := "modules:\n  default: {}\nregistries:\n  corp:\n    url: " + refused + "\n    http_config:\n      basic_auth: {username: sd, password: s3cr3t-REGISTRY-PW}\n"
+	te := newTestExporter(t, cfg, "")
+	if code, body := te.get(t, "/sd?registry=corp"); code != http.StatusServiceUnavailable {
+		t.Errorf("/sd before a list: %d %s", code, body)
+	}
+	if code, _ := te.get(t, "/sd?registry=nope"); code != http.StatusNotFound {
+		t.Errorf("/sd of an unknown registry: %d", code)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, m := te.get(t, "/metrics"); strings.Contains(m, `mcp_exporter_sd_refresh_failures_total{registry="corp"} 1`+"\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the refused registry's refresh is not counted as failed")
+		}
+	}
+	if _, c := te.get(t, "/config"); strings.Contains(c, "s3cr3t-REGISTRY-PW") || !strings.Contains(c, "password: <secret>") || !strings.Contains(c, "corp:") {
+		t.Errorf("/config:\n%s", c)
+	}
+
+	writeConfig(t, te.configFile, cfg+"    refresh_interval: 1s\n")
+	if code, body := do(t, http.MethodPost, te.server.URL+"/-/reload"); code != http.StatusInternalServerError ||
+		!strings.Contains(body, `registry "corp": line 8: refresh_interval: must be at least 10s`) {
+		t.Errorf("bad reload: %d %s", code, body)
+	}
+	if code, _ := te.get(t, "/sd?registry=corp"); code != http.StatusServiceUnavailable {
+		t.Errorf("a bad reload dropped the registry: %d", code)
+	}
+	writeConfig(t, te.configFile, "modules:\n  default: {}\n")
+	if code, body := do(t, http.MethodPost, te.server.URL+"/-/reload"); code != http.StatusOK {
+		t.Fatalf("reload: %d %s", code, body)
+	}
+	if code, _ := te.get(t, "/sd?registry=corp"); code != http.StatusNotFound {
+		t.Errorf("a registry removed by a reload: %d, want 404", code)
+	}
+	if _, m := te.get(t, "/metrics"); strings.Contains(m, `registry="corp"`) {
+		t.Errorf("series of a removed registry stay:\n%s", m)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.yml")
+	writeConfig(t, bad, "modules:\n  default: {}\nregistries:\n  corp:\n    url: https://registry.example\n    module: missing\n")
+	var code int
+	stderr := captureStderr(t, func() { code = run([]string{"--config.check", "--config.file", bad}) })
+	if want := `registry "corp": line 6: module: unknown module "missing"`; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("--config.check: exit %d, %q; want 1 and %q", code, stderr, want)
+	}
+}
+
 // serveTLSOn serves h over HTTPS with certs' certificate on host (a
 // loopback address) until the test ends, and returns its base URL.
 func serveTLSOn(t *testing.T, host string, h http.Handler, certs testsupport.TLSFiles) string {
