@@ -170,6 +170,27 @@ registries:
 	}
 	t.Logf("Prometheus probes the registry's servers %v after the start", time.Since(start).Round(time.Millisecond))
 
+	// What changed since (updated_since): a new version of c-alpha at a new
+	// URL, g-beta deleted. /sd follows, and so does Prometheus.
+	reg.publish(t, ns+"c-alpha", "3.0.0", `"remotes":[`+remote("streamable-http", alpha+"/v3")+`]`)
+	reg.setStatus(t, ns+"g-beta", "1.0.0", "deleted")
+	if err := te.exporter.sd.Refresh(context.Background(), "corp"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(te.log.String(), "refreshed what changed") {
+		t.Errorf("the refresh fetched the whole list again:\n%s", te.log)
+	}
+	_, body = te.get(t, "/sd?registry=corp")
+	groups = nil
+	if err := json.Unmarshal([]byte(body), &groups); err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 1 || groups[0].Targets[0] != alpha+"/v3" || groups[0].Labels["__meta_mcp_registry_server_version"] != "3.0.0" {
+		t.Errorf("/sd after the changes: %s", body)
+	}
+	prom.waitFor(t, time.Now().Add(20*time.Second), fmt.Sprintf(`count(up{job="mcp_registry"}) == 1 and on() probe_success{job="mcp_registry",instance=%q,mcp_server_version="3.0.0"} == 1`, alpha+"/v3"),
+		func(s []promSample) bool { return len(s) == 1 })
+
 	// The registry goes down: the refresh fails, /sd keeps the last good
 	// list, the failure is counted, and Prometheus keeps probing.
 	reg.stop(t)
@@ -180,11 +201,11 @@ registries:
 		t.Errorf("/sd after a failed refresh: %d %s", code, after)
 	}
 	if _, metrics := te.get(t, "/metrics"); !strings.Contains(metrics, `mcp_exporter_sd_refresh_failures_total{registry="corp"} 1`+"\n") ||
-		!strings.Contains(metrics, `mcp_exporter_sd_targets{registry="corp"} 2`+"\n") {
+		!strings.Contains(metrics, `mcp_exporter_sd_targets{registry="corp"} 1`+"\n") {
 		t.Errorf("the failure is not counted:\n%s", metrics)
 	}
 	after := time.Now()
-	prom.waitFor(t, time.Now().Add(10*time.Second), `count(probe_success{job="mcp_registry"} == 1) == 2 and count(timestamp(probe_success{job="mcp_registry"}) > `+strconv.FormatInt(after.Unix()+1, 10)+`) == 2`,
+	prom.waitFor(t, time.Now().Add(10*time.Second), fmt.Sprintf(`timestamp(probe_success{job="mcp_registry",instance=%q} == 1) > %d`, alpha+"/v3", after.Unix()+1),
 		func(s []promSample) bool { return len(s) == 1 })
 	if code, _ := te.get(t, "/sd?registry=other"); code != http.StatusNotFound {
 		t.Errorf("an unknown registry: %d, want 404", code)

@@ -25,7 +25,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/common/version"
 
@@ -73,6 +75,7 @@ type (
 	official struct {
 		Status      string `json:"status"`
 		PublishedAt string `json:"publishedAt"`
+		UpdatedAt   string `json:"updatedAt"`
 		IsLatest    bool   `json:"isLatest"`
 	}
 )
@@ -101,8 +104,9 @@ func fail(reason, format string, args ...any) error {
 
 // fetch pages through the registry's list: every page is a request to the
 // configured list URL, the cursor only ever a query parameter. It fails,
-// whole, on any page that fails or breaks a bound.
-func fetch(ctx context.Context, client *http.Client, reg *config.Registry) ([]serverResponse, error) {
+// whole, on any page that fails or breaks a bound. since, when not empty,
+// asks only for the entries updated after it (updated_since).
+func fetch(ctx context.Context, client *http.Client, reg *config.Registry, since string) ([]serverResponse, error) {
 	base := reg.ListURL()
 	var all []serverResponse
 	seen := map[string]bool{}
@@ -114,6 +118,9 @@ func fetch(ctx context.Context, client *http.Client, reg *config.Registry) ([]se
 		q := url.Values{"limit": {strconv.Itoa(reg.PageSize)}}
 		if reg.LatestOnly {
 			q.Set("version", "latest")
+		}
+		if since != "" {
+			q.Set("updated_since", since)
 		}
 		if cursor != "" {
 			q.Set("cursor", cursor)
@@ -141,6 +148,71 @@ func fetch(ctx context.Context, client *http.Client, reg *config.Registry) ([]se
 		}
 		seen[cursor] = true
 	}
+}
+
+// fullRefreshEvery is how often a registry's whole list is fetched again
+// when refreshes in between ask only for what changed.
+const fullRefreshEvery = time.Hour
+
+// sinceMargin is taken off the newest updatedAt seen, so that an entry
+// committed in the same instant is not missed; fetching it again is
+// harmless.
+const sinceMargin = time.Second
+
+// nextSince is the updated_since of the next incremental refresh: the
+// newest updatedAt in servers (the registry's clock, not ours) less
+// sinceMargin, or "" if an entry has none (then every refresh is full).
+func nextSince(servers []serverResponse) string {
+	var newest time.Time
+	for _, s := range servers {
+		if s.Meta.Official == nil {
+			return ""
+		}
+		t, err := time.Parse(time.RFC3339Nano, s.Meta.Official.UpdatedAt)
+		if err != nil {
+			return ""
+		}
+		if t.After(newest) {
+			newest = t
+		}
+	}
+	if newest.IsZero() {
+		return ""
+	}
+	return newest.Add(-sinceMargin).UTC().Format(time.RFC3339Nano)
+}
+
+// later reports whether the RFC 3339 time a is after b.
+func later(a, b string) bool {
+	ta, err := time.Parse(time.RFC3339Nano, a)
+	if err != nil {
+		return false
+	}
+	tb, err := time.Parse(time.RFC3339Nano, b)
+	return err != nil || ta.After(tb)
+}
+
+// merge applies an incremental list (latest versions only) to the last
+// good one: an entry replaces the one of the same server name, whatever its
+// version (a newer latest version, or the same one deprecated or deleted).
+func merge(old, delta []serverResponse, maxEntries int) ([]serverResponse, error) {
+	out := slices.Clone(old)
+	at := make(map[string]int, len(out))
+	for i, s := range out {
+		at[s.Server.Name] = i
+	}
+	for _, s := range delta {
+		if i, ok := at[s.Server.Name]; ok {
+			out[i] = s
+			continue
+		}
+		at[s.Server.Name] = len(out)
+		out = append(out, s)
+	}
+	if len(out) > maxEntries {
+		return nil, fail(failTooMany, "more than max_entries (%d) entries", maxEntries)
+	}
+	return out, nil
 }
 
 // get is one page: 200 and a body within limit, or an error.

@@ -84,6 +84,11 @@ type source struct {
 	stop   context.CancelFunc
 	done   chan struct{}
 
+	// since and lastFull (the refresh loop's alone) decide whether a
+	// refresh asks only for what changed.
+	since    string
+	lastFull time.Time
+
 	mu      sync.Mutex
 	servers []serverResponse // the last good list, nil before the first
 	body    []byte           // what /sd serves, nil before the first list
@@ -137,6 +142,7 @@ func (m *Manager) Apply(c *config.Config, start bool) {
 			m.Metrics.RefreshFailures.WithLabelValues(name)
 		}
 		s.reg = reg
+		s.since, s.lastFull = "", time.Time{} // a changed block: the whole list again
 		client, err := newClient(&s.reg)
 		if err != nil {
 			// config validated http_config; a client that cannot be
@@ -222,7 +228,7 @@ func (m *Manager) refresh(ctx context.Context, s *source) error {
 		s.client = client
 	}
 	if err == nil {
-		servers, err = fetch(ctx, s.client, &s.reg)
+		servers, err = m.fetchList(ctx, s)
 	}
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
@@ -241,6 +247,42 @@ func (m *Manager) refresh(ctx context.Context, s *source) error {
 	s.rebuild(m, *m.modules.Load())
 	m.Metrics.LastSuccess.WithLabelValues(s.name).Set(float64(m.now().UnixNano()) / 1e9)
 	return nil
+}
+
+// fetchList fetches the list: with latest_only, only what changed since
+// the last list (updated_since; a newer version replaces its server's
+// entry) as long as the whole list was fetched within fullRefreshEvery,
+// and the whole list otherwise or when that fails. Without latest_only
+// the whole list, always: a version that stops being the latest is not
+// marked as updated.
+func (m *Manager) fetchList(ctx context.Context, s *source) ([]serverResponse, error) {
+	s.mu.Lock()
+	last := s.servers
+	s.mu.Unlock()
+	if s.reg.LatestOnly && last != nil && s.since != "" && m.now().Sub(s.lastFull) < fullRefreshEvery {
+		delta, err := fetch(ctx, s.client, &s.reg, s.since)
+		if err == nil {
+			var merged []serverResponse
+			if merged, err = merge(last, delta, s.reg.MaxEntries); err == nil {
+				m.Logger.Debug("service discovery: refreshed what changed", "registry", s.name, "updated_since", s.since, "entries", len(delta))
+				if since := nextSince(delta); later(since, s.since) {
+					s.since = since
+				}
+				return merged, nil
+			}
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		m.Logger.Debug("service discovery: asking for what changed failed; fetching the whole list", "registry", s.name, "err", err)
+	}
+	servers, err := fetch(ctx, s.client, &s.reg, "")
+	if err != nil {
+		return nil, err
+	}
+	s.since, s.lastFull = nextSince(servers), m.now()
+	m.Logger.Debug("service discovery: fetched the whole list", "registry", s.name, "entries", len(servers))
+	return servers, nil
 }
 
 // rebuild makes the served list from the last good one and modules.

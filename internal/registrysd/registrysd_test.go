@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -464,4 +465,65 @@ func TestLoop(t *testing.T) {
 	if code, _, body := serveSD(m, "registry=r"); code != 200 || body != "[]" {
 		t.Errorf("%d %s", code, body)
 	}
+}
+
+// TestIncremental: with latest_only, a refresh asks only for what changed
+// since the newest updatedAt of the last list (less a second), and a newer
+// entry replaces its server's; the whole list is fetched again after an
+// hour, when asking for changes fails, and always without latest_only.
+func TestIncremental(t *testing.T) {
+	at := func(e, updated string) string {
+		return strings.Replace(e, `"updatedAt":"2026-01-02T03:04:05Z"`, `"updatedAt":"`+updated+`"`, 1)
+	}
+	full := page("",
+		at(entry("io.example/a", "1.0.0", "active", true, remoteJSON("streamable-http", "https://a.example/v1")), "2026-03-01T10:00:00Z"),
+		at(entry("io.example/b", "1.0.0", "active", true, remoteJSON("streamable-http", "https://b.example/mcp")), "2026-03-01T11:00:00.5Z"))
+	delta := page("",
+		at(entry("io.example/a", "2.0.0", "active", true, remoteJSON("streamable-http", "https://a.example/v2")), "2026-03-02T10:00:00Z"),
+		at(entry("io.example/b", "1.0.0", "deleted", true, remoteJSON("streamable-http", "https://b.example/mcp")), "2026-03-02T11:00:00Z"))
+	f := newFakeRegistry(t, nil)
+	refuseSince := false
+	f.set(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Query().Get("updated_since") == "":
+			_, _ = io.WriteString(w, full)
+		case refuseSince:
+			http.Error(w, "no", http.StatusBadRequest)
+		default:
+			_, _ = io.WriteString(w, delta)
+		}
+	})
+	m, _, now := newManager(t, parseConfig(t, sdModules+"registries:\n  r:\n    url: "+f.srv.URL+"\n"), false)
+	refresh := func(want string, wantSince ...string) {
+		t.Helper()
+		f.mu.Lock()
+		f.requests = nil
+		f.mu.Unlock()
+		if err := m.Refresh(context.Background(), "r"); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range f.Requests() {
+			u, _ := url.Parse(r)
+			got = append(got, u.Query().Get("updated_since"))
+		}
+		if strings.Join(got, ",") != strings.Join(wantSince, ",") {
+			t.Errorf("updated_since asked: %q, want %q", got, wantSince)
+		}
+		if _, _, body := serveSD(m, "registry=r"); strings.Join(targetsOf(t, body), " ") != want {
+			t.Errorf("targets %s, want %s", body, want)
+		}
+	}
+	refresh("https://a.example/v1 https://b.example/mcp", "")
+	refresh("https://a.example/v2", "2026-03-01T10:59:59.5Z")
+	refresh("https://a.example/v2", "2026-03-02T10:59:59Z")
+	refuseSince = true
+	refresh("https://a.example/v1 https://b.example/mcp", "2026-03-02T10:59:59Z", "")
+	refuseSince = false
+	*now = now.Add(time.Hour)
+	refresh("https://a.example/v1 https://b.example/mcp", "")
+
+	m.Apply(parseConfig(t, sdModules+"registries:\n  r:\n    url: "+f.srv.URL+"\n    latest_only: false\n"), false)
+	refresh("https://a.example/v1 https://b.example/mcp", "")
+	refresh("https://a.example/v1 https://b.example/mcp", "")
 }
