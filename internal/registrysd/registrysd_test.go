@@ -100,6 +100,7 @@ registries:
 		entry("io.example/dup", "1.0.0", "active", true, remoteJSON("streamable-http", "https://a.example/mcp")),
 		entry("io.example/bad", "1.0.0", "active", true, remoteJSON("streamable-http", "ftp://bad.example/"), remoteJSON("streamable-http", "https://user:pw@bad.example/"), remoteJSON("stdio", "")),
 		entry(long+"\x01", "1.0.0\n", "active", true, remoteJSON("streamable-http", "https://long.example/mcp")),
+		entry("io.example/huge", "1.0.0", "active", true, remoteJSON("streamable-http", "https://huge.example/"+strings.Repeat("x", MaxTargetBytes))),
 		`{"server":{"name":"io.example/nometa","version":"1","remotes":[{"type":"sse","url":"https://nometa.example/"}]}}`,
 	}, ",") + `]`
 	var servers []serverResponse
@@ -125,7 +126,7 @@ registries:
 	wantSkipped := map[string]int{
 		SkipStatus: 3, SkipNotLatest: 1, SkipName: 1, SkipNoRemote: 1,
 		SkipURLTemplate: 1, SkipHeaderRequired: 1, SkipNotAllowed: 1, SkipTransport: 1,
-		SkipDuplicate: 1, SkipInvalidURL: 2, SkipRemoteType: 1,
+		SkipDuplicate: 1, SkipInvalidURL: 3, SkipRemoteType: 1,
 	}
 	for _, r := range SkipReasons {
 		if skipped[r] != wantSkipped[r] {
@@ -238,7 +239,7 @@ func TestPagesAndFaults(t *testing.T) {
 		"c1":    page(cursor2, entry("io.example/b", "1", "active", true, remoteJSON("sse", "https://b.example/sse"))),
 		cursor2: page("", entry("io.example/c", "1", "active", true, remoteJSON("streamable-http", "https://c.example/mcp"))),
 	})
-	c := parseConfig(t, sdModules+"registries:\n  r:\n    url: "+f.srv.URL+"/base/\n    page_size: 1\n    max_pages: 3\n    max_entries: 3\n    max_response_bytes: 2KiB\n")
+	c := parseConfig(t, sdModules+"registries:\n  r:\n    url: "+f.srv.URL+"/base/\n    page_size: 1\n    max_pages: 3\n    max_entries: 3\n    max_response_bytes: 8KiB\n    timeout: 300ms\n")
 	m, reg, now := newManager(t, c, false)
 
 	if code, _, body := serveSD(m, "registry=r"); code != http.StatusServiceUnavailable {
@@ -266,7 +267,7 @@ func TestPagesAndFaults(t *testing.T) {
 	}
 	*now = now.Add(time.Hour)
 
-	big := strings.Repeat(" ", 3000)
+	big := strings.Repeat(" ", 9000)
 	for i, tc := range []struct {
 		name   string
 		h      http.HandlerFunc
@@ -283,6 +284,15 @@ func TestPagesAndFaults(t *testing.T) {
 			_, _ = io.WriteString(w, page("n"+r.URL.Query().Get("cursor")))
 		}, failTooMany},
 		{"cursor loop", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, page("same")) }, failInvalid},
+		{"cursor too long", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, page(strings.Repeat("c", maxCursorBytes+1)))
+		}, failInvalid},
+		{"stalls", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"servers":[`)
+			w.(http.Flusher).Flush()
+			<-r.Context().Done() // until the refresh's timeout ends it
+		}, failConnect},
 		{"redirect away", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, elsewhere.URL+"/base/v0.1/servers", http.StatusFound)
 		}, failConnect},
