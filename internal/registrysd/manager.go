@@ -84,10 +84,12 @@ type source struct {
 	stop   context.CancelFunc
 	done   chan struct{}
 
-	// since and lastFull (the refresh loop's alone) decide whether a
-	// refresh asks only for what changed.
-	since    string
-	lastFull time.Time
+	// refreshMu makes refreshes of one registry (the loop's and Refresh's)
+	// run one at a time; since and lastFull, which they alone use, decide
+	// whether a refresh asks only for what changed.
+	refreshMu sync.Mutex
+	since     string
+	lastFull  time.Time
 
 	mu      sync.Mutex
 	servers []serverResponse // the last good list, nil before the first
@@ -216,6 +218,8 @@ func (m *Manager) Refresh(ctx context.Context, name string) error {
 }
 
 func (m *Manager) refresh(ctx context.Context, s *source) error {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(s.reg.Timeout))
 	defer cancel()
 	var servers []serverResponse
