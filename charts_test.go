@@ -278,6 +278,7 @@ func TestHelmChartAllValues(t *testing.T) {
 		"ServiceAccount": 1, "ConfigMap": 1, "Service": 1, "Deployment": 1, "Secret": 1,
 		"PodDisruptionBudget": 1, "NetworkPolicy": 1, "PrometheusRule": 1, "Probe": 1,
 		"ServiceMonitor": 3, // the exporter's own, and two targets
+		"ScrapeConfig":   1, // config.registries' corp
 	}
 	if got := r.kinds(); !reflect.DeepEqual(got, want) {
 		t.Errorf("kinds rendered with %s: %v, want %v", chartAllValues, got, want)
@@ -324,6 +325,7 @@ func TestHelmChartAllValues(t *testing.T) {
 
 	checkChartMonitors(t, r)
 	checkChartRules(t, r)
+	checkChartRegistrySD(t, r)
 
 	var np struct {
 		PolicyTypes []string `yaml:"policyTypes"`
@@ -399,6 +401,49 @@ func checkChartMonitors(t *testing.T, r k8sObjects) {
 		!probeJobs.MatchString(probe.JobName) || probe.Targets.StaticConfig.Labels["module"] != "oauth2" ||
 		!slices.Equal(probe.Targets.StaticConfig.Static, []string{"https://mcp.example.internal/mcp"}) {
 		t.Errorf("Probe: %+v", probe)
+	}
+}
+
+// checkChartRegistrySD: the ScrapeConfig of registry corp reads the
+// exporter's /sd through the Service and relabels as examples/prometheus.yml's
+// mcp_registry job does.
+func checkChartRegistrySD(t *testing.T, r k8sObjects) {
+	t.Helper()
+	var sc struct {
+		JobName       string `yaml:"jobName"`
+		MetricsPath   string `yaml:"metricsPath"`
+		HTTPSDConfigs []struct {
+			URL string `yaml:"url"`
+		} `yaml:"httpSDConfigs"`
+		Relabelings []struct {
+			SourceLabels []string `yaml:"sourceLabels"`
+			TargetLabel  string   `yaml:"targetLabel"`
+			Replacement  string   `yaml:"replacement"`
+		} `yaml:"relabelings"`
+	}
+	decodeSpec(t, r.one(t, "ScrapeConfig"), &sc)
+	if sc.JobName != "mcp_registry" || sc.MetricsPath != "/probe" || len(sc.HTTPSDConfigs) != 1 ||
+		sc.HTTPSDConfigs[0].URL != "http://mcp-exporter.monitoring.svc:10115/sd?registry=corp" {
+		t.Errorf("ScrapeConfig: %+v", sc)
+	}
+	job := scrapeJob(t, readPromConfig(t, "examples/prometheus.yml"), "mcp_registry")
+	var want, got []string
+	for _, rc := range job["relabel_configs"].([]any) {
+		m := rc.(map[string]any)
+		src := fmt.Sprint(m["source_labels"])
+		if m["source_labels"] == nil {
+			src = "[]"
+		}
+		want = append(want, fmt.Sprintf("%s>%v", src, m["target_label"]))
+	}
+	for _, rl := range sc.Relabelings {
+		got = append(got, fmt.Sprintf("%v>%s", rl.SourceLabels, rl.TargetLabel))
+		if rl.TargetLabel == "__address__" && rl.Replacement != "mcp-exporter.monitoring.svc:10115" {
+			t.Errorf("ScrapeConfig sends probes to %s", rl.Replacement)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ScrapeConfig relabelings %v, examples/prometheus.yml's mcp_registry %v", got, want)
 	}
 }
 

@@ -166,7 +166,11 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if *configCheck {
-		fmt.Printf("configuration %s is valid: %d module(s)\n", *configFile, len(cfg.Modules))
+		registries := ""
+		if n := len(cfg.Registries); n > 0 {
+			registries = fmt.Sprintf(", %d registry(ies)", n)
+		}
+		fmt.Printf("configuration %s is valid: %d module(s)%s\n", *configFile, len(cfg.Modules), registries)
 		return 0
 	}
 
@@ -190,6 +194,7 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 		routePrefix:   prefix,
 		registry:      registry,
 	})
+	defer e.sd.Stop()
 	handler, err := e.routes()
 	if err != nil {
 		logger.Error("setting up the HTTP endpoints", "err", err)

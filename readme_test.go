@@ -175,10 +175,12 @@ func exporterMetrics(t *testing.T) []prober.MetricDoc {
 		types[mf.GetName()] = strings.ToLower(mf.GetType().String())
 	}
 	collectors := []prometheus.Collector{e.reloadSuccess, e.reloadTimestamp}
-	m := reflect.ValueOf(e.probe.Metrics).Elem()
-	for i := range m.NumField() {
-		if c, ok := m.Field(i).Interface().(prometheus.Collector); ok {
-			collectors = append(collectors, c)
+	for _, metrics := range []any{e.probe.Metrics, e.sd.Metrics} {
+		m := reflect.ValueOf(metrics).Elem()
+		for i := range m.NumField() {
+			if c, ok := m.Field(i).Interface().(prometheus.Collector); ok {
+				collectors = append(collectors, c)
+			}
 		}
 	}
 	for _, c := range collectors {

@@ -31,6 +31,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/registrysd"
 	"github.com/mcp-exporter/mcp_exporter/prober"
 )
 
@@ -45,6 +46,7 @@ type exporter struct {
 	logger      *slog.Logger
 	routePrefix string // "" or "/prefix", without a trailing slash
 	probe       *prober.Handler
+	sd          *registrysd.Manager
 	registry    *prometheus.Registry
 
 	reloadMu        sync.Mutex
@@ -97,6 +99,8 @@ func newExporter(o exporterOptions) *exporter {
 	if o.maxInFlight > 0 {
 		e.probe.Slots = make(chan struct{}, o.maxInFlight)
 	}
+	e.sd = &registrysd.Manager{Metrics: registrysd.NewMetrics(e.registry), Logger: o.logger}
+	e.sd.Apply(o.config, true)
 	return e
 }
 
@@ -112,6 +116,7 @@ func (e *exporter) reload() error {
 		return err
 	}
 	e.prober.Reset()
+	e.sd.Apply(e.config.Get(), true)
 	e.reloadSuccess.Set(1)
 	e.reloadTimestamp.SetToCurrentTime()
 	e.logger.Info("configuration reloaded", "file", e.configFile)
@@ -122,6 +127,7 @@ func (e *exporter) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	p := e.routePrefix
 	mux.Handle(p+"/probe", e.probe)
+	mux.Handle(p+"/sd", e.sd)
 	mux.Handle(p+"/metrics", promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{Registry: e.registry}))
 	mux.HandleFunc(p+"/config", e.serveConfig)
 	mux.HandleFunc(p+"/logs", e.serveLogs)

@@ -42,6 +42,8 @@ const DefaultModuleName = "default"
 // Config is the whole configuration file.
 type Config struct {
 	Modules map[string]Module `yaml:"modules"`
+	// Registries are MCP registries whose servers /sd lists as targets.
+	Registries map[string]Registry `yaml:"registries,omitempty"`
 }
 
 // Module is one way of probing a target.
@@ -305,11 +307,19 @@ func parse(b []byte) (*Config, error) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: the file must be a mapping with a modules: key", doc.Line)
 	}
-	seenModules := 0
+	seenModules, seenRegistries := 0, 0
+	var registries *yaml.Node
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k, v := doc.Content[i], doc.Content[i+1]
+		if k.Value == "registries" {
+			if seenRegistries > 0 {
+				return nil, fmt.Errorf("line %d: registries is set twice (first on line %d)", k.Line, seenRegistries)
+			}
+			seenRegistries, registries = k.Line, v
+			continue
+		}
 		if k.Value != "modules" {
-			return nil, fmt.Errorf("line %d: unknown key %q at the top level (want modules)", k.Line, k.Value)
+			return nil, fmt.Errorf("line %d: unknown key %q at the top level (want modules or registries)", k.Line, k.Value)
 		}
 		if seenModules > 0 {
 			return nil, fmt.Errorf("line %d: modules is set twice (first on line %d)", k.Line, seenModules)
@@ -333,8 +343,42 @@ func parse(b []byte) (*Config, error) {
 	if len(c.Modules) == 0 {
 		return nil, errors.New("no modules defined: add at least a module named \"default\"")
 	}
+	if err := parseRegistries(c, registries); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
+
+// parseRegistries decodes the registries: section (n, nil when absent)
+// into c, whose modules are decoded already.
+func parseRegistries(c *Config, n *yaml.Node) error {
+	if n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: registries must be a mapping of registry names to registries", n.Line)
+	}
+	c.Registries = map[string]Registry{}
+	for j := 0; j+1 < len(n.Content); j += 2 {
+		name, body := n.Content[j].Value, n.Content[j+1]
+		if _, dup := c.Registries[name]; dup {
+			return fmt.Errorf("line %d: registry %q is defined twice", n.Content[j].Line, name)
+		}
+		if !registryNameRE.MatchString(name) {
+			return fmt.Errorf("line %d: registry name %q: want letters, digits, '_', '-' or '.', at most 64", n.Content[j].Line, name)
+		}
+		r, err := decodeRegistry(body, c.Modules)
+		if err != nil {
+			return fmt.Errorf("registry %q: %w", name, err)
+		}
+		c.Registries[name] = r
+	}
+	return nil
+}
+
+// registryNameRE is what a registry's name may be: it is a label value and
+// a query parameter.
+var registryNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
 // moduleKeys are the keys a module may set.
 var moduleKeys = func() map[string]bool {

@@ -39,6 +39,7 @@ func FuzzParseConfig(f *testing.F) {
 		"modules:\n  bearer:\n    allowed_targets: ['https://mcp\\.example\\.com/.*']\n    http_config:\n      authorization:\n        type: Bearer\n        credentials: s3cr3t\n",
 		"modules:\n  o:\n    allow_any_target: true\n    oauth2_discovery: true\n    oauth2_issuers: ['https://idp\\.example/realms/x']\n    oauth2_resource: target\n    http_config:\n      oauth2: {client_id: c, client_secret: s}\n",
 		"modules:\n  h:\n    fail_if_not_tls: true\n    close_session: false\n    http_config: {follow_redirects: false, enable_http2: false, tls_config: {insecure_skip_verify: true}}\n",
+		"modules:\n  default:\nregistries:\n  corp:\n    url: https://registry.example/base\n    module_overrides: [{name: 'io\\.x/.*', module: default}]\n    names: ['io\\..*']\n    statuses: [active, deprecated]\n    page_size: 10\n",
 		"a: &a [*a]\n",
 		"modules: [1, 2]\n",
 		"modules:\n  x: !!binary aGVsbG8=\n",

@@ -27,14 +27,16 @@ import (
 )
 
 // TLSFiles is a certificate and its key in PEM files, and a pool that
-// trusts the throwaway CA that signed it.
+// trusts the throwaway CA that signed it (and the CA in a PEM file, for a
+// module's tls_config.ca_file).
 type TLSFiles struct {
-	CertFile, KeyFile string
-	CA                *x509.CertPool
+	CertFile, KeyFile, CAFile string
+	CA                        *x509.CertPool
 }
 
 // Certificate generates a CA and a certificate it signs for commonName,
-// valid for an hour for 127.0.0.1 and localhost, as a server's and as a
+// valid for an hour for 127.0.0.1, 127.0.0.2 (an address the MCP
+// registry accepts in a remote's URL, unlike 127.0.0.1) and localhost, as a server's and as a
 // client's (mTLS) certificate, and writes both PEM files into a temporary
 // directory of t's.
 func Certificate(t testing.TB, commonName string) TLSFiles {
@@ -64,7 +66,7 @@ func Certificate(t testing.TB, commonName string) TLSFiles {
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: commonName},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(127, 0, 0, 2)}, DNSNames: []string{"localhost"},
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
@@ -77,8 +79,9 @@ func Certificate(t testing.TB, commonName string) TLSFiles {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	f := TLSFiles{CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem"), CA: x509.NewCertPool()}
+	f := TLSFiles{CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem"), CAFile: filepath.Join(dir, "ca.pem"), CA: x509.NewCertPool()}
 	WritePEM(t, f.CertFile, "CERTIFICATE", der)
+	WritePEM(t, f.CAFile, "CERTIFICATE", caDER)
 	WritePEM(t, f.KeyFile, "PRIVATE KEY", keyDER)
 	f.CA.AddCert(ca)
 	return f

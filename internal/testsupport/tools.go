@@ -17,6 +17,7 @@ import (
 	"debug/buildinfo"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -29,6 +30,14 @@ const (
 	EnvPrometheus3 = "MCP_EXPORTER_PROMETHEUS3"
 	EnvPromtool3   = "MCP_EXPORTER_PROMTOOL3"
 	EnvKustomize   = "MCP_EXPORTER_KUSTOMIZE"
+	// EnvMCPRegistry names the official MCP registry server (module
+	// github.com/modelcontextprotocol/registry, cmd/registry), which the
+	// service discovery test runs on PostgreSQL.
+	EnvMCPRegistry = "MCP_EXPORTER_MCP_REGISTRY"
+	// EnvPostgresBin names the directory of PostgreSQL's initdb and
+	// postgres (Debian's package postgresql puts them in
+	// /usr/lib/postgresql/15/bin, off PATH).
+	EnvPostgresBin = "MCP_EXPORTER_POSTGRES_BIN"
 )
 
 // envTool returns the executable that the environment variable env names,
@@ -72,6 +81,34 @@ func KustomizePath(t testing.TB) string {
 	t.Helper()
 	return envTool(t, EnvKustomize, "kustomize",
 		"go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.2, as .ci/run does")
+}
+
+// MCPRegistryPath returns the MCP registry server (MCP_EXPORTER_MCP_REGISTRY,
+// or mcp-registry on PATH).
+func MCPRegistryPath(t testing.TB) string {
+	t.Helper()
+	return envTool(t, EnvMCPRegistry, "mcp-registry",
+		"go install github.com/modelcontextprotocol/registry/cmd/registry@v1.8.14, as .ci/run does")
+}
+
+// PostgresBinDir returns the directory of PostgreSQL's server programs
+// (MCP_EXPORTER_POSTGRES_BIN, else Debian's /usr/lib/postgresql/15/bin).
+// Without them the test is skipped, or fails under CI.
+func PostgresBinDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv(EnvPostgresBin)
+	if dir == "" {
+		dir = "/usr/lib/postgresql/15/bin"
+	}
+	for _, p := range []string{"initdb", "postgres"} {
+		if fi, err := os.Stat(filepath.Join(dir, p)); err != nil || fi.Mode()&0o111 == 0 {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("PostgreSQL's %s is not in %s under CI; .ci/run should have installed Debian's postgresql", p, dir)
+			}
+			t.Skipf("PostgreSQL's %s is not in %s; install Debian's postgresql or set %s", p, dir, EnvPostgresBin)
+		}
+	}
+	return dir
 }
 
 var prometheusVersionRE = regexp.MustCompile(`(?m)^(?:prometheus|promtool), version (\d+)\.(\d+)\.`)
