@@ -41,15 +41,39 @@ type urlPattern struct {
 // compileURLPatterns compiles the fully anchored URL patterns of key;
 // errors name key and the element.
 func compileURLPatterns(key string, exprs []string) ([]urlPattern, error) {
-	var out []urlPattern
+	res, err := compileAnchored(key, exprs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]urlPattern, len(res))
+	for i, re := range res {
+		out[i] = urlPattern{re: re, query: namesQuery(exprs[i])}
+	}
+	return out, nil
+}
+
+// compileAnchored compiles a list of fully anchored regular expressions
+// over names (not URLs: those are urlPatterns); errors name key and the
+// element.
+func compileAnchored(key string, exprs []string) ([]*regexp.Regexp, error) {
+	var out []*regexp.Regexp
 	for i, expr := range exprs {
 		re, err := regexp.Compile("^(?:" + expr + ")$")
 		if err != nil {
 			return nil, &keyError{key: key, index: i, err: fmt.Errorf("not a regular expression: %w", err)}
 		}
-		out = append(out, urlPattern{re: re, query: namesQuery(expr)})
+		out = append(out, re)
 	}
 	return out, nil
+}
+
+func anyMatch(res []*regexp.Regexp, s string) bool {
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // namesQuery reports whether the regular expression expr matches a
