@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
+	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
@@ -202,3 +203,11 @@ func init() {
 		layerPlace[l.name] = i
 	}
 }
+
+// CredentialExpiry is when one of the probe's credentials expires
+// (credentials.Facts).
+type CredentialExpiry = credentials.Expiry
+
+// OAuth2Result is what a probe knows of its OAuth2 token and of the token
+// source's last fetch; never the token itself.
+type OAuth2Result = credentials.TokenFacts
