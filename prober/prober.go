@@ -524,15 +524,14 @@ func (pr *probe) tools(ctx context.Context) bool {
 		pr.fail(LayerTools, elapsed, failure.ReasonNoTools, fmt.Errorf("server advertises tools but lists %d, fewer than min_tools %d", digest.Count, m.MinTools))
 		return false
 	}
-	missing := 0
 	for _, name := range m.RequiredTools {
 		if _, found := slices.BinarySearch(digest.Names, name); !found {
-			missing++
+			pr.result.Tools.Missing = append(pr.result.Tools.Missing, name)
 		}
 	}
-	if missing > 0 {
-		// Names come from the operator's config, but the prober still
-		// reports only how many are missing, not which.
+	if missing := len(pr.result.Tools.Missing); missing > 0 {
+		// Names come from the operator's config, but the probe's log
+		// still says only how many are missing, not which.
 		pr.fail(LayerTools, elapsed, failure.ReasonMissingTool, fmt.Errorf("%d of %d required_tools not listed", missing, len(m.RequiredTools)))
 		return false
 	}

@@ -148,6 +148,10 @@ type ToolsResult struct {
 	Digest *canonical.ToolsDigest
 	// ListBytes is the size of the tools/list results, every page.
 	ListBytes int
+	// Missing are the module's required_tools that the list lacks, in
+	// the configuration's order: the operator's own names, never the
+	// server's. Rendering shows none of them (check does).
+	Missing []string
 }
 
 // AuthWallResult is the auth wall's refusal of an anonymous request.
