@@ -27,21 +27,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// toolPath finds a command the test needs: under CI its absence fails the
-// test (.ci/run installs it), elsewhere it skips.
-func toolPath(t *testing.T, name, install string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not on PATH under CI; .ci/run should have installed %s", name, install)
-		}
-		t.Skipf("%s is not on PATH; install %s to run this test", name, install)
-	}
-	return p
-}
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
+)
 
 var versionLDFlagVars = []string{"Version", "Revision", "Branch", "BuildUser", "BuildDate"}
 
@@ -57,7 +45,7 @@ func readVersionFile(t *testing.T) string {
 // TestMakeBuild: make build gives a binary whose --version tells version,
 // branch, revision, build user and build date.
 func TestMakeBuild(t *testing.T) {
-	makeTool := toolPath(t, "make", "make (Debian package make)")
+	makeTool := testsupport.Tool(t, "", "make", "make (Debian package make)")
 	bin := filepath.Join(t.TempDir(), "mcp_exporter")
 	if out, err := exec.Command(makeTool, "build", "BINARY="+bin).CombinedOutput(); err != nil {
 		t.Fatalf("make build: %v\n%s", err, out)
@@ -133,7 +121,7 @@ func goBuildCommand(t *testing.T, line string) (env, flags, ldflags []string) {
 // TestBuildCommandsAgree: make build, the Dockerfile and .promu.yml build
 // the same way and inject the same build information.
 func TestBuildCommandsAgree(t *testing.T) {
-	makeTool := toolPath(t, "make", "make (Debian package make)")
+	makeTool := testsupport.Tool(t, "", "make", "make (Debian package make)")
 	info := map[string]string{
 		"VERSION": "9.8.7", "REVISION": "0123abcd", "BRANCH": "release-9.8",
 		"BUILD_USER": "builder@host", "BUILD_DATE": "20260102-03:04:05",
@@ -450,7 +438,7 @@ func TestSystemdUnit(t *testing.T) {
 	}
 
 	// systemd's own checks, with the unit pointing at the built binary.
-	analyze := toolPath(t, "systemd-analyze", "systemd (Debian package systemd)")
+	analyze := testsupport.Tool(t, "", "systemd-analyze", "systemd (Debian package systemd)")
 	text, err := os.ReadFile(unitFile)
 	if err != nil {
 		t.Fatal(err)

@@ -45,32 +45,9 @@ const (
 	chartAllValues = "charts/mcp-exporter/ci/all-values.yaml"
 )
 
-// helmPath finds helm: the pinned one that .ci/run installs into
-// GOPATH/bin first, then one on PATH. Without helm the test fails under CI
-// and is skipped elsewhere.
-func helmPath(t *testing.T) string {
-	t.Helper()
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		if dirs := filepath.SplitList(strings.TrimSpace(string(out))); len(dirs) > 0 {
-			p := filepath.Join(dirs[0], "bin", "helm")
-			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-				return p
-			}
-		}
-	}
-	if p, err := exec.LookPath("helm"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("helm is neither in GOPATH/bin nor on PATH under CI; .ci/run should have installed it")
-	}
-	t.Skip("helm is not installed; go install helm.sh/helm/v3/cmd/helm@v3.22.0 (as .ci/run does) to run this test")
-	return ""
-}
-
 func runHelm(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(helmPath(t), args...)
+	cmd := exec.Command(testsupport.HelmPath(t), args...)
 	// No repositories, plugins or caches of the user's own.
 	home := t.TempDir()
 	cmd.Env = append(os.Environ(), "HELM_CONFIG_HOME="+home, "HELM_CACHE_HOME="+home, "HELM_DATA_HOME="+home)

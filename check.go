@@ -140,7 +140,10 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 		cancel()
 		res = newCheckResult(r)
 		res.Target, res.Module, res.Attempts = shown, *o.module, attempt
-		missing = missingTools(r, module.RequiredTools)
+		missing = nil
+		if r.Tools != nil {
+			missing = r.Tools.Missing
+		}
 		left := time.Until(deadline)
 		if r.Success || left <= checkMinAttempt {
 			break
@@ -189,22 +192,14 @@ func checkTarget(o checkOptions, module config.Module) (target, shown string, _ 
 		return "", prober.StdioTarget(&m), m, nil
 	case o.command != nil:
 		return "", "", module, errors.New("no command after --")
-	case module.IsStdio():
-		if *o.target != "" {
-			return "", "", module, fmt.Errorf("module %q runs its configured command (transport: stdio) and takes no target", *o.module)
-		}
-		return "", prober.StdioTarget(&module), module, nil
-	case *o.target == "":
+	case !module.IsStdio() && *o.target == "":
 		return "", "", module, errors.New("give the target (the MCP endpoint URL), or a stdio server's command and arguments after --; see mcp_exporter check --help")
 	}
-	u, err := prober.ParseTarget(*o.target)
-	if err != nil {
-		return "", "", module, err
+	u, shown, err := prober.AdmitTarget(*o.module, &module, *o.target, *o.target != "")
+	if err != nil || u == nil {
+		return "", shown, module, err
 	}
-	if u, err = module.AdmitTarget(u); err != nil {
-		return "", "", module, fmt.Errorf("target not allowed: module %q %s", *o.module, err)
-	}
-	return u.String(), prober.RedactTarget(u), module, nil
+	return u.String(), shown, module, nil
 }
 
 // checkConfig loads the configuration file; without one (the default file
@@ -259,22 +254,6 @@ func checkList(l *prober.ListResult) (*int, string) {
 		return &n, ""
 	}
 	return &n, hex.EncodeToString(l.Digest.Definition[:])
-}
-
-// missingTools are the module's required_tools that r's tools/list lacked,
-// in the configuration's order: the operator's own names, never the
-// server's.
-func missingTools(r *prober.Result, required []string) []string {
-	if r.FailureReason != failure.ReasonMissingTool || r.Tools == nil || r.Tools.Digest == nil {
-		return nil
-	}
-	var missing []string
-	for _, name := range required {
-		if _, found := slices.BinarySearch(r.Tools.Digest.Names, name); !found {
-			missing = append(missing, name)
-		}
-	}
-	return missing
 }
 
 func missingSuffix(missing []string) string {

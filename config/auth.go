@@ -151,17 +151,14 @@ func (m *Module) IssuerAllowed(u *url.URL) bool {
 // form is kept as written (it is what the transport would dial);
 // AdmitTarget refuses it for credentialed modules.
 func NormalizeTarget(u *url.URL) string {
-	n := *u
-	n.User = nil
-	n.Scheme = strings.ToLower(n.Scheme)
-	host, _ := dialhost.Normalize(n.Hostname())
-	port := n.Port()
-	if (n.Scheme == "https" && port == "443") || (n.Scheme == "http" && port == "80") {
-		port = ""
+	if u.Opaque != "" {
+		// scheme:opaque has no host to dial; it matches no http(s) pattern.
+		return strings.ToLower(u.Scheme) + ":" + u.Opaque
 	}
-	n.Host = joinHostPort(host, port)
-	n.Fragment, n.RawFragment = "", ""
-	return n.String()
+	rest := *u
+	rest.User, rest.Scheme, rest.Host = nil, "", ""
+	rest.Fragment, rest.RawFragment = "", ""
+	return dialhost.Origin(u) + rest.String()
 }
 
 // joinHostPort is host[:port], with an IPv6 host in brackets.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
@@ -50,7 +51,7 @@ type anonymousAttempt struct {
 func (pr *probe) tryAnonymously(ctx context.Context) anonymousAttempt {
 	start := time.Now()
 	anon := anonymous(pr.module)
-	hc, err := pr.newClient(anon, oauth2Endpoint{})
+	hc, err := pr.newClient(anon, credentials.Endpoint{})
 	if err != nil {
 		return anonymousAttempt{err: err, elapsed: time.Since(start)}
 	}
@@ -115,7 +116,7 @@ func (pr *probe) discover(ctx context.Context) bool {
 	}
 	if as, ok := pr.prober.discovered.get(pr.key); ok && as.AllowedBy(m.IssuerAllowed) {
 		pr.pass(LayerDiscovery, 0)
-		pr.tokenURL = discoveredEndpoint(as)
+		pr.tokenURL = credentials.DiscoveredEndpoint(as)
 		return true
 	}
 	start := time.Now()
@@ -124,7 +125,7 @@ func (pr *probe) discover(ctx context.Context) bool {
 		challenge = pr.tryAnonymously(ctx).challenge
 	}
 	params, _ := oauthdiscovery.BearerChallenge(challenge)
-	hc, err := pr.newClient(anonymous(*m), oauth2Endpoint{})
+	hc, err := pr.newClient(anonymous(*m), credentials.Endpoint{})
 	if err != nil {
 		pr.fail(LayerDiscovery, 0, failure.ReasonDiscovery, err)
 		return false
@@ -143,6 +144,27 @@ func (pr *probe) discover(ctx context.Context) bool {
 	}
 	pr.prober.discovered.put(pr.key, as)
 	pr.pass(LayerDiscovery, elapsed)
-	pr.tokenURL = discoveredEndpoint(as)
+	pr.tokenURL = credentials.DiscoveredEndpoint(as)
 	return true
+}
+
+// discoveryOptions are what discovery needs to know of the module beyond
+// oauth2_issuers: the 401's scope, and how the client can authenticate.
+func discoveryOptions(m *config.Module, challenge map[string]string) oauthdiscovery.Options {
+	return oauthdiscovery.Options{
+		ResourceMetadataURL: challenge["resource_metadata"],
+		IssuerAllowed:       m.IssuerAllowed,
+		Scope:               challenge["scope"],
+		ClientAuthMethods:   m.ClientAuthMethods(),
+	}
+}
+
+// credentialFacts records when the probe's credentials expire and what it
+// knows of its OAuth2 token, whatever became of the probe.
+func (pr *probe) credentialFacts() {
+	var tok *credentials.ProbeToken
+	if pr.http != nil {
+		tok = pr.http.oauth2
+	}
+	pr.result.Credentials, pr.result.OAuth2 = credentials.Facts(&pr.module.HTTPClientConfig, tok, pr.prober.now())
 }

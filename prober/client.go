@@ -14,18 +14,16 @@
 package prober
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
-	"time"
 	"unicode/utf8"
 
 	promconfig "github.com/prometheus/common/config"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
+	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 )
 
 // Redirect refusals; the prober reports each with its own reason.
@@ -42,25 +40,25 @@ type probeClient struct {
 	*http.Client
 	release func()
 	// oauth2 is the probe's OAuth2 round tripper, nil without OAuth2.
-	oauth2 *probeToken
+	oauth2 *credentials.ProbeToken
 	// trace is the probe's trace context, for the wire client's _meta.
 	trace *probeTrace
 }
 
 // token returns the OAuth2 token the probe used, if it had one: its
 // expiry, its age and whether this probe fetched it.
-func (c *probeClient) token() (tokenGrant, bool) {
+func (c *probeClient) token() (credentials.Grant, bool) {
 	if c.oauth2 == nil {
-		return tokenGrant{}, false
+		return credentials.Grant{}, false
 	}
-	return c.oauth2.used()
+	return c.oauth2.Used()
 }
 
 // dropToken forgets the probe's OAuth2 token, so that the next probe
 // fetches another: the server refused it.
 func (c *probeClient) dropToken() {
 	if c.oauth2 != nil {
-		c.oauth2.drop()
+		c.oauth2.Drop()
 	}
 }
 
@@ -68,7 +66,7 @@ func (c *probeClient) dropToken() {
 // (the probe's module, or it without credentials). tokenURL is the token
 // endpoint for an OAuth2 module (configured or discovered, with what
 // discovery found).
-func (pr *probe) newClient(m config.Module, tokenURL oauth2Endpoint) (*probeClient, error) {
+func (pr *probe) newClient(m config.Module, tokenURL credentials.Endpoint) (*probeClient, error) {
 	target := pr.target
 	hc := m.HTTPClientConfig
 	oauth2 := hc.OAuth2
@@ -79,7 +77,7 @@ func (pr *probe) newClient(m config.Module, tokenURL oauth2Endpoint) (*probeClie
 	if err != nil {
 		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
-	base = recordCredentials(base)
+	base = credentials.RecordCredentials(base)
 	release := func() {
 		if ci, ok := base.(interface{ CloseIdleConnections() }); ok {
 			ci.CloseIdleConnections()
@@ -88,37 +86,14 @@ func (pr *probe) newClient(m config.Module, tokenURL oauth2Endpoint) (*probeClie
 	client := &http.Client{Transport: base, CheckRedirect: redirectPolicy(m)}
 	pc := &probeClient{Client: client, release: release, trace: &pr.trace}
 	if oauth2 != nil {
-		src := pr.prober.oauth2Source(pr.name, &m, target, tokenURL)
-		pc.oauth2 = &probeToken{src: src, next: base, origin: target}
+		src := pr.prober.tokens.For(pr.name, &m, target, tokenURL)
+		pc.oauth2 = credentials.NewProbeToken(src, base, target)
 		client.Transport = pc.oauth2
 	}
 	// Outermost, so that every request of the probe carries the marker that
 	// /probe refuses (see marker.go).
 	client.Transport = markProbeRequests(client.Transport, &pr.trace)
 	return pc, nil
-}
-
-// dialWithDeadline dials connections that stop working after d: the token
-// endpoint's, so that one that accepts and never answers cannot hold a
-// fetch past tokenFetchTimeout.
-func dialWithDeadline(d time.Duration) promconfig.DialContextFunc {
-	dialer := &net.Dialer{Timeout: d}
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := dialer.DialContext(ctx, network, addr)
-		if err == nil {
-			_ = conn.SetDeadline(time.Now().Add(d))
-		}
-		return conn, err
-	}
-}
-
-// oauth2Secret reads the client secret the way prometheus/common does: a
-// file is read again on every use, so rotating it needs no reload.
-func oauth2Secret(o *promconfig.OAuth2) promconfig.SecretReader {
-	if o.ClientSecretFile != "" {
-		return promconfig.NewFileSecret(o.ClientSecretFile)
-	}
-	return promconfig.NewInlineSecret(string(o.ClientSecret))
 }
 
 // redirectPolicy is the one redirect rule of a probe: follow_redirects, at
@@ -145,7 +120,7 @@ func redirectPolicy(m config.Module) func(*http.Request, []*http.Request) error 
 			// asked for a non-ASCII name in another spelling than the
 			// one compared here, so the credential does not follow it.
 			return errCrossOriginRedirect
-		case credentialed && !sameOrigin(req.URL, via[0].URL):
+		case credentialed && !dialhost.SameOrigin(req.URL, via[0].URL):
 			return errCrossOriginRedirect
 		}
 		return nil
@@ -159,8 +134,4 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-func sameOrigin(a, b *url.URL) bool {
-	return config.NormalizeTarget(&url.URL{Scheme: a.Scheme, Host: a.Host}) == config.NormalizeTarget(&url.URL{Scheme: b.Scheme, Host: b.Host})
 }

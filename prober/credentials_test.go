@@ -22,7 +22,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
 )
 
 // echoCredentials is what a hostile server received as credentials.
@@ -100,7 +100,7 @@ func TestServerEchoingCredentials(t *testing.T) {
 				if !strings.Contains(body, "probe_success 0\n") {
 					t.Errorf("module %s against the echoing server: want a failed probe\n%s", module, body)
 				}
-				if !revision && !strings.Contains(body, `probe_mcp_server_info{name="`+redactedMask+`",version="v1 `+redactedMask+`"} 1`) {
+				if !revision && !strings.Contains(body, `probe_mcp_server_info{name="`+credentials.RedactedMask+`",version="v1 `+credentials.RedactedMask+`"} 1`) {
 					t.Errorf("module %s: the echoed credential is not masked in probe_mcp_server_info:\n%s", module, body)
 				}
 			}
@@ -120,7 +120,7 @@ func TestServerEchoingCredentials(t *testing.T) {
 		"history (/logs)":                   strings.Join(history, "\n"),
 		"exporter log":                      f.log.String(),
 	}
-	if !strings.Contains(places["exporter log"], "server chose revision "+redactedMask) {
+	if !strings.Contains(places["exporter log"], "server chose revision "+credentials.RedactedMask) {
 		t.Errorf("the refused revision is not logged masked:\n%s", places["exporter log"])
 	}
 	_, issued, _, _ := ep.stats()
@@ -139,41 +139,6 @@ func TestServerEchoingCredentials(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-func TestRedact(t *testing.T) {
-	t.Parallel()
-	m := config.DefaultModule
-	s := newProbeSecrets(m, nil)
-	s.add("Bearer Tok3n-0123456789")
-	s.add("Basic " + base64.StdEncoding.EncodeToString([]byte("user:pa55-w0rd")))
-	s.add("k3y")     // shorter than minSecretLen
-	s.add("a/b c&d") // encoded forms
-	for in, want := range map[string]string{
-		"":                                      "",
-		"no secret here":                        "no secret here",
-		"Bearer Tok3n-0123456789":               redactedMask,
-		"got tok3n-0123456789!":                 "got " + redactedMask + "!",
-		"got TOK3N-0123456789":                  "got " + redactedMask,
-		"cut Tok3n-01234":                       "cut " + redactedMask,
-		"cut Tok3n-0":                           "cut Tok3n-0",
-		"pa55-w0rd and user:pa55-w0rd":          redactedMask + " and " + redactedMask,
-		"dXNlcjpwYTU1LXcwcmQ=":                  redactedMask,
-		"k3y":                                   redactedMask,
-		" K3Y ":                                 redactedMask,
-		"k3ys and monk3y":                       "k3ys and monk3y",
-		"a%2Fb+c%26d or a%2Fb%20c&d or a/b c&d": redactedMask + " or " + redactedMask + " or " + redactedMask,
-		"Tok3n-0123456789Tok3n-0123456789":      redactedMask + redactedMask,
-		"x Tok3n-0123456789 y pa55-w0rd z":      "x " + redactedMask + " y " + redactedMask + " z",
-	} {
-		if got := s.Redact(in); got != want {
-			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
-		}
-	}
-	var none *probeSecrets
-	if got := none.Redact("Tok3n-0123456789"); got != "Tok3n-0123456789" {
-		t.Errorf("nil Redact changed its text: %q", got)
 	}
 }
 

@@ -22,7 +22,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -251,40 +250,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeMetrics(w, r.Header, mfs)
 }
 
-// admit checks the target parameter for the module: an HTTP module's
-// target must parse and be admitted (allowed_targets); a stdio module
-// takes none, so that no scraper chooses what runs. It returns the
-// target (nil for stdio) and how logs and the history show it.
+// admit applies AdmitTarget to the request's target parameter and
+// counts a refusal: a malformed request, or a target the module's
+// allowed_targets refuse.
 func (h *Handler) admit(params url.Values, moduleName string, module *config.Module) (*url.URL, string, error) {
-	if module.IsStdio() {
-		if params.Has("target") {
-			h.Metrics.BadRequests.Inc()
-			return nil, "", fmt.Errorf("module %q runs its configured command (transport: stdio) and takes no target parameter", moduleName)
-		}
-		return nil, StdioTarget(module), nil
-	}
-	target, err := ParseTarget(params.Get("target"))
-	if err != nil {
-		h.Metrics.BadRequests.Inc()
-		return nil, "", err
-	}
-	// Checked before anything is sent: a credential goes only where the
-	// operator said it may, to the host that was checked.
-	if target, err = module.AdmitTarget(target); err != nil {
+	target, shown, err := AdmitTarget(moduleName, module, params.Get("target"), params.Has("target"))
+	switch {
+	case errors.Is(err, ErrTargetRefused):
 		h.Metrics.RefusedTargets.WithLabelValues(moduleName).Inc()
-		return nil, "", fmt.Errorf("target not allowed: module %q %s", moduleName, err)
+	case err != nil:
+		h.Metrics.BadRequests.Inc()
 	}
-	return target, RedactTarget(target), nil
-}
-
-// StdioTarget is how logs, the history and check show a stdio module's
-// server: "stdio:" and its program (not its arguments, which may hold
-// what the operator would not show).
-func StdioTarget(m *config.Module) string {
-	if len(m.Command) == 0 {
-		return "stdio:"
-	}
-	return "stdio:" + filepath.Base(m.Command[0])
+	return target, shown, err
 }
 
 // writeMetrics writes mfs in the format the request's Accept header asks
@@ -389,24 +366,6 @@ func metricFamiliesSize(mfs []*dto.MetricFamily) int {
 		}
 	}
 	return n
-}
-
-// ParseTarget checks the target parameter: an absolute http or https URL
-// with a host. Nothing is sent anywhere for a target that fails here.
-func ParseTarget(s string) (*url.URL, error) {
-	if s == "" {
-		return nil, errors.New("target parameter is missing")
-	}
-	const want = "target must be an absolute http:// or https:// URL of the MCP endpoint"
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, errors.New(want)
-	}
-	if u.Hostname() == "" {
-		return nil, errors.New("target URL has no host")
-	}
-	u.Fragment, u.RawFragment = "", ""
-	return u, nil
 }
 
 // ProbeTimeout computes a probe's timeout: the scrape timeout Prometheus

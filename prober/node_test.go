@@ -21,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // npmInstalls holds one sync.Once per package folder: npm ci runs at most
@@ -34,14 +36,8 @@ var npmInstalls sync.Map
 // .ci/run must have installed what the test needs.
 func nodePackage(t *testing.T, dir, installed string) (node, abs string) {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("node is not on PATH under CI; .ci/run should have installed it")
-		}
-		t.Skipf("node is not on PATH; install Node.js (20 or newer) to run the servers in %s", dir)
-	}
-	abs, err = filepath.Abs(dir)
+	node = testsupport.Tool(t, "", "node", "Node.js 20 or newer (Debian: apt-get install nodejs npm), to run the servers in "+dir)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -146,10 +146,11 @@ func TestDiscoveryPublishedAuthMethod(t *testing.T) {
 	t.Run("client_secret_basic listed: never switches to the form", func(t *testing.T) {
 		d := newPublishedPeers(t, publishedSetup{asMeta: map[string]any{"token_endpoint_auth_methods_supported": []string{"client_secret_basic"}}})
 		d.ep.onlyPost = true // misbehaves: refuses what it publishes
-		p := New()
+		clock := &testClock{}
+		p := NewWithClock(clock.Now)
 		m := authModule(t, publishedModule(""))
 		authFail(t, runProbe(t, p, d.target, m), LayerAuth, "token_request")
-		forceRetry(p)
+		clock.Step(2 * time.Second) // past the back-off
 		authFail(t, runProbe(t, p, d.target, m), LayerAuth, "token_request")
 		for _, s := range d.ep.authStyles() {
 			if s != "refused basic" {
@@ -178,18 +179,6 @@ func TestDiscoveryPublishedAuthMethod(t *testing.T) {
 			t.Errorf("%d token requests, want 1", r)
 		}
 	})
-}
-
-// forceRetry ends every token source's back-off.
-func forceRetry(p *Prober) {
-	p.tokens.mu.Lock()
-	defer p.tokens.mu.Unlock()
-	for e := p.tokens.lru.Front(); e != nil; e = e.Next() {
-		src := e.Value.(*boundedEntry[*tokenSource]).v
-		src.mu.Lock()
-		src.retryAt = time.Time{}
-		src.mu.Unlock()
-	}
 }
 
 // Item 8: the scope, when the module names none.

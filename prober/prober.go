@@ -32,6 +32,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
+	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
@@ -55,27 +56,45 @@ const (
 // scrape.
 type Prober struct {
 	verdicts   *boundedMap[mcpwire.Verdict]
-	tokens     *boundedMap[*tokenSource]               // by module, token URL and resource
+	sources    *boundedMap[*credentials.Source]        // by module, token URL and resource
+	tokens     *credentials.Sources                    // the OAuth2 token sources, kept in sources
 	discovered *boundedMap[*oauthdiscovery.AuthServer] // by module and target
+	now        func() time.Time                        // the clock of what outlives a probe
 }
 
-// New returns a Prober.
-func New() *Prober {
-	return &Prober{
+// New returns a Prober on the system's clock.
+func New() *Prober { return NewWithClock(time.Now) }
+
+// NewWithClock returns a Prober whose memory (verdicts, token sources,
+// discovered endpoints) and OAuth2 tokens (lifetimes, renewals, back-offs)
+// age by now.
+func NewWithClock(now func() time.Time) *Prober {
+	p := &Prober{
+		now: now,
 		// An era and transport are detected afresh at least every 10
 		// minutes; a token source and a discovered endpoint are rebuilt
 		// hourly (see boundedMap).
 		verdicts:   newBoundedMap[mcpwire.Verdict](10000).withMaxAge(10 * time.Minute),
-		tokens:     newBoundedMap[*tokenSource](1000).withMaxAge(time.Hour),
+		sources:    newBoundedMap[*credentials.Source](1000).withMaxAge(time.Hour),
 		discovered: newBoundedMap[*oauthdiscovery.AuthServer](10000).withMaxAge(time.Hour),
 	}
+	p.verdicts.now, p.sources.now, p.discovered.now = now, now, now
+	p.tokens = credentials.NewSources(credentials.Options{
+		Now: now,
+		// Token requests are marked like every request of a probe: a
+		// token_url pointed at an exporter's /probe is refused there as a
+		// loop. No traceparent: a fetch belongs to no one probe.
+		Mark:  func(rt http.RoundTripper) http.RoundTripper { return markProbeRequests(rt, nil) },
+		Cache: p.sources.getOrBuild,
+	})
+	return p
 }
 
 // Reset drops what was learnt under the previous configuration: era and
 // transport verdicts and OAuth2 token sources. Called on config reload.
 func (p *Prober) Reset() {
 	p.verdicts.reset()
-	p.tokens.reset()
+	p.sources.reset()
 	p.discovered.reset()
 }
 
@@ -100,7 +119,7 @@ type probe struct {
 	target  *url.URL
 	key     string // what the prober keeps about the target is kept under it
 	opts    mcpwire.HandshakeOptions
-	secrets *probeSecrets // masked in the server's strings
+	secrets *credentials.Secrets // masked in the server's strings
 	logger  *slog.Logger
 	result  *Result
 	trace   probeTrace // the probe's W3C trace context
@@ -109,8 +128,8 @@ type probe struct {
 	authFailed   bool // a failure was the credential's
 	failed       bool
 
-	challenge []string       // the auth wall's refusal, for discovery
-	tokenURL  oauth2Endpoint // the OAuth2 token endpoint, configured or discovered
+	challenge []string             // the auth wall's refusal, for discovery
+	tokenURL  credentials.Endpoint // the OAuth2 token endpoint, configured or discovered
 
 	// The first exchange (the handshake) is made once and read by the
 	// auth, connect and handshake layers.
@@ -143,8 +162,8 @@ func (p *Prober) Probe(ctx context.Context, req Request) *Result {
 	u, err := url.Parse(req.Target)
 	// Whatever the server says is logged and labelled with the probe's
 	// credentials masked.
-	secrets := newProbeSecrets(req.Module, u)
-	ctx = withProbeSecrets(ctx, secrets)
+	secrets := credentials.NewSecrets(req.Module, u)
+	ctx = credentials.WithSecrets(ctx, secrets)
 	logger := req.Logger
 	if req.TraceID.IsZero() {
 		req.TraceID = NewTraceID()
@@ -156,7 +175,7 @@ func (p *Prober) Probe(ctx context.Context, req Request) *Result {
 		module:       req.Module,
 		target:       u,
 		secrets:      secrets,
-		logger:       redactLogger(logger, secrets),
+		logger:       credentials.RedactLogger(logger, secrets),
 		result:       &Result{TraceID: req.TraceID},
 		credentialed: len(req.Module.Credentials()) > 0,
 	}
@@ -185,7 +204,7 @@ func (pr *probe) run(ctx context.Context, layers []*layerSpec, parseErr error) b
 	pr.key = pr.name + "\x00" + pr.target.String()
 	pr.opts = pr.prober.handshakeOptions(pr.module, pr.key)
 	if !pr.module.OAuth2Discovery {
-		pr.tokenURL = configuredEndpoint(pr.module)
+		pr.tokenURL = credentials.ConfiguredEndpoint(pr.module)
 	}
 	defer pr.release()
 	ok := true
@@ -253,7 +272,7 @@ func (pr *probe) finish(ok bool) {
 		return // a stdio server: no HTTP client, no token
 	}
 	if g, had := pr.http.token(); had {
-		pr.logger.Debug("oauth2 token", "fetched_by_this_probe", g.fetched,
+		pr.logger.Debug("oauth2 token", "fetched_by_this_probe", g.FetchedThisProbe(),
 			"age_seconds", time.Since(g.FetchedAt()).Seconds(), "expires_in_seconds", time.Until(g.Expiry()).Seconds())
 	}
 	if pr.module.ProtocolVersion == protocol.VersionAuto || pr.module.Transport == protocol.TransportAuto {
@@ -505,15 +524,14 @@ func (pr *probe) tools(ctx context.Context) bool {
 		pr.fail(LayerTools, elapsed, failure.ReasonNoTools, fmt.Errorf("server advertises tools but lists %d, fewer than min_tools %d", digest.Count, m.MinTools))
 		return false
 	}
-	missing := 0
 	for _, name := range m.RequiredTools {
 		if _, found := slices.BinarySearch(digest.Names, name); !found {
-			missing++
+			pr.result.Tools.Missing = append(pr.result.Tools.Missing, name)
 		}
 	}
-	if missing > 0 {
-		// Names come from the operator's config, but the prober still
-		// reports only how many are missing, not which.
+	if missing := len(pr.result.Tools.Missing); missing > 0 {
+		// Names come from the operator's config, but the probe's log
+		// still says only how many are missing, not which.
 		pr.fail(LayerTools, elapsed, failure.ReasonMissingTool, fmt.Errorf("%d of %d required_tools not listed", missing, len(m.RequiredTools)))
 		return false
 	}

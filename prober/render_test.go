@@ -28,6 +28,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
+	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
@@ -61,8 +62,8 @@ func fullResult() *Result {
 		AuthWall:  &AuthWallResult{Status: 401, ResourceMetadata: true},
 		Resources: &ListResult{Count: 3, Digest: &canonical.ListDigest{Count: 3, Definition: [32]byte{0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67}}},
 		Prompts:   &ListResult{Count: 0},
-		Credentials: []CredentialExpiry{{Kind: CredentialOAuth2, Expiry: time.Unix(1800000000, 0)},
-			{Kind: CredentialClientCertificate, Expiry: time.Unix(1900000000, 0)}},
+		Credentials: []CredentialExpiry{{Kind: credentials.KindOAuth2, Expiry: time.Unix(1800000000, 0)},
+			{Kind: credentials.KindClientCertificate, Expiry: time.Unix(1900000000, 0)}},
 		OAuth2: &OAuth2Result{HasToken: true, Age: 90 * time.Second, Fetched: true, LastFetch: true, FetchSuccess: true, FetchDuration: 20 * time.Millisecond},
 	}
 }
@@ -235,7 +236,7 @@ func TestFamiliesAreGather(t *testing.T) {
 		// Out of order on purpose: the exposition sorts them.
 		many.Server.Capabilities = append(many.Server.Capabilities, string(rune('z'-i%26))+strconv.Itoa(i))
 	}
-	many.Credentials = append(many.Credentials, CredentialExpiry{Kind: CredentialBearerJWT, Expiry: time.Unix(1700000000, 0)})
+	many.Credentials = append(many.Credentials, CredentialExpiry{Kind: credentials.KindBearerJWT, Expiry: time.Unix(1700000000, 0)})
 	for name, r := range map[string]*Result{"full": fullResult(), "empty": {}, "failed": failed, "many": many} {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(NewCollector(r))

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
+	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
@@ -147,6 +148,10 @@ type ToolsResult struct {
 	Digest *canonical.ToolsDigest
 	// ListBytes is the size of the tools/list results, every page.
 	ListBytes int
+	// Missing are the module's required_tools that the list lacks, in
+	// the configuration's order: the operator's own names, never the
+	// server's. Rendering shows none of them (check does).
+	Missing []string
 }
 
 // AuthWallResult is the auth wall's refusal of an anonymous request.
@@ -202,3 +207,11 @@ func init() {
 		layerPlace[l.name] = i
 	}
 }
+
+// CredentialExpiry is when one of the probe's credentials expires
+// (credentials.Facts).
+type CredentialExpiry = credentials.Expiry
+
+// OAuth2Result is what a probe knows of its OAuth2 token and of the token
+// source's last fetch; never the token itself.
+type OAuth2Result = credentials.TokenFacts

@@ -240,7 +240,7 @@ func TestStdioHandler(t *testing.T) {
 	f := newHandlerFixture(t, map[string]config.Module{"local": m})
 	for _, target := range []string{"http://127.0.0.1:1/mcp", "", fake} {
 		w := f.probe(t, url.Values{"module": {"local"}, "target": {target}}, nil)
-		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "takes no target parameter") {
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "takes no target") {
 			t.Errorf("target %q: %d %s", target, w.Code, w.Body.String())
 		}
 	}

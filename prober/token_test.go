@@ -151,7 +151,8 @@ func TestTokenBackoff(t *testing.T) {
 	}))
 	ts, _ := authBearerServer(t, authStaticVerifier(authPtr("never")), nil)
 	m := authOAuthModule(t, tokenURL, "")
-	p := New()
+	clock := &testClock{}
+	p := NewWithClock(clock.Now)
 	first := runProbe(t, p, ts.URL, m)
 	authFail(t, first, LayerAuth, "token_request")
 	if n := idp.requests.Load(); n != 1 {
@@ -171,7 +172,7 @@ func TestTokenBackoff(t *testing.T) {
 	if n := idp.requests.Load(); n != 1 {
 		t.Errorf("%d token requests, want 1: the probes during the back-off sent some", n)
 	}
-	time.Sleep(1100 * time.Millisecond) // the first back-off is 1s
+	clock.Step(1100 * time.Millisecond) // the first back-off is 1s
 	authFail(t, runProbe(t, p, ts.URL, m), LayerAuth, "token_request")
 	if n := idp.requests.Load(); n != 2 {
 		t.Errorf("%d token requests after the back-off, want 2", n)
@@ -450,12 +451,13 @@ func TestTokenRenewalShowsAnOutageEarly(t *testing.T) {
 	}))
 	ts, _ := authBearerServer(t, tokens.verify, nil)
 	m := authOAuthModule(t, tokenURL, "")
-	p := New()
+	clock := &testClock{}
+	p := NewWithClock(clock.Now)
 
 	// Lifetime 4 s: handed out until 2 s, renewed in the background from 1.5 s.
 	authOK(t, runProbe(t, p, ts.URL, m))
 	failing.Store(true)
-	time.Sleep(1600 * time.Millisecond)
+	clock.Step(1600 * time.Millisecond)
 	res := runProbe(t, p, ts.URL, m) // starts the renewal, uses the cached token
 	authOK(t, res)
 	deadline := time.Now().Add(2 * time.Second)

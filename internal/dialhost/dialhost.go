@@ -18,6 +18,7 @@ package dialhost
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -76,4 +77,33 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// Origin is u's origin as a connection is made to it: scheme://host[:port]
+// with the scheme lower-cased, the host as Normalize gives it (an IPv6
+// literal in brackets; escaped as in a URL) and the scheme's default port
+// (443 for https, 80 for http) dropped. Two URLs with the same Origin reach
+// the same server: it is the one comparison of origins (redirects, a
+// legacy SSE endpoint, discovery, the token's target) and what
+// allowed_targets match the host part of.
+func Origin(u *url.URL) string {
+	scheme, port := strings.ToLower(u.Scheme), u.Port()
+	host, _ := Normalize(u.Hostname())
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	// url.URL escapes what a host may not hold as written (an IPv6 zone's
+	// "%", a host left non-ASCII).
+	return (&url.URL{Scheme: scheme, Host: host}).String()
+}
+
+// SameOrigin reports whether a and b have the same Origin.
+func SameOrigin(a, b *url.URL) bool {
+	return Origin(a) == Origin(b)
 }

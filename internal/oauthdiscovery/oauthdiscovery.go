@@ -307,7 +307,7 @@ func (as *AuthServer) AllowedBy(issuerAllowed func(*url.URL) bool) bool {
 		return false
 	}
 	tu, err := url.Parse(as.TokenEndpoint)
-	return err == nil && (originOf(tu) == originOf(iu) || issuerAllowed(tu))
+	return err == nil && (dialhost.Origin(tu) == dialhost.Origin(iu) || issuerAllowed(tu))
 }
 
 // Options are what Discover starts from and where it may go besides the
@@ -424,7 +424,7 @@ func Discover(ctx context.Context, hc *http.Client, target *url.URL, o Options) 
 			return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: resource_metadata URL %s carries userinfo", stepPRM, u.Redacted())
 		case !httpTarget && !strings.EqualFold(u.Scheme, "https"):
 			return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: http resource_metadata URL %s for an https target refused", stepPRM, u.Redacted())
-		case originOf(u) != originOf(target):
+		case dialhost.Origin(u) != dialhost.Origin(target):
 			return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: resource_metadata URL %s is not on the target's origin; refused, nothing fetched there", stepPRM, u.Redacted())
 		}
 		u.Fragment, u.RawFragment = "", ""
@@ -433,7 +433,7 @@ func Discover(ctx context.Context, hc *http.Client, target *url.URL, o Options) 
 		u.Scheme, u.Host = target.Scheme, target.Host
 		candidates = append(candidates, u)
 	} else {
-		origin := originOf(target)
+		origin := dialhost.Origin(target)
 		var urls []string
 		if p := pathOf(target); p != "" {
 			urls = append(urls, origin+"/.well-known/oauth-protected-resource"+p)
@@ -503,7 +503,7 @@ func Discover(ctx context.Context, hc *http.Client, target *url.URL, o Options) 
 	}
 
 	// Step 3: its authorization server metadata.
-	origin, p := originOf(iu), strings.TrimRight(iu.EscapedPath(), "/")
+	origin, p := dialhost.Origin(iu), strings.TrimRight(iu.EscapedPath(), "/")
 	urls := []string{
 		origin + "/.well-known/oauth-authorization-server" + p,
 		origin + "/.well-known/openid-configuration" + p,
@@ -551,7 +551,7 @@ type legacyTarget struct {
 // origin.
 func discoverLegacy(ctx context.Context, c *http.Client, o Options, lt legacyTarget) (*AuthServer, error) {
 	target, prmErr := lt.target, lt.prmErr
-	origin := originOf(target)
+	origin := dialhost.Origin(target)
 	iu, err := url.Parse(origin)
 	if err != nil {
 		return nil, failure.Errorf(failure.ReasonDiscovery, 0, "%s: cannot build the target's origin", stepASM)
@@ -626,7 +626,7 @@ func serverFrom(asm map[string]json.RawMessage, where string, iu *url.URL, o Opt
 		}
 		return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: token_endpoint is not %s URL without fragment at %s", stepASM, scheme, where)
 	}
-	if originOf(tu) != originOf(iu) && (o.IssuerAllowed == nil || !o.IssuerAllowed(tu)) {
+	if dialhost.Origin(tu) != dialhost.Origin(iu) && (o.IssuerAllowed == nil || !o.IssuerAllowed(tu)) {
 		return nil, failure.Errorf(failure.ReasonIssuerNotAllowed, http.StatusOK, "%s: token_endpoint %s at %s is neither on the issuer's origin nor allowed by oauth2_issuers; nothing was sent there",
 			stepASM, tu.Redacted(), where)
 	}
@@ -722,26 +722,7 @@ func CanonicalResource(target *url.URL) string {
 	if target == nil {
 		return ""
 	}
-	return originOf(target) + pathOf(target)
-}
-
-// originOf is scheme://host[:port] with the scheme lower-cased, the host
-// as the transport dials it (dialhost.Normalize: never Unicode case
-// folding, which would make mcp.vİctim.example the origin of
-// mcp.victim.example) and the scheme's default port dropped.
-func originOf(u *url.URL) string {
-	scheme, port := strings.ToLower(u.Scheme), u.Port()
-	host, _ := dialhost.Normalize(u.Hostname())
-	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
-		port = ""
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + strings.ReplaceAll(host, "%", "%25") + "]"
-	}
-	if port != "" {
-		host += ":" + port
-	}
-	return scheme + "://" + host
+	return dialhost.Origin(target) + pathOf(target)
 }
 
 // pathOf is the escaped path of u without trailing slashes.
@@ -756,7 +737,7 @@ func resourceMatches(resource string, target *url.URL) bool {
 		r.Fragment != "" || strings.Contains(resource, "#") {
 		return false
 	}
-	if originOf(r) != originOf(target) {
+	if dialhost.Origin(r) != dialhost.Origin(target) {
 		return false
 	}
 	rp, tp := pathOf(r), pathOf(target)

@@ -15,11 +15,13 @@ package testsupport
 
 import (
 	"debug/buildinfo"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -40,38 +42,60 @@ const (
 	EnvPostgresBin = "MCP_EXPORTER_POSTGRES_BIN"
 )
 
-// envTool returns the executable that the environment variable env names,
-// or else the one called name on PATH. Without either, the test is skipped,
-// or fails under CI, where .ci/run sets env.
-func envTool(t testing.TB, env, name, why string) string {
+// Tool returns the executable a test needs: the path the environment
+// variable env names (when env is not ""), else name on PATH or in
+// GOPATH/bin. Under -short
+// the test is skipped: the inner loop (go test -short ./...) runs no
+// external tool. Without the tool the test fails under CI, where .ci/run
+// installs it, and is skipped elsewhere with how to install it.
+func Tool(t testing.TB, env, name, install string) string {
 	t.Helper()
-	p := os.Getenv(env)
+	if testing.Short() {
+		t.Skipf("-short: needs %s", name)
+	}
+	var p string
+	if env != "" {
+		p = os.Getenv(env)
+	}
 	if p == "" {
 		p, _ = exec.LookPath(name)
+	}
+	if p == "" {
+		// .ci/run builds some tools into GOPATH/bin, which need not be
+		// on PATH.
+		if out, err := exec.Command(goTool(), "env", "GOPATH").Output(); err == nil {
+			if dirs := filepath.SplitList(strings.TrimSpace(string(out))); len(dirs) > 0 {
+				p = filepath.Join(dirs[0], "bin", name)
+			}
+		}
 	}
 	if p != "" {
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
 			return p
 		}
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s (%s=%q) is not installed under CI; .ci/run should have built it", name, env, os.Getenv(env))
+	where := "on PATH"
+	if env != "" {
+		where = fmt.Sprintf("on PATH nor named by %s", env)
 	}
-	t.Skipf("%s is not installed; set %s to its path (%s) to run this test", name, env, why)
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is neither %s under CI; .ci/run should have installed it (%s)", name, where, install)
+	}
+	t.Skipf("%s is not %s; install it to run this test: %s", name, strings.TrimPrefix(where, "neither "), install)
 	return ""
 }
 
 // Prometheus3Path returns a Prometheus 3.x server (MCP_EXPORTER_PROMETHEUS3).
 func Prometheus3Path(t testing.TB) string {
 	t.Helper()
-	return envTool(t, EnvPrometheus3, "prometheus3",
+	return Tool(t, EnvPrometheus3, "prometheus3",
 		"go install github.com/prometheus/prometheus/cmd/prometheus@v0.316.0, as .ci/run does")
 }
 
 // Promtool3Path returns Prometheus 3.x's promtool (MCP_EXPORTER_PROMTOOL3).
 func Promtool3Path(t testing.TB) string {
 	t.Helper()
-	return envTool(t, EnvPromtool3, "promtool3",
+	return Tool(t, EnvPromtool3, "promtool3",
 		"go install github.com/prometheus/prometheus/cmd/promtool@v0.316.0, as .ci/run does")
 }
 
@@ -79,7 +103,7 @@ func Promtool3Path(t testing.TB) string {
 // PATH).
 func KustomizePath(t testing.TB) string {
 	t.Helper()
-	return envTool(t, EnvKustomize, "kustomize",
+	return Tool(t, EnvKustomize, "kustomize",
 		"go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.2, as .ci/run does")
 }
 
@@ -87,7 +111,7 @@ func KustomizePath(t testing.TB) string {
 // or mcp-registry on PATH).
 func MCPRegistryPath(t testing.TB) string {
 	t.Helper()
-	return envTool(t, EnvMCPRegistry, "mcp-registry",
+	return Tool(t, EnvMCPRegistry, "mcp-registry",
 		"go install github.com/modelcontextprotocol/registry/cmd/registry@v1.8.14, as .ci/run does")
 }
 
@@ -96,6 +120,9 @@ func MCPRegistryPath(t testing.TB) string {
 // Without them the test is skipped, or fails under CI.
 func PostgresBinDir(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: needs PostgreSQL")
+	}
 	dir := os.Getenv(EnvPostgresBin)
 	if dir == "" {
 		dir = "/usr/lib/postgresql/15/bin"
@@ -139,4 +166,11 @@ func PrometheusMajor(t testing.TB, bin string) int {
 	}
 	t.Fatalf("%s --version names no version:\n%s", bin, out)
 	return 0
+}
+
+// HelmPath returns helm (on PATH or in GOPATH/bin, where .ci/run builds
+// the pinned version).
+func HelmPath(t testing.TB) string {
+	t.Helper()
+	return Tool(t, "", "helm", "go install helm.sh/helm/v3/cmd/helm@v3.22.0, as .ci/run does")
 }

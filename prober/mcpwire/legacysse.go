@@ -17,7 +17,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -112,30 +111,13 @@ func (l *legacySSE) readEndpoint(ctx context.Context, resp *http.Response, media
 	if err != nil {
 		return failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "endpoint event does not hold a URI")
 	}
-	if !sameOrigin(u, base) {
+	if !dialhost.SameOrigin(u, base) {
 		// Credentials go on every POST: they must not follow an endpoint
 		// elsewhere.
 		return failure.Errorf(failure.ReasonProtocolViolation, resp.StatusCode, "endpoint is on another origin than the event stream")
 	}
 	l.endpoint = u.String()
 	return nil
-}
-
-func sameOrigin(a, b *url.URL) bool {
-	port := func(u *url.URL) string {
-		if p := u.Port(); p != "" {
-			return p
-		}
-		if strings.EqualFold(u.Scheme, "https") {
-			return "443"
-		}
-		return "80"
-	}
-	// Hosts compare as the transport dials them, never by Unicode case
-	// folding.
-	ha, _ := dialhost.Normalize(a.Hostname())
-	hb, _ := dialhost.Normalize(b.Hostname())
-	return strings.EqualFold(a.Scheme, b.Scheme) && ha == hb && port(a) == port(b)
 }
 
 // post sends one message to the endpoint; 202 is the specified answer,

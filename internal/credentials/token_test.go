@@ -11,7 +11,7 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-package prober
+package credentials
 
 // Unit tests of the token source's bounds (the attacks are in token_test.go).
 
@@ -37,7 +37,7 @@ func (rt tokenRT) RoundTrip(req *http.Request) (*http.Response, error) {
 		Body: io.NopCloser(strings.NewReader(rt.body)), Request: req}, nil
 }
 
-func newTestTokenSource(rt http.RoundTripper) *tokenSource {
+func newTestTokenSource(rt http.RoundTripper) *Source {
 	s := newTokenSource(&promconfig.OAuth2{ClientID: "c", ClientSecret: "s", TokenURL: "http://idp.invalid/token"}, "test")
 	s.transport = func() (http.RoundTripper, error) { return rt, nil }
 	return s

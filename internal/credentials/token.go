@@ -11,7 +11,7 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-package prober
+package credentials
 
 import (
 	"context"
@@ -38,6 +38,7 @@ import (
 	promconfig "github.com/prometheus/common/config"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/boundedio"
+	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
@@ -103,8 +104,8 @@ type accessToken struct {
 	credential string
 }
 
-// tokenGrant is what a probe got from the token source.
-type tokenGrant struct {
+// Grant is what a probe got from the token source.
+type Grant struct {
 	accessToken
 	// fetched is true when the probe waited for the fetch that produced
 	// the token (its own, or one it joined), false for a cached token.
@@ -112,16 +113,13 @@ type tokenGrant struct {
 }
 
 // Expiry is when the token expires.
-func (g tokenGrant) Expiry() time.Time { return g.expiry }
+func (g Grant) Expiry() time.Time { return g.expiry }
 
 // FetchedAt is when the token was fetched.
-func (g tokenGrant) FetchedAt() time.Time { return g.fetchedAt }
-
-// FetchDuration is how long the token request took.
-func (g tokenGrant) FetchDuration() time.Duration { return g.fetchDuration }
+func (g Grant) FetchedAt() time.Time { return g.fetchedAt }
 
 // FetchedThisProbe reports whether the probe waited for a token request.
-func (g tokenGrant) FetchedThisProbe() bool { return g.fetched }
+func (g Grant) FetchedThisProbe() bool { return g.fetched }
 
 // tokenFlight is a fetch in progress; done is closed when tok or err is set.
 type tokenFlight struct {
@@ -130,18 +128,22 @@ type tokenFlight struct {
 	err  error
 }
 
-// tokenSource fetches OAuth2 access tokens with the client credentials
+// Source fetches OAuth2 access tokens with the client credentials
 // grant (RFC 6749 §4.4) for one (module, token URL, resource), and keeps
 // the current one. All probes share one fetch in flight; after a failed
 // fetch it backs off; it never follows a redirect and never reports the
 // token endpoint's bytes, only its status and OAuth error code.
-type tokenSource struct {
+type Source struct {
 	tokenURL string
 	form     url.Values // the request's parameters, client authentication aside
 	auth     clientAuth
 	// transport builds the token endpoint's HTTP transport (the oauth2
 	// block's TLS and proxy settings).
 	transport func() (http.RoundTripper, error)
+	// mark wraps the token endpoint's transport (Options.Mark).
+	mark func(http.RoundTripper) http.RoundTripper
+	// now is the clock (Options.Now).
+	now func() time.Time
 
 	mu       sync.Mutex
 	client   *http.Client
@@ -150,20 +152,20 @@ type tokenSource struct {
 	failures int       // failed fetches in a row
 	retryAt  time.Time // end of the back-off
 	lastErr  error     // the failure that started the back-off
-	last     fetchOutcome
+	last     FetchOutcome
 }
 
-// fetchOutcome is how the last token fetch of a source went, reported by
+// FetchOutcome is how the last token fetch of a source went, reported by
 // every probe that uses the source: an identity provider that stopped
 // issuing tokens shows while probes still use a cached one.
-type fetchOutcome struct {
-	done     bool // a fetch has ended
-	ok       bool
-	duration time.Duration
+type FetchOutcome struct {
+	Done     bool // a fetch has ended
+	OK       bool
+	Duration time.Duration
 }
 
 // lastFetch is how the source's last fetch went.
-func (s *tokenSource) lastFetch() fetchOutcome {
+func (s *Source) lastFetch() FetchOutcome {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.last
@@ -171,7 +173,7 @@ func (s *tokenSource) lastFetch() fetchOutcome {
 
 // newTokenSource returns the token source of an oauth2 block whose
 // TokenURL and EndpointParams are final (discovered endpoint, resource).
-func newTokenSource(o *promconfig.OAuth2, userAgent string) *tokenSource {
+func newTokenSource(o *promconfig.OAuth2, userAgent string) *Source {
 	form := url.Values{"grant_type": {"client_credentials"}}
 	if len(o.Scopes) > 0 {
 		form.Set("scope", strings.Join(o.Scopes, " "))
@@ -181,7 +183,7 @@ func newTokenSource(o *promconfig.OAuth2, userAgent string) *tokenSource {
 			form.Set(k, v)
 		}
 	}
-	s := &tokenSource{tokenURL: o.TokenURL, form: form}
+	s := &Source{tokenURL: o.TokenURL, form: form, now: time.Now, mark: func(rt http.RoundTripper) http.RoundTripper { return rt }}
 	if o.GrantType != "" && o.GrantType != "client_credentials" {
 		s.auth = refusedAuth{errors.New("oauth2.grant_type other than client_credentials is not supported")}
 	} else {
@@ -209,13 +211,13 @@ var (
 // most until ctx ends; the fetch goes on (within tokenFetchTimeout) for
 // the probes that come after. With mayStart false it uses a cached token
 // or joins a fetch in flight, but starts none.
-func (s *tokenSource) token(ctx context.Context, mayStart bool) (tokenGrant, error) {
+func (s *Source) token(ctx context.Context, mayStart bool) (Grant, error) {
 	credential, err := s.auth.version(ctx)
 	if err != nil {
-		return tokenGrant{}, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
+		return Grant{}, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
 	}
 	s.mu.Lock()
-	now := time.Now()
+	now := s.now()
 	if t := s.current; t != nil && now.Before(t.refreshAt) && t.credential == credential {
 		if mayStart && !now.Before(t.renewAt) && s.flight == nil && !now.Before(s.retryAt) {
 			// Renew in the background; this probe uses the token it has.
@@ -225,7 +227,7 @@ func (s *tokenSource) token(ctx context.Context, mayStart bool) (tokenGrant, err
 			go s.run(f)
 		}
 		s.mu.Unlock()
-		return tokenGrant{accessToken: *t}, nil
+		return Grant{accessToken: *t}, nil
 	}
 	f := s.flight
 	if f == nil {
@@ -235,10 +237,10 @@ func (s *tokenSource) token(ctx context.Context, mayStart bool) (tokenGrant, err
 				"no token request for another %s, backing off after %d failed in a row; the last: %w",
 				s.retryAt.Sub(now).Round(100*time.Millisecond), s.failures, s.lastErr)}
 			s.mu.Unlock()
-			return tokenGrant{}, err
+			return Grant{}, err
 		case !mayStart:
 			s.mu.Unlock()
-			return tokenGrant{}, errTokenSpent
+			return Grant{}, errTokenSpent
 		}
 		f = &tokenFlight{done: make(chan struct{})}
 		s.flight = f
@@ -248,17 +250,17 @@ func (s *tokenSource) token(ctx context.Context, mayStart bool) (tokenGrant, err
 	select {
 	case <-f.done:
 		if f.err != nil {
-			return tokenGrant{fetched: true}, f.err
+			return Grant{fetched: true}, f.err
 		}
-		return tokenGrant{accessToken: f.tok, fetched: true}, nil
+		return Grant{accessToken: f.tok, fetched: true}, nil
 	case <-ctx.Done():
-		return tokenGrant{}, fmt.Errorf("no token within the probe's deadline (the token request goes on for the next probe): %w", ctx.Err())
+		return Grant{}, fmt.Errorf("no token within the probe's deadline (the token request goes on for the next probe): %w", ctx.Err())
 	}
 }
 
 // drop forgets the cached token if it is still value: the server refused
 // it, so the next probe fetches another.
-func (s *tokenSource) drop(value string) {
+func (s *Source) drop(value string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.current != nil && s.current.value == value {
@@ -268,16 +270,16 @@ func (s *tokenSource) drop(value string) {
 
 // run is the one fetch in flight: it records the outcome for the probes
 // to come and hands it to those waiting.
-func (s *tokenSource) run(f *tokenFlight) {
+func (s *Source) run(f *tokenFlight) {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenFetchTimeout)
 	defer cancel()
-	start := time.Now()
+	start := s.now()
 	tok, again, err := s.fetch(ctx)
-	took := time.Since(start)
+	took := s.now().Sub(start)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.flight = nil
-	s.last = fetchOutcome{done: true, ok: err == nil, duration: took}
+	s.last = FetchOutcome{Done: true, OK: err == nil, Duration: took}
 	switch {
 	case err == nil:
 		s.current, s.failures, s.retryAt, s.lastErr = tok, 0, time.Time{}, nil
@@ -293,7 +295,7 @@ func (s *tokenSource) run(f *tokenFlight) {
 		if s.failures <= 7 { // 1s << 6 = 64s > tokenBackoffMax
 			backoff = min(tokenBackoffMin<<(s.failures-1), tokenBackoffMax)
 		}
-		s.retryAt, s.lastErr = time.Now().Add(backoff), err
+		s.retryAt, s.lastErr = s.now().Add(backoff), err
 		f.err = err
 	}
 	close(f.done)
@@ -301,7 +303,7 @@ func (s *tokenSource) run(f *tokenFlight) {
 
 // fetch sends one token request. again reports that a refusal is taken
 // for the client authentication method's, which changes for the next fetch.
-func (s *tokenSource) fetch(ctx context.Context) (tok *accessToken, again bool, err error) {
+func (s *Source) fetch(ctx context.Context) (tok *accessToken, again bool, err error) {
 	client, err := s.httpClient()
 	if err != nil {
 		return nil, false, &failure.Error{Reason: failure.ReasonCredentials, Err: fmt.Errorf("building the token endpoint's HTTP client: %w", err)}
@@ -319,7 +321,7 @@ func (s *tokenSource) fetch(ctx context.Context) (tok *accessToken, again bool, 
 	maps.Copy(req.Header, header)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	start := time.Now()
+	start := s.now()
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, false, tokenFailure("token endpoint not reached: %s", describeFetchError(err))
@@ -336,7 +338,7 @@ func (s *tokenSource) fetch(ctx context.Context) (tok *accessToken, again bool, 
 	case err != nil:
 		return nil, again, tokenFailure("reading the token endpoint's answer: %s", describeFetchError(err))
 	}
-	fetched := time.Now()
+	fetched := s.now()
 	tr, perr := parseTokenResponse(resp.Header.Get("Content-Type"), body)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 || tr.errorCode != "" {
 		err := tokenFailure("token endpoint refused the request: HTTP %d, OAuth error %s", resp.StatusCode, oauthErrorCode(tr.errorCode))
@@ -361,7 +363,7 @@ func (s *tokenSource) fetch(ctx context.Context) (tok *accessToken, again bool, 
 
 // httpClient is the token endpoint's client, built on first use: it
 // follows no redirect, and gives up after tokenFetchTimeout.
-func (s *tokenSource) httpClient() (*http.Client, error) {
+func (s *Source) httpClient() (*http.Client, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.client != nil {
@@ -375,11 +377,34 @@ func (s *tokenSource) httpClient() (*http.Client, error) {
 		// Marked like every request of a probe: a token_url pointed at an
 		// exporter's /probe is refused there as a loop. No traceparent: a
 		// fetch belongs to no one probe (probes share it).
-		Transport:     markProbeRequests(rt, nil),
+		Transport:     s.mark(rt),
 		Timeout:       tokenFetchTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return s.client, nil
+}
+
+// dialWithDeadline dials connections that stop working after d: the token
+// endpoint's, so that one that accepts and never answers cannot hold a
+// fetch past tokenFetchTimeout.
+func dialWithDeadline(d time.Duration) promconfig.DialContextFunc {
+	dialer := &net.Dialer{Timeout: d}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dialer.DialContext(ctx, network, addr)
+		if err == nil {
+			_ = conn.SetDeadline(time.Now().Add(d))
+		}
+		return conn, err
+	}
+}
+
+// oauth2Secret reads the client secret the way prometheus/common does: a
+// file is read again on every use, so rotating it needs no reload.
+func oauth2Secret(o *promconfig.OAuth2) promconfig.SecretReader {
+	if o.ClientSecretFile != "" {
+		return promconfig.NewFileSecret(o.ClientSecretFile)
+	}
+	return promconfig.NewInlineSecret(string(o.ClientSecret))
 }
 
 func tokenFailure(format string, args ...any) *failure.Error {
@@ -616,24 +641,33 @@ func (r refusedAuth) authenticate(context.Context, url.Values, http.Header) (str
 }
 func (refusedAuth) answered(int) bool { return false }
 
-// probeToken is the OAuth2 round tripper of one probe. It asks the shared
+// ProbeToken is the OAuth2 round tripper of one probe (NewProbeToken). It asks the shared
 // token source once, and every request of the probe (era and transport
 // fallback included) carries what that gave: at most one token request
 // per probe, whatever happens. A 401 drops the token from the source.
-type probeToken struct {
-	src    *tokenSource
+type ProbeToken struct {
+	src    *Source
 	next   http.RoundTripper
 	origin *url.URL // the target's: no token goes anywhere else
 
 	mu    sync.Mutex
 	asked bool // the source was asked (and may have fetched)
-	grant tokenGrant
+	grant Grant
 	err   error
 	final bool // grant or err is what every request of the probe gets
 }
 
-func (p *probeToken) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !sameOrigin(req.URL, p.origin) {
+// NewProbeToken is the round tripper of a probe of origin (the target)
+// that takes its token from src and sends requests through next.
+func NewProbeToken(src *Source, next http.RoundTripper, origin *url.URL) *ProbeToken {
+	return &ProbeToken{src: src, next: next, origin: origin}
+}
+
+// LastFetch is how the source's last token fetch went.
+func (p *ProbeToken) LastFetch() FetchOutcome { return p.src.lastFetch() }
+
+func (p *ProbeToken) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !dialhost.SameOrigin(req.URL, p.origin) {
 		// The redirect policy refuses this before it gets here; if a
 		// request to another origin ever came, it would go without the token.
 		return p.next.RoundTrip(req)
@@ -654,7 +688,7 @@ func (p *probeToken) RoundTrip(req *http.Request) (*http.Response, error) {
 // get returns the probe's token, asking the source the first time. A
 // request that gave up waiting leaves the probe free to wait again for
 // the same fetch, never to start another.
-func (p *probeToken) get(ctx context.Context) (tokenGrant, error) {
+func (p *ProbeToken) get(ctx context.Context) (Grant, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.final {
@@ -669,16 +703,16 @@ func (p *probeToken) get(ctx context.Context) (tokenGrant, error) {
 	return g, err
 }
 
-// used returns the token the probe used, if it had one.
-func (p *probeToken) used() (tokenGrant, bool) {
+// Used returns the token the probe used, if it had one.
+func (p *ProbeToken) Used() (Grant, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.grant, p.final && p.err == nil
 }
 
-// drop forgets the probe's token in the source: the server refused it.
-func (p *probeToken) drop() {
-	if g, ok := p.used(); ok {
+// Drop forgets the probe's token in the source: the server refused it.
+func (p *ProbeToken) Drop() {
+	if g, ok := p.Used(); ok {
 		p.src.drop(g.value)
 	}
 }

@@ -11,7 +11,7 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-package prober
+package credentials
 
 import (
 	"crypto/x509"
@@ -31,23 +31,23 @@ import (
 // Kinds of credential whose expiry a probe reports
 // (probe_mcp_credential_expiry_timestamp_seconds's kind label).
 const (
-	CredentialOAuth2            = "oauth2"             // the OAuth2 access token in use
-	CredentialBearerJWT         = "bearer_jwt"         // a static bearer token that is a JWT
-	CredentialClientCertificate = "client_certificate" // the TLS client certificate
+	KindOAuth2            = "oauth2"             // the OAuth2 access token in use
+	KindBearerJWT         = "bearer_jwt"         // a static bearer token that is a JWT
+	KindClientCertificate = "client_certificate" // the TLS client certificate
 )
 
 // maxCertFileBytes bounds what is read of a client certificate file.
 const maxCertFileBytes = 1 << 20
 
-// CredentialExpiry is when one of the probe's credentials expires.
-type CredentialExpiry struct {
-	Kind   string // one of the Credential… kinds
+// Expiry is when one of the probe's credentials expires.
+type Expiry struct {
+	Kind   string // one of the Kind… kinds
 	Expiry time.Time
 }
 
-// OAuth2Result is what a probe knows of its OAuth2 token and of the
-// token source's last fetch; never the token itself.
-type OAuth2Result struct {
+// TokenFacts is what a probe knows of its OAuth2 token and of the token
+// source's last fetch; never the token itself.
+type TokenFacts struct {
 	// HasToken: the probe had a token; Age and Fetched describe it.
 	HasToken bool
 	Age      time.Duration // since the token endpoint's answer came
@@ -59,37 +59,34 @@ type OAuth2Result struct {
 	FetchDuration time.Duration
 }
 
-// credentialFacts records when the probe's credentials expire, whatever
-// became of the probe: an expired certificate or token is what fails it.
-// It sends nothing: the OAuth2 token is the one the probe used, the others
-// are read from the module's configuration.
-func (pr *probe) credentialFacts() {
-	hc := &pr.module.HTTPClientConfig
-	if hc.OAuth2 != nil && pr.http != nil && pr.http.oauth2 != nil {
-		o := &OAuth2Result{}
-		if g, had := pr.http.token(); had {
-			o.HasToken, o.Age, o.Fetched = true, max(time.Since(g.FetchedAt()), 0), g.FetchedThisProbe()
+// Facts are what a probe reports of its credentials, whatever became of
+// it (an expired certificate or token is what fails it): when each
+// expires, and, with OAuth2, what it knows of its token and of the token
+// source's last fetch. Nothing is sent to learn them: the OAuth2 token is
+// the one the probe used (tok, nil without OAuth2), the others are read
+// from the configuration hc, now is the probe's clock.
+func Facts(hc *promconfig.HTTPClientConfig, tok *ProbeToken, now time.Time) (expiries []Expiry, oauth2 *TokenFacts) {
+	if hc.OAuth2 != nil && tok != nil {
+		oauth2 = &TokenFacts{}
+		if g, had := tok.Used(); had {
+			oauth2.HasToken, oauth2.Age, oauth2.Fetched = true, max(now.Sub(g.FetchedAt()), 0), g.FetchedThisProbe()
 			if g.lifetimeGiven {
-				pr.addExpiry(CredentialOAuth2, g.Expiry())
+				expiries = append(expiries, Expiry{Kind: KindOAuth2, Expiry: g.Expiry()})
 			} else if exp, ok := jwtExpiry(g.value); ok {
-				pr.addExpiry(CredentialOAuth2, exp)
+				expiries = append(expiries, Expiry{Kind: KindOAuth2, Expiry: exp})
 			}
 		}
-		if last := pr.http.oauth2.src.lastFetch(); last.done {
-			o.LastFetch, o.FetchSuccess, o.FetchDuration = true, last.ok, last.duration
+		if last := tok.LastFetch(); last.Done {
+			oauth2.LastFetch, oauth2.FetchSuccess, oauth2.FetchDuration = true, last.OK, last.Duration
 		}
-		pr.result.OAuth2 = o
 	}
 	if exp, ok := jwtExpiry(staticBearer(hc)); ok {
-		pr.addExpiry(CredentialBearerJWT, exp)
+		expiries = append(expiries, Expiry{Kind: KindBearerJWT, Expiry: exp})
 	}
 	if exp, ok := clientCertExpiry(&hc.TLSConfig); ok {
-		pr.addExpiry(CredentialClientCertificate, exp)
+		expiries = append(expiries, Expiry{Kind: KindClientCertificate, Expiry: exp})
 	}
-}
-
-func (pr *probe) addExpiry(kind string, t time.Time) {
-	pr.result.Credentials = append(pr.result.Credentials, CredentialExpiry{Kind: kind, Expiry: t})
+	return expiries, oauth2
 }
 
 // staticBearer is the module's static bearer token (authorization of type

@@ -11,7 +11,7 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-package prober
+package credentials
 
 import (
 	"context"
@@ -37,8 +37,8 @@ import (
 // an error message); whatever it says passes through the probe's secrets
 // before it becomes a label value or a log value.
 const (
-	// redactedMask replaces a credential in a server's string.
-	redactedMask = "<redacted>"
+	// RedactedMask replaces a credential in a server's string.
+	RedactedMask = "<redacted>"
 	// minSecretLen: a credential shorter than this is masked only where it
 	// is a whole string, not inside others: a one-letter password must not
 	// wreck every string that holds the letter.
@@ -47,13 +47,13 @@ const (
 	maxSecretFileBytes = 64 << 10
 )
 
-// probeSecrets are the credentials of one probe: the module's static ones,
+// Secrets are the credentials of one probe: the module's static ones,
 // read when the probe starts, and the values its requests actually carried
 // (an OAuth2 token, a rotated file), recorded as they are sent. Redact
-// masks all of them. A nil *probeSecrets masks nothing.
-type probeSecrets struct {
+// masks all of them. A nil *Secrets masks nothing.
+type Secrets struct {
 	headers []string // header names whose values are credentials
-	// trace records the credential headers written; withProbeSecrets puts
+	// trace records the credential headers written; WithSecrets puts
 	// it in the probe's context.
 	trace httptrace.ClientTrace
 
@@ -68,24 +68,24 @@ type probeSecrets struct {
 
 type probeSecretsKey struct{}
 
-// withProbeSecrets returns ctx carrying s, for credentialRecorder, and a
+// WithSecrets returns ctx carrying s, for credentialRecorder, and a
 // trace that records into s the credential headers each request of the
 // probe writes on the wire (see credentialRecorder). The trace is set once
 // for the probe rather than on each request.
-func withProbeSecrets(ctx context.Context, s *probeSecrets) context.Context {
+func WithSecrets(ctx context.Context, s *Secrets) context.Context {
 	ctx = context.WithValue(ctx, probeSecretsKey{}, s)
 	s.trace = httptrace.ClientTrace{WroteHeaderField: s.recordHeader}
 	return httptrace.WithClientTrace(ctx, &s.trace)
 }
 
 // credentialHeaders are the header names that always carry credentials.
-// newProbeSecrets shares the array; appending to a probe's list copies it.
+// NewSecrets shares the array; appending to a probe's list copies it.
 var credentialHeaders = []string{"Authorization", "Proxy-Authorization"}
 
-// newProbeSecrets collects the credentials of module m and of target's
+// NewSecrets collects the credentials of module m and of target's
 // userinfo.
-func newProbeSecrets(m config.Module, target *url.URL) *probeSecrets {
-	s := &probeSecrets{headers: credentialHeaders[:len(credentialHeaders):len(credentialHeaders)]}
+func NewSecrets(m config.Module, target *url.URL) *Secrets {
+	s := &Secrets{headers: credentialHeaders[:len(credentialHeaders):len(credentialHeaders)]}
 	hc := m.HTTPClientConfig
 	if a := hc.Authorization; a != nil {
 		s.add(string(a.Credentials))
@@ -132,7 +132,7 @@ func newProbeSecrets(m config.Module, target *url.URL) *probeSecrets {
 	return s
 }
 
-func (s *probeSecrets) addProxy(p promconfig.ProxyConfig) {
+func (s *Secrets) addProxy(p promconfig.ProxyConfig) {
 	if p.ProxyURL.URL != nil && p.ProxyURL.User != nil {
 		pass, _ := p.ProxyURL.User.Password()
 		s.addUserPassword(p.ProxyURL.User.Username(), pass)
@@ -146,7 +146,7 @@ func (s *probeSecrets) addProxy(p promconfig.ProxyConfig) {
 
 // addUserPassword adds a password, user:password and its base64 (the
 // basic credentials on the wire).
-func (s *probeSecrets) addUserPassword(user, pass string) {
+func (s *Secrets) addUserPassword(user, pass string) {
 	if pass == "" {
 		return
 	}
@@ -173,7 +173,7 @@ func readSecretFile(path string) string {
 // add records credential v: v itself, and, for a header value with a
 // scheme ("Bearer <token>", "Basic <base64>"), what follows the scheme and,
 // for basic, the decoded user:password and the password alone.
-func (s *probeSecrets) add(v string) {
+func (s *Secrets) add(v string) {
 	v = strings.TrimSpace(v)
 	if s == nil || v == "" {
 		return
@@ -217,7 +217,7 @@ func isSchemeWord(w string) bool {
 // runs are masked too (RedactGroup); without, only v whole: a form that
 // holds a part that is no secret (the user of user:password, a scheme),
 // whose secret part is recorded on its own.
-func (s *probeSecrets) addForms(v string, pieces bool) {
+func (s *Secrets) addForms(v string, pieces bool) {
 	forms := []string{v, url.QueryEscape(v), url.PathEscape(v)}
 	if b, err := json.Marshal(v); err == nil {
 		forms = append(forms, string(b[1:len(b)-1]))
@@ -238,7 +238,7 @@ func (s *probeSecrets) addForms(v string, pieces bool) {
 
 // recordHeader records the values of header name if it carries a
 // credential.
-func (s *probeSecrets) recordHeader(name string, values []string) {
+func (s *Secrets) recordHeader(name string, values []string) {
 	for _, h := range s.headers {
 		if strings.EqualFold(h, name) {
 			for _, v := range values {
@@ -249,8 +249,8 @@ func (s *probeSecrets) recordHeader(name string, values []string) {
 	}
 }
 
-// known reports whether the probe has any credential to mask.
-func (s *probeSecrets) known() bool {
+// Known reports whether the probe has any credential to mask.
+func (s *Secrets) Known() bool {
 	if s == nil {
 		return false
 	}
@@ -261,7 +261,7 @@ func (s *probeSecrets) known() bool {
 
 // Redact returns text with every credential of the probe masked, as
 // RedactGroup masks a group of one.
-func (s *probeSecrets) Redact(text string) string {
+func (s *Secrets) Redact(text string) string {
 	if s == nil || text == "" {
 		return text
 	}
@@ -272,7 +272,7 @@ func (s *probeSecrets) Redact(text string) string {
 
 // RedactGroup replaces, in place, every credential of the probe in texts,
 // strings shown together (the label values of one series, the strings of
-// one log record), by redactedMask. Matching ignores ASCII case; a
+// one log record), by RedactedMask. Matching ignores ASCII case; a
 // credential is each form addForms records.
 //
 //   - A credential shorter than minSecretLen bytes is masked only where it
@@ -287,7 +287,7 @@ func (s *probeSecrets) Redact(text string) string {
 //
 // Runs shorter than minSecretLen bytes each, and credentials a server
 // transforms (reverses, re-encodes), are not recognised.
-func (s *probeSecrets) RedactGroup(texts []string) {
+func (s *Secrets) RedactGroup(texts []string) {
 	if s == nil {
 		return
 	}
@@ -372,7 +372,7 @@ func pieceLen(n int) int {
 const maxPieceLen = 8
 
 // mask replaces the spans of text (byte offsets, any order, overlapping
-// or not) by redactedMask.
+// or not) by RedactedMask.
 func mask(text string, spans [][2]int) string {
 	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
 	var b strings.Builder
@@ -383,7 +383,7 @@ func mask(text string, spans [][2]int) string {
 		}
 		if sp[0] >= last {
 			b.WriteString(text[last:sp[0]])
-			b.WriteString(redactedMask)
+			b.WriteString(RedactedMask)
 		}
 		last = sp[1]
 	}
@@ -442,7 +442,7 @@ func (ix gramIndex) pieces(out []credentialPiece, ti int, lower string, forms []
 // snapshot returns the forms recorded so far and the gram index of those
 // masked in pieces, brought up to date with forms added since it was last
 // built.
-func (s *probeSecrets) snapshot() (forms, whole []string, _ gramIndex) {
+func (s *Secrets) snapshot() (forms, whole []string, _ gramIndex) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.indexed < len(s.forms) {
@@ -479,22 +479,22 @@ func asciiLower(s string) string {
 }
 
 // credentialRecorder is the bottom of a probe's own round trippers: it
-// records, into the probeSecrets of the request's context, the credential
+// records, into the Secrets of the request's context, the credential
 // headers of each request: those set above it (the OAuth2 token) before the
 // request is sent, and those set below it (authorization, basic auth,
 // http_headers, by prometheus/common) as they are written on the wire,
-// through the trace that withProbeSecrets put in the context with the
+// through the trace that WithSecrets put in the context with the
 // secrets. So the probe knows every credential value a server could echo
 // before the server's answer is read.
 type credentialRecorder struct{ next http.RoundTripper }
 
-// recordCredentials wraps a probe's base transport in a credentialRecorder.
-func recordCredentials(next http.RoundTripper) http.RoundTripper {
+// RecordCredentials wraps a probe's base transport in a credentialRecorder.
+func RecordCredentials(next http.RoundTripper) http.RoundTripper {
 	return credentialRecorder{next}
 }
 
 func (c credentialRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	s, _ := req.Context().Value(probeSecretsKey{}).(*probeSecrets)
+	s, _ := req.Context().Value(probeSecretsKey{}).(*Secrets)
 	if s == nil {
 		return c.next.RoundTrip(req)
 	}
@@ -517,11 +517,11 @@ func (c credentialRecorder) CloseIdleConnections() {
 // reaches debug output, /logs and the exporter's log.
 type redactingHandler struct {
 	next    slog.Handler
-	secrets *probeSecrets
+	secrets *Secrets
 }
 
-// redactLogger returns logger with s's credentials masked in its records.
-func redactLogger(logger *slog.Logger, s *probeSecrets) *slog.Logger {
+// RedactLogger returns logger with s's credentials masked in its records.
+func RedactLogger(logger *slog.Logger, s *Secrets) *slog.Logger {
 	return slog.New(&redactingHandler{next: logger.Handler(), secrets: s})
 }
 
@@ -530,7 +530,7 @@ func (h *redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
-	if !h.secrets.known() {
+	if !h.secrets.Known() {
 		// Nothing to mask (yet): masking would copy the record unchanged.
 		return h.next.Handle(ctx, rec)
 	}
@@ -619,7 +619,7 @@ func (h *redactingHandler) WithGroup(name string) slog.Handler {
 // redactAttr masks credentials in a log attribute. A value of another kind
 // than string or group is shown as text if masking changed its text, and
 // left as it is otherwise.
-func (s *probeSecrets) redactAttr(a slog.Attr) slog.Attr {
+func (s *Secrets) redactAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:

@@ -11,12 +11,14 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-package prober
+package credentials
 
 import (
 	"maps"
+	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/prometheus/common/version"
 
@@ -24,39 +26,55 @@ import (
 	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
 )
 
-// oauth2Endpoint is where a probe's token requests go: the configured
+// Endpoint is where a probe's token requests go: the configured
 // token_url, or what discovery found (server, nil for a configured one).
-type oauth2Endpoint struct {
+type Endpoint struct {
 	tokenURL string
 	server   *oauthdiscovery.AuthServer
 }
 
-// configuredEndpoint is the module's own token_url.
-func configuredEndpoint(m config.Module) oauth2Endpoint {
+// ConfiguredEndpoint is the module's own token_url.
+func ConfiguredEndpoint(m config.Module) Endpoint {
 	if m.HTTPClientConfig.OAuth2 == nil {
-		return oauth2Endpoint{}
+		return Endpoint{}
 	}
-	return oauth2Endpoint{tokenURL: m.HTTPClientConfig.OAuth2.TokenURL}
+	return Endpoint{tokenURL: m.HTTPClientConfig.OAuth2.TokenURL}
 }
 
-// discoveredEndpoint is the token endpoint discovery found.
-func discoveredEndpoint(as *oauthdiscovery.AuthServer) oauth2Endpoint {
-	return oauth2Endpoint{tokenURL: as.TokenEndpoint, server: as}
+// DiscoveredEndpoint is the token endpoint discovery found.
+func DiscoveredEndpoint(as *oauthdiscovery.AuthServer) Endpoint {
+	return Endpoint{tokenURL: as.TokenEndpoint, server: as}
 }
 
-// discoveryOptions are what discovery needs to know of the module beyond
-// oauth2_issuers: the 401's scope, and how the client can authenticate.
-func discoveryOptions(m *config.Module, challenge map[string]string) oauthdiscovery.Options {
-	return oauthdiscovery.Options{
-		ResourceMetadataURL: challenge["resource_metadata"],
-		IssuerAllowed:       m.IssuerAllowed,
-		Scope:               challenge["scope"],
-		ClientAuthMethods:   m.ClientAuthMethods(),
+// Options are what the token sources take from the prober.
+type Options struct {
+	// Now is the clock of token lifetimes, renewals and back-offs;
+	// time.Now when nil.
+	Now func() time.Time
+	// Mark wraps the token endpoint's transport: the prober marks every
+	// request it sends (the loop marker, its User-Agent).
+	Mark func(http.RoundTripper) http.RoundTripper
+	// Cache returns the source kept for key, building and keeping it with
+	// build when there is none: the prober bounds what it keeps.
+	Cache func(key string, build func() *Source) *Source
+}
+
+// Sources hands out the token sources of a prober's probes.
+type Sources struct{ o Options }
+
+// NewSources returns the token sources of o.
+func NewSources(o Options) *Sources {
+	if o.Now == nil {
+		o.Now = time.Now
 	}
+	if o.Cache == nil {
+		o.Cache = func(_ string, build func() *Source) *Source { return build() }
+	}
+	return &Sources{o: o}
 }
 
-// oauth2Source returns the shared token source of a probe of target by
-// the module m (which has an oauth2 block) through ep. It puts together
+// For returns the shared token source of a probe of target by the module
+// m (named moduleName, with an oauth2 block) through ep. It puts together
 // what the module says and what the authorization server published:
 //
 //   - resource (RFC 8707): the target's canonical URI when
@@ -74,7 +92,7 @@ func discoveryOptions(m *config.Module, challenge map[string]string) oauthdiscov
 // method, issuer): the token is fetched once and reused across probes
 // until shortly before it expires, a rotated secret or key file is picked
 // up on the next probe, and each probe asks the source at most once.
-func (p *Prober) oauth2Source(moduleName string, m *config.Module, target *url.URL, ep oauth2Endpoint) *tokenSource {
+func (ss *Sources) For(moduleName string, m *config.Module, target *url.URL, ep Endpoint) *Source {
 	o := *m.HTTPClientConfig.OAuth2
 	o.TokenURL = ep.tokenURL
 	o.EndpointParams = maps.Clone(o.EndpointParams)
@@ -95,8 +113,12 @@ func (p *Prober) oauth2Source(moduleName string, m *config.Module, target *url.U
 	}
 	assertion := m.OAuth2ClientAssertion
 	key := strings.Join([]string{moduleName, ep.tokenURL, resource, strings.Join(o.Scopes, " "), method, issuer}, "\x00")
-	return p.tokens.getOrBuild(key, func() *tokenSource {
+	return ss.o.Cache(key, func() *Source {
 		s := newTokenSource(&o, "mcp_exporter/"+version.Version)
+		s.now = ss.o.Now
+		if ss.o.Mark != nil {
+			s.mark = ss.o.Mark
+		}
 		switch a := s.auth.(type) {
 		case refusedAuth:
 		case *clientSecretAuth:
