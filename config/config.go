@@ -297,7 +297,7 @@ func Parse(b []byte) (*Config, error) {
 func parse(b []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
-		return nil, tidyYAMLError(err, nil, "")
+		return nil, tidyYAMLError(err, nil, "", nil)
 	}
 	c := &Config{Modules: map[string]Module{}}
 	if len(root.Content) == 0 {
@@ -319,7 +319,7 @@ func parse(b []byte) (*Config, error) {
 			continue
 		}
 		if k.Value != "modules" {
-			return nil, fmt.Errorf("line %d: unknown key %q at the top level (want modules or registries)", k.Line, k.Value)
+			return nil, fmt.Errorf("line %d: %s at the top level (want modules or registries)", k.Line, unknownKey(k.Value, []string{"modules", "registries"}, false))
 		}
 		if seenModules > 0 {
 			return nil, fmt.Errorf("line %d: modules is set twice (first on line %d)", k.Line, seenModules)
@@ -427,7 +427,7 @@ func decodeModule(n *yaml.Node) (Module, error) {
 			continue
 		}
 		if !moduleKeys[k.Value] {
-			return m, fmt.Errorf("line %d: unknown key %q", k.Line, k.Value)
+			return m, fmt.Errorf("line %d: %s", k.Line, unknownKey(k.Value, sortedKeys(moduleKeys), true))
 		}
 		if first, dup := seen[k.Value]; dup {
 			return m, fmt.Errorf("line %d: %s is set twice (first on line %d)", k.Line, k.Value, first)
@@ -443,7 +443,7 @@ func decodeModule(n *yaml.Node) (Module, error) {
 			if key == mergeKey {
 				key = ""
 			}
-			return m, tidyYAMLError(err, pair, key)
+			return m, tidyYAMLError(err, pair, key, reflect.TypeFor[Module]())
 		}
 	}
 	if m.OAuth2Discovery && m.HTTPClientConfig.OAuth2 != nil && m.HTTPClientConfig.OAuth2.TokenURL == discoveryPlaceholder {
@@ -567,7 +567,7 @@ func expandAliases(n *yaml.Node, budget *int) (*yaml.Node, error) {
 
 var (
 	yamlLineRE    = regexp.MustCompile(`^line \d+: `)
-	yamlUnknownRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	yamlUnknownRE = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
 	yamlTypeRE    = regexp.MustCompile("cannot unmarshal (!!\\w+) `([^`]*)` into \\S+")
 	yamlGoTypeRE  = regexp.MustCompile(`cannot unmarshal (!!\w+) into \S+`)
 )
@@ -577,8 +577,9 @@ var (
 // message starts with the line of the offending key or value in n (the
 // user's nodes), found by looking it up, since the decoder only saw a
 // re-encoded copy; failing that, the line of n's first key. key, when not
-// empty, is the module key n sets.
-func tidyYAMLError(err error, n *yaml.Node, key string) error {
+// empty, is the module key n sets; root is the type n decodes into (a
+// Module, a Registry), whose keys a typo is held against.
+func tidyYAMLError(err error, n *yaml.Node, key string, root reflect.Type) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
 	var parts []string
@@ -595,7 +596,11 @@ func tidyYAMLError(err error, n *yaml.Node, key string) error {
 		line := 0
 		if m := yamlUnknownRE.FindStringSubmatch(p); m != nil {
 			line = findNode(n, func(x *yaml.Node, isKey bool) bool { return isKey && x.Value == m[1] })
-			p = fmt.Sprintf("unknown key %q", m[1])
+			var known []string
+			if root != nil {
+				known = keysAt(root, keyPath(n, m[1]))
+			}
+			p = unknownKey(m[1], known, false)
 		} else if m := yamlTypeRE.FindStringSubmatch(p); m != nil {
 			// yaml.v3 quotes a value longer than 10 bytes by its first 7
 			// and "...".

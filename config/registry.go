@@ -275,7 +275,7 @@ func decodeRegistry(n *yaml.Node, modules map[string]Module) (Registry, error) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if !registryKeys[k.Value] {
-			return r, fmt.Errorf("line %d: unknown key %q", k.Line, k.Value)
+			return r, fmt.Errorf("line %d: %s", k.Line, unknownKey(k.Value, sortedKeys(registryKeys), false))
 		}
 		if first, dup := seen[k.Value]; dup {
 			return r, fmt.Errorf("line %d: %s is set twice (first on line %d)", k.Line, k.Value, first)
@@ -290,7 +290,7 @@ func decodeRegistry(n *yaml.Node, modules map[string]Module) (Registry, error) {
 		dec.KnownFields(true)
 		type plain Registry
 		if err := dec.Decode((*plain)(&r)); err != nil {
-			return r, tidyYAMLError(err, pair, k.Value)
+			return r, tidyYAMLError(err, pair, k.Value, reflect.TypeFor[Registry]())
 		}
 	}
 	if err := r.validate(modules); err != nil {
