@@ -117,6 +117,17 @@ type Handler struct {
 	// answered 503 at once, so that a burst of scrapes cannot pile up
 	// goroutines and connections. Nil means no bound.
 	Slots chan struct{}
+
+	refusals refusalLog
+}
+
+// refuse answers a refused request with status and answer, and logs it
+// (refusalLog: once per cause and module a minute).
+func (h *Handler) refuse(w http.ResponseWriter, status int, cause, module, answer string) {
+	if h.Logger != nil {
+		h.refusals.log(h.Logger, time.Now(), cause, module, answer)
+	}
+	http.Error(w, answer, status)
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -124,51 +135,56 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A target sent a probe back to an exporter: probing again would
 		// start another probe, and so on without end.
 		h.Metrics.LoopsRefused.Inc()
-		http.Error(w, "refused: this request comes from an mcp_exporter probe (a target redirected a probe to /probe)", http.StatusLoopDetected)
+		h.refuse(w, http.StatusLoopDetected, refusedLoop, "", "refused: this request comes from an mcp_exporter probe (a target redirected a probe to /probe)")
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "probe with GET", http.StatusMethodNotAllowed)
+		h.refuse(w, http.StatusMethodNotAllowed, refusedMethod, "", "probe with GET")
 		return
 	}
 	if r.ContentLength != 0 {
 		// The server notices that the scraper went away (and ends the
 		// probe) only once the request's body is read; a probe has none.
 		h.Metrics.BadRequests.Inc()
-		http.Error(w, "a probe request has no body", http.StatusBadRequest)
+		h.refuse(w, http.StatusBadRequest, refusedBody, "", "a probe request has no body")
 		return
 	}
 	if len(r.URL.RawQuery) > maxQueryBytes {
 		h.Metrics.BadRequests.Inc()
-		http.Error(w, fmt.Sprintf("query is %d bytes long, more than %d (a target may have %d)", len(r.URL.RawQuery), maxQueryBytes, MaxTargetBytes), http.StatusBadRequest)
+		h.refuse(w, http.StatusBadRequest, refusedQueryTooLong, "", fmt.Sprintf("query is %d bytes long, more than %d (a target may have %d)", len(r.URL.RawQuery), maxQueryBytes, MaxTargetBytes))
 		return
 	}
 	params := r.URL.Query()
 	if n := len(params.Get("target")); n > MaxTargetBytes {
 		h.Metrics.BadRequests.Inc()
-		http.Error(w, fmt.Sprintf("target is %d bytes long, more than %d", n, MaxTargetBytes), http.StatusBadRequest)
+		h.refuse(w, http.StatusBadRequest, refusedTargetTooLong, "", fmt.Sprintf("target is %d bytes long, more than %d", n, MaxTargetBytes))
 		return
 	}
 	moduleName := params.Get("module")
 	if moduleName == "" {
 		moduleName = config.DefaultModuleName
 	}
-	module, ok := h.Config.Get().Modules[moduleName]
+	modules := h.Config.Get().Modules
+	module, ok := modules[moduleName]
 	if !ok {
 		h.Metrics.UnknownModule.Inc()
-		http.Error(w, fmt.Sprintf("unknown module %q", moduleName), http.StatusBadRequest)
+		h.refuse(w, http.StatusBadRequest, refusedUnknownModule, "", fmt.Sprintf("unknown module %q; the modules are: %s", moduleName, moduleList(modules)))
 		return
 	}
 	target, shownTarget, err := h.admit(params, moduleName, &module)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		cause := refusedBadTarget
+		if errors.Is(err, ErrTargetRefused) {
+			cause = refusedTarget
+		}
+		h.refuse(w, http.StatusBadRequest, cause, moduleName, err.Error())
 		return
 	}
 	timeout, err := ProbeTimeout(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), h.TimeoutOffset, time.Duration(module.Timeout))
 	if err != nil {
 		h.Metrics.BadRequests.Inc()
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		h.refuse(w, http.StatusBadRequest, refusedTimeout, moduleName, err.Error())
 		return
 	}
 	if h.Slots != nil {
@@ -177,7 +193,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			defer func() { <-h.Slots }()
 		default:
 			h.Metrics.Rejected.Inc()
-			http.Error(w, fmt.Sprintf("%d probes are already running (--probe.max-concurrency); try again later", cap(h.Slots)), http.StatusServiceUnavailable)
+			h.refuse(w, http.StatusServiceUnavailable, refusedConcurrency, "", fmt.Sprintf("%d probes are already running (--probe.max-concurrency); try again later", cap(h.Slots)))
 			return
 		}
 	}
