@@ -76,6 +76,9 @@ type checkResult struct {
 	SchemaSHA256     string       `json:"schema_sha256,omitempty"`
 	DefinitionSHA256 string       `json:"definition_sha256,omitempty"`
 	HTTPStatus       int          `json:"http_status,omitempty"`
+	// FailureCause says what the connection ran into, in fixed words
+	// ("connection refused"), when the probe failed for that.
+	FailureCause string `json:"failure_cause,omitempty"`
 	// MissingTools are the module's required_tools that tools/list
 	// lacked, in the configuration's order: the operator's own names,
 	// never a name the server sent.
@@ -222,6 +225,7 @@ func newCheckResult(r *prober.Result) checkResult {
 		switch {
 		case l.Name == r.FailedLayer:
 			cl.Reason = string(r.FailureReason)
+			res.FailureCause = r.FailureCause
 		case l.Outcome == prober.Failed && r.FailedLayer != "":
 			cl.Note = "counted on the " + r.FailedLayer + " layer"
 		case l.Outcome == prober.Failed:
@@ -269,6 +273,9 @@ func (r checkResult) failure() string {
 	if i < 0 {
 		return "no reason recorded"
 	}
+	if r.FailureCause != "" {
+		return r.Layers[i].Name + ": " + r.Layers[i].Reason + ", " + r.FailureCause
+	}
 	return r.Layers[i].Name + ": " + r.Layers[i].Reason
 }
 
@@ -288,6 +295,9 @@ func (r checkResult) writeTable(w io.Writer) {
 		}
 		if l.Reason == string(failure.ReasonMissingTool) && len(r.MissingTools) > 0 {
 			reason += missingSuffix(r.MissingTools)
+		}
+		if l.Reason != "" && r.FailureCause != "" {
+			reason += " (" + r.FailureCause + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Name, result, time.Duration(l.DurationSeconds*float64(time.Second)).Round(time.Microsecond), reason)
 	}

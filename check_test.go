@@ -106,7 +106,7 @@ func TestCheckCommand(t *testing.T) {
 		addr := closed.Addr().String()
 		closed.Close()
 		code, out, _ := runCheckArgs(t, 0, "table", noFile, false, "default", "http://"+addr+"/mcp")
-		if code != exitProbeFailed || !strings.Contains(out, "FAILURE (connect: connect)") {
+		if code != exitProbeFailed || !strings.Contains(out, "FAILURE (connect: connect, connection refused)") {
 			t.Errorf("exit %d, want 1 with the failing layer:\n%s", code, out)
 		}
 	})
@@ -223,7 +223,7 @@ func TestCheckSaysWhatHappenedToALayer(t *testing.T) {
 	closed := "http://" + ln.Addr().String() + "/mcp"
 	ln.Close()
 	_, out, _ = runCheckArgs(t, 0, "table", noFile, false, "default", closed)
-	if !regexp.MustCompile(`(?m)^handshake\s+not reached\s`).MatchString(out) || !regexp.MustCompile(`(?m)^connect\s+FAILED\s+\S+\s+connect$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^handshake\s+not reached\s`).MatchString(out) || !regexp.MustCompile(`(?m)^connect\s+FAILED\s+\S+\s+connect \(connection refused\)$`).MatchString(out) {
 		t.Errorf("table:\n%s", out)
 	}
 }
@@ -289,7 +289,7 @@ func TestCheckWaitIsQuietAndWhole(t *testing.T) {
 		t.Errorf("duration_seconds %v, want the whole %v", res.DurationSeconds, elapsed)
 	}
 	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
-	line := regexp.MustCompile(`^attempt \d+ failed after \S+ \(connect: connect\); retrying in \S+$`)
+	line := regexp.MustCompile(`^attempt \d+ failed after \S+ \(connect: connect, connection refused\); retrying in \S+$`)
 	for _, l := range lines {
 		if !line.MatchString(l) {
 			t.Errorf("stderr line %q is not one attempt's", l)
@@ -364,5 +364,32 @@ func TestCheckUsageHelp(t *testing.T) {
 	wait, global, config := strings.Index(help, "--wait"), strings.Index(help, "Global flags:"), strings.Index(help, "--config.file")
 	if wait < 0 || global < 0 || config < 0 || !(wait < global && global < config) {
 		t.Errorf("check -h does not list the check flags first:\n%s", help)
+	}
+}
+
+// TestCheckSaysWhy is issue 25 item 5: a failed connection said only
+// "connect: connect"; the cause is now in the table, the summary line and
+// the JSON output, in fixed words.
+func TestCheckSaysWhy(t *testing.T) {
+	tlsServer := httptest.NewTLSServer(http.NotFoundHandler()) // a certificate nobody here trusts
+	t.Cleanup(tlsServer.Close)
+	noFile := filepath.Join(t.TempDir(), "absent.yml")
+	for _, tc := range []struct{ name, target, want string }{
+		{"refused", "http://" + testsupport.RefusedAddr(t) + "/mcp", "connection refused"},
+		{"untrusted TLS", tlsServer.URL + "/mcp", "TLS: the certificate is signed by an unknown authority"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, _ := runCheckArgs(t, 0, "table", noFile, false, "default", tc.target)
+			if code == 0 || !strings.Contains(out, "("+tc.want+")") || !strings.Contains(out, ", "+tc.want+")") {
+				t.Errorf("exit %d, want the cause %q in the table and the summary:\n%s", code, tc.want, out)
+			}
+			_, js, _ := runCheckArgs(t, 0, "json", noFile, false, "default", tc.target)
+			var res struct {
+				FailureCause string `json:"failure_cause"`
+			}
+			if err := json.Unmarshal([]byte(js), &res); err != nil || res.FailureCause != tc.want {
+				t.Errorf("JSON failure_cause %q (%v), want %q:\n%s", res.FailureCause, err, tc.want, js)
+			}
+		})
 	}
 }

@@ -54,7 +54,7 @@ func (pr *probe) record(l LayerResult) {
 		pr.logger.Error("layer failed", "layer", l.Name, "reason", string(l.Reason), "err", l.Err)
 		if !pr.failed {
 			pr.failed = true
-			res.FailedLayer, res.FailureReason = l.Name, l.Reason
+			res.FailedLayer, res.FailureReason, res.FailureCause = l.Name, l.Reason, failure.Describe(l.Err)
 		}
 	}
 	*res.layer(l.Name) = l

@@ -64,9 +64,13 @@ type LayerResult struct {
 type Result struct {
 	// Layers are the module's layers (see layerTable), in order.
 	Layers []LayerResult
-	// FailedLayer and FailureReason name the probe's first failure.
+	// FailedLayer and FailureReason name the probe's first failure, and
+	// FailureCause says in fixed words what the connection ran into
+	// (failure.Describe: "connection refused", a TLS check, a DNS miss),
+	// "" when its error is not of that kind. No server text is in it.
 	FailedLayer   string
 	FailureReason failure.Reason
+	FailureCause  string
 	// RPCErrorCode is the JSON-RPC error code of the first failure that
 	// carried one.
 	RPCErrorCode *int

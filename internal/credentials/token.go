@@ -16,13 +16,10 @@ package credentials
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"mime"
 	"net"
@@ -32,7 +29,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	promconfig "github.com/prometheus/common/config"
@@ -503,32 +499,14 @@ func oauthErrorCode(code string) string {
 }
 
 // describeFetchError says why a token request got no answer, in fixed
-// words: errors of net/http quote URLs and, for TLS, names the peer chose.
+// words (failure.Describe).
 func describeFetchError(err error) string {
-	var dnsErr *net.DNSError
-	var errno syscall.Errno
-	var hostErr x509.HostnameError
-	var authErr x509.UnknownAuthorityError
-	var certErr *tls.CertificateVerificationError
-	var recErr tls.RecordHeaderError
 	var netErr net.Error
-	switch {
+	switch d := failure.Describe(err); {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
 		return fmt.Sprintf("no answer within %s", tokenFetchTimeout)
-	case errors.As(err, &dnsErr):
-		return "DNS lookup failed"
-	case errors.As(err, &hostErr):
-		return "TLS: the certificate is not valid for the token endpoint's host"
-	case errors.As(err, &authErr):
-		return "TLS: the certificate is signed by an unknown authority"
-	case errors.As(err, &certErr):
-		return "TLS: the certificate could not be verified"
-	case errors.As(err, &recErr):
-		return "TLS: the endpoint does not speak TLS"
-	case errors.As(err, &errno):
-		return errno.Error() // the operating system's words, e.g. "connection refused"
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return "the connection was closed"
+	case d != "":
+		return d
 	}
 	return "the request failed"
 }

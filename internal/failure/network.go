@@ -14,11 +14,15 @@
 package failure
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
+	"os"
 	"strings"
+	"syscall"
 )
 
 // NetworkReason names what a failed connection ran into, from its error
@@ -62,4 +66,52 @@ func WithoutServerText(err error) error {
 		return errors.New("the server's answer is not HTTP")
 	}
 	return err
+}
+
+// Describe says in fixed words why a connection or request got no answer,
+// for a person reading check's output or a log: the operating system's
+// words for a refused or reset connection ("connection refused"), a DNS
+// miss, which TLS check failed, a timeout. Errors of net/http quote URLs,
+// and for TLS names the peer chose, so they are not quoted. "" when err is
+// none of these.
+func Describe(err error) string {
+	var dnsErr *net.DNSError
+	var errno syscall.Errno
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
+	var invalidErr x509.CertificateInvalidError
+	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	var netErr net.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		return "no answer in time"
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return "DNS: no such host"
+		}
+		return "DNS lookup failed"
+	case errors.As(err, &hostErr):
+		return "TLS: the certificate is not valid for the host"
+	case errors.As(err, &authErr):
+		return "TLS: the certificate is signed by an unknown authority"
+	case errors.As(err, &invalidErr):
+		if invalidErr.Reason == x509.Expired {
+			return "TLS: the certificate has expired or is not yet valid"
+		}
+		return "TLS: the certificate is not valid"
+	case errors.As(err, &certErr):
+		return "TLS: the certificate could not be verified"
+	case errors.As(err, &recErr):
+		return "TLS: the server does not speak TLS"
+	case isRemoteTLSAlert(err):
+		return "TLS: the server ended the handshake with an alert"
+	case errors.As(err, &errno):
+		return errno.Error() // the operating system's words, e.g. "connection refused"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed"
+	}
+	return ""
 }
