@@ -1,0 +1,105 @@
+// Copyright 2026 The mcp_exporter Authors
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+// http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package main
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// docFiles are the documentation files: the README and docs/.
+func docFiles(t *testing.T) []string {
+	t.Helper()
+	files := []string{"README.md"}
+	entries, err := os.ReadDir("docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".md") {
+			files = append(files, "docs/"+e.Name())
+		}
+	}
+	return files
+}
+
+var alertRowRE = regexp.MustCompile("(?m)^\\| `(MCP\\w+)` \\| (\\w+) \\| (.*) \\|$")
+
+// TestDocsAlertTable is issue 25 item 7: the documented alert table
+// listed 11 of the alerts. It must list every alert of examples/alerts.yml
+// once, in the file's order, with its severity, and name every failure
+// reason an alert matches on.
+func TestDocsAlertTable(t *testing.T) {
+	b, err := os.ReadFile("examples/alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules struct {
+		Groups []struct {
+			Rules []struct {
+				Alert  string            `yaml:"alert"`
+				Expr   string            `yaml:"expr"`
+				Labels map[string]string `yaml:"labels"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(b, &rules); err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]string
+	for _, f := range docFiles(t) {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, alertRowRE.FindAllStringSubmatch(string(text), -1)...)
+	}
+	var documented []string
+	for _, r := range rows {
+		documented = append(documented, r[1])
+	}
+	reasonsRE := regexp.MustCompile(`reason=~?"([^"]+)"`)
+	var want []string
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			want = append(want, r.Alert)
+			i := slices.Index(documented, r.Alert)
+			if i < 0 {
+				continue
+			}
+			row := rows[i]
+			if row[2] != r.Labels["severity"] {
+				t.Errorf("%s: documented severity %q, the rule's %q", r.Alert, row[2], r.Labels["severity"])
+			}
+			if m := reasonsRE.FindStringSubmatch(r.Expr); m != nil {
+				for _, reason := range strings.Split(m[1], "|") {
+					if !strings.Contains(row[3], "`"+reason+"`") {
+						t.Errorf("%s matches reason %s, which its row does not name: %s", r.Alert, reason, row[3])
+					}
+				}
+			}
+		}
+	}
+	if !slices.Equal(documented, want) {
+		t.Errorf("the documented alerts\n%q\nare not those of examples/alerts.yml, in order:\n%q", documented, want)
+	}
+}
