@@ -103,3 +103,19 @@ func TestDocsAlertTable(t *testing.T) {
 		t.Errorf("the documented alerts\n%q\nare not those of examples/alerts.yml, in order:\n%q", documented, want)
 	}
 }
+
+// TestDocsRunInstalledCheck is issue 25 item 9: an example ran check with
+// go run ...@latest, which turns exit code 2 into 1; every example that
+// runs check from the module proxy installs it first.
+func TestDocsRunInstalledCheck(t *testing.T) {
+	files := append(docFiles(t), "examples/ci/README.md")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if strings.Contains(string(b), "go run github.com/mcp-exporter/mcp_exporter@") {
+			t.Errorf("%s runs check with go run from the module proxy; install it and run the binary", f)
+		}
+	}
+}
