@@ -554,26 +554,44 @@ func ssembCases() []ssembCase {
 // ssembNoTransport: probe_mcp_transport_info must not be reported.
 const ssembNoTransport = "-"
 
+// ssembRun probes the fake server a case describes: its fake, module and
+// probe.
+func ssembRun(t *testing.T, tc ssembCase) (*ssembFake, config.Module, ssembResult) {
+	t.Helper()
+	f := ssembNewFake()
+	if tc.setup != nil {
+		tc.setup(f)
+	}
+	module := ssembModule()
+	if tc.module != nil {
+		tc.module(&module)
+	}
+	var target string
+	if tc.target != nil {
+		target = tc.target(t, f)
+	} else {
+		target = f.Start(t)
+	}
+	return f, module, ssembProbe(t, nil, f, Request{ModuleName: "test", Target: target, Module: module})
+}
+
+// ssembCaseNamed is the HTTP+SSE misbehaviour case of that name.
+func ssembCaseNamed(t *testing.T, name string) ssembCase {
+	t.Helper()
+	for _, tc := range ssembCases() {
+		if tc.name == name {
+			return tc
+		}
+	}
+	t.Fatalf("no HTTP+SSE misbehaviour case %q", name)
+	return ssembCase{}
+}
+
 func TestSSEMisbehavingServers(t *testing.T) {
 	for _, tc := range ssembCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := ssembNewFake()
-			if tc.setup != nil {
-				tc.setup(f)
-			}
-			module := ssembModule()
-			if tc.module != nil {
-				tc.module(&module)
-			}
-			var target string
-			if tc.target != nil {
-				target = tc.target(t, f)
-			} else {
-				target = f.Start(t)
-			}
-
-			res := ssembProbe(t, nil, f, Request{ModuleName: "test", Target: target, Module: module})
+			f, module, res := ssembRun(t, tc)
 			defer func() {
 				if t.Failed() {
 					t.Logf("probe logs:\n%s\nmetrics:\n%s", res.logs, res.metrics)
@@ -621,7 +639,6 @@ func TestSSEMisbehavingServers(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, f, res)
 			}
-			checkProbeGolden(t, "sse_misbehave", res.probeResult)
 		})
 	}
 }
