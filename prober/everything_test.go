@@ -124,9 +124,9 @@ func TestEverythingResourcesAndPrompts(t *testing.T) {
 	}
 	// One more than it lists fails each layer with its own reason.
 	m.MinResources = res.Count + 1
-	mustFailure(t, runProbe(t, p, target, m), LayerResources, "no_resources")
+	failedAt(t, runProbe(t, p, target, m).result, LayerResources, "no_resources")
 	m.MinResources, m.MinPrompts = 1, prompts.Count+1
-	mustFailure(t, runProbe(t, p, target, m), LayerPrompts, "no_prompts")
+	failedAt(t, runProbe(t, p, target, m).result, LayerPrompts, "no_prompts")
 }
 
 // The reference server's tools, some of them annotated, are counted by

@@ -174,10 +174,10 @@ func stdioModes(modes *testing.T, fake string) {
 					t.Fatalf("probe failed:\n%s", res.logs)
 				}
 			} else {
-				mustFailure(t, res, tc.layer, tc.reason)
+				failedAt(t, res.result, tc.layer, tc.reason)
 			}
-			if strings.Contains(res.metrics, "connect") {
-				t.Errorf("a stdio probe has a connect layer:\n%s", res.metrics)
+			if _, ok := res.result.Layer(LayerConnect); ok {
+				t.Errorf("a stdio probe has a connect layer: %s", describe(res.result))
 			}
 		})
 	}
