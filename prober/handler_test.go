@@ -735,3 +735,33 @@ func TestAnswerResult(t *testing.T) {
 		}
 	}
 }
+
+// metricValue returns the value of the series name{labels} in a text
+// exposition; labels must match exactly (all of the series' labels).
+func metricValue(t testing.TB, text, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("parsing metrics: %v", err)
+	}
+	mf, ok := mfs[name]
+	if !ok {
+		return 0, false
+	}
+	for _, m := range mf.GetMetric() {
+		if len(m.GetLabel()) != len(labels) {
+			continue
+		}
+		match := true
+		for _, lp := range m.GetLabel() {
+			if v, ok := labels[lp.GetName()]; !ok || v != lp.GetValue() {
+				match = false
+			}
+		}
+		if match {
+			return m.GetGauge().GetValue(), true
+		}
+	}
+	return 0, false
+}
