@@ -327,7 +327,8 @@ func TestToolCallGolden(t *testing.T) {
 // TestGoldenProbe keeps a probe's own series exact for one probe of each
 // shape the handler goldens do not show: failures of each layer, with and
 // without an answer or a JSON-RPC code, a close that fails, hostile labels,
-// HTTP+SSE, the auth layers and their facts, and stdio.
+// HTTP+SSE, the auth layers and their facts, and stdio (whose metrics have
+// no HTTP series). promtool checks each.
 func TestGoldenProbe(t *testing.T) {
 	t.Parallel()
 	misbehave := func(name string) func(t *testing.T) probeResult {
@@ -390,7 +391,9 @@ func TestGoldenProbe(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			checkProbeGolden(t, c.name, c.probe(t))
+			res := c.probe(t)
+			checkProbeGolden(t, c.name, res)
+			testsupport.CheckMetrics(t, res.metrics)
 		})
 	}
 }

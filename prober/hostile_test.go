@@ -466,7 +466,7 @@ func TestHostileServers(t *testing.T) {
 			elapsed := time.Since(start)
 			defer func() {
 				if t.Failed() {
-					t.Logf("took %v; log:\n%s\nmetrics:\n%s", elapsed, res.logs, res.metrics)
+					t.Logf("took %v; log:\n%s\nresult: %s", elapsed, res.logs, describe(res.result))
 				}
 			}()
 
@@ -489,7 +489,7 @@ func TestHostileServers(t *testing.T) {
 			// The exporter keeps serving: the same Handler (and Prober)
 			// probes a healthy server.
 			if after := hh.probe(t, "default", healthy); !after.ok {
-				t.Errorf("probing a healthy server after the hostile one failed:\n%s", after.metrics)
+				t.Errorf("probing a healthy server after the hostile one failed: %s", describe(after.result))
 			}
 		})
 	}

@@ -83,7 +83,7 @@ func TestTSServerSSEResumption(t *testing.T) {
 			url := startTSServer(t, "resumable.mjs", "CLOSES="+strconv.Itoa(closes), "RETRY_MS=100")
 			res := runProbe(t, nil, url, config.DefaultModule)
 			if !res.ok {
-				t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+				t.Fatalf("probe failed:\n%s\n%s", res.logs, describe(res.result))
 			}
 			r := res.result
 			if r.SSEResumptions != closes {

@@ -91,7 +91,7 @@ func TestProtocolWarningsReported(t *testing.T) {
 	defer ts.Close()
 	res := runProbe(t, nil, ts.URL, config.DefaultModule)
 	if !res.ok {
-		t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+		t.Fatalf("probe failed:\n%s\n%s", res.logs, describe(res.result))
 	}
 	if n := res.result.ProtocolWarnings; n != 3 {
 		t.Errorf("%d protocol warnings, want 3\n%s", n, res.logs)
