@@ -914,8 +914,14 @@ func mbCheckLayers(t *testing.T, r *Result, want [4]float64) {
 			}
 			continue
 		}
-		if passed := l.Outcome == Passed; !ok || passed != (want[i] == 1) {
-			t.Errorf("layer %s %s (the module's: %v), want passed %v: %s", name, l.Outcome, ok, want[i] == 1, describe(r))
+		wantPassed := want[i] == 1
+		switch {
+		case !ok:
+			t.Errorf("the module has no %s layer: %s", name, describe(r))
+		case (l.Outcome == Passed) != wantPassed && wantPassed:
+			t.Errorf("layer %s %s, want passed: %s", name, l.Outcome, describe(r))
+		case (l.Outcome == Passed) != wantPassed:
+			t.Errorf("layer %s passed, want failed or not reached: %s", name, describe(r))
 		}
 	}
 }
