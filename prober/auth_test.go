@@ -46,6 +46,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
@@ -392,31 +393,20 @@ func authAllowOnly(target string) string {
 func authOK(t *testing.T, res probeResult) {
 	t.Helper()
 	if !res.ok {
-		t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+		t.Fatalf("probe failed:\n%s\n%s", res.logs, describe(res.result))
 	}
-	for _, l := range []string{LayerAuth, LayerConnect, LayerHandshake, LayerTools} {
-		if v := mustValue(t, res, "probe_mcp_layer_success", layer(l)); v != 1 {
-			t.Errorf("layer %s success = %v, want 1\n%s", l, v, res.metrics)
-		}
-	}
-	if strings.Contains(res.metrics, "probe_mcp_failure_info{") {
-		t.Errorf("failure reported on success:\n%s", res.metrics)
-	}
-	checkProbeGolden(t, "auth", res)
+	wantPassed(t, res.result, LayerAuth, LayerConnect, LayerHandshake, LayerTools)
+	succeeded(t, res.result)
 }
 
-// authFail asserts a failed probe with exactly the failure layer/reason, and
-// that the failed layer's success is 0.
+// authFail asserts a failed probe, first at layer l for reason, and that
+// the layer failed.
 func authFail(t *testing.T, res probeResult, l, reason string) {
 	t.Helper()
 	if res.ok {
-		t.Fatalf("probe succeeded, want failure %s/%s:\n%s", l, reason, res.metrics)
+		t.Fatalf("probe succeeded, want failure %s/%s: %s", l, reason, describe(res.result))
 	}
-	mustFailure(t, res, l, reason)
-	if v := mustValue(t, res, "probe_mcp_layer_success", layer(l)); v != 0 {
-		t.Errorf("layer %s success = %v, want 0", l, v)
-	}
-	checkProbeGolden(t, "auth", res)
+	failedAt(t, res.result, l, reason)
 }
 
 // authWriteFile replaces path's content the way a rotation should: write a
@@ -541,9 +531,7 @@ func TestAuthEachCredentialType(t *testing.T) {
 			}
 			res := runProbe(t, nil, tc.target, m)
 			authOK(t, res)
-			if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerClose)); v != 1 {
-				t.Errorf("close layer = %v", v)
-			}
+			wantPassed(t, res.result, LayerClose)
 			if tc.check != nil {
 				tc.check(t)
 			}
@@ -553,14 +541,15 @@ func TestAuthEachCredentialType(t *testing.T) {
 	t.Run("mTLS without the client certificate fails", func(t *testing.T) {
 		m := authModule(t, "http_config:\n  tls_config: {ca_file: "+serverCA+"}")
 		res := runProbe(t, nil, mtlsTS.URL+"/mcp", m)
+		r := res.result
 		if res.ok {
-			t.Fatalf("probe without a client certificate succeeded:\n%s", res.metrics)
+			t.Fatalf("probe without a client certificate succeeded: %s", describe(r))
 		}
-		if _, ok := metricValue(t, res.metrics, "probe_mcp_layer_success", layer(LayerAuth)); ok {
-			t.Errorf("a module without credentials has an auth layer:\n%s", res.metrics)
+		if _, ok := r.Layer(LayerAuth); ok {
+			t.Errorf("a module without credentials has an auth layer: %s", describe(r))
 		}
-		if !regexp.MustCompile(`probe_mcp_failure_info\{layer="(connect|handshake)",reason="tls"\} 1`).MatchString(res.metrics) {
-			t.Errorf("want a tls failure:\n%s", res.metrics)
+		if (r.FailedLayer != LayerConnect && r.FailedLayer != LayerHandshake) || r.FailureReason != failure.ReasonTLS {
+			t.Errorf("want a tls failure at connect or handshake: %s", describe(r))
 		}
 	})
 }
@@ -574,11 +563,11 @@ func TestAuthFailureReasons(t *testing.T) {
 		m := authModule(t, "http_config:\n  authorization: {credentials: s3cr3t-wrong}\nallow_any_target: true")
 		res := runProbe(t, nil, ts.URL, m)
 		authFail(t, res, LayerAuth, "unauthorized")
-		if v := mustValue(t, res, "probe_http_status_code", nil); v != 401 {
-			t.Errorf("probe_http_status_code = %v, want 401", v)
+		if status, ok := answered(res.result); !ok || status != 401 {
+			t.Errorf("status %d (answered %v), want 401", status, ok)
 		}
-		if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerConnect)); v != 1 {
-			t.Errorf("connect layer = %v, want 1: the connection was made", v)
+		if o := layerOutcome(t, res.result, LayerConnect); o != Passed {
+			t.Errorf("connect layer %s, want passed: the connection was made", o)
 		}
 	})
 
@@ -602,8 +591,8 @@ func TestAuthFailureReasons(t *testing.T) {
 		m := authModule(t, fmt.Sprintf("http_config:\n  oauth2: {client_id: probe-client, client_secret: s3cr3t-client, token_url: %s, scopes: [mcp:read]}\nallow_any_target: true", ep.serve(t)))
 		res := runProbe(t, nil, ts.URL, m)
 		authFail(t, res, LayerAuth, "forbidden")
-		if v := mustValue(t, res, "probe_http_status_code", nil); v != 403 {
-			t.Errorf("probe_http_status_code = %v, want 403", v)
+		if status, ok := answered(res.result); !ok || status != 403 {
+			t.Errorf("status %d (answered %v), want 403", status, ok)
 		}
 		ep.checkClean(t)
 	})
@@ -624,8 +613,8 @@ func TestAuthFailureReasons(t *testing.T) {
 		m := authModule(t, "http_config:\n  authorization: {credentials: s3cr3t-token}\nallow_any_target: true")
 		res := runProbe(t, nil, ts.URL, m)
 		authFail(t, res, LayerAuth, "unauthorized")
-		if v := mustValue(t, res, "probe_mcp_jsonrpc_error_code", nil); v != -32001 {
-			t.Errorf("probe_mcp_jsonrpc_error_code = %v", v)
+		if c := rpcCode(res.result); c != -32001 {
+			t.Errorf("JSON-RPC error code %d, want -32001", c)
 		}
 	})
 
@@ -826,13 +815,13 @@ func TestAuthTokenReuse(t *testing.T) {
 		authOK(t, first)
 		second := runProbe(t, p, ts.URL, m)
 		authOK(t, second)
-		d1 := mustValue(t, first, "probe_mcp_layer_duration_seconds", layer(LayerAuth))
-		d2 := mustValue(t, second, "probe_mcp_layer_duration_seconds", layer(LayerAuth))
-		if d1 < 0.05 {
-			t.Errorf("auth layer of the fetching probe = %vs, want >= 0.05s (the endpoint sleeps 50ms)", d1)
+		d1 := layerDuration(first.result, LayerAuth)
+		d2 := layerDuration(second.result, LayerAuth)
+		if d1 < 50*time.Millisecond {
+			t.Errorf("auth layer of the fetching probe = %v, want >= 50ms (the endpoint sleeps 50ms)", d1)
 		}
-		if d2 > d1/5 || d2 > 0.02 {
-			t.Errorf("auth layer of the cached probe = %vs, want far below %vs", d2, d1)
+		if d2 > d1/5 || d2 > 20*time.Millisecond {
+			t.Errorf("auth layer of the cached probe = %v, want far below %v", d2, d1)
 		}
 	})
 
@@ -976,11 +965,9 @@ func TestAuthDiscovery(t *testing.T) {
 		p := New()
 		res := runProbe(t, p, d.target, m)
 		authOK(t, res)
-		if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerDiscovery)); v != 1 {
-			t.Errorf("discovery layer = %v, want 1", v)
-		}
-		if v := mustValue(t, res, "probe_mcp_layer_duration_seconds", layer(LayerDiscovery)); v <= 0 {
-			t.Errorf("discovery layer duration = %v, want > 0", v)
+		wantPassed(t, res.result, LayerDiscovery)
+		if d := layerDuration(res.result, LayerDiscovery); d <= 0 {
+			t.Errorf("discovery layer duration = %v, want > 0", d)
 		}
 		if d.prmCount.Load() != 1 || d.asmCount.Load() != 1 || d.ep.issuedCount() != 1 {
 			t.Errorf("first probe: %d PRM, %d AS metadata requests, %d tokens; want 1 each", d.prmCount.Load(), d.asmCount.Load(), d.ep.issuedCount())
@@ -998,9 +985,7 @@ func TestAuthDiscovery(t *testing.T) {
 		for range 3 {
 			res = runProbe(t, p, d.target, m)
 			authOK(t, res)
-			if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerDiscovery)); v != 1 {
-				t.Errorf("discovery layer of a cached probe = %v, want 1", v)
-			}
+			wantPassed(t, res.result, LayerDiscovery)
 		}
 		if d.prmCount.Load() != 1 || d.asmCount.Load() != 1 || d.ep.issuedCount() != 1 {
 			t.Errorf("cached probes: %d PRM, %d AS metadata requests, %d tokens in all; want 1 each", d.prmCount.Load(), d.asmCount.Load(), d.ep.issuedCount())
@@ -1024,8 +1009,8 @@ func TestAuthDiscovery(t *testing.T) {
 		m := authModule(t, authDiscoveryModule+"\nfail_if_anonymous_allowed: true")
 		res := runProbe(t, nil, d.target, m)
 		authOK(t, res)
-		if v := mustValue(t, res, "probe_mcp_auth_wall_info", map[string]string{"status": "401", "resource_metadata": "true"}); v != 1 {
-			t.Errorf("auth wall info = %v", v)
+		if w := res.result.AuthWall; w == nil || *w != (AuthWallResult{Status: 401, ResourceMetadata: true}) {
+			t.Errorf("auth wall %+v, want a 401 naming resource_metadata", w)
 		}
 		if d.prmCount.Load() != 1 {
 			t.Errorf("%d PRM requests, want 1", d.prmCount.Load())
@@ -1039,8 +1024,8 @@ func TestAuthDiscovery(t *testing.T) {
 		d := newAuthDiscoveryPeers(t, "/no-such-metadata")
 		res := runProbe(t, nil, d.target, authModule(t, authDiscoveryModule))
 		authFail(t, res, LayerDiscovery, "discovery")
-		if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerAuth)); v != 0 {
-			t.Errorf("auth layer = %v after failed discovery", v)
+		if o := layerOutcome(t, res.result, LayerAuth); o == Passed {
+			t.Errorf("auth layer %s after failed discovery", o)
 		}
 		if d.asmCount.Load() != 0 {
 			t.Errorf("%d AS metadata requests, want 0", d.asmCount.Load())
@@ -1066,11 +1051,9 @@ func TestAuthWall(t *testing.T) {
 		ts, rec := authBearerServer(t, authStaticVerifier(authPtr(token)), &auth.RequireBearerTokenOptions{ResourceMetadataURL: "http://127.0.0.1:1/.well-known/oauth-protected-resource"})
 		res := runProbe(t, nil, ts.URL+"/mcp", authModule(t, bearerModule))
 		authOK(t, res)
-		if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerAuthWall)); v != 1 {
-			t.Errorf("auth_wall layer = %v", v)
-		}
-		if v := mustValue(t, res, "probe_mcp_auth_wall_info", map[string]string{"status": "401", "resource_metadata": "true"}); v != 1 {
-			t.Errorf("auth wall info = %v", v)
+		wantPassed(t, res.result, LayerAuthWall)
+		if w := res.result.AuthWall; w == nil || *w != (AuthWallResult{Status: 401, ResourceMetadata: true}) {
+			t.Errorf("auth wall %+v, want a 401 naming resource_metadata", w)
 		}
 		if n := rec.count(func(r authRequest) bool { return r.Authorization == "" }); n == 0 {
 			t.Error("no request without credentials was sent")
@@ -1082,8 +1065,8 @@ func TestAuthWall(t *testing.T) {
 		m := authModule(t, "http_config:\n  http_headers:\n    X-API-Key: {secrets: [s3cr3t-wall-key]}\nallow_any_target: true\nfail_if_anonymous_allowed: true")
 		res := runProbe(t, nil, ts.URL, m)
 		authOK(t, res)
-		if v := mustValue(t, res, "probe_mcp_auth_wall_info", map[string]string{"status": "401", "resource_metadata": "false"}); v != 1 {
-			t.Errorf("auth wall info = %v", v)
+		if w := res.result.AuthWall; w == nil || *w != (AuthWallResult{Status: 401}) {
+			t.Errorf("auth wall %+v, want a 401 without resource_metadata", w)
 		}
 	})
 
@@ -1100,8 +1083,8 @@ func TestAuthWall(t *testing.T) {
 		}))
 		res := runProbe(t, nil, ts.URL, authModule(t, bearerModule))
 		authFail(t, res, LayerAuthWall, "anonymous_allowed")
-		if strings.Contains(res.metrics, "probe_mcp_auth_wall_info") {
-			t.Errorf("auth wall info on a failed wall:\n%s", res.metrics)
+		if w := res.result.AuthWall; w != nil {
+			t.Errorf("auth wall %+v on a failed wall", w)
 		}
 		if n := rec.count(func(r authRequest) bool { return r.Method == http.MethodDelete && r.Authorization == "" }); n != 1 {
 			t.Errorf("%d anonymous DELETEs, want 1: the anonymous session must be closed\n%v", n, rec.all())
@@ -1230,7 +1213,7 @@ func TestAuthRedirects(t *testing.T) {
 		before := len(otherRec.all())
 		res := runProbe(t, nil, target.URL+"/away", authModule(t, "min_tools: 1"))
 		if !res.ok {
-			t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+			t.Fatalf("probe failed:\n%s\n%s", res.logs, describe(res.result))
 		}
 		if n := len(otherRec.all()) - before; n == 0 {
 			t.Error("the other origin received nothing")

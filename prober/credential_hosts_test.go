@@ -279,8 +279,8 @@ oauth2_issuers: ['%s']
 			regexp.QuoteMeta(d.as.URL), authAllowOnly(d.target)))
 		res := runProbe(t, nil, d.target, m)
 		// Discovery passes; the operator's authorization server then refuses the client.
-		if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerDiscovery)); v != 1 {
-			t.Errorf("discovery layer = %v, want 1\n%s", v, res.logs)
+		if o := layerOutcome(t, res.result, LayerDiscovery); o != Passed {
+			t.Errorf("discovery layer %s, want passed\n%s", o, res.logs)
 		}
 		authFail(t, res, LayerAuth, string(failure.ReasonTokenRequest))
 	})
@@ -346,7 +346,7 @@ func TestDiscoveredEndpointFollowsNarrowedIssuers(t *testing.T) {
 		t.Errorf("the token endpoint kept from before was sent %q", reqs)
 	}
 	// Discovery ran afresh and found the listed issuer.
-	if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerDiscovery)); v != 1 {
-		t.Errorf("discovery layer = %v, want 1\n%s", v, res.logs)
+	if o := layerOutcome(t, res.result, LayerDiscovery); o != Passed {
+		t.Errorf("discovery layer %s, want passed\n%s", o, res.logs)
 	}
 }

@@ -103,7 +103,7 @@ func TestEverythingResourcesAndPrompts(t *testing.T) {
 	p := New()
 	first := runProbe(t, p, target, m)
 	if !first.ok {
-		t.Fatalf("probe failed:\n%s\n%s", first.logs, first.metrics)
+		t.Fatalf("probe failed:\n%s\n%s", first.logs, describe(first.result))
 	}
 	res, prompts := first.result.Resources, first.result.Prompts
 	if res == nil || prompts == nil || res.Count < 1 || prompts.Count < 1 {
@@ -112,7 +112,7 @@ func TestEverythingResourcesAndPrompts(t *testing.T) {
 	r1, p1 := listHashes(t, first, res.Count, prompts.Count)
 	second := runProbe(t, p, target, m)
 	if !second.ok {
-		t.Fatalf("second probe failed:\n%s\n%s", second.logs, second.metrics)
+		t.Fatalf("second probe failed:\n%s\n%s", second.logs, describe(second.result))
 	}
 	if r2, p2 := listHashes(t, second, res.Count, prompts.Count); r2 != r1 || p2 != p1 {
 		t.Errorf("hashes moved between probes: resources %s -> %s, prompts %s -> %s", r1, r2, p1, p2)
@@ -124,9 +124,9 @@ func TestEverythingResourcesAndPrompts(t *testing.T) {
 	}
 	// One more than it lists fails each layer with its own reason.
 	m.MinResources = res.Count + 1
-	mustFailure(t, runProbe(t, p, target, m), LayerResources, "no_resources")
+	failedAt(t, runProbe(t, p, target, m).result, LayerResources, "no_resources")
 	m.MinResources, m.MinPrompts = 1, prompts.Count+1
-	mustFailure(t, runProbe(t, p, target, m), LayerPrompts, "no_prompts")
+	failedAt(t, runProbe(t, p, target, m).result, LayerPrompts, "no_prompts")
 }
 
 // The reference server's tools, some of them annotated, are counted by
@@ -138,7 +138,7 @@ func TestEverythingToolHints(t *testing.T) {
 	target := startEverything(t)
 	res := runProbe(t, nil, target, listsModule())
 	if !res.ok || res.result.Tools == nil || res.result.Tools.Digest == nil {
-		t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+		t.Fatalf("probe failed:\n%s\n%s", res.logs, describe(res.result))
 	}
 	digest := res.result.Tools.Digest
 

@@ -30,9 +30,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	promconfig "github.com/prometheus/common/config"
+	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
@@ -639,4 +641,127 @@ func TestHandlerLogsFailedProbeOnce(t *testing.T) {
 	if !strings.Contains(got, "layer=connect") || strings.Contains(got, secret) {
 		t.Errorf("with --log.prober=warn the failure line should name the layer and mask the query:\n%s", got)
 	}
+}
+
+// answerResult reads a /probe answer (text exposition) back into the part
+// of a Result it shows, for the tests that probe through the handler and
+// assert on a Result: success, each layer (Passed, or Failed for the
+// failed layer, NotReached for the others: a 0 does not tell them apart)
+// and its duration, the failure, the JSON-RPC code, the transport and the
+// HTTP status.
+func answerResult(t testing.TB, text string) *Result {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("parsing the /probe answer: %v\n%s", err, text)
+	}
+	r := &Result{}
+	value := func(name string) (float64, bool) {
+		mf := mfs[name]
+		if mf == nil || len(mf.GetMetric()) != 1 {
+			return 0, false
+		}
+		return mf.GetMetric()[0].GetGauge().GetValue(), true
+	}
+	label := func(m *dto.Metric, name string) string {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == name {
+				return l.GetValue()
+			}
+		}
+		return ""
+	}
+	v, _ := value("probe_success")
+	r.Success = v == 1
+	for _, m := range mfs["probe_mcp_failure_info"].GetMetric() {
+		r.FailedLayer, r.FailureReason = label(m, "layer"), failure.Reason(label(m, "reason"))
+	}
+	for _, m := range mfs["probe_mcp_layer_success"].GetMetric() {
+		l := LayerResult{Name: label(m, "layer")}
+		switch {
+		case m.GetGauge().GetValue() == 1:
+			l.Outcome = Passed
+		case l.Name == r.FailedLayer:
+			l.Outcome, l.Reason = Failed, r.FailureReason
+		}
+		for _, d := range mfs["probe_mcp_layer_duration_seconds"].GetMetric() {
+			if label(d, "layer") == l.Name {
+				l.Duration = time.Duration(d.GetGauge().GetValue() * float64(time.Second))
+			}
+		}
+		r.Layers = append(r.Layers, l)
+	}
+	// In the table's order, as a Result has them (the exposition sorts
+	// them by name).
+	slices.SortStableFunc(r.Layers, func(a, b LayerResult) int { return layerIndex(a.Name) - layerIndex(b.Name) })
+	if code, ok := value("probe_mcp_jsonrpc_error_code"); ok {
+		c := int(code)
+		r.RPCErrorCode = &c
+	}
+	for _, m := range mfs["probe_mcp_transport_info"].GetMetric() {
+		r.Transport = label(m, "transport")
+	}
+	status, _ := value("probe_http_status_code")
+	r.HTTPStatus = int(status)
+	return r
+}
+
+// answerResult reads back what Families rendered.
+func TestAnswerResult(t *testing.T) {
+	want := fullResult()
+	var b strings.Builder
+	mfs, err := Families(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := answerResult(t, b.String())
+	if got.Success != want.Success || got.FailedLayer != want.FailedLayer || got.FailureReason != want.FailureReason ||
+		rpcCode(got) != rpcCode(want) || got.Transport != want.Transport || got.HTTPStatus != want.HTTPStatus {
+		t.Errorf("read back %s, want %s", describe(got), describe(want))
+	}
+	if len(got.Layers) != len(want.Layers) {
+		t.Fatalf("layers %v, want %v", got.Layers, want.Layers)
+	}
+	for i, l := range want.Layers {
+		l.Err = nil
+		if got.Layers[i] != l {
+			t.Errorf("layer %d: %+v, want %+v", i, got.Layers[i], l)
+		}
+	}
+}
+
+// metricValue returns the value of the series name{labels} in a text
+// exposition; labels must match exactly (all of the series' labels).
+func metricValue(t testing.TB, text, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("parsing metrics: %v", err)
+	}
+	mf, ok := mfs[name]
+	if !ok {
+		return 0, false
+	}
+	for _, m := range mf.GetMetric() {
+		if len(m.GetLabel()) != len(labels) {
+			continue
+		}
+		match := true
+		for _, lp := range m.GetLabel() {
+			if v, ok := labels[lp.GetName()]; !ok || v != lp.GetValue() {
+				match = false
+			}
+		}
+		if match {
+			return m.GetGauge().GetValue(), true
+		}
+	}
+	return 0, false
 }

@@ -420,7 +420,8 @@ func hzNewHandler(t *testing.T, hostile config.Module) *hzHandler {
 }
 
 // probe asks the Handler to probe target with module and returns the
-// answer's metrics (and the exporter's log so far).
+// answer, read back into a Result (answerResult), and the exporter's log
+// so far.
 func (hh *hzHandler) probe(t *testing.T, module, target string) probeResult {
 	t.Helper()
 	resp, err := hh.client.Get(hh.url + "/probe?" + url.Values{"module": {module}, "target": {target}}.Encode())
@@ -432,8 +433,8 @@ func (hh *hzHandler) probe(t *testing.T, module, target string) probeResult {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /probe: %d %v\n%s", resp.StatusCode, err, b)
 	}
-	v, _ := metricValue(t, string(b), "probe_success", nil)
-	return probeResult{ok: v == 1, metrics: string(b), logs: hh.log.String()}
+	r := answerResult(t, string(b))
+	return probeResult{ok: r.Success, metrics: string(b), logs: hh.log.String(), result: r}
 }
 
 func TestHostileServers(t *testing.T) {
@@ -465,19 +466,13 @@ func TestHostileServers(t *testing.T) {
 			elapsed := time.Since(start)
 			defer func() {
 				if t.Failed() {
-					t.Logf("took %v; log:\n%s\nmetrics:\n%s", elapsed, res.logs, res.metrics)
+					t.Logf("took %v; log:\n%s\nresult: %s", elapsed, res.logs, describe(res.result))
 				}
 			}()
 
-			mbCheckOutcome(t, res, tc.layer, tc.reason)
-			for i, layer := range mbLayerOrder {
-				if got, ok := metricValue(t, res.metrics, "probe_mcp_layer_success", map[string]string{"layer": layer}); !ok || got != tc.layers[i] {
-					t.Errorf("probe_mcp_layer_success{layer=%q} = %v (present %v), want %v", layer, got, ok, tc.layers[i])
-				}
-			}
-			if got, ok := metricValue(t, res.metrics, "probe_http_status_code", nil); !ok || got != float64(tc.status) {
-				t.Errorf("probe_http_status_code = %v (present %v), want %d", got, ok, tc.status)
-			}
+			wantOutcome(t, res.result, tc.layer, tc.reason)
+			mbCheckLayers(t, res.result, tc.layers)
+			mbCheckStatus(t, res.result, tc.status)
 			if tc.logs != "" && !strings.Contains(res.logs, tc.logs) {
 				t.Errorf("the probe's log does not say %q", tc.logs)
 			}
@@ -494,7 +489,7 @@ func TestHostileServers(t *testing.T) {
 			// The exporter keeps serving: the same Handler (and Prober)
 			// probes a healthy server.
 			if after := hh.probe(t, "default", healthy); !after.ok {
-				t.Errorf("probing a healthy server after the hostile one failed:\n%s", after.metrics)
+				t.Errorf("probing a healthy server after the hostile one failed: %s", describe(after.result))
 			}
 		})
 	}
@@ -590,7 +585,7 @@ func TestHostileBoundedMemory(t *testing.T) {
 			var res probeResult
 			allocated, peak := hzMemory(func() { res = runProbe(t, nil, target, module) })
 			t.Logf("allocated %.1f MiB in all, live heap peaked %.1f MiB above its start", float64(allocated)/(1<<20), float64(peak)/(1<<20))
-			mbCheckOutcome(t, res, LayerHandshake, tc.reason)
+			failedAt(t, res.result, LayerHandshake, tc.reason)
 			if tc.maxAlloc > 0 && allocated > tc.maxAlloc {
 				t.Errorf("the probe allocated %d bytes, more than %d", allocated, tc.maxAlloc)
 			}

@@ -15,8 +15,8 @@ package prober
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,36 +36,22 @@ func listsModule() config.Module {
 	return m
 }
 
-var (
-	resourcesInfo = regexp.MustCompile(`probe_mcp_resources_definition_info\{definition_sha256="([0-9a-f]{64})"\} 1`)
-	promptsInfo   = regexp.MustCompile(`probe_mcp_prompts_definition_info\{definition_sha256="([0-9a-f]{64})"\} 1`)
-)
-
-// listHashes checks a probe's resources and prompts series: the counts,
-// the hash as a number matching the info series' SHA-256; it returns both
-// SHA-256s.
+// listHashes checks a probe's resources and prompts: the layers passed,
+// the counts, and it returns both definition hashes (SHA-256, hex).
 func listHashes(t *testing.T, res probeResult, resources, prompts int) (string, string) {
 	t.Helper()
+	r := res.result
 	var hashes []string
 	for _, l := range []struct {
-		name string
-		n    int
-		info *regexp.Regexp
-	}{{"resources", resources, resourcesInfo}, {"prompts", prompts, promptsInfo}} {
-		if v := mustValue(t, res, "probe_mcp_"+l.name, nil); v != float64(l.n) {
-			t.Errorf("probe_mcp_%s = %v, want %d", l.name, v, l.n)
+		layer string
+		n     int
+		list  *ListResult
+	}{{LayerResources, resources, r.Resources}, {LayerPrompts, prompts, r.Prompts}} {
+		wantPassed(t, r, l.layer)
+		if l.list == nil || l.list.Count != l.n || l.list.Digest == nil {
+			t.Fatalf("%s %+v, want %d listed and hashed", l.layer, l.list, l.n)
 		}
-		if v := mustValue(t, res, "probe_mcp_layer_success", layer(l.name)); v != 1 {
-			t.Errorf("layer %s success = %v", l.name, v)
-		}
-		m := l.info.FindStringSubmatch(res.metrics)
-		if m == nil {
-			t.Fatalf("no %s definition info in:\n%s", l.name, res.metrics)
-		}
-		if v := mustValue(t, res, "probe_mcp_"+l.name+"_definition_hash", nil); v != hashNumberHex(t, m[1]) {
-			t.Errorf("probe_mcp_%s_definition_hash = %v, want the first 13 hex digits of %s", l.name, v, m[1])
-		}
-		hashes = append(hashes, m[1])
+		hashes = append(hashes, fmt.Sprintf("%x", l.list.Digest.Definition))
 	}
 	return hashes[0], hashes[1]
 }
@@ -111,7 +97,7 @@ func TestSDKResourcesAndPrompts(t *testing.T) {
 		}
 		res := runProbe(t, nil, ts.URL, m)
 		if !res.ok {
-			t.Fatalf("%s: probe failed:\n%s\n%s", c.name, res.logs, res.metrics)
+			t.Fatalf("%s: probe failed:\n%s\n%s", c.name, res.logs, describe(res.result))
 		}
 		r, p := listHashes(t, res, 5, 3)
 		hashes[[2]string{r, p}] = append(hashes[[2]string{r, p}], c.name)
@@ -136,17 +122,12 @@ func TestListsNotOwed(t *testing.T) {
 	log := wrapServer(ts)
 	res := runProbe(t, nil, ts.URL, listsModule())
 	if !res.ok {
-		t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+		t.Fatalf("probe failed:\n%s\n%s", res.logs, describe(res.result))
 	}
-	for _, l := range []string{"resources", "prompts"} {
-		if v := mustValue(t, res, "probe_mcp_layer_success", layer(l)); v != 1 {
-			t.Errorf("layer %s success = %v, want 1", l, v)
-		}
-		if v := mustValue(t, res, "probe_mcp_"+l, nil); v != 0 {
-			t.Errorf("probe_mcp_%s = %v, want 0", l, v)
-		}
-		if strings.Contains(res.metrics, "probe_mcp_"+l+"_definition") {
-			t.Errorf("a %s hash without a list:\n%s", l, res.metrics)
+	wantPassed(t, res.result, LayerResources, LayerPrompts)
+	for l, list := range map[string]*ListResult{"resources": res.result.Resources, "prompts": res.result.Prompts} {
+		if list == nil || list.Count != 0 || list.Digest != nil {
+			t.Errorf("%s %+v, want a count of 0 and no hash", l, list)
 		}
 		if n := log.count(l + "/list"); n != 0 {
 			t.Errorf("%s/list sent %d times to a server without the capability", l, n)
@@ -157,15 +138,18 @@ func TestListsNotOwed(t *testing.T) {
 	log = wrapServer(ts)
 	res = runProbe(t, nil, ts.URL, config.DefaultModule)
 	if !res.ok {
-		t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+		t.Fatalf("probe failed:\n%s\n%s", res.logs, describe(res.result))
 	}
 	for _, l := range []string{"resources", "prompts"} {
 		if n := log.count(l + "/list"); n != 0 {
 			t.Errorf("%s/list sent %d times without list_%s", l, n, l)
 		}
-		if strings.Contains(res.metrics, "probe_mcp_"+l) || strings.Contains(res.metrics, `layer="`+l+`"`) {
-			t.Errorf("%s series without list_%s:\n%s", l, l, res.metrics)
+		if _, ok := res.result.Layer(l); ok {
+			t.Errorf("a %s layer without list_%s: %s", l, l, describe(res.result))
 		}
+	}
+	if res.result.Resources != nil || res.result.Prompts != nil {
+		t.Errorf("resources %+v, prompts %+v without list_resources and list_prompts", res.result.Resources, res.result.Prompts)
 	}
 }
 
@@ -248,9 +232,9 @@ func TestListsFailures(t *testing.T) {
 			c.setup(f, &m)
 			res := runProbe(t, nil, f.Start(t), m)
 			if res.ok {
-				t.Fatalf("probe passed:\n%s", res.metrics)
+				t.Fatalf("probe passed: %s", describe(res.result))
 			}
-			mustFailure(t, res, c.layer, c.reason)
+			failedAt(t, res.result, c.layer, c.reason)
 			if c.requests > 0 {
 				if n := f.Requests(c.layer + "/list"); n != c.requests {
 					t.Errorf("%d %s/list requests, want %d", n, c.layer, c.requests)
@@ -260,9 +244,7 @@ func TestListsFailures(t *testing.T) {
 				t.Errorf("a definition leaked:\n%s\n%s", res.metrics, res.logs)
 			}
 			// The session is still closed after the failure.
-			if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerClose)); v != 1 {
-				t.Errorf("close layer = %v", v)
-			}
+			wantPassed(t, res.result, LayerClose)
 		})
 	}
 }

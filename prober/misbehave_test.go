@@ -32,8 +32,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
@@ -86,50 +84,6 @@ func mbNoisySSE(id json.RawMessage, result string) string {
 		"data: {\"jsonrpc\":\"2.0\",\n" +
 		"data:   \"id\":" + string(id) + ",\n" +
 		"data: \"result\":" + result + "}\n\n"
-}
-
-// ---------------------------------------------------------------------------
-// Metric helpers.
-
-func mbParseMetrics(t *testing.T, text string) map[string]*dto.MetricFamily {
-	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(strings.NewReader(text))
-	if err != nil {
-		t.Fatalf("parsing the probe's metrics: %v\n%s", err, text)
-	}
-	return mfs
-}
-
-func mbLabelsOf(m *dto.Metric) map[string]string {
-	l := map[string]string{}
-	for _, lp := range m.GetLabel() {
-		l[lp.GetName()] = lp.GetValue()
-	}
-	return l
-}
-
-// mbSeries returns the label sets and values of every series of name.
-func mbSeries(t *testing.T, text, name string) ([]map[string]string, []float64) {
-	t.Helper()
-	mf := mbParseMetrics(t, text)[name]
-	if mf == nil {
-		return nil, nil
-	}
-	var ls []map[string]string
-	var vs []float64
-	for _, m := range mf.GetMetric() {
-		ls = append(ls, mbLabelsOf(m))
-		switch {
-		case m.Gauge != nil:
-			vs = append(vs, m.GetGauge().GetValue())
-		case m.Counter != nil:
-			vs = append(vs, m.GetCounter().GetValue())
-		default:
-			vs = append(vs, m.GetUntyped().GetValue())
-		}
-	}
-	return ls, vs
 }
 
 // ---------------------------------------------------------------------------
@@ -243,8 +197,8 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 						t.Errorf("%s carries MCP-Protocol-Version %q, want 2025-11-25", kind, got)
 					}
 				}
-				if v, _ := metricValue(t, res.metrics, "probe_mcp_tools", nil); v != 1 {
-					t.Errorf("probe_mcp_tools = %v, want 1", v)
+				if tl := res.result.Tools; tl == nil || tl.Count != 1 {
+					t.Errorf("tools %+v, want 1", tl)
 				}
 			},
 		},
@@ -460,8 +414,8 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 			},
 			layers: mbAllPass, status: 200,
 			check: func(t *testing.T, _ *mbFake, res probeResult) {
-				if v, ok := metricValue(t, res.metrics, "probe_mcp_tools", nil); v != 1 || !ok {
-					t.Errorf("probe_mcp_tools = %v (%v), want 1", v, ok)
+				if tl := res.result.Tools; tl == nil || tl.Count != 1 {
+					t.Errorf("tools %+v, want 1", tl)
 				}
 			},
 		},
@@ -668,8 +622,8 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 			layers: mbAllPass, status: 200,
 			check: func(t *testing.T, f *mbFake, res probeResult) {
 				mbWantRequests(map[string]int{"initialize": 2})(t, f, res)
-				if _, ok := metricValue(t, res.metrics, "probe_mcp_protocol_version_info", map[string]string{"version": "2025-06-18"}); !ok {
-					t.Error("probe_mcp_protocol_version_info{version=\"2025-06-18\"} missing")
+				if sv := res.result.Server; sv == nil || sv.ProtocolVersion != "2025-06-18" {
+					t.Errorf("server %+v, want 2025-06-18 negotiated", sv)
 				}
 			},
 		},
@@ -720,8 +674,8 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 			module: mbShortTimeout,
 			layers: mbAllPass, status: 200,
 			check: func(t *testing.T, _ *mbFake, res probeResult) {
-				if d, _ := metricValue(t, res.metrics, "probe_mcp_layer_duration_seconds", map[string]string{"layer": LayerHandshake}); d > 0.5 {
-					t.Errorf("handshake took %vs: the prober waited on the notification's stream", d)
+				if d := layerDuration(res.result, LayerHandshake); d > 500*time.Millisecond {
+					t.Errorf("handshake took %v: the prober waited on the notification's stream", d)
 				}
 			},
 		},
@@ -741,12 +695,11 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 				strings.Repeat("A\xff\\u0007\\u001b\xfe\\ud800\\u00e9", 1500) + `","version":"` + strings.Repeat("\\u0000v\x80", 4000) + `"}}`),
 			layers: mbAllPass, status: 200,
 			check: func(t *testing.T, _ *mbFake, res probeResult) {
-				ls, _ := mbSeries(t, res.metrics, "probe_mcp_server_info")
-				if len(ls) != 1 {
-					t.Fatalf("want one probe_mcp_server_info series, got %v", ls)
+				sv := res.result.Server
+				if sv == nil {
+					t.Fatalf("no server info: %s", describe(res.result))
 				}
-				for _, k := range []string{"name", "version"} {
-					v := ls[0][k]
+				for k, v := range map[string]string{"name": sv.Name, "version": sv.Version} {
 					if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 128 || v == "" {
 						t.Errorf("label %s = %q: not valid UTF-8 of 1…128 runes", k, v)
 					}
@@ -754,8 +707,8 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 						t.Errorf("label %s = %q holds control characters", k, v)
 					}
 				}
-				if !strings.HasPrefix(ls[0]["name"], "A\uFFFD") {
-					t.Errorf("name label = %q, want it trimmed and starting with A\\uFFFD", ls[0]["name"])
+				if !strings.HasPrefix(sv.Name, "A\uFFFD") {
+					t.Errorf("name label = %q, want it trimmed and starting with A\\uFFFD", sv.Name)
 				}
 			},
 		},
@@ -798,8 +751,8 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 			module: func(m *config.Module) { m.Timeout = model.Duration(5 * time.Second) },
 			layers: [4]float64{1, 1, 1, 0}, status: 200,
 			check: func(t *testing.T, f *mbFake, res probeResult) {
-				d, ok := metricValue(t, res.metrics, "probe_mcp_layer_duration_seconds", map[string]string{"layer": LayerClose})
-				if !ok || d < closeTimeout.Seconds()-0.1 || d > closeTimeout.Seconds()+1 {
+				d := layerDuration(res.result, LayerClose)
+				if d < closeTimeout-100*time.Millisecond || d > closeTimeout+time.Second {
 					t.Errorf("close layer took %vs, want about the close timeout (%v)", d, closeTimeout)
 				}
 			},
@@ -810,13 +763,15 @@ func mbMisbehaveCases() []mbMisbehaveCase {
 				mbManyCapabilities(1000) + `}}`),
 			layers: mbAllPass, status: 200,
 			check: func(t *testing.T, _ *mbFake, res probeResult) {
-				ls, _ := mbSeries(t, res.metrics, "probe_mcp_capability")
-				if len(ls) == 0 || len(ls) > maxCapabilities {
-					t.Errorf("%d probe_mcp_capability series, want 1…%d", len(ls), maxCapabilities)
+				sv := res.result.Server
+				if sv == nil {
+					t.Fatalf("no server info: %s", describe(res.result))
+				}
+				if n := len(sv.Capabilities); n == 0 || n > maxCapabilities {
+					t.Errorf("%d capabilities, want 1…%d", n, maxCapabilities)
 				}
 				tools := false
-				for _, l := range ls {
-					v := l["capability"]
+				for _, v := range sv.Capabilities {
 					if v == "" || !utf8.ValidString(v) || utf8.RuneCountInString(v) > 64 || strings.ContainsFunc(v, unicode.IsControl) {
 						t.Errorf("capability label %q is not clean", v)
 					}
@@ -882,55 +837,59 @@ func mbManyCapabilities(n int) string {
 	return b.String()
 }
 
+// mbRun probes the fake server a case describes: its fake, module,
+// probe and how long the probe took.
+func mbRun(t *testing.T, tc mbMisbehaveCase) (*mbFake, config.Module, probeResult, time.Duration) {
+	t.Helper()
+	f := mbNewFake()
+	if tc.setup != nil {
+		tc.setup(f)
+	}
+	module := config.DefaultModule
+	module.Timeout = model.Duration(mbTimeout)
+	if tc.module != nil {
+		tc.module(&module)
+	}
+	var target string
+	if tc.target != nil {
+		target = tc.target(t, f)
+	} else {
+		target = f.Start(t)
+	}
+	start := time.Now()
+	res := runProbe(t, nil, target, module)
+	return f, module, res, time.Since(start)
+}
+
+// mbCase is the misbehaviour case of that name.
+func mbCase(t *testing.T, name string) mbMisbehaveCase {
+	t.Helper()
+	for _, tc := range mbMisbehaveCases() {
+		if tc.name == name {
+			return tc
+		}
+	}
+	t.Fatalf("no misbehaviour case %q", name)
+	return mbMisbehaveCase{}
+}
+
 func TestMisbehavingServers(t *testing.T) {
 	for _, tc := range mbMisbehaveCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := mbNewFake()
-			if tc.setup != nil {
-				tc.setup(f)
-			}
-			module := config.DefaultModule
-			module.Timeout = model.Duration(mbTimeout)
-			if tc.module != nil {
-				tc.module(&module)
-			}
-			var target string
-			if tc.target != nil {
-				target = tc.target(t, f)
-			} else {
-				target = f.Start(t)
-			}
-
-			start := time.Now()
-			res := runProbe(t, nil, target, module)
-			elapsed := time.Since(start)
+			f, module, res, elapsed := mbRun(t, tc)
 			defer func() {
 				if t.Failed() {
-					t.Logf("probe logs:\n%s\nmetrics:\n%s", res.logs, res.metrics)
+					t.Logf("probe logs:\n%s\nresult: %s", res.logs, describe(res.result))
 				}
 			}()
 
-			mbCheckOutcome(t, res, tc.layer, tc.reason)
-			for i, layer := range mbLayerOrder {
-				got, ok := metricValue(t, res.metrics, "probe_mcp_layer_success", map[string]string{"layer": layer})
-				if !ok || got != tc.layers[i] {
-					t.Errorf("probe_mcp_layer_success{layer=%q} = %v (present %v), want %v", layer, got, ok, tc.layers[i])
-				}
-			}
-			status, ok := metricValue(t, res.metrics, "probe_http_status_code", nil)
-			switch {
-			case tc.status == mbStatusAbsent && ok:
-				t.Errorf("probe_http_status_code = %v, want it absent", status)
-			case tc.status != mbStatusAbsent && (!ok || status != float64(tc.status)):
-				t.Errorf("probe_http_status_code = %v (present %v), want %d", status, ok, tc.status)
-			}
-			code, ok := metricValue(t, res.metrics, "probe_mcp_jsonrpc_error_code", nil)
-			switch {
-			case tc.rpcCode == 0 && ok:
-				t.Errorf("probe_mcp_jsonrpc_error_code = %v, want it absent", code)
-			case tc.rpcCode != 0 && (!ok || code != float64(tc.rpcCode)):
-				t.Errorf("probe_mcp_jsonrpc_error_code = %v (present %v), want %d", code, ok, tc.rpcCode)
+			r := res.result
+			wantOutcome(t, r, tc.layer, tc.reason)
+			mbCheckLayers(t, r, tc.layers)
+			mbCheckStatus(t, r, tc.status)
+			if got := rpcCode(r); got != tc.rpcCode {
+				t.Errorf("JSON-RPC error code %d, want %d (0: none)", got, tc.rpcCode)
 			}
 			if limit := time.Duration(module.Timeout) + mbSlack; elapsed > limit {
 				t.Errorf("probe took %v, more than the timeout plus %v (%v)", elapsed, mbSlack, limit)
@@ -938,38 +897,46 @@ func TestMisbehavingServers(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, f, res)
 			}
-			checkProbeGolden(t, "misbehave", res)
 		})
 	}
 }
 
-// mbCheckOutcome asserts success, or failure with exactly the one
-// probe_mcp_failure_info{layer,reason} series.
-func mbCheckOutcome(t *testing.T, res probeResult, layer, reason string) {
+// mbCheckLayers asserts which of the layers in mbLayerOrder passed (1)
+// and which failed or were not reached (0); every one must be the
+// module's. A want of ssembLayerAbsent is a layer the module lacks.
+func mbCheckLayers(t *testing.T, r *Result, want [4]float64) {
 	t.Helper()
-	ls, vs := mbSeries(t, res.metrics, "probe_mcp_failure_info")
-	if layer == "" {
-		if !res.ok || len(ls) != 0 {
-			t.Errorf("probe ok = %v, failure_info = %v; want success and no failure_info", res.ok, ls)
+	for i, name := range mbLayerOrder {
+		l, ok := r.Layer(name)
+		if want[i] == ssembLayerAbsent {
+			if ok {
+				t.Errorf("layer %s %s, want the module without it", name, l.Outcome)
+			}
+			continue
 		}
-		return
-	}
-	if res.ok {
-		t.Errorf("probe succeeded, want failure %s/%s", layer, reason)
-	}
-	if len(ls) != 1 || ls[0]["layer"] != layer || ls[0]["reason"] != reason || vs[0] != 1 {
-		t.Errorf("failure_info = %v %v, want exactly {layer=%q,reason=%q} 1", ls, vs, layer, reason)
+		wantPassed := want[i] == 1
+		switch {
+		case !ok:
+			t.Errorf("the module has no %s layer: %s", name, describe(r))
+		case (l.Outcome == Passed) != wantPassed && wantPassed:
+			t.Errorf("layer %s %s, want passed: %s", name, l.Outcome, describe(r))
+		case (l.Outcome == Passed) != wantPassed:
+			t.Errorf("layer %s passed, want failed or not reached: %s", name, describe(r))
+		}
 	}
 }
 
-// mbSchemaHash returns the schema_sha256 label of a successful probe.
-func mbSchemaHash(t *testing.T, res probeResult) string {
+// mbCheckStatus asserts the HTTP status of the last answer to an MCP
+// request; mbStatusAbsent: the server never answered over the transport.
+func mbCheckStatus(t *testing.T, r *Result, want int) {
 	t.Helper()
-	ls, _ := mbSeries(t, res.metrics, "probe_mcp_tools_schema_info")
-	if len(ls) != 1 || len(ls[0]["schema_sha256"]) != 64 {
-		t.Fatalf("probe_mcp_tools_schema_info = %v, want one series with a schema_sha256", ls)
+	status, ok := answered(r)
+	switch {
+	case want == mbStatusAbsent && ok:
+		t.Errorf("the server answered (%s, status %d), want no answer", r.Transport, status)
+	case want != mbStatusAbsent && (!ok || status != want):
+		t.Errorf("status %d (answered %v), want %d", status, ok, want)
 	}
-	return ls[0]["schema_sha256"]
 }
 
 func TestMisbehaveExpectedSchemaHash(t *testing.T) {
@@ -979,26 +946,22 @@ func TestMisbehaveExpectedSchemaHash(t *testing.T) {
 	module := config.DefaultModule
 	module.Timeout = model.Duration(mbTimeout)
 
-	first := runProbe(t, nil, target, module)
-	mbCheckOutcome(t, first, "", "")
-	hash := mbSchemaHash(t, first)
+	first := runProbe(t, nil, target, module).result
+	succeeded(t, first)
+	hash := schemaSHA256(t, first)
 
 	module.ExpectedSchemaHash = hash
-	second := runProbe(t, nil, target, module)
-	mbCheckOutcome(t, second, "", "")
-	if got := mbSchemaHash(t, second); got != hash {
+	second := runProbe(t, nil, target, module).result
+	succeeded(t, second)
+	if got := schemaSHA256(t, second); got != hash {
 		t.Errorf("schema hash moved between probes: %s, then %s", hash, got)
 	}
 
 	// A description is not part of the schema hash; a schema change is.
 	f.SetTools(`[` + strings.Replace(mbEchoTool, "Echoes its input.", "Says it back.", 1) + `]`)
-	mbCheckOutcome(t, runProbe(t, nil, target, module), "", "")
+	succeeded(t, runProbe(t, nil, target, module).result)
 	f.SetTools(`[` + strings.Replace(mbEchoTool, `"required":["text"]`, `"required":[]`, 1) + `]`)
-	res := runProbe(t, nil, target, module)
-	mbCheckOutcome(t, res, LayerTools, "schema_mismatch")
-	if t.Failed() {
-		t.Logf("metrics:\n%s", res.metrics)
-	}
+	failedAt(t, runProbe(t, nil, target, module).result, LayerTools, "schema_mismatch")
 }
 
 func TestMisbehaveEraCache(t *testing.T) {
@@ -1089,21 +1052,17 @@ func TestMisbehaveRedirectOffTLS(t *testing.T) {
 			res := runProbe(t, nil, ts.URL+"/mcp", module)
 			defer func() {
 				if t.Failed() {
-					t.Logf("probe logs:\n%s\nmetrics:\n%s", res.logs, res.metrics)
+					t.Logf("probe logs:\n%s\nresult: %s", res.logs, describe(res.result))
 				}
 			}()
 			reason := tc.reason
 			if reason == "" && tc.layer != "" {
 				reason = string(failure.ReasonNotTLS)
 			}
-			mbCheckOutcome(t, res, tc.layer, reason)
-			for i, layer := range mbLayerOrder {
-				if got, _ := metricValue(t, res.metrics, "probe_mcp_layer_success", map[string]string{"layer": layer}); got != tc.layers[i] {
-					t.Errorf("probe_mcp_layer_success{layer=%q} = %v, want %v", layer, got, tc.layers[i])
-				}
-			}
-			if got, _ := metricValue(t, res.metrics, "probe_http_status_code", nil); got != float64(tc.status) {
-				t.Errorf("probe_http_status_code = %v, want %d", got, tc.status)
+			wantOutcome(t, res.result, tc.layer, reason)
+			mbCheckLayers(t, res.result, tc.layers)
+			if got := res.result.HTTPStatus; got != tc.status {
+				t.Errorf("status %d, want %d", got, tc.status)
 			}
 			if n := plain.Requests(""); (n > 0) != tc.plainGets {
 				t.Errorf("the plain-HTTP server got %d requests", n)

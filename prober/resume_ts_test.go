@@ -83,16 +83,17 @@ func TestTSServerSSEResumption(t *testing.T) {
 			url := startTSServer(t, "resumable.mjs", "CLOSES="+strconv.Itoa(closes), "RETRY_MS=100")
 			res := runProbe(t, nil, url, config.DefaultModule)
 			if !res.ok {
-				t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+				t.Fatalf("probe failed:\n%s\n%s", res.logs, describe(res.result))
 			}
-			if v := mustValue(t, res, "probe_mcp_sse_resumptions", nil); v != float64(closes) {
-				t.Errorf("probe_mcp_sse_resumptions = %v, want %d\n%s", v, closes, res.logs)
+			r := res.result
+			if r.SSEResumptions != closes {
+				t.Errorf("%d SSE resumptions, want %d\n%s", r.SSEResumptions, closes, res.logs)
 			}
-			if v := mustValue(t, res, "probe_mcp_tools", nil); v != 1 {
-				t.Errorf("probe_mcp_tools = %v, want 1", v)
+			if r.Tools == nil || r.Tools.Count != 1 {
+				t.Errorf("tools %+v, want 1", r.Tools)
 			}
-			if v := mustValue(t, res, "probe_mcp_protocol_version_info", map[string]string{"version": "2025-11-25"}); v != 1 {
-				t.Errorf("protocol version info = %v", v)
+			if r.Server == nil || r.Server.ProtocolVersion != "2025-11-25" {
+				t.Errorf("server %+v, want 2025-11-25", r.Server)
 			}
 			if n := strings.Count(res.logs, "op=\"GET resume tools/list\""); n != closes {
 				t.Errorf("%d resuming GETs logged, want %d:\n%s", n, closes, res.logs)

@@ -19,14 +19,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"strings"
+	"slices"
 	"sync"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
@@ -75,29 +75,6 @@ func wrapServer(ts *httptest.Server) *requestLog {
 	return l
 }
 
-func mustValue(t *testing.T, res probeResult, name string, labels map[string]string) float64 {
-	t.Helper()
-	v, ok := metricValue(t, res.metrics, name, labels)
-	if !ok {
-		t.Fatalf("series %s%v missing from:\n%s", name, labels, res.metrics)
-	}
-	return v
-}
-
-func layer(l string) map[string]string { return map[string]string{"layer": l} }
-
-var sha256Label = regexp.MustCompile(`schema_sha256="([0-9a-f]{64})"`)
-
-func schemaHash(t *testing.T, res probeResult) string {
-	t.Helper()
-	m := sha256Label.FindStringSubmatch(res.metrics)
-	if m == nil {
-		t.Fatalf("no schema hash in:\n%s", res.metrics)
-	}
-	return m[1]
-}
-
-// assertHealthy checks every metric a successful probe must carry.
 // healthy is what assertHealthy expects of a probe: the negotiated
 // revision, the tool count, and whether the module has a close layer.
 type healthy struct {
@@ -106,85 +83,52 @@ type healthy struct {
 	closeLayer bool
 }
 
+// assertHealthy checks what a successful probe of a go-sdk test server
+// must have found.
 func assertHealthy(t *testing.T, res probeResult, want healthy) {
-	version, tools, closeLayer := want.version, want.tools, want.closeLayer
 	t.Helper()
+	r := res.result
 	if !res.ok {
-		t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+		t.Fatalf("probe failed:\n%s\n%s", res.logs, describe(r))
 	}
+	succeeded(t, r)
 	layers := []string{LayerConnect, LayerHandshake, LayerTools}
-	if closeLayer {
+	if want.closeLayer {
 		layers = append(layers, LayerClose)
 	}
-	for _, l := range layers {
-		if v := mustValue(t, res, "probe_mcp_layer_success", layer(l)); v != 1 {
-			t.Errorf("layer %s success = %v, want 1", l, v)
-		}
-		if v := mustValue(t, res, "probe_mcp_layer_duration_seconds", layer(l)); v < 0 {
-			t.Errorf("layer %s duration = %v", l, v)
+	wantPassed(t, r, layers...)
+	for _, l := range r.Layers {
+		if l.Duration < 0 {
+			t.Errorf("layer %s duration = %v", l.Name, l.Duration)
 		}
 	}
 	for _, l := range []string{LayerConnect, LayerHandshake} {
-		if v := mustValue(t, res, "probe_mcp_layer_duration_seconds", layer(l)); v <= 0 {
-			t.Errorf("layer %s duration = %v, want > 0", l, v)
+		if d := layerDuration(r, l); d <= 0 {
+			t.Errorf("layer %s duration = %v, want > 0", l, d)
 		}
-	}
-	if strings.Contains(res.metrics, "probe_mcp_failure_info{") {
-		t.Errorf("failure info on a successful probe:\n%s", res.metrics)
 	}
 	// Over HTTP+SSE the last answer to an MCP request is the POST's 202;
 	// over Streamable HTTP it is the 200 that carried the response.
-	transport, status := "streamable_http", 200.0
-	if _, sse := metricValue(t, res.metrics, "probe_mcp_transport_info", map[string]string{"transport": "sse"}); sse {
-		transport, status = "sse", 202
+	transport, status := protocol.TransportStreamableHTTP, 200
+	if r.Transport == protocol.TransportSSE {
+		transport, status = protocol.TransportSSE, 202
 	}
-	checks := []struct {
-		name   string
-		labels map[string]string
-		want   float64
-	}{
-		{"probe_mcp_tools", nil, float64(tools)},
-		{"probe_mcp_protocol_version_info", map[string]string{"version": version}, 1},
-		{"probe_mcp_transport_info", map[string]string{"transport": transport}, 1},
-		{"probe_mcp_server_info", map[string]string{"name": "sdk-test-server", "version": "1.2.3"}, 1},
-		{"probe_mcp_capability", map[string]string{"capability": "tools"}, 1},
-		{"probe_http_status_code", nil, status},
-		{"probe_dns_lookup_time_seconds", nil, 0}, // an IP address: no lookup
+	if r.Transport != transport || r.HTTPStatus != status {
+		t.Errorf("transport %q, status %d; want %q, %d", r.Transport, r.HTTPStatus, transport, status)
 	}
-	for _, c := range checks {
-		if v := mustValue(t, res, c.name, c.labels); v != c.want {
-			t.Errorf("%s%v = %v, want %v", c.name, c.labels, v, c.want)
-		}
+	if sv := r.Server; sv == nil || sv.ProtocolVersion != want.version || sv.Name != "sdk-test-server" || sv.Version != "1.2.3" || !slices.Contains(sv.Capabilities, "tools") {
+		t.Errorf("server %+v, want sdk-test-server 1.2.3 speaking %s with tools", sv, want.version)
 	}
-	if tools > 0 {
-		hash := schemaHash(t, res)
-		if v := mustValue(t, res, "probe_mcp_tools_schema_hash", nil); v != hashNumberHex(t, hash) {
-			t.Errorf("probe_mcp_tools_schema_hash = %v, want the first 13 hex digits of %s", v, hash)
-		}
-		if _, ok := metricValue(t, res.metrics, "probe_mcp_tools_definition_hash", nil); !ok {
-			t.Error("probe_mcp_tools_definition_hash missing")
-		}
+	if tl := r.Tools; tl == nil || tl.Count != want.tools || (want.tools > 0 && tl.Digest == nil) {
+		t.Errorf("tools %+v, want %d with their hashes", tl, want.tools)
 	}
-	if strings.Contains(res.metrics, "probe_mcp_jsonrpc_error_code") {
-		t.Error("probe_mcp_jsonrpc_error_code on a successful probe")
+	// An IP address: no lookup.
+	if c := r.Connection; c == nil || c.DNSLookup != 0 {
+		t.Errorf("connection %+v, want one without a DNS lookup", c)
 	}
-}
-
-func hashNumberHex(t *testing.T, hexHash string) float64 {
-	var h [32]byte
-	for i := range h {
-		var b byte
-		for _, c := range hexHash[2*i : 2*i+2] {
-			b <<= 4
-			if c >= 'a' {
-				b |= byte(c-'a') + 10
-			} else {
-				b |= byte(c - '0')
-			}
-		}
-		h[i] = b
+	if r.RPCErrorCode != nil {
+		t.Errorf("JSON-RPC error code %d on a successful probe", *r.RPCErrorCode)
 	}
-	return hashNumber(h)
 }
 
 func TestSDKServersEveryMode(t *testing.T) {
@@ -254,7 +198,7 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 		if res.ok {
 			t.Fatal("probe succeeded")
 		}
-		mustFailure(t, res, LayerHandshake, "unsupported_protocol_version")
+		failedAt(t, res.result, LayerHandshake, "unsupported_protocol_version")
 		if log.count("initialize") != 0 {
 			t.Error("pinned 2026-07-28 must not fall back to initialize")
 		}
@@ -273,16 +217,6 @@ func TestSDKServersPinnedRevisions(t *testing.T) {
 	})
 }
 
-func mustFailure(t *testing.T, res probeResult, l, reason string) {
-	t.Helper()
-	if v := mustValue(t, res, "probe_mcp_failure_info", map[string]string{"layer": l, "reason": reason}); v != 1 {
-		t.Fatalf("failure info = %v", v)
-	}
-	if n := strings.Count(res.metrics, "probe_mcp_failure_info{"); n != 1 {
-		t.Fatalf("%d failure series, want 1:\n%s", n, res.metrics)
-	}
-}
-
 func TestSDKServerTLS(t *testing.T) {
 	t.Parallel()
 	ts := testsupport.SDKServer{TLS: true}.Start(t)
@@ -292,16 +226,15 @@ func TestSDKServerTLS(t *testing.T) {
 	trustServer(t, ts, &m)
 	res := runProbe(t, nil, ts.URL, m)
 	assertHealthy(t, res, healthy{"2025-11-25", 1, true})
-	if v := mustValue(t, res, "probe_ssl_earliest_cert_expiry", nil); v != float64(cert.NotAfter.Unix()) {
-		t.Errorf("probe_ssl_earliest_cert_expiry = %v, want %v", v, cert.NotAfter.Unix())
+	if c := res.result.Connection; c == nil || c.TLS == nil || !c.TLS.EarliestCertExpiry.Equal(cert.NotAfter) || c.TLS.Version != "TLS 1.3" {
+		t.Errorf("connection %+v, want TLS 1.3 and the certificate's expiry %v", c, cert.NotAfter)
 	}
-	mustValue(t, res, "probe_tls_version_info", map[string]string{"version": "TLS 1.3"})
 
 	t.Run("untrusted certificate fails the connect layer with tls", func(t *testing.T) {
 		res := runProbe(t, nil, ts.URL, config.DefaultModule)
-		mustFailure(t, res, LayerConnect, "tls")
-		if v := mustValue(t, res, "probe_mcp_layer_success", layer(LayerHandshake)); v != 0 {
-			t.Error("handshake reached without a connection")
+		failedAt(t, res.result, LayerConnect, "tls")
+		if o := layerOutcome(t, res.result, LayerHandshake); o != NotReached {
+			t.Errorf("handshake %s without a connection", o)
 		}
 	})
 }
@@ -318,7 +251,7 @@ func TestSDKServerPagination(t *testing.T) {
 	// The hash covers the whole list, not a page: the same tools in one
 	// page hash the same.
 	one := testsupport.SDKServer{Tools: 5}.Start(t)
-	if a, b := schemaHash(t, res), schemaHash(t, runProbe(t, nil, one.URL, config.DefaultModule)); a != b {
+	if a, b := schemaSHA256(t, res.result), schemaSHA256(t, runProbe(t, nil, one.URL, config.DefaultModule).result); a != b {
 		t.Errorf("paged and unpaged lists hash differently: %s vs %s", a, b)
 	}
 }
@@ -331,11 +264,11 @@ func TestSDKServerWithoutTools(t *testing.T) {
 	if !res.ok {
 		t.Fatalf("probe failed:\n%s", res.logs)
 	}
-	if v := mustValue(t, res, "probe_mcp_tools", nil); v != 0 {
-		t.Errorf("probe_mcp_tools = %v", v)
+	if tl := res.result.Tools; tl == nil || tl.Count != 0 || tl.Digest != nil {
+		t.Errorf("tools %+v, want none and no hashes", tl)
 	}
-	if _, ok := metricValue(t, res.metrics, "probe_mcp_capability", map[string]string{"capability": "tools"}); ok {
-		t.Error("tools capability reported for a server without tools")
+	if sv := res.result.Server; sv == nil || slices.Contains(sv.Capabilities, "tools") {
+		t.Errorf("server %+v: tools capability reported for a server without tools", sv)
 	}
 	if log.count("tools/list") != 0 {
 		t.Error("tools/list sent to a server without the tools capability")
@@ -354,7 +287,7 @@ func TestSDKSchemaHashStable(t *testing.T) {
 		{Tools: 3, HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}},
 	} {
 		ts := o.Start(t)
-		hashes = append(hashes, schemaHash(t, runProbe(t, nil, ts.URL, config.DefaultModule)))
+		hashes = append(hashes, schemaSHA256(t, runProbe(t, nil, ts.URL, config.DefaultModule).result))
 	}
 	for _, h := range hashes[1:] {
 		if h != hashes[0] {
@@ -362,7 +295,7 @@ func TestSDKSchemaHashStable(t *testing.T) {
 		}
 	}
 	ts := testsupport.SDKServer{Tools: 4}.Start(t)
-	if h := schemaHash(t, runProbe(t, nil, ts.URL, config.DefaultModule)); h == hashes[0] {
+	if h := schemaSHA256(t, runProbe(t, nil, ts.URL, config.DefaultModule).result); h == hashes[0] {
 		t.Error("adding a tool did not change the schema hash")
 	}
 }
@@ -405,7 +338,7 @@ func TestSDKCloseSessionOff(t *testing.T) {
 	m.CloseSession = false
 	res := runProbe(t, nil, ts.URL, m)
 	assertHealthy(t, res, healthy{"2025-11-25", 1, false})
-	if _, ok := metricValue(t, res.metrics, "probe_mcp_layer_success", layer(LayerClose)); ok {
+	if _, ok := res.result.Layer(LayerClose); ok {
 		t.Error("close layer reported although close_session is false")
 	}
 	if log.count(http.MethodDelete) != 0 {
@@ -419,13 +352,13 @@ func TestSDKRequiredToolsAndHash(t *testing.T) {
 	first := runProbe(t, nil, ts.URL, config.DefaultModule)
 	m := config.DefaultModule
 	m.RequiredTools = []string{"echo"}
-	m.ExpectedSchemaHash = schemaHash(t, first)
+	m.ExpectedSchemaHash = schemaSHA256(t, first.result)
 	m.MinTools = 3
 	assertHealthy(t, runProbe(t, nil, ts.URL, m), healthy{"2025-11-25", 3, true})
 	m.MinTools = 4
 	res := runProbe(t, nil, ts.URL, m)
-	mustFailure(t, res, LayerTools, "no_tools")
-	if v := mustValue(t, res, "probe_mcp_tools", nil); v != 3 {
-		t.Errorf("probe_mcp_tools = %v on a failed count check, want 3", v)
+	failedAt(t, res.result, LayerTools, "no_tools")
+	if tl := res.result.Tools; tl == nil || tl.Count != 3 {
+		t.Errorf("tools %+v on a failed count check, want 3", tl)
 	}
 }

@@ -24,11 +24,11 @@ import (
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
-// assertTransport checks probe_mcp_transport_info.
+// assertTransport checks the transport over which the server answered.
 func assertTransport(t *testing.T, res probeResult, want string) {
 	t.Helper()
-	if v := mustValue(t, res, "probe_mcp_transport_info", map[string]string{"transport": want}); v != 1 {
-		t.Errorf("probe_mcp_transport_info{transport=%q} = %v", want, v)
+	if got := res.result.Transport; got != want {
+		t.Errorf("transport %q, want %q", got, want)
 	}
 }
 
@@ -89,7 +89,7 @@ func TestSDKLegacySSE(t *testing.T) {
 		m := config.DefaultModule
 		m.Transport = protocol.TransportStreamableHTTP
 		res := runProbe(t, nil, ts.URL, m)
-		mustFailure(t, res, LayerHandshake, "http_status")
+		failedAt(t, res.result, LayerHandshake, "http_status")
 		if log.count(http.MethodGet) != 0 {
 			t.Error("transport streamable_http fell back to a GET")
 		}

@@ -24,7 +24,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
@@ -77,34 +76,4 @@ func trustServer(t testing.TB, ts *httptest.Server, module *config.Module) {
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	testsupport.WritePEM(t, caFile, "CERTIFICATE", ts.Certificate().Raw)
 	module.HTTPClientConfig.TLSConfig.CAFile = caFile
-}
-
-// metricValue returns the value of the series name{labels} in a text
-// exposition; labels must match exactly (all of the series' labels).
-func metricValue(t testing.TB, text, name string, labels map[string]string) (float64, bool) {
-	t.Helper()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := parser.TextToMetricFamilies(strings.NewReader(text))
-	if err != nil {
-		t.Fatalf("parsing metrics: %v", err)
-	}
-	mf, ok := mfs[name]
-	if !ok {
-		return 0, false
-	}
-	for _, m := range mf.GetMetric() {
-		if len(m.GetLabel()) != len(labels) {
-			continue
-		}
-		match := true
-		for _, lp := range m.GetLabel() {
-			if v, ok := labels[lp.GetName()]; !ok || v != lp.GetValue() {
-				match = false
-			}
-		}
-		if match {
-			return m.GetGauge().GetValue(), true
-		}
-	}
-	return 0, false
 }

@@ -185,11 +185,11 @@ func ssembWant(want map[string]int) func(t *testing.T, f *ssembFake, res ssembRe
 	}
 }
 
-func ssembTools(n float64) func(t *testing.T, f *ssembFake, res ssembResult) {
+func ssembTools(n int) func(t *testing.T, f *ssembFake, res ssembResult) {
 	return func(t *testing.T, _ *ssembFake, res ssembResult) {
 		t.Helper()
-		if v, _ := metricValue(t, res.metrics, "probe_mcp_tools", nil); v != n {
-			t.Errorf("probe_mcp_tools = %v, want %v", v, n)
+		if tl := res.result.Tools; tl == nil || tl.Count != n {
+			t.Errorf("tools %+v, want %d", tl, n)
 		}
 	}
 }
@@ -554,58 +554,63 @@ func ssembCases() []ssembCase {
 // ssembNoTransport: probe_mcp_transport_info must not be reported.
 const ssembNoTransport = "-"
 
+// ssembRun probes the fake server a case describes: its fake, module and
+// probe.
+func ssembRun(t *testing.T, tc ssembCase) (*ssembFake, config.Module, ssembResult) {
+	t.Helper()
+	f := ssembNewFake()
+	if tc.setup != nil {
+		tc.setup(f)
+	}
+	module := ssembModule()
+	if tc.module != nil {
+		tc.module(&module)
+	}
+	var target string
+	if tc.target != nil {
+		target = tc.target(t, f)
+	} else {
+		target = f.Start(t)
+	}
+	return f, module, ssembProbe(t, nil, f, Request{ModuleName: "test", Target: target, Module: module})
+}
+
+// ssembCaseNamed is the HTTP+SSE misbehaviour case of that name.
+func ssembCaseNamed(t *testing.T, name string) ssembCase {
+	t.Helper()
+	for _, tc := range ssembCases() {
+		if tc.name == name {
+			return tc
+		}
+	}
+	t.Fatalf("no HTTP+SSE misbehaviour case %q", name)
+	return ssembCase{}
+}
+
 func TestSSEMisbehavingServers(t *testing.T) {
 	for _, tc := range ssembCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := ssembNewFake()
-			if tc.setup != nil {
-				tc.setup(f)
-			}
-			module := ssembModule()
-			if tc.module != nil {
-				tc.module(&module)
-			}
-			var target string
-			if tc.target != nil {
-				target = tc.target(t, f)
-			} else {
-				target = f.Start(t)
-			}
-
-			res := ssembProbe(t, nil, f, Request{ModuleName: "test", Target: target, Module: module})
+			f, module, res := ssembRun(t, tc)
 			defer func() {
 				if t.Failed() {
-					t.Logf("probe logs:\n%s\nmetrics:\n%s", res.logs, res.metrics)
+					t.Logf("probe logs:\n%s\nresult: %s", res.logs, describe(res.result))
 				}
 			}()
 
-			mbCheckOutcome(t, res.probeResult, tc.layer, tc.reason)
-			for i, layer := range mbLayerOrder {
-				got, ok := metricValue(t, res.metrics, "probe_mcp_layer_success", map[string]string{"layer": layer})
-				if tc.layers[i] == ssembLayerAbsent {
-					if ok {
-						t.Errorf("probe_mcp_layer_success{layer=%q} = %v, want it absent", layer, got)
-					}
-				} else if !ok || got != tc.layers[i] {
-					t.Errorf("probe_mcp_layer_success{layer=%q} = %v (present %v), want %v", layer, got, ok, tc.layers[i])
-				}
-			}
-			status, ok := metricValue(t, res.metrics, "probe_http_status_code", nil)
-			switch {
-			case tc.status == mbStatusAbsent && ok:
-				t.Errorf("probe_http_status_code = %v, want it absent", status)
-			case tc.status != mbStatusAbsent && (!ok || status != float64(tc.status)):
-				t.Errorf("probe_http_status_code = %v (present %v), want %d", status, ok, tc.status)
-			}
+			r := res.result
+			wantOutcome(t, r, tc.layer, tc.reason)
+			mbCheckLayers(t, r, tc.layers)
+			mbCheckStatus(t, r, tc.status)
 			transport := tc.transport
-			if transport == "" {
+			switch transport {
+			case "":
 				transport = protocol.TransportSSE
+			case ssembNoTransport:
+				transport = ""
 			}
-			if ls, _ := mbSeries(t, res.metrics, "probe_mcp_transport_info"); transport == ssembNoTransport && len(ls) != 0 {
-				t.Errorf("probe_mcp_transport_info = %v, want it absent", ls)
-			} else if transport != ssembNoTransport && (len(ls) != 1 || ls[0]["transport"] != transport) {
-				t.Errorf("probe_mcp_transport_info = %v, want {transport=%q}", ls, transport)
+			if r.Transport != transport {
+				t.Errorf("transport %q, want %q (\"\": the server never answered)", r.Transport, transport)
 			}
 			if module.Transport == protocol.TransportSSE {
 				if n := f.Requests("POST target"); n != 0 {
@@ -621,7 +626,6 @@ func TestSSEMisbehavingServers(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, f, res)
 			}
-			checkProbeGolden(t, "sse_misbehave", res.probeResult)
 		})
 	}
 }
@@ -642,8 +646,8 @@ func TestSSEMisbehaveAutoVerdict(t *testing.T) {
 		if res.ok != wantOK {
 			t.Errorf("%s: probe ok = %v, want %v\n%s", step, res.ok, wantOK, res.logs)
 		}
-		if ls, _ := mbSeries(t, res.metrics, "probe_mcp_transport_info"); len(ls) != 1 || ls[0]["transport"] != "sse" {
-			t.Errorf("%s: probe_mcp_transport_info = %v, want sse", step, ls)
+		if res.result.Transport != protocol.TransportSSE {
+			t.Errorf("%s: transport %q, want sse", step, res.result.Transport)
 		}
 		if got := f.Requests("POST target"); got != wantTargetPOSTs {
 			t.Errorf("%s: %d POSTs to the target so far, want %d", step, got, wantTargetPOSTs)
@@ -685,7 +689,7 @@ func TestSSEMisbehaveNoLeak(t *testing.T) {
 	p := New()
 	for i := range 5 {
 		res := ssembProbe(t, p, f, Request{ModuleName: "test", Target: ts.URL + ssembTargetPath, Module: module})
-		mbCheckOutcome(t, res.probeResult, LayerHandshake, "timeout")
+		failedAt(t, res.result, LayerHandshake, "timeout")
 		if limit := time.Duration(module.Timeout) + mbSlack; res.elapsed > limit {
 			t.Errorf("probe %d took %v, more than the timeout plus %v", i, res.elapsed, mbSlack)
 		}

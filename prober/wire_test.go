@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
@@ -60,12 +61,9 @@ func TestLegacySSEGetMustBe200(t *testing.T) {
 	if res.ok {
 		t.Fatal("probe succeeded")
 	}
-	mustFailure(t, res, LayerHandshake, "http_status")
-	if v := mustValue(t, res, "probe_http_status_code", nil); v != 202 {
-		t.Errorf("probe_http_status_code = %v, want 202", v)
-	}
-	if v := mustValue(t, res, "probe_mcp_transport_info", map[string]string{"transport": "sse"}); v != 1 {
-		t.Errorf("transport info = %v, want sse", v)
+	failedAt(t, res.result, LayerHandshake, "http_status")
+	if r := res.result; r.Transport != protocol.TransportSSE || r.HTTPStatus != 202 {
+		t.Errorf("transport %q, status %d; want sse, 202", r.Transport, r.HTTPStatus)
 	}
 }
 
@@ -93,19 +91,19 @@ func TestProtocolWarningsReported(t *testing.T) {
 	defer ts.Close()
 	res := runProbe(t, nil, ts.URL, config.DefaultModule)
 	if !res.ok {
-		t.Fatalf("probe failed:\n%s\n%s", res.logs, res.metrics)
+		t.Fatalf("probe failed:\n%s\n%s", res.logs, describe(res.result))
 	}
-	if v := mustValue(t, res, "probe_mcp_protocol_warnings", nil); v != 3 {
-		t.Errorf("probe_mcp_protocol_warnings = %v, want 3\n%s", v, res.logs)
+	if n := res.result.ProtocolWarnings; n != 3 {
+		t.Errorf("%d protocol warnings, want 3\n%s", n, res.logs)
 	}
 	if n := strings.Count(res.logs, "protocol warning"); n != 3 {
 		t.Errorf("%d warnings logged, want 3:\n%s", n, res.logs)
 	}
-	if v := mustValue(t, res, "probe_mcp_server_info", map[string]string{"name": "", "version": ""}); v != 1 {
-		t.Errorf("server info = %v, want empty", v)
+	if sv := res.result.Server; sv == nil || sv.Name != "" || sv.Version != "" {
+		t.Errorf("server %+v, want one without name and version", sv)
 	}
-	if v := mustValue(t, res, "probe_mcp_sse_resumptions", nil); v != 0 {
-		t.Errorf("probe_mcp_sse_resumptions = %v", v)
+	if n := res.result.SSEResumptions; n != 0 {
+		t.Errorf("%d SSE resumptions", n)
 	}
 }
 
@@ -163,33 +161,21 @@ func TestVerdictFollowsUpgradedServer(t *testing.T) {
 			}
 			if res.ok {
 				// The go-sdk's stateless handler still takes initialize.
-				t.Logf("while the verdict is fresh the upgraded server is reported as %q",
-					strings.Join(regexpVersion(res.metrics), ","))
+				t.Logf("while the verdict is fresh the upgraded server is reported as %q", res.result.Server.ProtocolVersion)
 			}
 
 			now = now.Add(time.Second)
 			res = runProbe(t, p, ts.URL, config.DefaultModule)
 			assertHealthy(t, res, healthy{"2026-07-28", 1, false})
 			// The go-sdk's results carry what 2026-07-28 requires.
-			if v := mustValue(t, res, "probe_mcp_protocol_warnings", nil); v != 0 {
-				t.Errorf("probe_mcp_protocol_warnings = %v for the go-sdk:\n%s", v, res.logs)
+			if n := res.result.ProtocolWarnings; n != 0 {
+				t.Errorf("%d protocol warnings for the go-sdk:\n%s", n, res.logs)
 			}
 			if n := log.count("server/discover"); n != 2 {
 				t.Errorf("server/discover sent %d times, want 2 once the verdict is stale", n)
 			}
 		})
 	}
-}
-
-// regexpVersion lists the protocol_version_info versions in metrics.
-func regexpVersion(metrics string) []string {
-	var vs []string
-	for _, line := range strings.Split(metrics, "\n") {
-		if v, ok := strings.CutPrefix(line, `probe_mcp_protocol_version_info{version="`); ok {
-			vs = append(vs, strings.SplitN(v, `"`, 2)[0])
-		}
-	}
-	return vs
 }
 
 func TestVerdictTTL(t *testing.T) {
