@@ -930,12 +930,11 @@ func mbCheckLayers(t *testing.T, r *Result, want [4]float64) {
 // request; mbStatusAbsent: the server never answered over the transport.
 func mbCheckStatus(t *testing.T, r *Result, want int) {
 	t.Helper()
-	status, ok := answered(r)
 	switch {
-	case want == mbStatusAbsent && ok:
-		t.Errorf("the server answered (%s, status %d), want no answer", r.Transport, status)
-	case want != mbStatusAbsent && (!ok || status != want):
-		t.Errorf("status %d (answered %v), want %d", status, ok, want)
+	case want == mbStatusAbsent && r.HTTPStatus != 0:
+		t.Errorf("the server answered (%q, status %d), want no answer", r.Transport, r.HTTPStatus)
+	case want != mbStatusAbsent && r.HTTPStatus != want:
+		t.Errorf("status %d (transport %q), want %d", r.HTTPStatus, r.Transport, want)
 	}
 }
 

@@ -176,7 +176,7 @@ func (p *Prober) Probe(ctx context.Context, req Request) *Result {
 		target:       u,
 		secrets:      secrets,
 		logger:       credentials.RedactLogger(logger, secrets),
-		result:       &Result{TraceID: req.TraceID},
+		result:       &Result{TraceID: req.TraceID, OverHTTP: !req.Module.IsStdio()},
 		credentialed: len(req.Module.Credentials()) > 0,
 	}
 	pr.trace.init(req.TraceID)

@@ -25,8 +25,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
-
-	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // maxCapabilities bounds the capability series one server can create.
@@ -201,11 +199,13 @@ func (r *Result) samples(emit func(*sample)) {
 	if r.RPCErrorCode != nil {
 		s.add(gaugeRPCCode, float64(*r.RPCErrorCode))
 	}
+	if r.OverHTTP {
+		// A fact of HTTP, 0 when no answer came: a stdio server has none.
+		s.add(gaugeHTTPStatus, float64(r.HTTPStatus))
+	}
 	if r.Transport != "" {
 		s.add(gaugeTransport, 1, r.Transport)
-		if r.Transport != protocol.TransportStdio {
-			// Facts of HTTP: a stdio server has no status, no event stream.
-			s.add(gaugeHTTPStatus, float64(r.HTTPStatus))
+		if r.OverHTTP {
 			s.add(gaugeResumptions, float64(r.SSEResumptions))
 		}
 		s.add(gaugeWarnings, float64(r.ProtocolWarnings))

@@ -36,6 +36,7 @@ import (
 func fullResult() *Result {
 	code := -32601
 	return &Result{
+		OverHTTP: true,
 		Layers: []LayerResult{
 			{Name: LayerAuth, Outcome: Passed, Duration: 3 * time.Millisecond},
 			{Name: LayerConnect, Outcome: Passed, Duration: time.Millisecond},

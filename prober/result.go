@@ -84,14 +84,18 @@ type Result struct {
 	Timeout time.Duration
 
 	// Transport is the MCP transport over which the server answered the
-	// probe (an HTTP response of any status, or a message), and HTTPStatus
-	// the status of the last answer to an MCP request (0 when none came).
-	// Transport is "" when the server never answered over the transport
-	// in use (a refused connection, a TLS failure, a fallback transport
-	// that got no answer): what the probe only tried is not reported as
-	// spoken.
+	// probe (an HTTP response other than 404 and 405, or a message), and
+	// HTTPStatus the status of the last answer to an MCP request (0 when
+	// none came). Transport is "" when the server never answered over the
+	// transport in use (a refused connection, a TLS failure, a path that
+	// answers 404 to everything, a fallback transport that got no answer):
+	// what the probe only tried is not reported as spoken.
 	Transport  string
 	HTTPStatus int
+	// OverHTTP: the probe spoke HTTP (every transport but stdio), so that
+	// HTTPStatus is reported whether or not an answer came, as
+	// blackbox_exporter reports probe_http_status_code 0.
+	OverHTTP bool
 	// SSEResumptions counts the response streams the probe resumed (GET
 	// with Last-Event-ID) after the server closed them early, and
 	// ProtocolWarnings the breaches of the specification that do not fail

@@ -412,7 +412,9 @@ func ssembCases() []ssembCase {
 			name:  "GET answered 404",
 			setup: func(f *ssembFake) { f.Get = http.NotFound },
 			layer: LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 404,
-			check: ssembWant(map[string]int{"POST": 0}),
+			// A 404 says no event stream is there: no transport answered.
+			transport: ssembNoTransport,
+			check:     ssembWant(map[string]int{"POST": 0}),
 		},
 		{
 			name:  "stream ends before the endpoint event",
@@ -526,7 +528,10 @@ func ssembCases() []ssembCase {
 			setup:  func(f *ssembFake) { f.Target = http.NotFound; f.Get = http.NotFound },
 			module: ssembAuto,
 			layer:  LayerHandshake, reason: "http_status", layers: mbHandshakeFailed, status: 404,
-			check: ssembWant(map[string]int{"POST target": 2, "GET": 1}),
+			// A path that answers 404 to everything speaks no transport
+			// (issue 25 item 4; it was reported as sse).
+			transport: ssembNoTransport,
+			check:     ssembWant(map[string]int{"POST target": 2, "GET": 1}),
 		},
 		{
 			// Streamable HTTP was answered (404), the fallback's event

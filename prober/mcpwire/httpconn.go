@@ -81,7 +81,7 @@ type httpConn struct {
 	trace      ConnTrace
 	lastStatus int
 	// answered is true once a request of the transport using the httpConn
-	// got an HTTP response, whatever its status (a refused redirect too);
+	// got an HTTP response other than 404 and 405 (a refused redirect too);
 	// a transport taking the httpConn over starts without one.
 	answered bool
 	// resumptions counts the GETs that resumed a response's event stream.
@@ -165,9 +165,11 @@ func (h *httpConn) do(req *http.Request, op string) (*http.Response, time.Time, 
 	start := time.Now()
 	h.lastStatus = 0 // until an answer comes
 	resp, err := h.client.Do(req)
-	if resp != nil {
+	if resp != nil && resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
 		// With an error too: the server answered with a redirect the
-		// client refused (its body is closed already).
+		// client refused (its body is closed already). 404 and 405 say
+		// that no such endpoint or method is there: not an answer over
+		// the transport.
 		h.answered = true
 	}
 	if err != nil {
