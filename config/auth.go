@@ -240,6 +240,9 @@ func (m *Module) validateAuth() error {
 	if err := m.validateWorkloadIdentity(); err != nil {
 		return err
 	}
+	if err := m.validateDPoP(); err != nil {
+		return err
+	}
 	if m.FailIfAnonymousAllowed && len(creds) == 0 {
 		return keyErrorf("fail_if_anonymous_allowed", "needs credentials in http_config: the check compares a request without them to one with them")
 	}

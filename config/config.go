@@ -109,6 +109,8 @@ type Module struct {
 	// OAuth2WorkloadIdentity trades the platform's JWT for an access token
 	// (RFC 7523 §2.1) instead of the client credentials grant.
 	OAuth2WorkloadIdentity *WorkloadIdentity `yaml:"oauth2_workload_identity,omitempty"`
+	// OAuth2DPoP binds the module's OAuth2 tokens to a key (RFC 9449).
+	OAuth2DPoP *DPoP `yaml:"oauth2_dpop,omitempty"`
 
 	// ToolCall, when set, calls one tool after tools/list (layer
 	// tool_call).

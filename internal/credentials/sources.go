@@ -91,6 +91,9 @@ func NewSources(o Options) *Sources {
 //   - the assertion's audience: the issuer when discovery knows it, else
 //     the token endpoint.
 //
+// With oauth2_dpop, token requests carry a DPoP proof of the module's key,
+// and a token issued as DPoP is sent with one (RFC 9449).
+//
 // One token source is kept per (module, token URL, resource, scope,
 // method, issuer): the token is fetched once and reused across probes
 // until shortly before it expires, a rotated secret or key file is picked
@@ -119,6 +122,7 @@ func (ss *Sources) For(moduleName string, m *config.Module, target *url.URL, ep 
 	return ss.o.Cache(key, func() *Source {
 		s := newTokenSource(&o, "mcp_exporter/"+version.Version)
 		s.now = ss.o.Now
+		s.dpop = m.OAuth2DPoP
 		if ss.o.Mark != nil {
 			s.mark = ss.o.Mark
 		}
