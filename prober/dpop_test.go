@@ -42,6 +42,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // dpopChecker verifies DPoP proofs and remembers every jti it accepted.
@@ -143,11 +145,15 @@ func (d *dpopPeers) problem(format string, args ...any) {
 
 func newDPoPPeers(t *testing.T) *dpopPeers {
 	t.Helper()
+	return newDPoPPeersServing(t, authMCPHandler())
+}
+
+func newDPoPPeersServing(t *testing.T, mcp http.Handler) *dpopPeers {
+	t.Helper()
 	d := &dpopPeers{checker: &dpopChecker{jtis: map[string]bool{}}, asNonce: "as-" + rand.Text(), rsNonce: "rs-" + rand.Text(),
 		bound: map[string]string{}, schemes: map[string]int{}}
 	as, _ := authServe(t, http.HandlerFunc(d.token))
 	d.tokenURL = as.URL + "/token"
-	mcp := authMCPHandler()
 	rs, _ := authServe(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.resource(w, r, mcp) }))
 	d.target = rs.URL + "/mcp"
 	return d
@@ -397,5 +403,25 @@ func TestDPoPNonceAskedTwice(t *testing.T) {
 	runProbe(t, p, d.target, m) // within the back-off
 	if asCalls, _, rsCalls, _, _, _ := d.stats(); asCalls != 2 || rsCalls != 0 {
 		t.Errorf("%d token requests and %d resource requests, want 2 and 0", asCalls, rsCalls)
+	}
+}
+
+// The legacy SSE transport: the nonce challenge comes on the GET that
+// opens the stream, a request without a body, and is answered as well.
+func TestDPoPLegacySSE(t *testing.T) {
+	t.Parallel()
+	d := newDPoPPeersServing(t, testsupport.SDKServer{Name: "auth-peer", Version: "1.0.0", SSE: true}.Handler())
+	keyFile, _ := writeDPoPKey(t, "p256-sec1")
+	m := authModule(t, dpopModule(t, d, keyFile)+"\ntransport: sse")
+	res := runProbe(t, nil, d.target, m)
+	if !res.ok {
+		t.Fatalf("probe failed:\n%s", res.logs)
+	}
+	_, _, _, rsNonces, schemes, problems := d.stats()
+	for _, pr := range problems {
+		t.Error(pr)
+	}
+	if rsNonces != 1 || schemes["Bearer"] != 0 {
+		t.Errorf("%d resource nonce challenges, schemes %v", rsNonces, schemes)
 	}
 }

@@ -773,7 +773,7 @@ func (p *ProbeToken) RoundTrip(req *http.Request) (*http.Response, error) {
 func (p *ProbeToken) roundTripDPoP(orig *http.Request, grant Grant) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		req := orig.Clone(orig.Context())
-		if attempt > 0 {
+		if attempt > 0 && orig.GetBody != nil {
 			body, err := orig.GetBody()
 			if err != nil {
 				return nil, err
