@@ -121,8 +121,9 @@ type dpopPeers struct {
 	checker  *dpopChecker
 	asNonce  string
 	rsNonce  string
-	bearer   bool // the token endpoint issues Bearer tokens despite the proof
-	rotating bool // the token endpoint wants a new nonce every time
+	bearer   bool           // the token endpoint issues Bearer tokens despite the proof
+	rotating bool           // the token endpoint wants a new nonce every time
+	grants   map[string]int // grant_type of each token request
 	tokenURL string
 	target   string
 
@@ -160,9 +161,14 @@ func newDPoPPeersServing(t *testing.T, mcp http.Handler) *dpopPeers {
 }
 
 func (d *dpopPeers) token(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
 	d.mu.Lock()
 	d.asCalls++
 	d.proofs = append(d.proofs, r.Header.Get("DPoP"))
+	if d.grants == nil {
+		d.grants = map[string]int{}
+	}
+	d.grants[r.PostForm.Get("grant_type")]++
 	d.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	claims, thumb, err := d.checker.check(r, r.Header.Get("DPoP"), "")
@@ -423,5 +429,31 @@ func TestDPoPLegacySSE(t *testing.T) {
 	}
 	if rsNonces != 1 || schemes["Bearer"] != 0 {
 		t.Errorf("%d resource nonce challenges, schemes %v", rsNonces, schemes)
+	}
+}
+
+// DPoP with workload identity: the jwt-bearer grant's token requests carry
+// proofs, and the token is bound as with any grant.
+func TestDPoPWithWorkloadIdentity(t *testing.T) {
+	t.Parallel()
+	d := newDPoPPeers(t)
+	keyFile, _ := writeDPoPKey(t, "p256-sec1")
+	assertion := filepath.Join(t.TempDir(), "token")
+	authWriteFile(t, assertion, newPlatformKey(t).token(t, d.tokenURL, time.Now().Add(time.Hour)))
+	m := authModule(t, fmt.Sprintf("http_config:\n  oauth2: {token_url: %s}\noauth2_workload_identity: {assertion_file: %s}\noauth2_dpop: {key_file: %s}\n%s",
+		d.tokenURL, assertion, keyFile, authAllowOnly(d.target)))
+	res := runProbe(t, nil, d.target, m)
+	if !res.ok {
+		t.Fatalf("probe failed:\n%s", res.logs)
+	}
+	asCalls, _, _, rsNonces, schemes, problems := d.stats()
+	for _, pr := range problems {
+		t.Error(pr)
+	}
+	d.mu.Lock()
+	grants := d.grants["urn:ietf:params:oauth:grant-type:jwt-bearer"]
+	d.mu.Unlock()
+	if asCalls != 2 || grants != 2 || rsNonces != 1 || schemes["DPoP"] == 0 || schemes["Bearer"] != 0 {
+		t.Errorf("%d token requests (%d jwt-bearer), %d resource nonce challenges, schemes %v", asCalls, grants, rsNonces, schemes)
 	}
 }
