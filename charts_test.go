@@ -135,6 +135,14 @@ func layoutPod(t *testing.T, r k8sObjects, existing map[string]map[string]string
 				files = objectFiles(t, r, "ConfigMap", v.ConfigMap.Name, existing)
 			case v.Secret != nil:
 				files = objectFiles(t, r, "Secret", v.Secret.SecretName, existing)
+			case v.Projected != nil:
+				// What the kubelet writes: a service account token.
+				files = map[string]string{}
+				for _, src := range v.Projected.Sources {
+					if sa := src.ServiceAccountToken; sa != nil {
+						files[sa.Path] = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOlsiaHR0cHM6Ly9pZHAiXX0.c2ln"
+					}
+				}
 			}
 		}
 		if files == nil {
@@ -648,5 +656,67 @@ func TestHelmChartNetworkPolicyNamesItsPeers(t *testing.T) {
 		"--set", "networkPolicy.prometheus.namespace=", "--set", "networkPolicy.prometheus.podLabels=null")
 	if err == nil || !strings.Contains(err.Error(), "would admit every peer") {
 		t.Errorf("a NetworkPolicy naming no peer: %v, want a refusal", err)
+	}
+}
+
+// TestHelmChartWorkloadIdentity: workloadIdentity mounts a projected
+// service account token with the configured audience, read-only, where the
+// module's assertion_file names it, and the rendered configuration passes
+// --config.check with the token laid out as the kubelet would; without an
+// audience the chart refuses to render.
+func TestHelmChartWorkloadIdentity(t *testing.T) {
+	const audience = "https://idp.example.internal/oauth2/token"
+	module := []string{
+		"--set", "workloadIdentity.enabled=true",
+		"--set", "workloadIdentity.audience=" + audience,
+		"--set", "workloadIdentity.expirationSeconds=1800",
+		"--set", "config.modules.federated.allowed_targets[0]=https://mcp\\.example\\.internal/mcp",
+		"--set", "config.modules.federated.http_config.oauth2.token_url=" + audience,
+		"--set", "config.modules.federated.oauth2_workload_identity.assertion_file=/var/run/secrets/mcp-exporter/workload-identity/token",
+	}
+	r := renderChart(t, module...)
+	d := r.deployment(t)
+	c := d.container(t, "mcp-exporter")
+	var mounted bool
+	for _, m := range c.VolumeMounts {
+		if m.Name == "workload-identity-token" {
+			mounted = m.MountPath == "/var/run/secrets/mcp-exporter/workload-identity" && m.ReadOnly
+		}
+	}
+	if !mounted {
+		t.Errorf("the token is not mounted read-only at the default mountPath: %+v", c.VolumeMounts)
+	}
+	var found bool
+	for _, v := range d.Template.Spec.Volumes {
+		if v.Name != "workload-identity-token" {
+			continue
+		}
+		if v.Projected == nil || len(v.Projected.Sources) != 1 || v.Projected.Sources[0].ServiceAccountToken == nil {
+			t.Fatalf("volume %s is not a projected service account token", v.Name)
+		}
+		sa := v.Projected.Sources[0].ServiceAccountToken
+		found = sa.Audience == audience && sa.ExpirationSeconds == 1800 && sa.Path == "token" && v.Projected.DefaultMode == 0o440
+		if !found {
+			t.Errorf("projected token %+v (mode %o)", *sa, v.Projected.DefaultMode)
+		}
+	}
+	if !found {
+		t.Error("no workload-identity-token volume")
+	}
+	if a := d.Template.Spec.AutomountServiceAccountToken; a == nil || *a {
+		t.Error("automountServiceAccountToken is not false: the API token would be mounted too")
+	}
+	checkHardened(t, "the Deployment with workload identity", d.Template.Spec)
+	if out, err := configCheck(t, hzBuild(t), r, nil); err != nil {
+		t.Errorf("--config.check of the rendered configuration: %v\n%s", err, out)
+	}
+
+	if _, err := runHelm(t, "template", "mcp-exporter", chartDir, "--set", "workloadIdentity.enabled=true"); err == nil || !strings.Contains(err.Error(), "workloadIdentity.audience is required") {
+		t.Errorf("without an audience: %v", err)
+	}
+	for _, v := range renderChart(t).deployment(t).Template.Spec.Volumes {
+		if v.Projected != nil {
+			t.Errorf("the default values mount a projected volume %s", v.Name)
+		}
 	}
 }

@@ -199,6 +199,16 @@ type podSpec struct {
 			SecretName  string `yaml:"secretName"`
 			DefaultMode int    `yaml:"defaultMode"`
 		} `yaml:"secret"`
+		Projected *struct {
+			DefaultMode int `yaml:"defaultMode"`
+			Sources     []struct {
+				ServiceAccountToken *struct {
+					Audience          string `yaml:"audience"`
+					ExpirationSeconds int    `yaml:"expirationSeconds"`
+					Path              string `yaml:"path"`
+				} `yaml:"serviceAccountToken"`
+			} `yaml:"sources"`
+		} `yaml:"projected"`
 	} `yaml:"volumes"`
 }
 

@@ -53,6 +53,9 @@ func (m *Module) SendsResource() bool {
 // ClientAuthMethods are the token endpoint authentication methods (RFC
 // 8414 names) the module's OAuth2 client can use, preferred first.
 func (m *Module) ClientAuthMethods() []string {
+	if m.OAuth2WorkloadIdentity != nil {
+		return nil // no client authentication: the platform's token is the grant
+	}
 	if m.OAuth2ClientAssertion != nil {
 		return []string{"private_key_jwt"}
 	}
@@ -232,6 +235,12 @@ func (m *Module) validateAuth() error {
 		return keyErrorf("oauth2_issuers", "oauth2_discovery is off, so oauth2_issuers would restrict nothing (they bound where discovery may send the credential)")
 	}
 	if err := m.validateClientAssertion(); err != nil {
+		return err
+	}
+	if err := m.validateWorkloadIdentity(); err != nil {
+		return err
+	}
+	if err := m.validateDPoP(); err != nil {
 		return err
 	}
 	if m.FailIfAnonymousAllowed && len(creds) == 0 {

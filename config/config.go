@@ -106,6 +106,11 @@ type Module struct {
 	// OAuth2ClientAssertion authenticates the OAuth2 client with a signed
 	// JWT (private_key_jwt) instead of a client secret.
 	OAuth2ClientAssertion *ClientAssertion `yaml:"oauth2_client_assertion,omitempty"`
+	// OAuth2WorkloadIdentity trades the platform's JWT for an access token
+	// (RFC 7523 §2.1) instead of the client credentials grant.
+	OAuth2WorkloadIdentity *WorkloadIdentity `yaml:"oauth2_workload_identity,omitempty"`
+	// OAuth2DPoP binds the module's OAuth2 tokens to a key (RFC 9449).
+	OAuth2DPoP *DPoP `yaml:"oauth2_dpop,omitempty"`
 
 	// ToolCall, when set, calls one tool after tools/list (layer
 	// tool_call).
@@ -228,6 +233,11 @@ func (m *Module) validate() error {
 	if m.OAuth2Discovery && hc.OAuth2 != nil && hc.OAuth2.TokenURL == "" {
 		o := *hc.OAuth2
 		o.TokenURL = discoveryPlaceholder
+		hc.OAuth2 = &o
+	}
+	if m.OAuth2WorkloadIdentity != nil && hc.OAuth2 != nil && hc.OAuth2.ClientID == "" {
+		o := *hc.OAuth2
+		o.ClientID = workloadIdentityClientID
 		hc.OAuth2 = &o
 	}
 	if err := hc.Validate(); err != nil {
@@ -436,6 +446,7 @@ func decodeModule(n *yaml.Node) (Module, error) {
 		pairs = append(pairs, [2]*yaml.Node{k, n.Content[i+1]})
 	}
 	allowTokenDiscovery(n)
+	allowNoClientID(n)
 	for _, kv := range pairs {
 		pair := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: kv[:]}
 		if err := decodeStrict(pair, &m); err != nil {
@@ -448,6 +459,9 @@ func decodeModule(n *yaml.Node) (Module, error) {
 	}
 	if m.OAuth2Discovery && m.HTTPClientConfig.OAuth2 != nil && m.HTTPClientConfig.OAuth2.TokenURL == discoveryPlaceholder {
 		m.HTTPClientConfig.OAuth2.TokenURL = ""
+	}
+	if o := m.HTTPClientConfig.OAuth2; o != nil && o.ClientID == workloadIdentityClientID {
+		o.ClientID = ""
 	}
 	if err := m.validate(); err != nil {
 		var ke *keyError

@@ -85,6 +85,8 @@ var httpOnlyKeys = []struct {
 	{"oauth2_discovery", func(m *Module) bool { return m.OAuth2Discovery }},
 	{"oauth2_issuers", func(m *Module) bool { return len(m.OAuth2Issuers) > 0 }},
 	{"oauth2_client_assertion", func(m *Module) bool { return m.OAuth2ClientAssertion != nil }},
+	{"oauth2_workload_identity", func(m *Module) bool { return m.OAuth2WorkloadIdentity != nil }},
+	{"oauth2_dpop", func(m *Module) bool { return m.OAuth2DPoP != nil }},
 	{"fail_if_anonymous_allowed", func(m *Module) bool { return m.FailIfAnonymousAllowed }},
 }
 

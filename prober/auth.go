@@ -156,6 +156,7 @@ func discoveryOptions(m *config.Module, challenge map[string]string) oauthdiscov
 		IssuerAllowed:       m.IssuerAllowed,
 		Scope:               challenge["scope"],
 		ClientAuthMethods:   m.ClientAuthMethods(),
+		GrantType:           m.OAuth2GrantType(),
 	}
 }
 
@@ -166,5 +167,5 @@ func (pr *probe) credentialFacts() {
 	if pr.http != nil {
 		tok = pr.http.oauth2
 	}
-	pr.result.Credentials, pr.result.OAuth2 = credentials.Facts(&pr.module.HTTPClientConfig, tok, pr.prober.now())
+	pr.result.Credentials, pr.result.OAuth2 = credentials.Facts(&pr.module, tok, pr.prober.now())
 }

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	promconfig "github.com/prometheus/common/config"
+
+	"github.com/mcp-exporter/mcp_exporter/config"
 )
 
 // Kinds of credential whose expiry a probe reports
@@ -34,6 +36,7 @@ const (
 	KindOAuth2            = "oauth2"             // the OAuth2 access token in use
 	KindBearerJWT         = "bearer_jwt"         // a static bearer token that is a JWT
 	KindClientCertificate = "client_certificate" // the TLS client certificate
+	KindWorkloadIdentity  = "workload_identity"  // the platform's JWT (oauth2_workload_identity)
 )
 
 // maxCertFileBytes bounds what is read of a client certificate file.
@@ -64,8 +67,10 @@ type TokenFacts struct {
 // expires, and, with OAuth2, what it knows of its token and of the token
 // source's last fetch. Nothing is sent to learn them: the OAuth2 token is
 // the one the probe used (tok, nil without OAuth2), the others are read
-// from the configuration hc, now is the probe's clock.
-func Facts(hc *promconfig.HTTPClientConfig, tok *ProbeToken, now time.Time) (expiries []Expiry, oauth2 *TokenFacts) {
+// from the module m's configuration (files read afresh), now is the
+// probe's clock.
+func Facts(m *config.Module, tok *ProbeToken, now time.Time) (expiries []Expiry, oauth2 *TokenFacts) {
+	hc := &m.HTTPClientConfig
 	if hc.OAuth2 != nil && tok != nil {
 		oauth2 = &TokenFacts{}
 		if g, had := tok.Used(); had {
@@ -79,6 +84,9 @@ func Facts(hc *promconfig.HTTPClientConfig, tok *ProbeToken, now time.Time) (exp
 		if last := tok.LastFetch(); last.Done {
 			oauth2.LastFetch, oauth2.FetchSuccess, oauth2.FetchDuration = true, last.OK, last.Duration
 		}
+	}
+	if exp, ok := workloadIdentityExpiry(m); ok {
+		expiries = append(expiries, exp)
 	}
 	if exp, ok := jwtExpiry(staticBearer(hc)); ok {
 		expiries = append(expiries, Expiry{Kind: KindBearerJWT, Expiry: exp})

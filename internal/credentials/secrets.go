@@ -105,6 +105,11 @@ func NewSecrets(m config.Module, target *url.URL) *Secrets {
 		s.addUserPassword(url.QueryEscape(o.ClientID), url.QueryEscape(secret))
 		s.addProxy(o.ProxyConfig)
 	}
+	if w := m.OAuth2WorkloadIdentity; w != nil {
+		// The platform's token, as it is now: the one this probe's token
+		// request (if it makes one) presents, unless it rotates meanwhile.
+		s.add(readSecretFile(w.AssertionFile))
+	}
 	if h := hc.HTTPHeaders; h != nil {
 		for name, v := range h.Headers {
 			s.headers = append(s.headers, name)

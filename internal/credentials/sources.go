@@ -81,12 +81,18 @@ func NewSources(o Options) *Sources {
 //     m.SendsResource (oauth2_resource: target, or discovery by default);
 //   - scope: the module's scopes, else the one discovery selected (the
 //     401's scope=, else the protected resource's scopes_supported);
+//   - the grant: the platform's JWT (RFC 7523 §2.1) with
+//     oauth2_workload_identity, without client authentication; else the
+//     client credentials grant;
 //   - client authentication: the client assertion (private_key_jwt) when
 //     configured, else the client secret by the method the server lists
 //     (client_secret_basic first), else Basic with a switch to the form
 //     after a refusal;
 //   - the assertion's audience: the issuer when discovery knows it, else
 //     the token endpoint.
+//
+// With oauth2_dpop, token requests carry a DPoP proof of the module's key,
+// and a token issued as DPoP is sent with one (RFC 9449).
 //
 // One token source is kept per (module, token URL, resource, scope,
 // method, issuer): the token is fetched once and reused across probes
@@ -111,17 +117,28 @@ func (ss *Sources) For(moduleName string, m *config.Module, target *url.URL, ep 
 			o.Scopes = strings.Fields(as.Scope)
 		}
 	}
-	assertion := m.OAuth2ClientAssertion
+	assertion, workload := m.OAuth2ClientAssertion, m.OAuth2WorkloadIdentity
 	key := strings.Join([]string{moduleName, ep.tokenURL, resource, strings.Join(o.Scopes, " "), method, issuer}, "\x00")
 	return ss.o.Cache(key, func() *Source {
 		s := newTokenSource(&o, "mcp_exporter/"+version.Version)
 		s.now = ss.o.Now
+		s.dpop = m.OAuth2DPoP
 		if ss.o.Mark != nil {
 			s.mark = ss.o.Mark
 		}
 		switch a := s.auth.(type) {
 		case refusedAuth:
 		case *clientSecretAuth:
+			if workload != nil {
+				// RFC 7523 §2.1: the platform's JWT is the grant; no
+				// client authentication, a client_id only if configured.
+				s.form.Set("grant_type", config.JWTBearerGrant)
+				if o.ClientID != "" {
+					s.form.Set("client_id", o.ClientID)
+				}
+				s.auth = &workloadAssertion{file: workload.AssertionFile}
+				break
+			}
 			if assertion != nil {
 				aud := issuer
 				if aud == "" {

@@ -33,6 +33,7 @@ import (
 
 	promconfig "github.com/prometheus/common/config"
 
+	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/boundedio"
 	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
@@ -98,6 +99,9 @@ type accessToken struct {
 	// credential names the client credential it was fetched with: a token
 	// fetched with a secret that has since been rotated is not used again.
 	credential string
+	// dpop is the key the token is bound to (token_type DPoP, RFC 9449);
+	// nil for a Bearer token.
+	dpop *dpopKey
 }
 
 // Grant is what a probe got from the token source.
@@ -141,7 +145,13 @@ type Source struct {
 	// now is the clock (Options.Now).
 	now func() time.Time
 
+	// dpop is oauth2_dpop: token requests carry a proof of its key, and
+	// a DPoP token is sent with one. nil without.
+	dpop *config.DPoP
+
 	mu       sync.Mutex
+	asNonce  string            // the token endpoint's DPoP-Nonce
+	rsNonces map[string]string // resource servers' DPoP-Nonce, by origin
 	client   *http.Client
 	current  *accessToken
 	flight   *tokenFlight
@@ -211,6 +221,15 @@ func (s *Source) token(ctx context.Context, mayStart bool) (Grant, error) {
 	credential, err := s.auth.version(ctx)
 	if err != nil {
 		return Grant{}, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
+	}
+	if s.dpop != nil {
+		// A token bound to a key that has since been replaced is not
+		// used again.
+		k, err := loadDPoPKey(s.dpop)
+		if err != nil {
+			return Grant{}, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
+		}
+		credential += "\x00" + k.version
 	}
 	s.mu.Lock()
 	now := s.now()
@@ -297,56 +316,107 @@ func (s *Source) run(f *tokenFlight) {
 	close(f.done)
 }
 
-// fetch sends one token request. again reports that a refusal is taken
-// for the client authentication method's, which changes for the next fetch.
+// fetch sends one token request, or, with DPoP, two when the token
+// endpoint asks for a nonce (RFC 9449 §8): the second carries it. again
+// reports that a refusal is taken for the client authentication method's,
+// which changes for the next fetch.
 func (s *Source) fetch(ctx context.Context) (tok *accessToken, again bool, err error) {
 	client, err := s.httpClient()
 	if err != nil {
 		return nil, false, &failure.Error{Reason: failure.ReasonCredentials, Err: fmt.Errorf("building the token endpoint's HTTP client: %w", err)}
 	}
+	var key *dpopKey
+	if s.dpop != nil {
+		if key, err = loadDPoPKey(s.dpop); err != nil {
+			return nil, false, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		tok, again, nonceAsked, err := s.request(ctx, client, key)
+		if nonceAsked && attempt == 0 {
+			continue // answered once with the nonce it gave
+		}
+		return tok, again, err
+	}
+}
+
+// request sends one token request, with a DPoP proof of key when key is
+// not nil. nonceAsked reports the token endpoint's use_dpop_nonce
+// challenge with a usable nonce, which is kept for the next request.
+func (s *Source) request(ctx context.Context, client *http.Client, key *dpopKey) (tok *accessToken, again, nonceAsked bool, err error) {
 	form := maps.Clone(s.form)
 	header := http.Header{}
 	credential, err := s.auth.authenticate(ctx, form, header)
 	if err != nil {
-		return nil, false, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
+		return nil, false, false, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, false, tokenFailure("the token URL is not usable")
+		return nil, false, false, tokenFailure("the token URL is not usable")
 	}
 	maps.Copy(req.Header, header)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
+	if key != nil {
+		s.mu.Lock()
+		nonce := s.asNonce
+		s.mu.Unlock()
+		proof, err := key.proof(http.MethodPost, req.URL, nonce, "", s.now())
+		if err != nil {
+			return nil, false, false, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
+		}
+		req.Header.Set("DPoP", proof)
+		credential += "\x00" + key.version
+	}
 	start := s.now()
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, false, tokenFailure("token endpoint not reached: %s", describeFetchError(err))
+		return nil, false, false, tokenFailure("token endpoint not reached: %s", describeFetchError(err))
 	}
 	defer resp.Body.Close()
-	again = s.auth.answered(resp.StatusCode)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return nil, false, tokenFailure("HTTP %d: %v", resp.StatusCode, errTokenRedirect)
+		s.auth.answered(resp.StatusCode)
+		return nil, false, false, tokenFailure("HTTP %d: %v", resp.StatusCode, errTokenRedirect)
 	}
 	body, err := boundedio.ReadAll(resp.Body, maxTokenResponseBytes)
+	fetched := s.now()
+	var tr tokenResponse
+	var perr error
+	if err == nil {
+		tr, perr = parseTokenResponse(resp.Header.Get("Content-Type"), body, key != nil)
+	}
+	if key != nil {
+		if n := dpopNonce(resp.Header); n != "" {
+			s.mu.Lock()
+			s.asNonce = n
+			s.mu.Unlock()
+			if resp.StatusCode == http.StatusBadRequest && tr.errorCode == useDPoPNonce {
+				// Not a refusal of the client: its method stays.
+				return nil, false, true, tokenFailure("token endpoint refused the request: HTTP %d, OAuth error %s, twice", resp.StatusCode, useDPoPNonce)
+			}
+		}
+	}
+	again = s.auth.answered(resp.StatusCode)
 	switch {
 	case errors.Is(err, boundedio.ErrTooLarge):
-		return nil, again, tokenFailure("the token endpoint's answer exceeds %d KiB", maxTokenResponseBytes>>10)
+		return nil, again, false, tokenFailure("the token endpoint's answer exceeds %d KiB", maxTokenResponseBytes>>10)
 	case err != nil:
-		return nil, again, tokenFailure("reading the token endpoint's answer: %s", describeFetchError(err))
+		return nil, again, false, tokenFailure("reading the token endpoint's answer: %s", describeFetchError(err))
 	}
-	fetched := s.now()
-	tr, perr := parseTokenResponse(resp.Header.Get("Content-Type"), body)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 || tr.errorCode != "" {
 		err := tokenFailure("token endpoint refused the request: HTTP %d, OAuth error %s", resp.StatusCode, oauthErrorCode(tr.errorCode))
 		if again {
 			err = tokenFailure("%v; the next token request authenticates the client another way", err)
 		}
-		return nil, again, err
+		return nil, again, false, err
 	}
 	if perr != nil {
-		return nil, false, tokenFailure("token endpoint answered HTTP %d, but %v", resp.StatusCode, perr)
+		return nil, false, false, tokenFailure("token endpoint answered HTTP %d, but %v", resp.StatusCode, perr)
 	}
 	t := &accessToken{value: tr.accessToken, fetchedAt: fetched, fetchDuration: fetched.Sub(start), credential: credential}
+	if tr.dpop {
+		t.dpop = key
+	}
 	lifetime := defaultTokenLifetime
 	if tr.expiresIn > 0 {
 		lifetime, t.lifetimeGiven = min(time.Duration(tr.expiresIn)*time.Second, maxTokenLifetime), true
@@ -354,7 +424,7 @@ func (s *Source) fetch(ctx context.Context) (tok *accessToken, again bool, err e
 	t.expiry = fetched.Add(lifetime)
 	t.refreshAt = t.expiry.Add(-min(tokenExpiryDelta, lifetime/2))
 	t.renewAt = fetched.Add(t.refreshAt.Sub(fetched) * 3 / 4)
-	return t, false, nil
+	return t, false, false, nil
 }
 
 // httpClient is the token endpoint's client, built on first use: it
@@ -413,12 +483,14 @@ type tokenResponse struct {
 	accessToken string
 	expiresIn   int64
 	errorCode   string
+	dpop        bool // token_type DPoP: bound to the proof's key
 }
 
 // parseTokenResponse reads a token endpoint's answer, JSON or (as some
 // endpoints answer, and golang.org/x/oauth2 accepts) form-encoded. Its
-// errors are fixed text: the answer is never quoted.
-func parseTokenResponse(contentType string, body []byte) (tokenResponse, error) {
+// errors are fixed text: the answer is never quoted. dpopSent says the
+// request carried a DPoP proof: only then may the token be a DPoP token.
+func parseTokenResponse(contentType string, body []byte, dpopSent bool) (tokenResponse, error) {
 	var tr tokenResponse
 	var tokenType, expiresIn string
 	mediaType, _, _ := mime.ParseMediaType(contentType)
@@ -457,7 +529,12 @@ func parseTokenResponse(contentType string, body []byte) (tokenResponse, error) 
 		// go into a header as it is.
 		return tr, errors.New("its access_token is not printable ASCII of at most 16 KiB")
 	}
-	if tokenType != "" && !strings.EqualFold(tokenType, "bearer") {
+	switch {
+	case dpopSent && strings.EqualFold(tokenType, "DPoP"):
+		tr.dpop = true
+	case dpopSent && tokenType != "" && !strings.EqualFold(tokenType, "bearer"):
+		return tr, errors.New("it issued a token whose token_type is neither DPoP nor Bearer")
+	case !dpopSent && tokenType != "" && !strings.EqualFold(tokenType, "bearer"):
 		return tr, errors.New("it issued a token whose token_type is not Bearer")
 	}
 	if expiresIn != "" {
@@ -654,6 +731,9 @@ func (p *ProbeToken) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if grant.dpop != nil {
+		return p.roundTripDPoP(req, grant)
+	}
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", "Bearer "+grant.value)
 	resp, err := p.next.RoundTrip(req)
@@ -661,6 +741,50 @@ func (p *ProbeToken) RoundTrip(req *http.Request) (*http.Response, error) {
 		p.src.drop(grant.value)
 	}
 	return resp, err
+}
+
+// roundTripDPoP sends req with a DPoP-bound token: Authorization: DPoP and
+// a proof of the token's key for this request (RFC 9449 §7), never as
+// Bearer. A resource server's use_dpop_nonce challenge is answered once,
+// with a new proof carrying its nonce; the nonce is kept for the server's
+// later requests.
+func (p *ProbeToken) roundTripDPoP(orig *http.Request, grant Grant) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		req := orig.Clone(orig.Context())
+		if attempt > 0 && orig.GetBody != nil {
+			body, err := orig.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			req.Body = body
+		}
+		proof, err := grant.dpop.proof(req.Method, req.URL, p.src.rsNonce(req.URL), grant.value, p.src.now())
+		if err != nil {
+			return nil, &failure.Error{Reason: failure.ReasonCredentials, Err: err}
+		}
+		req.Header.Set("Authorization", "DPoP "+grant.value)
+		req.Header.Set("DPoP", proof)
+		resp, err := p.next.RoundTrip(req)
+		if err != nil {
+			return resp, err
+		}
+		if nonce, asked := dpopNonceChallenge(resp); asked {
+			p.src.setRSNonce(req.URL, nonce)
+			if attempt == 0 && (orig.Body == nil || orig.Body == http.NoBody || orig.GetBody != nil) {
+				_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+				resp.Body.Close()
+				continue
+			}
+			return resp, nil // asked twice: the probe fails, the token stays
+		}
+		if n := dpopNonce(resp.Header); n != "" {
+			p.src.setRSNonce(req.URL, n) // a new nonce for the next request (§9)
+		}
+		if resp.StatusCode == http.StatusUnauthorized {
+			p.src.drop(grant.value)
+		}
+		return resp, nil
+	}
 }
 
 // get returns the probe's token, asking the source the first time. A

@@ -330,6 +330,10 @@ type Options struct {
 	// metadata lists token_endpoint_auth_methods_supported, one of them
 	// must be listed, or discovery fails. Nil checks nothing.
 	ClientAuthMethods []string
+	// GrantType is the grant the client's token requests use (RFC 8414
+	// name); "" is client_credentials. Metadata whose
+	// grant_types_supported leaves it out gives a warning.
+	GrantType string
 }
 
 // Discover follows the MCP authorization discovery from the target
@@ -366,7 +370,7 @@ type Options struct {
 //     is http) without fragment, on the issuer's origin or itself accepted
 //     by o.IssuerAllowed (failure.ReasonIssuerNotAllowed otherwise): the token
 //     endpoint is where the client secret goes. When the document lists
-//     grant_types_supported without client_credentials, that is a warning
+//     grant_types_supported without o.GrantType, that is a warning
 //     (AuthServer.Warnings), not a failure; when it
 //     lists token_endpoint_auth_methods_supported and o.ClientAuthMethods
 //     is given, one of those must be among them (AuthServer.AuthMethod).
@@ -610,7 +614,7 @@ func discoverLegacy(ctx context.Context, c *http.Client, o Options, lt legacyTar
 // found at where for the issuer iu: the token endpoint (https, or http
 // for an http issuer; on the issuer's origin or allowed by
 // o.IssuerAllowed), the client authentication methods, and the grant
-// types (a warning when they are listed without client_credentials).
+// types (a warning when they are listed without o.GrantType).
 func serverFrom(asm map[string]json.RawMessage, where string, iu *url.URL, o Options) (*AuthServer, error) {
 	tokenEndpoint, err := stringField(asm, "token_endpoint", stepASM, where)
 	if err != nil {
@@ -649,12 +653,16 @@ func serverFrom(asm map[string]json.RawMessage, where string, iu *url.URL, o Opt
 		if err := json.Unmarshal(raw, &grants); err != nil || grants == nil {
 			return nil, failure.Errorf(failure.ReasonDiscovery, http.StatusOK, "%s: grant_types_supported is not an array of strings at %s", stepASM, where)
 		}
-		if !slices.Contains(grants, "client_credentials") {
+		grant := o.GrantType
+		if grant == "" {
+			grant = "client_credentials"
+		}
+		if !slices.Contains(grants, grant) {
 			// Authorization servers list the grants their interactive
 			// clients use and still grant client credentials (the MCP
 			// conformance suite's mock does this); the token request
 			// itself says whether the grant is allowed.
-			warning = fmt.Sprintf("%s: grant_types_supported at %s does not list client_credentials, the only grant the exporter uses; trying it anyway", stepASM, where)
+			warning = fmt.Sprintf("%s: grant_types_supported at %s does not list %s, the grant the module uses; trying it anyway", stepASM, where, grant)
 		}
 	}
 	as := &AuthServer{TokenEndpoint: tokenEndpoint, AuthMethods: append([]string(nil), defaultAuthMethods...)}

@@ -104,7 +104,7 @@ func TestDiscoverWhatTheServerPublishes(t *testing.T) {
 			as: map[string]testRoute{wkAS: asm(map[string]any{
 				"grant_types_supported": []string{"authorization_code", "refresh_token"},
 			})},
-			want:  &AuthServer{TokenEndpoint: "{{AS}}/token", Warnings: []string{"authorization server metadata: grant_types_supported at {{AS}}" + wkAS + " does not list client_credentials, the only grant the exporter uses; trying it anyway"}},
+			want:  &AuthServer{TokenEndpoint: "{{AS}}/token", Warnings: []string{"authorization server metadata: grant_types_supported at {{AS}}" + wkAS + " does not list client_credentials, the grant the module uses; trying it anyway"}},
 			check: []string{"TokenEndpoint", "Warnings"},
 		},
 		{
