@@ -15,10 +15,12 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -118,4 +120,94 @@ func TestDocsRunInstalledCheck(t *testing.T) {
 			t.Errorf("%s runs check with go run from the module proxy; install it and run the binary", f)
 		}
 	}
+}
+
+// headingAnchor is the anchor GitHub gives a Markdown heading.
+func headingAnchor(h string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	var b strings.Builder
+	for _, r := range h {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// docAnchors are the anchors of a Markdown file's headings (outside code
+// blocks).
+func docAnchors(t *testing.T, file string) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]bool{}
+	fence := false
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "```") {
+			fence = !fence
+		}
+		if m := regexp.MustCompile(`^#{1,6} (.*)$`).FindStringSubmatch(l); m != nil && !fence {
+			anchors[headingAnchor(m[1])] = true
+		}
+	}
+	return anchors
+}
+
+var mdLinkRE = regexp.MustCompile(`\[[^\]]*\]\(([^)\s]+)\)`)
+
+// TestDocsLinks is issue 25 item 1: the README leads and the reference is
+// in docs/. Every relative link of the README and of docs/ reaches a file
+// of the repository, and an anchor a heading of that file.
+func TestDocsLinks(t *testing.T) {
+	if n := len(strings.Split(readFileString(t, "README.md"), "\n")); n > 450 {
+		t.Errorf("README.md has %d lines; it leads in at most 450, the reference is in docs/", n)
+	}
+	links := 0
+	for _, f := range docFiles(t) {
+		fence := false
+		for i, l := range strings.Split(readFileString(t, f), "\n") {
+			if strings.HasPrefix(l, "```") {
+				fence = !fence
+			}
+			if fence {
+				continue
+			}
+			for _, m := range mdLinkRE.FindAllStringSubmatch(l, -1) {
+				target := m[1]
+				if regexp.MustCompile(`^[a-z]+:`).MatchString(target) {
+					continue
+				}
+				links++
+				path, anchor, _ := strings.Cut(target, "#")
+				file := f
+				if path != "" {
+					file = filepath.Join(filepath.Dir(f), path)
+				}
+				if _, err := os.Stat(file); err != nil {
+					t.Errorf("%s:%d: link %s: %v", f, i+1, target, err)
+					continue
+				}
+				if anchor != "" && !docAnchors(t, file)[anchor] {
+					t.Errorf("%s:%d: link %s: %s has no heading #%s", f, i+1, target, file, anchor)
+				}
+			}
+		}
+	}
+	if links < 30 {
+		t.Errorf("only %d relative links found: the checker reads nothing", links)
+	}
+}
+
+func readFileString(t *testing.T, f string) string {
+	t.Helper()
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -122,12 +122,23 @@ func readmeCommands(t *testing.T, file string) []string {
 	return cmds
 }
 
-// readmeCommand returns cmd after checking that README.md shows it, and
-// that readmeCoverage names the test that asks for it.
+// docsCommands are the commands of the sh blocks of the README and of
+// docs/.
+func docsCommands(t *testing.T) []string {
+	t.Helper()
+	var cmds []string
+	for _, f := range docFiles(t) {
+		cmds = append(cmds, readmeCommands(t, f)...)
+	}
+	return cmds
+}
+
+// readmeCommand returns cmd after checking that the README or docs/ show
+// it, and that readmeCoverage names the test that asks for it.
 func readmeCommand(t *testing.T, cmd string) string {
 	t.Helper()
-	if !slices.Contains(readmeCommands(t, "README.md"), cmd) {
-		t.Fatalf("README.md no longer shows %q", cmd)
+	if !slices.Contains(docsCommands(t), cmd) {
+		t.Fatalf("neither README.md nor docs/ show %q any more", cmd)
 	}
 	if where := readmeCoverage[cmd]; !slices.Contains(strings.Fields(where), strings.SplitN(t.Name(), "/", 2)[0]) {
 		t.Errorf("readmeCoverage says %q for %q, which %s runs", where, cmd, t.Name())
@@ -138,9 +149,9 @@ func readmeCommand(t *testing.T, cmd string) string {
 // TestReadmeCommandsCovered: every command the README shows is accounted
 // for, by a test that exists, by .ci/run, or with a reason.
 func TestReadmeCommandsCovered(t *testing.T) {
-	cmds := readmeCommands(t, "README.md")
+	cmds := docsCommands(t)
 	if len(cmds) < 10 {
-		t.Fatalf("found %d commands in README.md's sh blocks: %q", len(cmds), cmds)
+		t.Fatalf("found %d commands in the sh blocks of README.md and docs/: %q", len(cmds), cmds)
 	}
 	var tests strings.Builder
 	files, _ := filepath.Glob("*_test.go")
@@ -160,7 +171,7 @@ func TestReadmeCommandsCovered(t *testing.T) {
 		where, ok := readmeCoverage[c]
 		switch {
 		case !ok:
-			t.Errorf("README.md shows %q, which readmeCoverage does not account for: run it in a test, or say why it cannot run here", c)
+			t.Errorf("the docs show %q, which readmeCoverage does not account for: run it in a test, or say why it cannot run here", c)
 		case where == ".ci/run":
 			if !strings.Contains(string(ciRun), strings.Fields(c)[0]) {
 				t.Errorf("%q: .ci/run does not run %s", c, strings.Fields(c)[0])
@@ -176,7 +187,7 @@ func TestReadmeCommandsCovered(t *testing.T) {
 	}
 	for c := range readmeCoverage {
 		if !slices.Contains(cmds, c) {
-			t.Errorf("readmeCoverage names %q, which README.md no longer shows", c)
+			t.Errorf("readmeCoverage names %q, which neither README.md nor docs/ show any more", c)
 		}
 	}
 }

@@ -243,46 +243,57 @@ func metricsMarkdown(probe, exporter []prober.MetricDoc) string {
 }
 
 // replaceSection replaces what lies between the lines
-// "<!-- BEGIN GENERATED name ... -->" and "<!-- END GENERATED name -->".
-func replaceSection(t *testing.T, doc, name, body string) string {
-	t.Helper()
+// "<!-- BEGIN GENERATED name ... -->" and "<!-- END GENERATED name -->" of
+// doc, and reports whether doc has them.
+func replaceSection(doc, name, body string) (string, bool) {
 	begin := "<!-- BEGIN GENERATED " + name + " (" + readmeRegenerate + ") -->\n"
 	end := "<!-- END GENERATED " + name + " -->"
 	i, j := strings.Index(doc, begin), strings.Index(doc, end)
 	if i < 0 || j < i {
-		t.Fatalf("README.md lacks the markers %q and %q", strings.TrimSpace(begin), end)
+		return doc, false
 	}
-	return doc[:i+len(begin)] + body + doc[j:]
+	return doc[:i+len(begin)] + body + doc[j:], true
 }
 
-// TestREADMEGenerated: the README's flag reference and metric list are
-// what the code has.
+// TestREADMEGenerated: the docs' flag reference and metric list (in
+// docs/configuration.md and docs/metrics.md) are what the code has.
 func TestREADMEGenerated(t *testing.T) {
 	probe, exporter := prober.ProbeMetrics(), exporterMetrics(t)
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := replaceSection(t, string(readme), "FLAGS", flagsMarkdown(appFlags(t)))
-	got = replaceSection(t, got, "METRICS", metricsMarkdown(probe, exporter))
-	if *updateGolden {
-		if err := os.WriteFile("README.md", []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if got != string(readme) {
-		t.Errorf("README.md's generated sections differ from the code; run %s and check the diff", readmeRegenerate)
-	}
-
-	// Every metric name the rest of the README mentions exists.
+	sections := map[string]string{"FLAGS": flagsMarkdown(appFlags(t)), "METRICS": metricsMarkdown(probe, exporter)}
+	found := map[string]bool{}
 	known := map[string]bool{}
 	for _, d := range slices.Concat(probe, exporter) {
 		known[d.Name] = true
 	}
-	for _, m := range regexp.MustCompile("`((?:probe|mcp_exporter)_[a-z0-9_]+)").FindAllStringSubmatch(string(readme), -1) {
-		if !known[m[1]] {
-			t.Errorf("README.md mentions %s, which the exporter does not expose", m[1])
+	for _, f := range docFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := string(b)
+		for name, body := range sections {
+			var ok bool
+			if got, ok = replaceSection(got, name, body); ok {
+				found[name] = true
+			}
+		}
+		if *updateGolden && got != string(b) {
+			if err := os.WriteFile(f, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		} else if got != string(b) {
+			t.Errorf("%s's generated sections differ from the code; run %s and check the diff", f, readmeRegenerate)
+		}
+		// Every metric name the docs mention exists.
+		for _, m := range regexp.MustCompile("`((?:probe|mcp_exporter)_[a-z0-9_]+)").FindAllStringSubmatch(got, -1) {
+			if !known[m[1]] {
+				t.Errorf("%s mentions %s, which the exporter does not expose", f, m[1])
+			}
+		}
+	}
+	for name := range sections {
+		if !found[name] {
+			t.Errorf("no doc has the markers of the generated section %s", name)
 		}
 	}
 }
