@@ -203,8 +203,8 @@ func (r *Result) samples(emit func(*sample)) {
 	}
 	if r.Transport != "" {
 		s.add(gaugeTransport, 1, r.Transport)
-		if r.Transport != protocol.TransportStdio {
-			// Facts of HTTP: a stdio server has no status, no event stream.
+		if kind, _ := protocol.TransportKind(r.Transport); kind == protocol.KindHTTP {
+			// Facts of HTTP: a process has no status, no event stream.
 			s.add(gaugeHTTPStatus, float64(r.HTTPStatus))
 			s.add(gaugeResumptions, float64(r.SSEResumptions))
 		}
