@@ -192,10 +192,10 @@ func checkTarget(o checkOptions, module config.Module) (target, shown string, _ 
 		if err != nil {
 			return "", "", module, fmt.Errorf("module %q cannot run the command after --: %w", *o.module, err)
 		}
-		return "", prober.StdioTarget(&m), m, nil
+		return "", prober.CommandTarget(&m), m, nil
 	case o.command != nil:
 		return "", "", module, errors.New("no command after --")
-	case !module.IsStdio() && *o.target == "":
+	case module.TakesTarget() && *o.target == "":
 		return "", "", module, errors.New("give the target (the MCP endpoint URL), or a stdio server's command and arguments after --; see mcp_exporter check --help")
 	}
 	u, shown, err := prober.AdmitTarget(*o.module, &module, *o.target, *o.target != "")

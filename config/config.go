@@ -187,12 +187,10 @@ func (m *Module) validate() error {
 	if m.Timeout <= 0 {
 		return keyErrorf("timeout", "must be greater than 0, got %s", m.Timeout)
 	}
-	switch m.Transport {
-	case protocol.TransportAuto, protocol.TransportStreamableHTTP, protocol.TransportSSE, protocol.TransportStdio:
-	default:
-		return keyErrorf("transport", "unknown transport %q (want %s, %s, %s or %s)", m.Transport, protocol.TransportAuto, protocol.TransportStreamableHTTP, protocol.TransportSSE, protocol.TransportStdio)
+	if _, ok := protocol.TransportKind(m.Transport); !ok {
+		return keyErrorf("transport", "unknown transport %q (want %s)", m.Transport, orList(protocol.Transports()))
 	}
-	if err := m.validateStdio(); err != nil {
+	if err := m.validateTransportKeys(); err != nil {
 		return err
 	}
 	if m.ProtocolVersion != protocol.VersionAuto && !slices.Contains(protocol.KnownVersions, m.ProtocolVersion) {

@@ -170,8 +170,8 @@ func (r *Registry) validate(modules map[string]Module) error {
 		switch {
 		case !ok:
 			return &keyError{key: key, index: index, err: fmt.Errorf("unknown module %q", name)}
-		case m.IsStdio():
-			return &keyError{key: key, index: index, err: fmt.Errorf("module %q is a stdio module: it cannot probe a registry's remotes", name)}
+		case !m.TakesTarget():
+			return &keyError{key: key, index: index, err: fmt.Errorf("module %q is a %s module: it cannot probe a registry's remotes", name, m.Transport)}
 		}
 		return nil
 	}

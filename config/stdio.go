@@ -18,11 +18,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
-
-	promconfig "github.com/prometheus/common/config"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
@@ -34,9 +31,6 @@ const MaxDebugStderrLines = 100
 // server inherits, when set; env adds to them and overrides them. Nothing
 // else of the exporter's environment reaches the command.
 var StdioBaseEnv = []string{"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"}
-
-// IsStdio reports whether the module runs its server as a command.
-func (m *Module) IsStdio() bool { return m.Transport == protocol.TransportStdio }
 
 // StdioEnv is the environment of the module's command: the variables of
 // StdioBaseEnv that getenv finds (os.LookupEnv for the exporter's own),
@@ -67,50 +61,9 @@ func (m Module) WithCommand(argv []string) (Module, error) {
 	return m, m.validate()
 }
 
-// httpOnlyKeys are the keys of an HTTP module that a stdio module does
-// not take, each with whether a module sets it (to other than its
-// default).
-var httpOnlyKeys = []struct {
-	key string
-	set func(m *Module) bool
-}{
-	{"http_config", func(m *Module) bool {
-		return !reflect.DeepEqual(m.HTTPClientConfig, promconfig.DefaultHTTPClientConfig)
-	}},
-	{"fail_if_not_tls", func(m *Module) bool { return m.FailIfNotTLS }},
-	{"close_session", func(m *Module) bool { return !m.CloseSession }},
-	{"allowed_targets", func(m *Module) bool { return len(m.AllowedTargets) > 0 }},
-	{"allow_any_target", func(m *Module) bool { return m.AllowAnyTarget }},
-	{"oauth2_resource", func(m *Module) bool { return m.OAuth2Resource != "" }},
-	{"oauth2_discovery", func(m *Module) bool { return m.OAuth2Discovery }},
-	{"oauth2_issuers", func(m *Module) bool { return len(m.OAuth2Issuers) > 0 }},
-	{"oauth2_client_assertion", func(m *Module) bool { return m.OAuth2ClientAssertion != nil }},
-	{"oauth2_workload_identity", func(m *Module) bool { return m.OAuth2WorkloadIdentity != nil }},
-	{"oauth2_dpop", func(m *Module) bool { return m.OAuth2DPoP != nil }},
-	{"fail_if_anonymous_allowed", func(m *Module) bool { return m.FailIfAnonymousAllowed }},
-}
-
-// validateStdio checks the keys of a stdio module, and that an HTTP
-// module sets none of them.
-func (m *Module) validateStdio() error {
-	if !m.IsStdio() {
-		for _, k := range []struct {
-			key string
-			set bool
-		}{
-			{"command", len(m.Command) > 0}, {"env", len(m.Env) > 0}, {"dir", m.Dir != ""}, {"debug_stderr_lines", m.DebugStderrLines != 0},
-		} {
-			if k.set {
-				return keyErrorf(k.key, "is for stdio modules (transport: %s); this module's transport is %s", protocol.TransportStdio, m.Transport)
-			}
-		}
-		return nil
-	}
-	for _, k := range httpOnlyKeys {
-		if k.set(m) {
-			return keyErrorf(k.key, "is for HTTP modules; a stdio module runs its command, which no target chooses, over stdin and stdout")
-		}
-	}
+// validateCommand checks the keys of a module that runs its command
+// (protocol.KindProcess): the command, its environment and directory.
+func (m *Module) validateCommand() error {
 	if len(m.Command) == 0 || m.Command[0] == "" {
 		return &keyError{key: "command", index: -1, lineKey: "transport", err: errors.New("a stdio module needs its command, a list: [program, args...]")}
 	}

@@ -21,6 +21,8 @@ import (
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // TestStdioModules: a stdio module's keys are checked at load, errors
@@ -42,7 +44,7 @@ func TestStdioModules(t *testing.T) {
 		t.Fatalf("Parse: %v", err)
 	}
 	m := c.Modules["m"]
-	if !m.IsStdio() || !slices.Equal(m.Command, []string{server, "--root", "/srv"}) || m.Dir != dir || m.DebugStderrLines != 20 {
+	if m.Transport != protocol.TransportStdio || !slices.Equal(m.Command, []string{server, "--root", "/srv"}) || m.Dir != dir || m.DebugStderrLines != 20 {
 		t.Errorf("module %+v", m)
 	}
 	// A name is looked up in PATH; a relative path in dir.
@@ -117,7 +119,7 @@ func TestStdioEnvHidden(t *testing.T) {
 // TestWithCommand: check's "-- command" makes a module stdio, validated.
 func TestWithCommand(t *testing.T) {
 	m, err := DefaultModule.WithCommand([]string{"sh", "-c", "exit"})
-	if err != nil || !m.IsStdio() || m.Command[0] != "sh" {
+	if err != nil || m.Transport != protocol.TransportStdio || m.Command[0] != "sh" {
 		t.Fatalf("%+v, %v", m, err)
 	}
 	if _, err := DefaultModule.WithCommand([]string{"no-such-server-x"}); err == nil {

@@ -17,6 +17,7 @@ import (
 	"context"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
 // Layer names, in the order a probe runs them.
@@ -25,8 +26,9 @@ const (
 	LayerDiscovery = "discovery"
 	LayerAuth      = "auth"
 	LayerConnect   = "connect"
-	// LayerStart takes connect's place for a stdio module: the command
-	// started, until the first byte on its stdout.
+	// LayerStart takes connect's place for a module whose transport runs
+	// a process (protocol.KindProcess, stdio): the command started, until
+	// the first byte on its stdout.
 	LayerStart     = "start"
 	LayerHandshake = "handshake"
 	LayerTools     = "tools"
@@ -59,14 +61,22 @@ var layerTable = []layerSpec{
 	{name: LayerAuthWall, applies: func(m *config.Module) bool { return m.FailIfAnonymousAllowed }, step: (*probe).authWall},
 	{name: LayerDiscovery, applies: func(m *config.Module) bool { return m.OAuth2Discovery }, step: (*probe).discover},
 	{name: LayerAuth, applies: func(m *config.Module) bool { return len(m.Credentials()) > 0 }, step: (*probe).auth},
-	{name: LayerConnect, applies: func(m *config.Module) bool { return !m.IsStdio() }, step: (*probe).connect},
-	{name: LayerStart, applies: func(m *config.Module) bool { return m.IsStdio() }, step: (*probe).start},
+	{name: LayerConnect, applies: kindIs(protocol.KindHTTP), step: (*probe).connect},
+	{name: LayerStart, applies: kindIs(protocol.KindProcess), step: (*probe).start},
 	{name: LayerHandshake, step: (*probe).handshake},
 	{name: LayerTools, step: (*probe).tools},
 	{name: LayerToolCall, applies: func(m *config.Module) bool { return m.ToolCall != nil }, step: (*probe).toolCall},
 	{name: LayerResources, applies: func(m *config.Module) bool { return m.ListResources }, step: (*probe).resources},
 	{name: LayerPrompts, applies: func(m *config.Module) bool { return m.ListPrompts }, step: (*probe).prompts},
-	{name: LayerClose, applies: func(m *config.Module) bool { return m.CloseSession || m.IsStdio() }, step: (*probe).close, afterFailure: true},
+	// A process never outlives its probe: close always ends it.
+	{name: LayerClose, applies: func(m *config.Module) bool { return m.CloseSession || m.TransportKind() == protocol.KindProcess }, step: (*probe).close, afterFailure: true},
+}
+
+// kindIs is the applies of a layer that the modules of one kind of
+// transport have (internal/protocol's transport table): the layer that
+// opens the conversation is connect over HTTP, start for a process.
+func kindIs(k protocol.Kind) func(m *config.Module) bool {
+	return func(m *config.Module) bool { return m.TransportKind() == k }
 }
 
 // moduleLayers returns the specs of m's layers, in order.

@@ -176,7 +176,7 @@ func (p *Prober) Probe(ctx context.Context, req Request) *Result {
 		target:       u,
 		secrets:      secrets,
 		logger:       credentials.RedactLogger(logger, secrets),
-		result:       &Result{TraceID: req.TraceID, OverHTTP: !req.Module.IsStdio()},
+		result:       &Result{TraceID: req.TraceID, OverHTTP: req.Module.TransportKind() == protocol.KindHTTP},
 		credentialed: len(req.Module.Credentials()) > 0,
 	}
 	pr.trace.init(req.TraceID)
@@ -225,7 +225,7 @@ func (pr *probe) open(ctx context.Context) bool {
 		return pr.wire != nil
 	}
 	pr.opened = true
-	if pr.module.IsStdio() {
+	if pr.module.TransportKind() == protocol.KindProcess {
 		pr.wire = newStdioClient(pr.module, pr.logExchange)
 		start := time.Now()
 		hs, err := pr.wire.Handshake(ctx, pr.opts)
@@ -269,7 +269,7 @@ func (pr *probe) finish(ok bool) {
 	pr.result.HTTPStatus = c.LastStatus()
 	pr.wireFacts()
 	if pr.http == nil {
-		return // a stdio server: no HTTP client, no token
+		return // a process: no HTTP client, no token
 	}
 	if g, had := pr.http.token(); had {
 		pr.logger.Debug("oauth2 token", "fetched_by_this_probe", g.FetchedThisProbe(),
@@ -547,7 +547,7 @@ func (pr *probe) tools(ctx context.Context) bool {
 // at most closeTimeout. Its failure is reported on the close layer but does
 // not fail the probe.
 func (pr *probe) close(ctx context.Context) bool {
-	if pr.module.IsStdio() {
+	if pr.module.TransportKind() == protocol.KindProcess {
 		return pr.endProcess(ctx)
 	}
 	c := pr.wire

@@ -23,6 +23,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/process"
 	"github.com/mcp-exporter/mcp_exporter/prober/mcpwire"
 )
 
@@ -30,7 +31,7 @@ import (
 // command, in the module's minimal environment.
 func newStdioClient(m config.Module, onExchange func(mcpwire.Exchange)) *mcpwire.Client {
 	return &mcpwire.Client{
-		Command: &mcpwire.Command{
+		Command: &process.Command{
 			Argv:        m.Command,
 			Env:         m.StdioEnv(os.LookupEnv),
 			Dir:         m.Dir,

@@ -30,16 +30,17 @@ var ErrTargetRefused = errors.New("target not allowed")
 // for /probe and check alike, applied before anything is sent. An HTTP
 // module's target must parse (ParseTarget) and be admitted by the module
 // (config.Module.AdmitTarget: a credential goes only where the operator
-// said it may, to the host that was checked). A stdio module takes none
-// (given: a target was given at all), so that no scraper chooses what
-// runs. It returns the URL to probe (nil for stdio) and how logs, the
-// history and check show it.
+// said it may, to the host that was checked). A module whose transport
+// takes no target (a process: stdio) refuses one (given: a target was
+// given at all), so that no scraper chooses what runs. It returns the URL
+// to probe (nil without a target) and how logs, the history and check
+// show it.
 func AdmitTarget(moduleName string, m *config.Module, target string, given bool) (*url.URL, string, error) {
-	if m.IsStdio() {
+	if !m.TakesTarget() {
 		if given {
-			return nil, "", fmt.Errorf("module %q runs its configured command (transport: stdio) and takes no target", moduleName)
+			return nil, "", fmt.Errorf("module %q runs its configured command (transport: %s) and takes no target", moduleName, m.Transport)
 		}
-		return nil, StdioTarget(m), nil
+		return nil, CommandTarget(m), nil
 	}
 	u, err := ParseTarget(target)
 	if err != nil {
@@ -69,12 +70,12 @@ func ParseTarget(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// StdioTarget is how logs, the history and check show a stdio module's
-// server: "stdio:" and its program (not its arguments, which may hold
-// what the operator would not show).
-func StdioTarget(m *config.Module) string {
+// CommandTarget is how logs, the history and check show the server of a
+// module that runs its command: its transport ("stdio:") and its program
+// (not its arguments, which may hold what the operator would not show).
+func CommandTarget(m *config.Module) string {
 	if len(m.Command) == 0 {
-		return "stdio:"
+		return m.Transport + ":"
 	}
-	return "stdio:" + filepath.Base(m.Command[0])
+	return m.Transport + ":" + filepath.Base(m.Command[0])
 }

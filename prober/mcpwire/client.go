@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/process"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
@@ -66,7 +67,7 @@ type Client struct {
 	// Endpoint is the MCP endpoint URL.
 	Endpoint string
 	// Command is the stdio server's command (transport stdio).
-	Command *Command
+	Command *process.Command
 	// Info is sent as clientInfo.
 	Info Implementation
 	// MaxMessageBytes bounds one message; 0 means DefaultMaxMessageBytes.
@@ -153,11 +154,11 @@ func (c *Client) LastStatus() int {
 
 // Process returns what was seen of the server's process, and whether the
 // transport runs one (stdio).
-func (c *Client) Process() (ProcessInfo, bool) {
+func (c *Client) Process() (process.Info, bool) {
 	if t, ok := c.transport.(ProcessTransport); ok {
 		return t.Process(), true
 	}
-	return ProcessInfo{}, false
+	return process.Info{}, false
 }
 
 // Resumptions is how many times the probe resumed a response's event

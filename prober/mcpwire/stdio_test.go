@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/process"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp"
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) { os.Exit(testsupport.RunTests(m)) }
 func stdioClient(argv ...string) *Client {
 	return &Client{
 		Info:    Implementation{Name: "test", Version: "0"},
-		Command: &Command{Argv: argv, Env: []string{"PATH=" + os.Getenv("PATH"), "FAKE_SECRET=s3cret"}, StderrLines: 3},
+		Command: &process.Command{Argv: argv, Env: []string{"PATH=" + os.Getenv("PATH"), "FAKE_SECRET=s3cret"}, StderrLines: 3},
 	}
 }
 

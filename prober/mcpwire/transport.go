@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/process"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 )
 
@@ -31,7 +32,8 @@ import (
 // over them.
 //
 // Transports that can end a session explicitly implement SessionCloser;
-// transports over HTTP implement HTTPTransport.
+// transports over HTTP implement HTTPTransport, transports that run the
+// server as a process ProcessTransport.
 type Transport interface {
 	// Name is the transport's name for probe_mcp_transport_info.
 	Name() string
@@ -76,9 +78,11 @@ type Session struct {
 	Stateless bool
 }
 
-// SessionCloser is implemented by transports that end a session with a
-// message of their own (Streamable HTTP's DELETE). For the others the
-// session lives as long as the transport, and closing the transport ends it.
+// SessionCloser is implemented by transports that end a session
+// explicitly: with a message of their own (Streamable HTTP's DELETE), or
+// by ending the server (stdio: the end of the process, whose failure the
+// close layer reports). For the others the session lives as long as the
+// transport, and closing the transport ends it.
 type SessionCloser interface {
 	// CloseSession ends the session s; done reports whether there was
 	// anything to end.
@@ -96,44 +100,13 @@ type HTTPTransport interface {
 	LastStatus() int
 }
 
-// Command is a stdio server's command, from the module's configuration.
-type Command struct {
-	// Argv is the command and its arguments; Argv[0] without a slash is
-	// looked up in the PATH of Env.
-	Argv []string
-	// Env is the process's whole environment.
-	Env []string
-	// Dir is its working directory; "" is the exporter's.
-	Dir string
-	// StderrLines is how many of the last lines of stderr Process keeps
-	// (at most MaxStderrLines); 0 keeps only its size.
-	StderrLines int
-}
-
-// ProcessInfo is what the probe saw of a stdio server's process.
-type ProcessInfo struct {
-	// Started: the process was started.
-	Started bool
-	// FirstByte is the time from starting the process to the first byte
-	// on its stdout; 0 when none came.
-	FirstByte time.Duration
-	// Ended says how the process ended: "exited" (by itself, before it was
-	// asked to), "stdin closed", "SIGTERM" or "SIGKILL"; "" while it runs.
-	Ended string
-	// ExitCode is the process's exit status, -1 when a signal ended it.
-	ExitCode int
-	// StderrBytes counts what it wrote to stderr; StderrTail holds its last
-	// lines when the module asks for them, sanitized.
-	StderrBytes int64
-	StderrTail  []string
-}
-
 // ProcessTransport is implemented by transports that run the server as a
-// child process (stdio).
+// child process (stdio), on internal/process.
 type ProcessTransport interface {
 	Transport
-	// Process returns what was seen of the process.
-	Process() ProcessInfo
+	// Process returns what was seen of the process, its stderr's lines
+	// made fit for a log.
+	Process() process.Info
 }
 
 // TransportConfig is what a transport is made from: the Client's
@@ -146,7 +119,7 @@ type TransportConfig struct {
 	// MaxMessageBytes bounds one message read from the server.
 	MaxMessageBytes int64
 	// Command is the stdio transport's command; nil for the others.
-	Command *Command
+	Command *process.Command
 	// OnExchange is told of every exchange; never nil.
 	OnExchange func(Exchange)
 	// Previous is the transport this one replaces after a fallback, nil
@@ -173,7 +146,9 @@ type transportKind struct {
 }
 
 // transports are the transports the Client speaks, by name. Adding one is
-// a file implementing Transport plus a line here.
+// a file implementing Transport, a line here, and its row (its kind) in
+// internal/protocol's transport table (docs/architecture.md, "How to add
+// a transport").
 var transports = map[string]transportKind{
 	protocol.TransportStreamableHTTP: {open: openStreamableHTTP},
 	protocol.TransportSSE:            {open: openLegacySSE, statefulOnly: true},

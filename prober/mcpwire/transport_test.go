@@ -123,3 +123,26 @@ func TestHTTPTransportsImplement(t *testing.T) {
 		}
 	}
 }
+
+// TestTransportTables: the wire client speaks exactly the transports of
+// internal/protocol's table (but auto, which is detection), so that what
+// the configuration accepts and the prober reads of a transport (its kind)
+// is there for every transport the wire client opens, and a transport is
+// added to both.
+func TestTransportTables(t *testing.T) {
+	var declared []string
+	for _, name := range protocol.Transports() {
+		if name != protocol.TransportAuto {
+			declared = append(declared, name)
+		}
+	}
+	var spoken []string
+	for name := range transports {
+		spoken = append(spoken, name)
+	}
+	slices.Sort(declared)
+	slices.Sort(spoken)
+	if !slices.Equal(declared, spoken) {
+		t.Errorf("internal/protocol declares %q, the wire client speaks %q", declared, spoken)
+	}
+}

@@ -13,15 +13,19 @@
 
 //go:build !unix
 
-package mcpwire
+package process
 
 import (
-	"context"
-
-	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"errors"
+	"time"
 )
 
-// openStdio: the stdio transport needs Unix process groups.
-func openStdio(context.Context, TransportConfig) (Transport, error) {
-	return nil, failure.Errorf(failure.ReasonSpawn, 0, "stdio servers are probed on Unix only")
+// Start refuses: a server's process needs Unix process groups.
+func Start(*Command, int64) (*Process, error) {
+	return nil, errors.New("stdio servers are probed on Unix only")
 }
+
+// End has nothing to end: Start never starts a process here.
+func (p *Process) End(time.Time) error { return nil }
+
+func exitString(error) string { return "" }
