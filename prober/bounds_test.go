@@ -241,3 +241,9 @@ func TestHostileLoadStaysBounded(t *testing.T) {
 	}
 	runtime.KeepAlive(f)
 }
+
+// WithMaxBytes sets the byte budget; call it before the History is used.
+func (h *History) WithMaxBytes(n int) *History {
+	h.maxBytes = n
+	return h
+}

@@ -76,12 +76,6 @@ func NewHistory(limit int) *History {
 	return &History{limit: limit, maxBytes: DefaultHistoryBytes}
 }
 
-// WithMaxBytes sets the byte budget; call it before the History is used.
-func (h *History) WithMaxBytes(n int) *History {
-	h.maxBytes = n
-	return h
-}
-
 // Bytes is the estimated size of what the History keeps.
 func (h *History) Bytes() int {
 	h.mu.Lock()

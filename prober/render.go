@@ -157,21 +157,6 @@ func factSamples(s *samples, r *Result) {
 	}
 }
 
-// resultCollector turns a Result into the probe's metrics. It is
-// unchecked (it describes nothing): which series a probe has depends on
-// how far it got.
-type resultCollector struct{ r *Result }
-
-// NewCollector returns a collector of the metrics /probe answers with for
-// r, to register in the probe's own registry.
-func NewCollector(r *Result) prometheus.Collector { return resultCollector{r} }
-
-func (resultCollector) Describe(chan<- *prometheus.Desc) {}
-
-func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
-	c.r.samples(func(m *sample) { ch <- m })
-}
-
 // samples makes the Result's samples and hands each to emit, in the
 // order the code below names them.
 func (r *Result) samples(emit func(*sample)) {
@@ -385,7 +370,8 @@ func hashNumber(h [32]byte) float64 {
 var gaugeType = dto.MetricType_GAUGE
 
 // Families returns the probe's metric families for r: exactly what a
-// registry's Gather returns for NewCollector(r) (families sorted by name,
+// registry's Gather returns for r's samples as a collector (the tests'
+// NewCollector) (families sorted by name,
 // each family's metrics by label values; TestFamiliesAreGather holds it
 // to that), built directly. A registry per probe would check and sort
 // the same samples through a goroutine and two channels, and its

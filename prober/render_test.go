@@ -274,3 +274,18 @@ func TestFamiliesRefuseDuplicates(t *testing.T) {
 		t.Fatalf("Families took a duplicate series: %v", mfs)
 	}
 }
+
+// resultCollector turns a Result into the probe's metrics. It is
+// unchecked (it describes nothing): which series a probe has depends on
+// how far it got.
+type resultCollector struct{ r *Result }
+
+// NewCollector returns a collector of the metrics /probe answers with for
+// r, to register in a registry: the oracle Families is held to.
+func NewCollector(r *Result) prometheus.Collector { return resultCollector{r} }
+
+func (resultCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
+	c.r.samples(func(m *sample) { ch <- m })
+}

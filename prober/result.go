@@ -168,16 +168,6 @@ type AuthWallResult struct {
 	ResourceMetadata bool // the challenge names resource_metadata
 }
 
-// Layer returns the named layer's result, and whether the module has it.
-func (r *Result) Layer(name string) (LayerResult, bool) {
-	for _, l := range r.Layers {
-		if l.Name == name {
-			return l, true
-		}
-	}
-	return LayerResult{Name: name}, false
-}
-
 // layer returns the named layer's entry, adding it when the module lacks
 // it (a failure attributed to a layer the module did not declare).
 func (r *Result) layer(name string) *LayerResult {

@@ -121,3 +121,13 @@ func schemaSHA256(t testing.TB, r *Result) string {
 	}
 	return fmt.Sprintf("%x", r.Tools.Digest.Schema)
 }
+
+// Layer returns the named layer's result, and whether the module has it.
+func (r *Result) Layer(name string) (LayerResult, bool) {
+	for _, l := range r.Layers {
+		if l.Name == name {
+			return l, true
+		}
+	}
+	return LayerResult{Name: name}, false
+}
