@@ -146,7 +146,7 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if path := os.Getenv("MCP_EXPORTER_CPUPROFILE"); path != "" && !*configCheck {
-		// Undocumented, for the benchmark (go run ./bench -cpuprofile):
+		// For profiling (docs/performance.md; go run ./bench -cpuprofile sets it):
 		// profiles the whole run, written when the exporter exits.
 		stopProfile, err := startCPUProfile(path)
 		if err != nil {
