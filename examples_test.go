@@ -1205,6 +1205,44 @@ func readPromConfig(t *testing.T, name string) map[string]any {
 	return cfg
 }
 
+// uncommented is the example file name with its commented-out block that
+// starts with the line start ("  #- job_name: mcp_bearer") uncommented: the
+// "#" after the indentation dropped from that line and from each line after
+// it that has the same indentation and "#" followed by YAML ("#-", or "#"
+// and two or more spaces; prose comments have "# " and a word), as a user
+// uncommenting it would. The examples keep
+// off what the shipped configuration cannot run; the tests run it on.
+func uncommented(t *testing.T, name, start string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	indent := start[:strings.Index(start, "#")]
+	lines := strings.Split(string(b), "\n")
+	i := slices.Index(lines, start)
+	if i < 0 {
+		t.Fatalf("%s has no commented-out block starting %q", name, start)
+	}
+	for ; i < len(lines); i++ {
+		l := lines[i]
+		rest, ok := strings.CutPrefix(l, indent+"#")
+		if !ok || rest == "" || rest[0] == ' ' && strings.TrimLeft(rest, " ") != "" && len(rest)-len(strings.TrimLeft(rest, " ")) == 1 {
+			break // not commented, or prose ("# " and a word)
+		}
+		lines[i] = indent + l[len(indent)+1:]
+	}
+	return []byte(strings.Join(lines, "\n"))
+}
+
+// uncommentedYAML decodes what uncommented returns into v.
+func uncommentedYAML(t *testing.T, name, start string, v any) {
+	t.Helper()
+	if err := yaml.Unmarshal(uncommented(t, name, start), v); err != nil {
+		t.Fatalf("%s with %q uncommented: %v", name, start, err)
+	}
+}
+
 // TestExamplesEndToEndWithPrometheus runs the examples for real: a real
 // Prometheus scrapes the exporter, which probes a real MCP server (the
 // official Go SDK), with examples/prometheus.yml's relabelling and rules; an
@@ -1281,9 +1319,12 @@ func examplesEndToEnd(t *testing.T, bin string) {
 	selfJob["static_configs"] = []any{map[string]any{"targets": []any{exporterAddr}}}
 	// The example's mcp_bearer job, and a copy of it for the oauth2 module,
 	// probe the same server with credentials.
-	bearerJob := scrapeJob(t, example, "mcp_bearer")
+	var withBearer, withBearer2 map[string]any
+	uncommentedYAML(t, "examples/prometheus.yml", "  #- job_name: mcp_bearer", &withBearer)
+	uncommentedYAML(t, "examples/prometheus.yml", "  #- job_name: mcp_bearer", &withBearer2)
+	bearerJob := scrapeJob(t, withBearer, "mcp_bearer")
 	pointJobAt(t, bearerJob, target, exporterAddr)
-	oauth2Job := scrapeJob(t, readPromConfig(t, "examples/prometheus.yml"), "mcp_bearer")
+	oauth2Job := scrapeJob(t, withBearer2, "mcp_bearer")
 	oauth2Job["job_name"], oauth2Job["params"] = "mcp_oauth2", map[string]any{"module": []any{"oauth2"}}
 	pointJobAt(t, oauth2Job, target, exporterAddr)
 	// examples/prometheus.yml's mcp_file_sd job on examples/targets/mcp.yml's
@@ -1519,7 +1560,7 @@ func groupModule(g targetGroup) string {
 func exampleTargetGroups(t *testing.T, serverURL string) (string, map[string]string) {
 	t.Helper()
 	var groups []targetGroup
-	readYAML(t, "examples/targets/mcp.yml", &groups)
+	uncommentedYAML(t, "examples/targets/mcp.yml", "#- targets:", &groups)
 	modules := map[string]bool{}
 	want := map[string]string{}
 	for i := range groups {
@@ -1539,7 +1580,7 @@ func exampleTargetGroups(t *testing.T, serverURL string) (string, map[string]str
 func shardTargets(t *testing.T, serverURL string, n int) (string, map[string]string) {
 	t.Helper()
 	var example []targetGroup
-	readYAML(t, "examples/targets/mcp.yml", &example)
+	uncommentedYAML(t, "examples/targets/mcp.yml", "#- targets:", &example)
 	plain := targetGroup{}
 	want := map[string]string{}
 	for i := range n {
