@@ -43,6 +43,7 @@ func TestStdioLeaks(t *testing.T) {
 	ok, forks := stdioModule(fake, fakemcp.StdioOK), stdioModule(fake, fakemcp.StdioForkChild)
 	p := New()
 	var n atomic.Int64
+	var firstFailure atomic.Pointer[Result]
 	probe := func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -50,7 +51,13 @@ func TestStdioLeaks(t *testing.T) {
 		if n.Add(1)%10 == 0 {
 			m = forks
 		}
-		return p.Probe(ctx, Request{ModuleName: "leak", Module: m, Logger: slog.New(slog.DiscardHandler)}).Success
+		res := p.Probe(ctx, Request{ModuleName: "leak", Module: m, Logger: slog.New(slog.DiscardHandler)})
+		if !res.Success {
+			// Say how the first failure went: a rare one under load is
+			// otherwise only a count.
+			firstFailure.CompareAndSwap(nil, res)
+		}
+		return res.Success
 	}
 	if !probe() { // the first probe starts what lives on (the runtime's, the prober's)
 		t.Fatal("first probe failed")
@@ -81,7 +88,7 @@ func TestStdioLeaks(t *testing.T) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	if n := failed.Load(); n > 0 {
-		t.Errorf("%d of %d probes failed", n, probes)
+		t.Errorf("%d of %d probes failed; the first: %s", n, probes, describe(firstFailure.Load()))
 	}
 	// Goroutines that are ending may need a moment.
 	var g, f int
