@@ -26,6 +26,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/jsonscan"
 )
 
 // maxDepth bounds array/object nesting. Recursion is bounded by it, so a
@@ -39,7 +41,7 @@ var ErrTooDeep = errors.New("JSON nested too deeply")
 // the tests use them to tell our stricter rules apart from syntax errors.
 var (
 	errDupKey  = errors.New("duplicate object key")
-	errBadUTF8 = errors.New("invalid UTF-8 in string")
+	errBadUTF8 = jsonscan.ErrBadUTF8
 )
 
 // Append appends the canonical encoding of the JSON value in src to dst.
@@ -286,15 +288,6 @@ type encoder struct {
 	spans   []memberSpan // member spans of the objects being encoded, as a stack
 }
 
-// plain marks string bytes that need no attention: printable ASCII other
-// than '"' and '\\'. A table keeps the hot string loop to one load per byte.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 func (e *encoder) errorf(format string, args ...any) error {
 	return fmt.Errorf("invalid JSON at offset %d: %s", e.pos, fmt.Sprintf(format, args...))
 }
@@ -346,16 +339,7 @@ func (e *encoder) document() error {
 	return nil
 }
 
-func (e *encoder) skipWS() {
-	for e.pos < len(e.src) {
-		switch e.src[e.pos] {
-		case ' ', '\t', '\n', '\r':
-			e.pos++
-		default:
-			return
-		}
-	}
-}
+func (e *encoder) skipWS() { e.pos = jsonscan.Space(e.src, e.pos) }
 
 func (e *encoder) value() error {
 	if e.pos >= len(e.src) {
@@ -455,57 +439,11 @@ func (e *encoder) number() error {
 }
 
 // scanString validates the string starting at e.pos (which is '"') and moves
-// past its closing quote. It reports whether the string contains escapes.
+// past its closing quote, or to the fault. It reports whether the string
+// contains escapes.
 func (e *encoder) scanString() (escaped bool, err error) {
-	s := e.src
-	i := e.pos + 1
-	for {
-		for i < len(s) && plain[s[i]] {
-			i++
-		}
-		if i >= len(s) {
-			e.pos = i
-			return false, e.errorf("unterminated string")
-		}
-		switch c := s[i]; {
-		case c == '"':
-			e.pos = i + 1
-			return escaped, nil
-		case c == '\\':
-			escaped = true
-			if i+1 >= len(s) {
-				e.pos = i
-				return false, e.errorf("unterminated string")
-			}
-			switch s[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if len(s)-i < 6 || !isHex(s[i+2]) || !isHex(s[i+3]) || !isHex(s[i+4]) || !isHex(s[i+5]) {
-					e.pos = i
-					return false, e.errorf("invalid \\u escape")
-				}
-				i += 6
-			default:
-				e.pos = i
-				return false, e.errorf("invalid escape \\%c", s[i+1])
-			}
-		case c < 0x20:
-			e.pos = i
-			return false, e.errorf("control character %#02x in string", c)
-		default:
-			r, size := utf8.DecodeRune(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				e.pos = i
-				return false, e.wrapf(errBadUTF8, "")
-			}
-			i += size
-		}
-	}
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+	e.pos, escaped, err = jsonscan.String(e.src, e.pos)
+	return escaped, err
 }
 
 func hex4(s []byte) rune {
@@ -815,31 +753,9 @@ func (e *encoder) memberString(raw []byte, want string) (string, error) {
 // skipValue moves past one value without encoding it. It checks only string
 // and bracket structure (iteratively, so depth costs no stack) and stops at
 // the first delimiter outside any bracket; toolEncodings validates the rest.
-func (e *encoder) skipValue() error {
-	s := e.src
-	depth := 0
-	for e.pos < len(s) {
-		switch s[e.pos] {
-		case '"':
-			if _, err := e.scanString(); err != nil {
-				return err
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return nil
-			}
-			depth--
-		case ',', ' ', '\t', '\n', '\r':
-			if depth == 0 {
-				return nil
-			}
-		}
-		e.pos++
-	}
-	return nil // the caller reports the missing end of the object
+func (e *encoder) skipValue() (err error) {
+	e.pos, err = jsonscan.Value(e.src, e.pos)
+	return err // at the end of input, the caller reports the missing end of the object
 }
 
 // toolEncodings canonicalizes one tool and returns its schema and definition
