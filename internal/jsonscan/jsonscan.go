@@ -145,6 +145,15 @@ func value(b []byte, i int, check bool) (end int, err error) {
 	for i < len(b) {
 		switch b[i] {
 		case '"':
+			// A plain string is passed over here; str rescans the rest.
+			j := i + 1
+			for j < len(b) && plain[b[j]] {
+				j++
+			}
+			if j < len(b) && b[j] == '"' {
+				i = j + 1
+				continue
+			}
 			if i, _, err = str(b, i, check); err != nil {
 				return i, err
 			}

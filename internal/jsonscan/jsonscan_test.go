@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -121,4 +122,36 @@ func TestStringErrors(t *testing.T) {
 			t.Errorf("%q: String error %v, want %q (ErrBadUTF8 %v)", c.in, err, c.want, c.bad)
 		}
 	}
+}
+
+// BenchmarkValue passes over a tools/list page of 2,000 tools whose strings
+// carry escapes, as the wire client (ValidValue) and internal/canonical
+// (Value) do.
+func BenchmarkValue(b *testing.B) {
+	var doc bytes.Buffer
+	doc.WriteString("[")
+	for i := range 2000 {
+		if i > 0 {
+			doc.WriteString(",")
+		}
+		fmt.Fprintf(&doc, `{"name":"tool_%d","description":"Reads caf\u00e9 menus and \"quoted\" text, %d","inputSchema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]},"annotations":{"readOnlyHint":true}}`, i, i)
+	}
+	doc.WriteString("]")
+	in := doc.Bytes()
+	b.Run("ValidValue", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for range b.N {
+			if ValidValue(in, 0) != len(in) {
+				b.Fatal("short")
+			}
+		}
+	})
+	b.Run("Value", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for range b.N {
+			if end, err := Value(in, 0); end != len(in) || err != nil {
+				b.Fatal(end, err)
+			}
+		}
+	})
 }
