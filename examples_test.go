@@ -110,31 +110,25 @@ func TestExamplePrometheusConfigs(t *testing.T) {
 			t.Errorf("%s is not found as a Prometheus config; found %q", want, configs)
 		}
 	}
-	for _, p := range []struct {
-		name string
-		path func(testing.TB) string
-	}{{"promtool2", testsupport.PromtoolPath}, {"promtool3", testsupport.Promtool3Path}} {
-		t.Run(p.name, func(t *testing.T) {
-			promtool := p.path(t)
-			for _, c := range configs {
-				t.Run(c, func(t *testing.T) {
-					args := []string{"check", "config"}
-					if slices.Contains(agentConfigs, c) {
-						args = append(args, "--agent")
-					}
-					out := runPromtoolBin(t, promtool, append(args, c)...)
-					// promtool only warns about a file_sd file that does not exist.
-					if strings.Contains(out, "WARNING") {
-						t.Errorf("promtool check config %s warns:\n%s", c, out)
-					}
-				})
-			}
-			out := runPromtoolBin(t, promtool, "test", "rules", "examples/alerts_test.yml")
-			if !strings.Contains(out, "SUCCESS") {
-				t.Errorf("promtool test rules:\n%s", out)
-			}
-		})
-	}
+	testsupport.EachPromtool(t, func(t *testing.T, promtool string) {
+		for _, c := range configs {
+			t.Run(c, func(t *testing.T) {
+				args := []string{"check", "config"}
+				if slices.Contains(agentConfigs, c) {
+					args = append(args, "--agent")
+				}
+				out := runPromtoolBin(t, promtool, append(args, c)...)
+				// promtool only warns about a file_sd file that does not exist.
+				if strings.Contains(out, "WARNING") {
+					t.Errorf("promtool check config %s warns:\n%s", c, out)
+				}
+			})
+		}
+		out := runPromtoolBin(t, promtool, "test", "rules", "examples/alerts_test.yml")
+		if !strings.Contains(out, "SUCCESS") {
+			t.Errorf("promtool test rules:\n%s", out)
+		}
+	})
 }
 
 // alertRules reads examples/alerts.yml.

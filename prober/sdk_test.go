@@ -22,12 +22,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
+
+// sdkCase is a go-sdk server to probe and what the case sets on the module
+// (nothing when module is nil).
+type sdkCase struct {
+	name   string
+	server testsupport.SDKServer
+	module func(*config.Module)
+}
+
+// The go-sdk servers most tables of SDK cases begin with: its two stateful
+// answer styles.
+var (
+	sdkStatefulSSE  = sdkCase{"stateful SSE answers", testsupport.SDKServer{}, nil}
+	sdkStatefulJSON = sdkCase{"stateful JSON answers", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}}, nil}
+)
+
+// legacySSE sets the module's transport to HTTP+SSE.
+func legacySSE(m *config.Module) { m.Transport = protocol.TransportSSE }
 
 // probeResult is what a probe produced.
 type probeResult struct {
