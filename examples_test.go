@@ -1012,18 +1012,6 @@ func TestExampleCI(t *testing.T) {
 	}
 }
 
-// freeAddr returns a loopback address that nothing listens on just now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // stopProcess ends a process the test started: SIGTERM, then SIGKILL if it
 // has not exited within grace.
 func stopProcess(t *testing.T, cmd *exec.Cmd, grace time.Duration) {
@@ -1065,7 +1053,7 @@ func startPrometheus(t *testing.T, bin string, cfg any, extra ...string) *promSe
 	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
+	addr := testsupport.FreeAddr(t)
 	args := append([]string{"--config.file=" + cfgFile, "--web.listen-address=" + addr}, extra...)
 	if !slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--storage.agent.path") }) {
 		args = append(args, "--storage.tsdb.path="+filepath.Join(dir, "data"))

@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // wbHeaderRecorder keeps the headers of every request h serves.
@@ -219,9 +220,9 @@ func TestProbeEndsWhenScraperLeaves(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("the probe's request to the server was not cancelled 5s after the scraper left")
 			}
-			for hzMetricValue(t, hh.h.Metrics.InFlight) != 0 {
+			for testsupport.MetricValue(t, hh.h.Metrics.InFlight) != 0 {
 				if time.Since(start) > 2*time.Second {
-					t.Fatalf("mcp_exporter_probes_in_flight = %v 2s after the scraper left", hzMetricValue(t, hh.h.Metrics.InFlight))
+					t.Fatalf("mcp_exporter_probes_in_flight = %v 2s after the scraper left", testsupport.MetricValue(t, hh.h.Metrics.InFlight))
 				}
 				time.Sleep(5 * time.Millisecond)
 			}
