@@ -60,15 +60,26 @@ type probeResult struct {
 // runProbe probes target with module through a fresh Prober.
 func runProbe(t testing.TB, p *Prober, target string, module config.Module) probeResult {
 	t.Helper()
+	return probeRequest(t, p, Request{ModuleName: "test", Module: module, Target: target}, nil)
+}
+
+// probeRequest runs req through p (a fresh Prober when nil) within its
+// module's timeout, logging at debug level into the result; whileOpen, when
+// not nil, runs once the probe has returned and before its context ends.
+func probeRequest(t testing.TB, p *Prober, req Request, whileOpen func()) probeResult {
+	t.Helper()
 	if p == nil {
 		p = New()
 	}
 	reg := prometheus.NewRegistry()
 	var logs strings.Builder
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
+	req.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(req.Module.Timeout))
 	defer cancel()
-	res := p.Probe(ctx, Request{ModuleName: "test", Module: module, Target: target, Logger: logger})
+	res := p.Probe(ctx, req)
+	if whileOpen != nil {
+		whileOpen()
+	}
 	reg.MustRegister(NewCollector(res))
 	return probeResult{ok: res.Success, metrics: gatherText(t, reg), logs: logs.String(), result: res}
 }
