@@ -100,7 +100,7 @@ func TestHandlerRefusesProbeRequests(t *testing.T) {
 			t.Errorf("request with %v: %d, want 508", h, w.Code)
 		}
 	}
-	if got := counterValue(t, f.h.Metrics.LoopsRefused); got != 2 {
+	if got := testsupport.MetricValue(t, f.h.Metrics.LoopsRefused); got != 2 {
 		t.Errorf("mcp_exporter_probe_loops_refused_total = %v, want 2", got)
 	}
 	if n.Load() != 0 || len(f.h.History.List()) != 0 {
