@@ -400,21 +400,14 @@ func (e *encoder) number() error {
 			return e.errorf("leading zero in number")
 		}
 	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
+		i = digits(s, i+1)
 	default:
 		e.pos = i
 		return e.errorf("invalid number")
 	}
 	if i < len(s) && s[i] == '.' {
-		i++
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
+		d := i + 1
+		if i = digits(s, d); i == d {
 			e.pos = i
 			return e.errorf("missing digits after decimal point")
 		}
@@ -425,10 +418,7 @@ func (e *encoder) number() error {
 			i++
 		}
 		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if i = digits(s, d); i == d {
 			e.pos = i
 			return e.errorf("missing digits in exponent")
 		}
@@ -436,6 +426,14 @@ func (e *encoder) number() error {
 	e.out = append(e.out, s[start:i]...)
 	e.pos = i
 	return nil
+}
+
+// digits returns the index past the decimal digits of s from i.
+func digits(s []byte, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // scanString validates the string starting at e.pos (which is '"') and moves
@@ -510,18 +508,27 @@ func unescape(dst, s []byte) []byte {
 	return dst
 }
 
-func (e *encoder) array() error {
+// open enters the array or object whose opening bracket is at e.pos and
+// writes the bracket; empty reports (having written it) an immediate close.
+func (e *encoder) open(open, close byte) (empty bool, err error) {
 	if e.depth++; e.depth > maxDepth {
-		return e.wrapf(ErrTooDeep, " (limit %d)", maxDepth)
+		return false, e.wrapf(ErrTooDeep, " (limit %d)", maxDepth)
 	}
 	e.pos++
-	e.out = append(e.out, '[')
+	e.out = append(e.out, open)
 	e.skipWS()
-	if e.pos < len(e.src) && e.src[e.pos] == ']' {
+	if e.pos < len(e.src) && e.src[e.pos] == close {
 		e.pos++
-		e.out = append(e.out, ']')
+		e.out = append(e.out, close)
 		e.depth--
-		return nil
+		return true, nil
+	}
+	return false, nil
+}
+
+func (e *encoder) array() error {
+	if empty, err := e.open('[', ']'); empty || err != nil {
+		return err
 	}
 	for {
 		e.skipWS()
@@ -550,20 +557,11 @@ func (e *encoder) array() error {
 // object encodes members in input order, then sorts them in place. It leaves
 // its (sorted) member spans on top of e.spans for the caller to inspect or drop.
 func (e *encoder) object() error {
-	if e.depth++; e.depth > maxDepth {
-		return e.wrapf(ErrTooDeep, " (limit %d)", maxDepth)
+	if empty, err := e.open('{', '}'); empty || err != nil {
+		return err
 	}
-	e.pos++
-	e.out = append(e.out, '{')
 	contentStart := len(e.out)
 	base := len(e.spans)
-	e.skipWS()
-	if e.pos < len(e.src) && e.src[e.pos] == '}' {
-		e.pos++
-		e.out = append(e.out, '}')
-		e.depth--
-		return nil
-	}
 	for {
 		e.skipWS()
 		if e.pos >= len(e.src) || e.src[e.pos] != '"' {
@@ -700,15 +698,9 @@ func (e *encoder) memberString(raw []byte, want string) (string, error) {
 		if e.pos >= len(e.src) || e.src[e.pos] != '"' {
 			return "", e.errorf("expected string object key")
 		}
-		ks := e.pos
-		esc, err := e.scanString()
+		key, err := e.decodedString()
 		if err != nil {
 			return "", err
-		}
-		key := e.src[ks+1 : e.pos-1]
-		if esc {
-			e.keys = unescape(e.keys[:0], key)
-			key = e.keys
 		}
 		e.skipWS()
 		if e.pos >= len(e.src) || e.src[e.pos] != ':' {
@@ -720,17 +712,8 @@ func (e *encoder) memberString(raw []byte, want string) (string, error) {
 			if e.pos >= len(e.src) || e.src[e.pos] != '"' {
 				return "", fmt.Errorf("%q is not a string", want)
 			}
-			vs := e.pos
-			esc, err := e.scanString()
-			if err != nil {
-				return "", err
-			}
-			v := e.src[vs+1 : e.pos-1]
-			if esc {
-				e.keys = unescape(e.keys[:0], v)
-				v = e.keys
-			}
-			return string(v), nil
+			v, err := e.decodedString()
+			return string(v), err
 		}
 		if err := e.skipValue(); err != nil {
 			return "", err
@@ -748,6 +731,23 @@ func (e *encoder) memberString(raw []byte, want string) (string, error) {
 			return "", e.errorf("invalid character %q after object member", e.src[e.pos])
 		}
 	}
+}
+
+// decodedString scans the string at e.pos and returns its content decoded:
+// a slice of e.src, or of e.keys when it has escapes (valid until e.keys
+// is next used).
+func (e *encoder) decodedString() ([]byte, error) {
+	start := e.pos
+	esc, err := e.scanString()
+	if err != nil {
+		return nil, err
+	}
+	v := e.src[start+1 : e.pos-1]
+	if esc {
+		e.keys = unescape(e.keys[:0], v)
+		v = e.keys
+	}
+	return v, nil
 }
 
 // skipValue moves past one value without encoding it. It checks only string
