@@ -527,7 +527,7 @@ func TestHelmChartConfigSources(t *testing.T) {
 func TestHelmChartRunsAsRendered(t *testing.T) {
 	r := renderChart(t, "--values", chartAllValues, "--set", "extraArgs[0]=--web.route-prefix=/mcp/")
 	c, local := layoutPod(t, r, nil)
-	addr := hzFreeAddr(t)
+	addr := testsupport.FreeAddr(t)
 	var args []string
 	for _, a := range c.Args {
 		switch {

@@ -110,31 +110,25 @@ func TestExamplePrometheusConfigs(t *testing.T) {
 			t.Errorf("%s is not found as a Prometheus config; found %q", want, configs)
 		}
 	}
-	for _, p := range []struct {
-		name string
-		path func(testing.TB) string
-	}{{"promtool2", testsupport.PromtoolPath}, {"promtool3", testsupport.Promtool3Path}} {
-		t.Run(p.name, func(t *testing.T) {
-			promtool := p.path(t)
-			for _, c := range configs {
-				t.Run(c, func(t *testing.T) {
-					args := []string{"check", "config"}
-					if slices.Contains(agentConfigs, c) {
-						args = append(args, "--agent")
-					}
-					out := runPromtoolBin(t, promtool, append(args, c)...)
-					// promtool only warns about a file_sd file that does not exist.
-					if strings.Contains(out, "WARNING") {
-						t.Errorf("promtool check config %s warns:\n%s", c, out)
-					}
-				})
-			}
-			out := runPromtoolBin(t, promtool, "test", "rules", "examples/alerts_test.yml")
-			if !strings.Contains(out, "SUCCESS") {
-				t.Errorf("promtool test rules:\n%s", out)
-			}
-		})
-	}
+	testsupport.EachPromtool(t, func(t *testing.T, promtool string) {
+		for _, c := range configs {
+			t.Run(c, func(t *testing.T) {
+				args := []string{"check", "config"}
+				if slices.Contains(agentConfigs, c) {
+					args = append(args, "--agent")
+				}
+				out := runPromtoolBin(t, promtool, append(args, c)...)
+				// promtool only warns about a file_sd file that does not exist.
+				if strings.Contains(out, "WARNING") {
+					t.Errorf("promtool check config %s warns:\n%s", c, out)
+				}
+			})
+		}
+		out := runPromtoolBin(t, promtool, "test", "rules", "examples/alerts_test.yml")
+		if !strings.Contains(out, "SUCCESS") {
+			t.Errorf("promtool test rules:\n%s", out)
+		}
+	})
 }
 
 // alertRules reads examples/alerts.yml.
@@ -1018,18 +1012,6 @@ func TestExampleCI(t *testing.T) {
 	}
 }
 
-// freeAddr returns a loopback address that nothing listens on just now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // stopProcess ends a process the test started: SIGTERM, then SIGKILL if it
 // has not exited within grace.
 func stopProcess(t *testing.T, cmd *exec.Cmd, grace time.Duration) {
@@ -1071,7 +1053,7 @@ func startPrometheus(t *testing.T, bin string, cfg any, extra ...string) *promSe
 	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
+	addr := testsupport.FreeAddr(t)
 	args := append([]string{"--config.file=" + cfgFile, "--web.listen-address=" + addr}, extra...)
 	if !slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--storage.agent.path") }) {
 		args = append(args, "--storage.tsdb.path="+filepath.Join(dir, "data"))

@@ -17,7 +17,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -158,18 +157,6 @@ func hzBuild(t *testing.T) string {
 	return bin
 }
 
-// hzFreeAddr returns a loopback address with a port nothing listens on.
-func hzFreeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return addr
-}
-
 // hzProcess is a running exporter.
 type hzProcess struct {
 	cmd    *exec.Cmd
@@ -246,7 +233,7 @@ func TestLifecycleSIGTERM(t *testing.T) {
 
 	cfg := filepath.Join(t.TempDir(), "mcp_exporter.yml")
 	writeConfig(t, cfg, "modules:\n  default:\n    timeout: 10s\n")
-	addr := hzFreeAddr(t)
+	addr := testsupport.FreeAddr(t)
 	p := hzStart(t, bin, "--config.file", cfg, "--web.listen-address", addr)
 	client := &http.Client{Timeout: 20 * time.Second}
 	p.waitReady(t, client, func() *http.Request {
@@ -320,7 +307,7 @@ func TestLifecycleWebConfig(t *testing.T) {
 		certFile, keyFile, user, hash))
 	cfg := filepath.Join(dir, "mcp_exporter.yml")
 	writeConfig(t, cfg, "modules:\n  default:\n    timeout: 5s\n")
-	addr := hzFreeAddr(t)
+	addr := testsupport.FreeAddr(t)
 	p := hzStart(t, bin, "--config.file", cfg, "--web.listen-address", addr, "--web.config.file", webConfig)
 
 	tlsClient := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}

@@ -53,23 +53,17 @@ func TestMultiLocationRules(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs promtool")
 	}
-	for _, p := range []struct {
-		name string
-		path func(testing.TB) string
-	}{{"promtool2", testsupport.PromtoolPath}, {"promtool3", testsupport.Promtool3Path}} {
-		t.Run(p.name, func(t *testing.T) {
-			promtool := p.path(t)
-			for _, c := range []string{
-				"promtool check rules " + multiLocationRules,
-				"promtool test rules " + multiLocationRulesTest,
-			} {
-				args := strings.Fields(readmeCommand(t, c))[1:]
-				if out := runPromtoolBin(t, promtool, args...); !strings.Contains(out, "SUCCESS") {
-					t.Errorf("%s:\n%s", c, out)
-				}
+	testsupport.EachPromtool(t, func(t *testing.T, promtool string) {
+		for _, c := range []string{
+			"promtool check rules " + multiLocationRules,
+			"promtool test rules " + multiLocationRulesTest,
+		} {
+			args := strings.Fields(readmeCommand(t, c))[1:]
+			if out := runPromtoolBin(t, promtool, args...); !strings.Contains(out, "SUCCESS") {
+				t.Errorf("%s:\n%s", c, out)
 			}
-		})
-	}
+		}
+	})
 
 	rules := rulesIn(t, multiLocationRules)
 	fires, quiet := alertTestCases(t, multiLocationRulesTest)

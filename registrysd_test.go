@@ -322,7 +322,7 @@ func startPostgres(t *testing.T, bin string) string {
 	if out, err := command("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-instructions", "-N").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	_, port, _ := net.SplitHostPort(freeAddr(t))
+	_, port, _ := net.SplitHostPort(testsupport.FreeAddr(t))
 	cmd := command("postgres", "-D", data, "-p", port, "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	log := &testsupport.SyncBuffer{}
@@ -357,7 +357,7 @@ func startMCPRegistry(t *testing.T, bin, dsn string) *mcpRegistry {
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	addr := freeAddr(t)
+	addr := testsupport.FreeAddr(t)
 	cmd := exec.Command(bin)
 	cmd.Env = []string{
 		"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(),

@@ -433,18 +433,23 @@ func startExporter(s *subject, dir, bin, cfg, serverURL string, o options, warm 
 	if err != nil {
 		return err
 	}
-	s.proc, s.close = exp, exp.stop
-	base := "http://" + addr
-	if err := exp.waitReady(base + "/-/healthy"); err != nil {
+	// The first probe detects the era; the rest are the four exchanges.
+	return scrapeSubject(s, exp, "row A", "http://"+addr, "/probe?target="+serverURL, o, warm)
+}
+
+// scrapeSubject makes the exporter p, listening at base, the subject s:
+// ready, probed once through probePath (which must succeed) and warmed up.
+func scrapeSubject(s *subject, p *proc, row, base, probePath string, o options, warm loadSpec) error {
+	s.proc, s.close = p, p.stop
+	if err := p.waitReady(base + "/-/healthy"); err != nil {
 		return err
 	}
-	s.load = scrapeLoad(base+"/probe?target="+serverURL, o.concurrency)
-	// The first probe detects the era; the rest are the four exchanges.
+	s.load = scrapeLoad(base+probePath, o.concurrency)
 	res, _, _ := s.load(loadSpec{Concurrency: 1, Count: 1})
 	if res.Failed > 0 {
-		return fmt.Errorf("row A: the first probe failed: %s\n%s", res.FirstError, exp.tail())
+		return fmt.Errorf("%s: the first probe failed: %s\n%s", row, res.FirstError, p.tail())
 	}
-	_, _, err = s.load(warm)
+	_, _, err := s.load(warm)
 	return err
 }
 
@@ -490,18 +495,7 @@ func startBlackbox(s *subject, dir, bin, serverURL string, o options, warm loadS
 	if err != nil {
 		return err
 	}
-	s.proc, s.close = bb, bb.stop
-	base := "http://" + addr
-	if err := bb.waitReady(base + "/-/healthy"); err != nil {
-		return err
-	}
-	s.load = scrapeLoad(base+"/probe?module=mcp_initialize&target="+serverURL, o.concurrency)
-	res, _, _ := s.load(loadSpec{Concurrency: 1, Count: 1})
-	if res.Failed > 0 {
-		return fmt.Errorf("row C: the first probe failed: %s\n%s", res.FirstError, bb.tail())
-	}
-	_, _, err = s.load(warm)
-	return err
+	return scrapeSubject(s, bb, "row C", "http://"+addr, "/probe?module=mcp_initialize&target="+serverURL, o, warm)
 }
 
 func measureSlow(dir, bin, cfg string, o options, env []string) (*slowResult, error) {

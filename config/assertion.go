@@ -130,13 +130,22 @@ func ParseAssertionKey(pemBytes []byte, algorithm string) (crypto.Signer, string
 
 // LoadKey reads and parses the key file.
 func (a *ClientAssertion) LoadKey() (crypto.Signer, string, []byte, error) {
-	b, err := os.ReadFile(a.KeyFile)
+	return loadKeyFile(a.KeyFile, func(b []byte) (crypto.Signer, string, error) {
+		return ParseAssertionKey(b, a.Algorithm)
+	})
+}
+
+// loadKeyFile reads a private key file and parses it with parse, for a
+// key read per use: the key, its JWS algorithm and the file's bytes. The
+// error names the file.
+func loadKeyFile(path string, parse func([]byte) (crypto.Signer, string, error)) (crypto.Signer, string, []byte, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, "", nil, err // names the file, and why
 	}
-	key, alg, err := ParseAssertionKey(b, a.Algorithm)
+	key, alg, err := parse(b)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("%s: %w", a.KeyFile, err)
+		return nil, "", nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return key, alg, b, nil
 }

@@ -36,7 +36,14 @@ func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
 	return path
 }
 
-func TestClientAssertionConfig(t *testing.T) {
+// keyFiles writes, in a temporary directory, a private key file of each
+// kind the key checks tell apart and files that hold none, by name: rsa1
+// and rsa8 (RSA 2048, PKCS#1 and PKCS#8), small (RSA 1024, PKCS#1), sec1
+// and ec8 (P-256, SEC 1 and PKCS#8), p384 and p384-8 (P-384, SEC 1 and
+// PKCS#8), ed (Ed25519), cert (a certificate block), bad (an EC block
+// without a key) and gone (no file).
+func keyFiles(t *testing.T) map[string]string {
+	t.Helper()
 	dir := t.TempDir()
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	smallRSA, _ := rsa.GenerateKey(rand.Reader, 1024)
@@ -44,20 +51,28 @@ func TestClientAssertionConfig(t *testing.T) {
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
 	sec1, _ := x509.MarshalECPrivateKey(p256)
-	pkcs8EC, _ := x509.MarshalPKCS8PrivateKey(p384)
+	pkcs8EC, _ := x509.MarshalPKCS8PrivateKey(p256)
+	sec1384, _ := x509.MarshalECPrivateKey(p384)
+	pkcs8384, _ := x509.MarshalPKCS8PrivateKey(p384)
 	pkcs8RSA, _ := x509.MarshalPKCS8PrivateKey(rsaKey)
 	pkcs8Ed, _ := x509.MarshalPKCS8PrivateKey(edKey)
-	files := map[string]string{
-		"rsa1":  writePEM(t, dir, "rsa1.pem", "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaKey)),
-		"rsa8":  writePEM(t, dir, "rsa8.pem", "PRIVATE KEY", pkcs8RSA),
-		"small": writePEM(t, dir, "small.pem", "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(smallRSA)),
-		"sec1":  writePEM(t, dir, "sec1.pem", "EC PRIVATE KEY", sec1),
-		"ec8":   writePEM(t, dir, "ec8.pem", "PRIVATE KEY", pkcs8EC),
-		"ed":    writePEM(t, dir, "ed.pem", "PRIVATE KEY", pkcs8Ed),
-		"cert":  writePEM(t, dir, "cert.pem", "CERTIFICATE", []byte{1, 2, 3}),
-		"bad":   writePEM(t, dir, "bad.pem", "EC PRIVATE KEY", []byte("SECRET-KEY-BYTES")),
-		"gone":  filepath.Join(dir, "missing.pem"),
+	return map[string]string{
+		"rsa1":   writePEM(t, dir, "rsa1.pem", "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaKey)),
+		"rsa8":   writePEM(t, dir, "rsa8.pem", "PRIVATE KEY", pkcs8RSA),
+		"small":  writePEM(t, dir, "small.pem", "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(smallRSA)),
+		"sec1":   writePEM(t, dir, "sec1.pem", "EC PRIVATE KEY", sec1),
+		"ec8":    writePEM(t, dir, "ec8.pem", "PRIVATE KEY", pkcs8EC),
+		"p384":   writePEM(t, dir, "p384.pem", "EC PRIVATE KEY", sec1384),
+		"p384-8": writePEM(t, dir, "p384-8.pem", "PRIVATE KEY", pkcs8384),
+		"ed":     writePEM(t, dir, "ed.pem", "PRIVATE KEY", pkcs8Ed),
+		"cert":   writePEM(t, dir, "cert.pem", "CERTIFICATE", []byte{1, 2, 3}),
+		"bad":    writePEM(t, dir, "bad.pem", "EC PRIVATE KEY", []byte("SECRET-KEY-BYTES")),
+		"gone":   filepath.Join(dir, "missing.pem"),
 	}
+}
+
+func TestClientAssertionConfig(t *testing.T) {
+	files := keyFiles(t)
 	module := func(oauth2, assertion string) string {
 		return "modules:\n  m:\n    allow_any_target: true\n    http_config:\n      oauth2: " + oauth2 +
 			"\n    oauth2_client_assertion:\n" + assertion
@@ -70,7 +85,7 @@ func TestClientAssertionConfig(t *testing.T) {
 		{name: "RSA PKCS#1, RS256", yaml: module(cc, "      key_file: "+files["rsa1"]+"\n      algorithm: RS256\n      key_id: k\n")},
 		{name: "RSA PKCS#8, PS512", yaml: module(cc, "      key_file: "+files["rsa8"]+"\n      algorithm: PS512\n")},
 		{name: "EC SEC1, default algorithm", yaml: module(cc, "      key_file: "+files["sec1"]+"\n")},
-		{name: "EC P-384 PKCS#8, ES384", yaml: module(cc, "      key_file: "+files["ec8"]+"\n      algorithm: ES384\n")},
+		{name: "EC P-384 PKCS#8, ES384", yaml: module(cc, "      key_file: "+files["p384-8"]+"\n      algorithm: ES384\n")},
 		{name: "with discovery", yaml: "modules:\n  m:\n    allow_any_target: true\n    oauth2_discovery: true\n    oauth2_issuers: ['https://idp\\.example']\n    http_config:\n      oauth2: {client_id: c}\n    oauth2_client_assertion: {key_file: " + files["sec1"] + "}\n"},
 		{
 			name: "algorithm does not fit an RSA key",

@@ -255,16 +255,21 @@ func (m *Module) validateAuth() error {
 // placeholder is removed again once the module is decoded. n is the
 // module's own (alias-expanded) copy.
 func allowTokenDiscovery(n *yaml.Node) {
-	if !nodeBool(mappingValue(n, "oauth2_discovery")) {
-		return
+	if nodeBool(mappingValue(n, "oauth2_discovery")) {
+		putOAuth2Placeholder(n, "token_url", discoveryPlaceholder)
 	}
+}
+
+// putOAuth2Placeholder sets key to placeholder in the http_config.oauth2
+// block of the module node n, when the block is there and leaves key out.
+func putOAuth2Placeholder(n *yaml.Node, key, placeholder string) {
 	o := mappingValue(mappingValue(n, "http_config"), "oauth2")
-	if o == nil || o.Kind != yaml.MappingNode || mappingValue(o, "token_url") != nil {
+	if o == nil || o.Kind != yaml.MappingNode || mappingValue(o, key) != nil {
 		return
 	}
 	o.Content = append(o.Content,
-		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "token_url", Line: o.Line},
-		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: discoveryPlaceholder, Line: o.Line})
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Line: o.Line},
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: placeholder, Line: o.Line})
 }
 
 func mappingValue(n *yaml.Node, key string) *yaml.Node {

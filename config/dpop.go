@@ -17,7 +17,6 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"os"
 )
 
 // DPoP is oauth2_dpop: the module's OAuth2 tokens are bound to a key the
@@ -50,15 +49,7 @@ func ParseDPoPKey(pemBytes []byte) (crypto.Signer, string, error) {
 // LoadKey reads and parses the key file; raw is its content, to name the
 // key's version.
 func (d *DPoP) LoadKey() (key crypto.Signer, alg string, raw []byte, err error) {
-	b, err := os.ReadFile(d.KeyFile)
-	if err != nil {
-		return nil, "", nil, err // names the file, and why
-	}
-	key, alg, err = ParseDPoPKey(b)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("%s: %w", d.KeyFile, err)
-	}
-	return key, alg, b, nil
+	return loadKeyFile(d.KeyFile, ParseDPoPKey)
 }
 
 func (m *Module) validateDPoP() error {

@@ -14,34 +14,12 @@
 package config
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestDPoPConfig(t *testing.T) {
-	dir := t.TempDir()
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	sec1, _ := x509.MarshalECPrivateKey(p256)
-	pkcs8EC, _ := x509.MarshalPKCS8PrivateKey(p256)
-	sec1384, _ := x509.MarshalECPrivateKey(p384)
-	pkcs8RSA, _ := x509.MarshalPKCS8PrivateKey(rsaKey)
-	files := map[string]string{
-		"rsa1": writePEM(t, dir, "rsa1.pem", "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaKey)),
-		"rsa8": writePEM(t, dir, "rsa8.pem", "PRIVATE KEY", pkcs8RSA),
-		"sec1": writePEM(t, dir, "sec1.pem", "EC PRIVATE KEY", sec1),
-		"ec8":  writePEM(t, dir, "ec8.pem", "PRIVATE KEY", pkcs8EC),
-		"p384": writePEM(t, dir, "p384.pem", "EC PRIVATE KEY", sec1384),
-		"bad":  writePEM(t, dir, "bad.pem", "EC PRIVATE KEY", []byte("SECRET-KEY-BYTES")),
-		"gone": filepath.Join(dir, "missing.pem"),
-	}
+	files := keyFiles(t)
 	module := func(dpop string) string {
 		return "modules:\n  m:\n    allow_any_target: true\n    http_config:\n      oauth2: {client_id: c, client_secret: s, token_url: 'https://idp.example/token'}\n    oauth2_dpop:\n" + dpop
 	}

@@ -55,16 +55,9 @@ const workloadIdentityClientID = "client-id.workload-identity.invalid"
 // sets oauth2_workload_identity and no client_id, as allowTokenDiscovery
 // does for token_url; n is the module's own (alias-expanded) copy.
 func allowNoClientID(n *yaml.Node) {
-	if mappingValue(n, "oauth2_workload_identity") == nil {
-		return
+	if mappingValue(n, "oauth2_workload_identity") != nil {
+		putOAuth2Placeholder(n, "client_id", workloadIdentityClientID)
 	}
-	o := mappingValue(mappingValue(n, "http_config"), "oauth2")
-	if o == nil || o.Kind != yaml.MappingNode || mappingValue(o, "client_id") != nil {
-		return
-	}
-	o.Content = append(o.Content,
-		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "client_id", Line: o.Line},
-		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: workloadIdentityClientID, Line: o.Line})
 }
 
 func (m *Module) validateWorkloadIdentity() error {

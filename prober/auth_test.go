@@ -1126,7 +1126,7 @@ func TestAuthAllowedTargetsHandler(t *testing.T) {
 	if n := len(goodRec.all()); n != 0 {
 		t.Errorf("the allowed server received %d requests for disallowed targets", n)
 	}
-	if v := counterValue(t, f.h.Metrics.RefusedTargets.WithLabelValues("locked")); v != 3 {
+	if v := testsupport.MetricValue(t, f.h.Metrics.RefusedTargets.WithLabelValues("locked")); v != 3 {
 		t.Errorf("refused targets counter = %v, want 3", v)
 	}
 	if !strings.Contains(f.exporterMetrics(t), `mcp_exporter_probe_targets_refused_total{module="locked"} 3`) {
@@ -1155,7 +1155,7 @@ func TestAuthAllowedTargetsHandler(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "probe_success 1\n") {
 		t.Errorf("allowed target with a query: HTTP %d\n%s", w.Code, w.Body)
 	}
-	if v := counterValue(t, f.h.Metrics.RefusedTargets.WithLabelValues("locked")); v != 3 {
+	if v := testsupport.MetricValue(t, f.h.Metrics.RefusedTargets.WithLabelValues("locked")); v != 3 {
 		t.Errorf("refused targets counter = %v after allowed probes, want 3", v)
 	}
 }
@@ -1356,23 +1356,10 @@ func TestAuthNothingLeaks(t *testing.T) {
 	if !strings.Contains(strings.Join(served, "\n"), "invalid_client") {
 		t.Error("the refused token request's OAuth error code is not in the debug output")
 	}
-	var history []string
-	for _, r := range f.h.History.List() {
-		got := f.h.History.Get(r.ID)
-		if got == nil {
-			t.Fatalf("History.Get(%d) = nil", r.ID)
-		}
-		history = append(history, r.Target, got.DebugOutput())
-	}
-	if len(history) == 0 {
+	if len(f.h.History.List()) == 0 {
 		t.Fatal("no history")
 	}
-	places := map[string]string{
-		"served (metrics and debug output)": strings.Join(served, "\n"),
-		"history":                           strings.Join(history, "\n"),
-		"exporter log":                      f.log.String(),
-		"exporter metrics":                  f.exporterMetrics(t),
-	}
+	places := f.shown(t, served)
 	if !strings.Contains(places["exporter log"], "level=DEBUG") {
 		t.Errorf("the exporter log has no debug lines:\n%s", places["exporter log"])
 	}

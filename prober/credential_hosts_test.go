@@ -28,6 +28,7 @@ import (
 	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // idnProxy is a loopback HTTP proxy that stands in for DNS: every request
@@ -74,7 +75,7 @@ http_config:
   proxy_url: ` + proxy.URL,
 	})
 	f := newHandlerFixture(t, modules)
-	refused := func() float64 { return counterValue(t, f.h.Metrics.RefusedTargets.WithLabelValues("m")) }
+	refused := func() float64 { return testsupport.MetricValue(t, f.h.Metrics.RefusedTargets.WithLabelValues("m")) }
 
 	for i, target := range []string{
 		"http://mcp.v%C4%B0ctim.example/mcp",

@@ -111,15 +111,7 @@ func TestServerEchoingCredentials(t *testing.T) {
 		}
 	}
 
-	var history []string
-	for _, r := range f.h.History.List() {
-		history = append(history, r.Target, f.h.History.Get(r.ID).DebugOutput())
-	}
-	places := map[string]string{
-		"served (metrics and debug output)": strings.Join(served, "\n"),
-		"history (/logs)":                   strings.Join(history, "\n"),
-		"exporter log":                      f.log.String(),
-	}
+	places := f.shown(t, served)
 	if !strings.Contains(places["exporter log"], "server chose revision "+credentials.RedactedMask) {
 		t.Errorf("the refused revision is not logged masked:\n%s", places["exporter log"])
 	}

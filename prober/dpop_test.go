@@ -43,6 +43,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
@@ -263,6 +264,19 @@ func (d *dpopPeers) stats() (asCalls, asNonces, rsCalls, rsNonces int, schemes m
 	return d.asCalls, d.asNonces, d.rsCalls, d.rsNonces, s, append([]string(nil), d.problems...)
 }
 
+// probeOK probes d's target with m through a fresh Prober; the probe must
+// pass and the peers must have seen nothing wrong.
+func (d *dpopPeers) probeOK(t *testing.T, m config.Module) {
+	t.Helper()
+	if res := runProbe(t, nil, d.target, m); !res.ok {
+		t.Fatalf("probe failed:\n%s", res.logs)
+	}
+	_, _, _, _, _, problems := d.stats()
+	for _, pr := range problems {
+		t.Error(pr)
+	}
+}
+
 // writeDPoPKey writes a key of kind "p256-sec1", "p256-pkcs8",
 // "rsa-pkcs1" or "rsa-pkcs8" and returns its file and PEM.
 func writeDPoPKey(t *testing.T, kind string) (string, string) {
@@ -353,14 +367,8 @@ func TestDPoPTokenIssuedAsBearer(t *testing.T) {
 	d := newDPoPPeers(t)
 	d.bearer = true
 	keyFile, _ := writeDPoPKey(t, "p256-sec1")
-	res := runProbe(t, nil, d.target, authModule(t, dpopModule(t, d, keyFile)))
-	if !res.ok {
-		t.Fatalf("probe failed:\n%s", res.logs)
-	}
-	_, _, _, _, schemes, problems := d.stats()
-	for _, pr := range problems {
-		t.Error(pr)
-	}
+	d.probeOK(t, authModule(t, dpopModule(t, d, keyFile)))
+	_, _, _, _, schemes, _ := d.stats()
 	if schemes["DPoP"] != 0 {
 		t.Errorf("schemes %v", schemes)
 	}
@@ -418,15 +426,8 @@ func TestDPoPLegacySSE(t *testing.T) {
 	t.Parallel()
 	d := newDPoPPeersServing(t, testsupport.SDKServer{Name: "auth-peer", Version: "1.0.0", SSE: true}.Handler())
 	keyFile, _ := writeDPoPKey(t, "p256-sec1")
-	m := authModule(t, dpopModule(t, d, keyFile)+"\ntransport: sse")
-	res := runProbe(t, nil, d.target, m)
-	if !res.ok {
-		t.Fatalf("probe failed:\n%s", res.logs)
-	}
-	_, _, _, rsNonces, schemes, problems := d.stats()
-	for _, pr := range problems {
-		t.Error(pr)
-	}
+	d.probeOK(t, authModule(t, dpopModule(t, d, keyFile)+"\ntransport: sse"))
+	_, _, _, rsNonces, schemes, _ := d.stats()
 	if rsNonces != 1 || schemes["Bearer"] != 0 {
 		t.Errorf("%d resource nonce challenges, schemes %v", rsNonces, schemes)
 	}
@@ -442,14 +443,8 @@ func TestDPoPWithWorkloadIdentity(t *testing.T) {
 	authWriteFile(t, assertion, newPlatformKey(t).token(t, d.tokenURL, time.Now().Add(time.Hour)))
 	m := authModule(t, fmt.Sprintf("http_config:\n  oauth2: {token_url: %s}\noauth2_workload_identity: {assertion_file: %s}\noauth2_dpop: {key_file: %s}\n%s",
 		d.tokenURL, assertion, keyFile, authAllowOnly(d.target)))
-	res := runProbe(t, nil, d.target, m)
-	if !res.ok {
-		t.Fatalf("probe failed:\n%s", res.logs)
-	}
-	asCalls, _, _, rsNonces, schemes, problems := d.stats()
-	for _, pr := range problems {
-		t.Error(pr)
-	}
+	d.probeOK(t, m)
+	asCalls, _, _, rsNonces, schemes, _ := d.stats()
 	d.mu.Lock()
 	grants := d.grants["urn:ietf:params:oauth:grant-type:jwt-bearer"]
 	d.mu.Unlock()

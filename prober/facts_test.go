@@ -37,7 +37,6 @@ import (
 	promconfig "github.com/prometheus/common/config"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
-	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
@@ -94,15 +93,11 @@ func (rec *listBytesRecorder) wrap(next http.Handler) http.Handler {
 
 func TestToolsByHint(t *testing.T) {
 	want := map[string]float64{"read_only": 1, "destructive": 2, "idempotent": 1, "open_world": 2}
-	cases := []struct {
-		name   string
-		server testsupport.SDKServer
-		module func(*config.Module)
-	}{
-		{"stateful SSE answers", testsupport.SDKServer{}, nil},
-		{"stateful JSON answers", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}}, nil},
+	cases := []sdkCase{
+		sdkStatefulSSE,
+		sdkStatefulJSON,
 		{"stateless JSON paged", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}, PageSize: 3}, nil},
-		{"legacy SSE", testsupport.SDKServer{SSE: true}, func(m *config.Module) { m.Transport = protocol.TransportSSE }},
+		{"legacy SSE", testsupport.SDKServer{SSE: true}, legacySSE},
 	}
 	sizes := map[string]float64{}
 	for _, c := range cases {
@@ -425,14 +420,10 @@ func (rec *traceRecorder) check(t *testing.T, stateless bool) string {
 }
 
 func TestTraceContext(t *testing.T) {
-	cases := []struct {
-		name   string
-		server testsupport.SDKServer
-		module func(*config.Module)
-	}{
+	cases := []sdkCase{
 		{"stateful", testsupport.SDKServer{Tools: 5, PageSize: 2}, nil},
 		{"stateless", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true}, Tools: 5, PageSize: 2}, nil},
-		{"legacy SSE", testsupport.SDKServer{SSE: true}, func(m *config.Module) { m.Transport = protocol.TransportSSE }},
+		{"legacy SSE", testsupport.SDKServer{SSE: true}, legacySSE},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -233,16 +233,12 @@ func TestLineDiff(t *testing.T) {
 // servers in every mode and era, and for a few failures.
 func TestGoldenProbeHandler(t *testing.T) {
 	pin := func(v string) func(*config.Module) { return func(m *config.Module) { m.ProtocolVersion = v } }
-	cases := []struct {
-		name   string
-		server testsupport.SDKServer
-		module func(*config.Module)
-	}{
-		{"stateful SSE answers", testsupport.SDKServer{}, nil},
-		{"stateful JSON answers", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}}, nil},
+	cases := []sdkCase{
+		sdkStatefulSSE,
+		sdkStatefulJSON,
 		{"stateless", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true}}, nil},
 		{"stateless JSON", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}}, nil},
-		{"legacy SSE", testsupport.SDKServer{SSE: true, Tools: 3}, func(m *config.Module) { m.Transport = protocol.TransportSSE }},
+		{"legacy SSE", testsupport.SDKServer{SSE: true, Tools: 3}, legacySSE},
 		{"legacy SSE auto", testsupport.SDKServer{SSE: true}, nil},
 		{"legacy SSE pinned 2024-11-05", testsupport.SDKServer{SSE: true}, func(m *config.Module) {
 			m.Transport = protocol.TransportSSE

@@ -168,21 +168,28 @@ func (f *handlerFixture) probe(t *testing.T, query url.Values, header http.Heade
 	return w
 }
 
+// shown is each place a reader of the exporter sees text in, by name:
+// what /probe served (the metrics and debug output given), the history
+// (/logs: each kept probe's target and debug output), the exporter's log
+// and its own metrics.
+func (f *handlerFixture) shown(t *testing.T, served []string) map[string]string {
+	t.Helper()
+	var history []string
+	for _, r := range f.h.History.List() {
+		history = append(history, r.Target, r.DebugOutput())
+	}
+	return map[string]string{
+		"served (metrics and debug output)": strings.Join(served, "\n"),
+		"history (/logs)":                   strings.Join(history, "\n"),
+		"exporter log":                      f.log.String(),
+		"exporter metrics":                  f.exporterMetrics(t),
+	}
+}
+
 // exporterMetrics is the exporter's own registry as text.
 func (f *handlerFixture) exporterMetrics(t *testing.T) string {
 	t.Helper()
 	return gatherText(t, f.registry)
-}
-
-// counterValue reads a counter. (client_golang's testutil would pull in a
-// dependency the module does not otherwise need.)
-func counterValue(t *testing.T, c prometheus.Counter) float64 {
-	t.Helper()
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m.GetCounter().GetValue()
 }
 
 // seriesCount is how many series c collects.
@@ -228,7 +235,7 @@ func TestHandlerRefusesBadRequests(t *testing.T) {
 		if strings.Contains(body, "\n") || !strings.Contains(body, `unknown module "nope"`) {
 			t.Errorf("body %q, want one line naming the module", body)
 		}
-		if got := counterValue(t, f.h.Metrics.UnknownModule); got != 1 {
+		if got := testsupport.MetricValue(t, f.h.Metrics.UnknownModule); got != 1 {
 			t.Errorf("unknown-module counter = %v, want 1", got)
 		}
 	})
@@ -245,7 +252,7 @@ func TestHandlerRefusesBadRequests(t *testing.T) {
 			header: http.Header{"X-Prometheus-Scrape-Timeout-Seconds": {"soon"}}, want: "X-Prometheus-Scrape-Timeout-Seconds"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := counterValue(t, f.h.Metrics.BadRequests)
+			before := testsupport.MetricValue(t, f.h.Metrics.BadRequests)
 			w := f.probe(t, tc.query, tc.header)
 			if w.Code != http.StatusBadRequest {
 				t.Fatalf("status %d, want 400", w.Code)
@@ -253,7 +260,7 @@ func TestHandlerRefusesBadRequests(t *testing.T) {
 			if !strings.Contains(w.Body.String(), tc.want) {
 				t.Errorf("body %q does not contain %q", w.Body.String(), tc.want)
 			}
-			if got := counterValue(t, f.h.Metrics.BadRequests); got != before+1 {
+			if got := testsupport.MetricValue(t, f.h.Metrics.BadRequests); got != before+1 {
 				t.Errorf("bad-request counter = %v, want %v", got, before+1)
 			}
 		})
@@ -288,7 +295,7 @@ func TestHandlerDefaultModule(t *testing.T) {
 	if !strings.Contains(w.Body.String(), "probe_success 0\n") {
 		t.Errorf("want a failed probe against a 404 server:\n%s", w.Body)
 	}
-	if got := counterValue(t, f.h.Metrics.Probes.WithLabelValues(config.DefaultModuleName, "failure")); got != 1 {
+	if got := testsupport.MetricValue(t, f.h.Metrics.Probes.WithLabelValues(config.DefaultModuleName, "failure")); got != 1 {
 		t.Errorf(`mcp_exporter_probes_total{module="default",result="failure"} = %v, want 1`, got)
 	}
 	list := f.h.History.List()
@@ -319,7 +326,7 @@ func TestHandlerProbesSDKServer(t *testing.T) {
 			t.Errorf("metrics lack %q:\n%s", want, metrics)
 		}
 	}
-	if got := counterValue(t, f.h.Metrics.Probes.WithLabelValues("mcp", "success")); got != 1 {
+	if got := testsupport.MetricValue(t, f.h.Metrics.Probes.WithLabelValues("mcp", "success")); got != 1 {
 		t.Errorf(`mcp_exporter_probes_total{module="mcp",result="success"} = %v, want 1`, got)
 	}
 
@@ -429,19 +436,12 @@ func TestHandlerNeverShowsSecrets(t *testing.T) {
 		}
 	}
 
-	var history []string
 	for _, r := range f.h.History.List() {
-		history = append(history, r.Target, r.DebugOutput())
 		if strings.Contains(r.Target, "@") && !strings.Contains(r.Target, "xxxxx") {
 			t.Errorf("history target %q is not redacted", r.Target)
 		}
 	}
-	places := map[string]string{
-		"served":           strings.Join(served, "\n"),
-		"history":          strings.Join(history, "\n"),
-		"exporter log":     f.log.String(),
-		"exporter metrics": f.exporterMetrics(t),
-	}
+	places := f.shown(t, served)
 	if !strings.Contains(places["exporter log"], "probe succeeded") {
 		t.Errorf("the exporter log did not get the probe's lines:\n%s", places["exporter log"])
 	}

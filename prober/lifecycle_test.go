@@ -31,8 +31,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
@@ -184,19 +182,6 @@ func TestLifecycleNoLeaks(t *testing.T) {
 	}
 }
 
-// hzMetricValue reads a gauge or counter.
-func hzMetricValue(t *testing.T, m prometheus.Metric) float64 {
-	t.Helper()
-	var d dto.Metric
-	if err := m.Write(&d); err != nil {
-		t.Fatal(err)
-	}
-	if d.Gauge != nil {
-		return d.Gauge.GetValue()
-	}
-	return d.Counter.GetValue()
-}
-
 // TestLifecycleConcurrencyLimit: with two slots, a third probe while two
 // are in flight is answered 503 at once and counted; the slots come back
 // when the probes end.
@@ -249,7 +234,7 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if got := hzMetricValue(t, hh.h.Metrics.InFlight); got != 2 {
+	if got := testsupport.MetricValue(t, hh.h.Metrics.InFlight); got != 2 {
 		t.Errorf("mcp_exporter_probes_in_flight = %v while two probes are blocked, want 2", got)
 	}
 
@@ -262,10 +247,10 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 	if elapsed > 200*time.Millisecond {
 		t.Errorf("the 503 took %v, want it at once (< 200ms)", elapsed)
 	}
-	if got := hzMetricValue(t, hh.h.Metrics.Rejected); got != 1 {
+	if got := testsupport.MetricValue(t, hh.h.Metrics.Rejected); got != 1 {
 		t.Errorf("mcp_exporter_probes_rejected_total = %v, want 1", got)
 	}
-	if got := hzMetricValue(t, hh.h.Metrics.InFlight); got != 2 {
+	if got := testsupport.MetricValue(t, hh.h.Metrics.InFlight); got != 2 {
 		t.Errorf("mcp_exporter_probes_in_flight = %v after the rejection, want 2", got)
 	}
 	if n := f.Requests("initialize"); n != 2 {
@@ -279,17 +264,17 @@ func TestLifecycleConcurrencyLimit(t *testing.T) {
 			t.Errorf("a blocked probe, once released: %d\n%s", a.status, a.body)
 		}
 	}
-	for deadline := time.Now().Add(time.Second); hzMetricValue(t, hh.h.Metrics.InFlight) != 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(time.Second); testsupport.MetricValue(t, hh.h.Metrics.InFlight) != 0 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if got := hzMetricValue(t, hh.h.Metrics.InFlight); got != 0 {
+	if got := testsupport.MetricValue(t, hh.h.Metrics.InFlight); got != 0 {
 		t.Errorf("mcp_exporter_probes_in_flight = %v after the probes ended, want 0", got)
 	}
 	// The slots are free again.
 	if status, body := get(); status != http.StatusOK || !strings.Contains(body, "probe_success 1\n") {
 		t.Errorf("a probe after the others ended: %d\n%s", status, body)
 	}
-	if got := hzMetricValue(t, hh.h.Metrics.Rejected); got != 1 {
+	if got := testsupport.MetricValue(t, hh.h.Metrics.Rejected); got != 1 {
 		t.Errorf("mcp_exporter_probes_rejected_total = %v at the end, want 1", got)
 	}
 }

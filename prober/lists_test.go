@@ -72,17 +72,13 @@ func noDefinitionsLeak(t *testing.T, res probeResult) {
 // whatever carried them.
 func TestSDKResourcesAndPrompts(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name   string
-		server testsupport.SDKServer
-		module func(*config.Module)
-	}{
-		{"stateful SSE answers", testsupport.SDKServer{}, nil},
-		{"stateful JSON answers", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}}, nil},
+	cases := []sdkCase{
+		sdkStatefulSSE,
+		sdkStatefulJSON,
 		{"stateless (2026-07-28)", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true}}, nil},
 		{"stateless pinned 2026-07-28", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}},
 			func(m *config.Module) { m.ProtocolVersion = protocol.Version20260728 }},
-		{"legacy SSE", testsupport.SDKServer{SSE: true}, func(m *config.Module) { m.Transport = protocol.TransportSSE }},
+		{"legacy SSE", testsupport.SDKServer{SSE: true}, legacySSE},
 		{"legacy SSE auto", testsupport.SDKServer{SSE: true}, nil},
 	}
 	hashes := map[[2]string][]string{}

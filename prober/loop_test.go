@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // wbHeaderRecorder keeps the headers of every request h serves.
@@ -99,7 +100,7 @@ func TestHandlerRefusesProbeRequests(t *testing.T) {
 			t.Errorf("request with %v: %d, want 508", h, w.Code)
 		}
 	}
-	if got := counterValue(t, f.h.Metrics.LoopsRefused); got != 2 {
+	if got := testsupport.MetricValue(t, f.h.Metrics.LoopsRefused); got != 2 {
 		t.Errorf("mcp_exporter_probe_loops_refused_total = %v, want 2", got)
 	}
 	if n.Load() != 0 || len(f.h.History.List()) != 0 {
@@ -219,9 +220,9 @@ func TestProbeEndsWhenScraperLeaves(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("the probe's request to the server was not cancelled 5s after the scraper left")
 			}
-			for hzMetricValue(t, hh.h.Metrics.InFlight) != 0 {
+			for testsupport.MetricValue(t, hh.h.Metrics.InFlight) != 0 {
 				if time.Since(start) > 2*time.Second {
-					t.Fatalf("mcp_exporter_probes_in_flight = %v 2s after the scraper left", hzMetricValue(t, hh.h.Metrics.InFlight))
+					t.Fatalf("mcp_exporter_probes_in_flight = %v 2s after the scraper left", testsupport.MetricValue(t, hh.h.Metrics.InFlight))
 				}
 				time.Sleep(5 * time.Millisecond)
 			}

@@ -864,13 +864,20 @@ func mbRun(t *testing.T, tc mbMisbehaveCase) (*mbFake, config.Module, probeResul
 // mbCase is the misbehaviour case of that name.
 func mbCase(t *testing.T, name string) mbMisbehaveCase {
 	t.Helper()
-	for _, tc := range mbMisbehaveCases() {
-		if tc.name == name {
-			return tc
+	return caseNamed(t, mbMisbehaveCases(), func(c mbMisbehaveCase) string { return c.name }, name)
+}
+
+// caseNamed is the case of that name among cases.
+func caseNamed[C any](t *testing.T, cases []C, nameOf func(C) string, name string) C {
+	t.Helper()
+	for _, c := range cases {
+		if nameOf(c) == name {
+			return c
 		}
 	}
-	t.Fatalf("no misbehaviour case %q", name)
-	return mbMisbehaveCase{}
+	t.Fatalf("no case %q", name)
+	var none C
+	return none
 }
 
 func TestMisbehavingServers(t *testing.T) {
@@ -878,26 +885,39 @@ func TestMisbehavingServers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f, module, res, elapsed := mbRun(t, tc)
-			defer func() {
-				if t.Failed() {
-					t.Logf("probe logs:\n%s\nresult: %s", res.logs, describe(res.result))
-				}
-			}()
-
-			r := res.result
-			wantOutcome(t, r, tc.layer, tc.reason)
-			mbCheckLayers(t, r, tc.layers)
-			mbCheckStatus(t, r, tc.status)
-			if got := rpcCode(r); got != tc.rpcCode {
+			mbCheckOutcome(t, res, tc.layer, tc.reason, tc.layers, tc.status)
+			if got := rpcCode(res.result); got != tc.rpcCode {
 				t.Errorf("JSON-RPC error code %d, want %d (0: none)", got, tc.rpcCode)
 			}
-			if limit := time.Duration(module.Timeout) + mbSlack; elapsed > limit {
-				t.Errorf("probe took %v, more than the timeout plus %v (%v)", elapsed, mbSlack, limit)
-			}
+			mbCheckElapsed(t, module, elapsed)
 			if tc.check != nil {
 				tc.check(t, f, res)
 			}
 		})
+	}
+}
+
+// mbCheckOutcome asserts what every misbehaviour case states of its
+// probe: the layer that failed and why, each layer's outcome and the last
+// HTTP status; the probe's logs and result are logged if the test fails.
+func mbCheckOutcome(t *testing.T, res probeResult, layer, reason string, layers [4]float64, status int) {
+	t.Helper()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("probe logs:\n%s\nresult: %s", res.logs, describe(res.result))
+		}
+	})
+	wantOutcome(t, res.result, layer, reason)
+	mbCheckLayers(t, res.result, layers)
+	mbCheckStatus(t, res.result, status)
+}
+
+// mbCheckElapsed asserts that the probe returned within the module's
+// timeout plus mbSlack.
+func mbCheckElapsed(t *testing.T, module config.Module, elapsed time.Duration) {
+	t.Helper()
+	if limit := time.Duration(module.Timeout) + mbSlack; elapsed > limit {
+		t.Errorf("probe took %v, more than the timeout plus %v (%v)", elapsed, mbSlack, limit)
 	}
 }
 

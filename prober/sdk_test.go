@@ -22,12 +22,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
+
+// sdkCase is a go-sdk server to probe and what the case sets on the module
+// (nothing when module is nil).
+type sdkCase struct {
+	name   string
+	server testsupport.SDKServer
+	module func(*config.Module)
+}
+
+// The go-sdk servers most tables of SDK cases begin with: its two stateful
+// answer styles.
+var (
+	sdkStatefulSSE  = sdkCase{"stateful SSE answers", testsupport.SDKServer{}, nil}
+	sdkStatefulJSON = sdkCase{"stateful JSON answers", testsupport.SDKServer{HTTP: mcp.StreamableHTTPOptions{JSONResponse: true}}, nil}
+)
+
+// legacySSE sets the module's transport to HTTP+SSE.
+func legacySSE(m *config.Module) { m.Transport = protocol.TransportSSE }
 
 // probeResult is what a probe produced.
 type probeResult struct {
@@ -40,15 +60,26 @@ type probeResult struct {
 // runProbe probes target with module through a fresh Prober.
 func runProbe(t testing.TB, p *Prober, target string, module config.Module) probeResult {
 	t.Helper()
+	return probeRequest(t, p, Request{ModuleName: "test", Module: module, Target: target}, nil)
+}
+
+// probeRequest runs req through p (a fresh Prober when nil) within its
+// module's timeout, logging at debug level into the result; whileOpen, when
+// not nil, runs once the probe has returned and before its context ends.
+func probeRequest(t testing.TB, p *Prober, req Request, whileOpen func()) probeResult {
+	t.Helper()
 	if p == nil {
 		p = New()
 	}
 	reg := prometheus.NewRegistry()
 	var logs strings.Builder
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
+	req.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(req.Module.Timeout))
 	defer cancel()
-	res := p.Probe(ctx, Request{ModuleName: "test", Module: module, Target: target, Logger: logger})
+	res := p.Probe(ctx, req)
+	if whileOpen != nil {
+		whileOpen()
+	}
 	reg.MustRegister(NewCollector(res))
 	return probeResult{ok: res.Success, metrics: gatherText(t, reg), logs: logs.String(), result: res}
 }

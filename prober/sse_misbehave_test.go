@@ -15,11 +15,9 @@ package prober
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -28,7 +26,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
@@ -121,26 +118,13 @@ type ssembResult struct {
 // cancelling the probe's context, that the prober hung up f's event streams.
 func ssembProbe(t *testing.T, p *Prober, f *ssembFake, req Request) ssembResult {
 	t.Helper()
-	module := req.Module
-	if p == nil {
-		p = New()
-	}
-	reg := prometheus.NewRegistry()
-	var logs strings.Builder
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
-	defer cancel()
+	var r ssembResult
 	start := time.Now()
-	req.Logger = logger
-	res := p.Probe(ctx, req)
-	elapsed := time.Since(start)
-	ended := f.WaitStreamsEnded(mbSlack)
-	reg.MustRegister(NewCollector(res))
-	return ssembResult{
-		probeResult:  probeResult{ok: res.Success, metrics: gatherText(t, reg), logs: logs.String(), result: res},
-		elapsed:      elapsed,
-		streamsEnded: ended,
-	}
+	r.probeResult = probeRequest(t, p, req, func() {
+		r.elapsed = time.Since(start)
+		r.streamsEnded = f.WaitStreamsEnded(mbSlack)
+	})
+	return r
 }
 
 // ssembModule is the default module over the legacy transport with mbTimeout.
@@ -583,13 +567,7 @@ func ssembRun(t *testing.T, tc ssembCase) (*ssembFake, config.Module, ssembResul
 // ssembCaseNamed is the HTTP+SSE misbehaviour case of that name.
 func ssembCaseNamed(t *testing.T, name string) ssembCase {
 	t.Helper()
-	for _, tc := range ssembCases() {
-		if tc.name == name {
-			return tc
-		}
-	}
-	t.Fatalf("no HTTP+SSE misbehaviour case %q", name)
-	return ssembCase{}
+	return caseNamed(t, ssembCases(), func(c ssembCase) string { return c.name }, name)
 }
 
 func TestSSEMisbehavingServers(t *testing.T) {
@@ -597,16 +575,8 @@ func TestSSEMisbehavingServers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f, module, res := ssembRun(t, tc)
-			defer func() {
-				if t.Failed() {
-					t.Logf("probe logs:\n%s\nresult: %s", res.logs, describe(res.result))
-				}
-			}()
-
+			mbCheckOutcome(t, res.probeResult, tc.layer, tc.reason, tc.layers, tc.status)
 			r := res.result
-			wantOutcome(t, r, tc.layer, tc.reason)
-			mbCheckLayers(t, r, tc.layers)
-			mbCheckStatus(t, r, tc.status)
 			transport := tc.transport
 			switch transport {
 			case "":
@@ -622,9 +592,7 @@ func TestSSEMisbehavingServers(t *testing.T) {
 					t.Errorf("transport sse POSTed %d times to the target", n)
 				}
 			}
-			if limit := time.Duration(module.Timeout) + mbSlack; res.elapsed > limit {
-				t.Errorf("probe took %v, more than the timeout plus %v (%v)", res.elapsed, mbSlack, limit)
-			}
+			mbCheckElapsed(t, module, res.elapsed)
 			if !res.streamsEnded {
 				t.Errorf("the event stream was still open %v after the probe returned", mbSlack)
 			}

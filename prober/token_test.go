@@ -373,13 +373,7 @@ func TestTokenEndpointBytesNeverQuoted(t *testing.T) {
 			if !strings.Contains(all, "token_request") {
 				t.Fatalf("the probe did not fail with token_request:\n%.2000s", all)
 			}
-			var history []string
-			for _, r := range f.h.History.List() {
-				if got := f.h.History.Get(r.ID); got != nil {
-					history = append(history, got.DebugOutput())
-				}
-			}
-			for where, text := range map[string]string{"served": all, "history": strings.Join(history, "\n"), "exporter log": f.log.String()} {
+			for where, text := range f.shown(t, []string{all}) {
 				for _, s := range []string{"Z0MBIE", "garbage text", "s3cr3t-ACCESS"} {
 					if strings.Contains(text, s) {
 						t.Errorf("%s quotes the token endpoint (%q), %d bytes", where, s, len(text))

@@ -199,16 +199,7 @@ func TestWorkloadIdentityThroughProbe(t *testing.T) {
 		t.Errorf("%d token requests, %d tokens; want 3 and 2 (one per module; the refused one backs off)", len(assertions), len(issued))
 	}
 
-	var history []string
-	for _, r := range f.h.History.List() {
-		history = append(history, r.Target, f.h.History.Get(r.ID).DebugOutput())
-	}
-	places := map[string]string{
-		"served (metrics and debug output)": strings.Join(served, "\n"),
-		"history":                           strings.Join(history, "\n"),
-		"exporter log":                      f.log.String(),
-		"exporter metrics":                  f.exporterMetrics(t),
-	}
+	places := f.shown(t, served)
 	secrets := append(issued, assertions...)
 	for _, file := range []string{good, refused} {
 		b, err := os.ReadFile(file)

@@ -26,6 +26,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/jsonscan"
 )
 
 // maxDepth bounds array/object nesting. Recursion is bounded by it, so a
@@ -39,7 +41,7 @@ var ErrTooDeep = errors.New("JSON nested too deeply")
 // the tests use them to tell our stricter rules apart from syntax errors.
 var (
 	errDupKey  = errors.New("duplicate object key")
-	errBadUTF8 = errors.New("invalid UTF-8 in string")
+	errBadUTF8 = jsonscan.ErrBadUTF8
 )
 
 // Append appends the canonical encoding of the JSON value in src to dst.
@@ -286,15 +288,6 @@ type encoder struct {
 	spans   []memberSpan // member spans of the objects being encoded, as a stack
 }
 
-// plain marks string bytes that need no attention: printable ASCII other
-// than '"' and '\\'. A table keeps the hot string loop to one load per byte.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 func (e *encoder) errorf(format string, args ...any) error {
 	return fmt.Errorf("invalid JSON at offset %d: %s", e.pos, fmt.Sprintf(format, args...))
 }
@@ -346,16 +339,7 @@ func (e *encoder) document() error {
 	return nil
 }
 
-func (e *encoder) skipWS() {
-	for e.pos < len(e.src) {
-		switch e.src[e.pos] {
-		case ' ', '\t', '\n', '\r':
-			e.pos++
-		default:
-			return
-		}
-	}
-}
+func (e *encoder) skipWS() { e.pos = jsonscan.Space(e.src, e.pos) }
 
 func (e *encoder) value() error {
 	if e.pos >= len(e.src) {
@@ -416,21 +400,14 @@ func (e *encoder) number() error {
 			return e.errorf("leading zero in number")
 		}
 	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
+		i = digits(s, i+1)
 	default:
 		e.pos = i
 		return e.errorf("invalid number")
 	}
 	if i < len(s) && s[i] == '.' {
-		i++
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
+		d := i + 1
+		if i = digits(s, d); i == d {
 			e.pos = i
 			return e.errorf("missing digits after decimal point")
 		}
@@ -441,10 +418,7 @@ func (e *encoder) number() error {
 			i++
 		}
 		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if i = digits(s, d); i == d {
 			e.pos = i
 			return e.errorf("missing digits in exponent")
 		}
@@ -454,58 +428,20 @@ func (e *encoder) number() error {
 	return nil
 }
 
-// scanString validates the string starting at e.pos (which is '"') and moves
-// past its closing quote. It reports whether the string contains escapes.
-func (e *encoder) scanString() (escaped bool, err error) {
-	s := e.src
-	i := e.pos + 1
-	for {
-		for i < len(s) && plain[s[i]] {
-			i++
-		}
-		if i >= len(s) {
-			e.pos = i
-			return false, e.errorf("unterminated string")
-		}
-		switch c := s[i]; {
-		case c == '"':
-			e.pos = i + 1
-			return escaped, nil
-		case c == '\\':
-			escaped = true
-			if i+1 >= len(s) {
-				e.pos = i
-				return false, e.errorf("unterminated string")
-			}
-			switch s[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if len(s)-i < 6 || !isHex(s[i+2]) || !isHex(s[i+3]) || !isHex(s[i+4]) || !isHex(s[i+5]) {
-					e.pos = i
-					return false, e.errorf("invalid \\u escape")
-				}
-				i += 6
-			default:
-				e.pos = i
-				return false, e.errorf("invalid escape \\%c", s[i+1])
-			}
-		case c < 0x20:
-			e.pos = i
-			return false, e.errorf("control character %#02x in string", c)
-		default:
-			r, size := utf8.DecodeRune(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				e.pos = i
-				return false, e.wrapf(errBadUTF8, "")
-			}
-			i += size
-		}
+// digits returns the index past the decimal digits of s from i.
+func digits(s []byte, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
 	}
+	return i
 }
 
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+// scanString validates the string starting at e.pos (which is '"') and moves
+// past its closing quote, or to the fault. It reports whether the string
+// contains escapes.
+func (e *encoder) scanString() (escaped bool, err error) {
+	e.pos, escaped, err = jsonscan.String(e.src, e.pos)
+	return escaped, err
 }
 
 func hex4(s []byte) rune {
@@ -572,18 +508,27 @@ func unescape(dst, s []byte) []byte {
 	return dst
 }
 
-func (e *encoder) array() error {
+// open enters the array or object whose opening bracket is at e.pos and
+// writes the bracket; empty reports (having written it) an immediate close.
+func (e *encoder) open(open, close byte) (empty bool, err error) {
 	if e.depth++; e.depth > maxDepth {
-		return e.wrapf(ErrTooDeep, " (limit %d)", maxDepth)
+		return false, e.wrapf(ErrTooDeep, " (limit %d)", maxDepth)
 	}
 	e.pos++
-	e.out = append(e.out, '[')
+	e.out = append(e.out, open)
 	e.skipWS()
-	if e.pos < len(e.src) && e.src[e.pos] == ']' {
+	if e.pos < len(e.src) && e.src[e.pos] == close {
 		e.pos++
-		e.out = append(e.out, ']')
+		e.out = append(e.out, close)
 		e.depth--
-		return nil
+		return true, nil
+	}
+	return false, nil
+}
+
+func (e *encoder) array() error {
+	if empty, err := e.open('[', ']'); empty || err != nil {
+		return err
 	}
 	for {
 		e.skipWS()
@@ -612,20 +557,11 @@ func (e *encoder) array() error {
 // object encodes members in input order, then sorts them in place. It leaves
 // its (sorted) member spans on top of e.spans for the caller to inspect or drop.
 func (e *encoder) object() error {
-	if e.depth++; e.depth > maxDepth {
-		return e.wrapf(ErrTooDeep, " (limit %d)", maxDepth)
+	if empty, err := e.open('{', '}'); empty || err != nil {
+		return err
 	}
-	e.pos++
-	e.out = append(e.out, '{')
 	contentStart := len(e.out)
 	base := len(e.spans)
-	e.skipWS()
-	if e.pos < len(e.src) && e.src[e.pos] == '}' {
-		e.pos++
-		e.out = append(e.out, '}')
-		e.depth--
-		return nil
-	}
 	for {
 		e.skipWS()
 		if e.pos >= len(e.src) || e.src[e.pos] != '"' {
@@ -762,15 +698,9 @@ func (e *encoder) memberString(raw []byte, want string) (string, error) {
 		if e.pos >= len(e.src) || e.src[e.pos] != '"' {
 			return "", e.errorf("expected string object key")
 		}
-		ks := e.pos
-		esc, err := e.scanString()
+		key, err := e.decodedString()
 		if err != nil {
 			return "", err
-		}
-		key := e.src[ks+1 : e.pos-1]
-		if esc {
-			e.keys = unescape(e.keys[:0], key)
-			key = e.keys
 		}
 		e.skipWS()
 		if e.pos >= len(e.src) || e.src[e.pos] != ':' {
@@ -782,17 +712,8 @@ func (e *encoder) memberString(raw []byte, want string) (string, error) {
 			if e.pos >= len(e.src) || e.src[e.pos] != '"' {
 				return "", fmt.Errorf("%q is not a string", want)
 			}
-			vs := e.pos
-			esc, err := e.scanString()
-			if err != nil {
-				return "", err
-			}
-			v := e.src[vs+1 : e.pos-1]
-			if esc {
-				e.keys = unescape(e.keys[:0], v)
-				v = e.keys
-			}
-			return string(v), nil
+			v, err := e.decodedString()
+			return string(v), err
 		}
 		if err := e.skipValue(); err != nil {
 			return "", err
@@ -812,34 +733,29 @@ func (e *encoder) memberString(raw []byte, want string) (string, error) {
 	}
 }
 
+// decodedString scans the string at e.pos and returns its content decoded:
+// a slice of e.src, or of e.keys when it has escapes (valid until e.keys
+// is next used).
+func (e *encoder) decodedString() ([]byte, error) {
+	start := e.pos
+	esc, err := e.scanString()
+	if err != nil {
+		return nil, err
+	}
+	v := e.src[start+1 : e.pos-1]
+	if esc {
+		e.keys = unescape(e.keys[:0], v)
+		v = e.keys
+	}
+	return v, nil
+}
+
 // skipValue moves past one value without encoding it. It checks only string
 // and bracket structure (iteratively, so depth costs no stack) and stops at
 // the first delimiter outside any bracket; toolEncodings validates the rest.
-func (e *encoder) skipValue() error {
-	s := e.src
-	depth := 0
-	for e.pos < len(s) {
-		switch s[e.pos] {
-		case '"':
-			if _, err := e.scanString(); err != nil {
-				return err
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return nil
-			}
-			depth--
-		case ',', ' ', '\t', '\n', '\r':
-			if depth == 0 {
-				return nil
-			}
-		}
-		e.pos++
-	}
-	return nil // the caller reports the missing end of the object
+func (e *encoder) skipValue() (err error) {
+	e.pos, err = jsonscan.Value(e.src, e.pos)
+	return err // at the end of input, the caller reports the missing end of the object
 }
 
 // toolEncodings canonicalizes one tool and returns its schema and definition

@@ -26,7 +26,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,6 +36,7 @@ import (
 	"github.com/mcp-exporter/mcp_exporter/internal/boundedio"
 	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/mediatype"
 )
 
 // maxBody bounds every metadata document read during discovery.
@@ -850,7 +850,7 @@ func get(ctx context.Context, c *http.Client, step string, u *url.URL) (int, []b
 	if resp.StatusCode != http.StatusOK {
 		return resp.StatusCode, nil, nil
 	}
-	if mt := mediaTypeOf(resp.Header.Get("Content-Type")); mt != "" && mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+	if mt := mediatype.Of(resp.Header.Get("Content-Type")); mt != "" && mt != "application/json" && !strings.HasSuffix(mt, "+json") {
 		return resp.StatusCode, nil, failure.Errorf(failure.ReasonDiscovery, resp.StatusCode, "%s: content type %s at %s, want application/json",
 			step, printable(mt), u.Redacted())
 	}
@@ -929,16 +929,4 @@ func InsufficientScope(challenge []string) (scope string, ok bool) {
 		return s, true
 	}
 	return "", true
-}
-
-// mediaTypeOf returns the media type without parameters, lower-cased.
-func mediaTypeOf(contentType string) string {
-	if contentType == "" {
-		return ""
-	}
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		mt, _, _ = strings.Cut(contentType, ";")
-	}
-	return strings.ToLower(strings.TrimSpace(mt))
 }

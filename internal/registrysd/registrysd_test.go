@@ -30,9 +30,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // entry is one element of a registry's list, as the registry writes it.
@@ -259,10 +259,10 @@ func TestPagesAndFaults(t *testing.T) {
 	if got := strings.Join(targetsOf(t, good), " "); got != "https://a.example/mcp https://b.example/sse https://c.example/mcp" {
 		t.Errorf("targets: %s", got)
 	}
-	if v := value(t, m.Metrics.LastSuccess.WithLabelValues("r")); v != float64(now.Unix()) {
+	if v := testsupport.MetricValue(t, m.Metrics.LastSuccess.WithLabelValues("r")); v != float64(now.Unix()) {
 		t.Errorf("last success %v", v)
 	}
-	if v := value(t, m.Metrics.Targets.WithLabelValues("r")); v != 3 {
+	if v := testsupport.MetricValue(t, m.Metrics.Targets.WithLabelValues("r")); v != 3 {
 		t.Errorf("targets gauge %v", v)
 	}
 	*now = now.Add(time.Hour)
@@ -312,10 +312,10 @@ func TestPagesAndFaults(t *testing.T) {
 			if code, _, body := serveSD(m, "registry=r"); code != http.StatusOK || body != good {
 				t.Errorf("the last good list is not served: %d %s", code, body)
 			}
-			if v := value(t, m.Metrics.RefreshFailures.WithLabelValues("r")); v != float64(i+1) {
+			if v := testsupport.MetricValue(t, m.Metrics.RefreshFailures.WithLabelValues("r")); v != float64(i+1) {
 				t.Errorf("failures %v, want %d", v, i+1)
 			}
-			if v := value(t, m.Metrics.LastSuccess.WithLabelValues("r")); v != float64(now.Add(-time.Hour).Unix()) {
+			if v := testsupport.MetricValue(t, m.Metrics.LastSuccess.WithLabelValues("r")); v != float64(now.Add(-time.Hour).Unix()) {
 				t.Errorf("last success moved: %v", v)
 			}
 		})
@@ -323,19 +323,6 @@ func TestPagesAndFaults(t *testing.T) {
 	if n := seriesCount(t, reg); n == 0 {
 		t.Error("nothing gathered")
 	}
-}
-
-// value is a counter's or gauge's value.
-func value(t *testing.T, m prometheus.Metric) float64 {
-	t.Helper()
-	var d dto.Metric
-	if err := m.Write(&d); err != nil {
-		t.Fatal(err)
-	}
-	if d.Counter != nil {
-		return d.Counter.GetValue()
-	}
-	return d.Gauge.GetValue()
 }
 
 // seriesCount counts the series reg gathers, of the named families only if
@@ -412,7 +399,7 @@ func TestApply(t *testing.T) {
 	if got := targetsOf(t, body); len(got) != 1 || got[0] != "https://a.example/mcp" {
 		t.Errorf("after narrowing: %s", body)
 	}
-	if v := value(t, m.Metrics.Skipped.WithLabelValues("r", SkipNotAllowed)); v != 1 {
+	if v := testsupport.MetricValue(t, m.Metrics.Skipped.WithLabelValues("r", SkipNotAllowed)); v != 1 {
 		t.Errorf("not_allowed %v", v)
 	}
 	if n := len(f.Requests()); n != 1 {

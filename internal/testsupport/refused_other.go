@@ -16,7 +16,6 @@
 package testsupport
 
 import (
-	"net"
 	"testing"
 )
 
@@ -24,11 +23,5 @@ import (
 // a port taken and given back at once.
 func RefusedAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return addr
+	return FreeAddr(t)
 }

@@ -19,11 +19,15 @@ package testsupport
 import (
 	"bytes"
 	"encoding/pem"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // PromtoolPath returns Debian's promtool (2.x); see Tool for what happens
@@ -81,4 +85,30 @@ func WritePEM(t testing.TB, path, blockType string, der []byte) {
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// FreeAddr returns a loopback address (host:port) that nothing listens on
+// just now, for a server the test starts: a port taken and given back.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
+}
+
+// MetricValue is the value of a counter or gauge.
+func MetricValue(t testing.TB, m prometheus.Metric) float64 {
+	t.Helper()
+	var d dto.Metric
+	if err := m.Write(&d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Counter != nil {
+		return d.Counter.GetValue()
+	}
+	return d.Gauge.GetValue()
 }

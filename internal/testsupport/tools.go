@@ -99,6 +99,18 @@ func Promtool3Path(t testing.TB) string {
 		"go install github.com/prometheus/prometheus/cmd/promtool@v0.316.0, as .ci/run does")
 }
 
+// EachPromtool runs f as a subtest with each promtool the examples must
+// pass: Debian's 2.x ("promtool2") and Prometheus 3.x's ("promtool3").
+func EachPromtool(t *testing.T, f func(t *testing.T, promtool string)) {
+	t.Helper()
+	for _, p := range []struct {
+		name string
+		path func(testing.TB) string
+	}{{"promtool2", PromtoolPath}, {"promtool3", Promtool3Path}} {
+		t.Run(p.name, func(t *testing.T) { f(t, p.path(t)) })
+	}
+}
+
 // KustomizePath returns kustomize (MCP_EXPORTER_KUSTOMIZE, or kustomize on
 // PATH).
 func KustomizePath(t testing.TB) string {

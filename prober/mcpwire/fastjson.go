@@ -17,6 +17,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/jsonscan"
 )
 
 // The results the prober reads on every probe (the JSON-RPC envelope, the
@@ -37,7 +39,7 @@ func eachMember(b []byte, f func(name, value []byte) bool) bool {
 	if len(b) == 0 || b[0] != '{' {
 		return false
 	}
-	i := skipSpace(b, 1)
+	i := jsonscan.Space(b, 1)
 	if b[i] == '}' {
 		return true
 	}
@@ -49,17 +51,17 @@ func eachMember(b []byte, f func(name, value []byte) bool) bool {
 			}
 		}
 		name := b[start:i]
-		i = skipSpace(b, skipSpace(b, i+1)+1) // past the colon
+		i = jsonscan.Space(b, jsonscan.Space(b, i+1)+1) // past the colon
 		start = i
-		i = skipValid(b, i)
+		i = jsonscan.ValidValue(b, i)
 		if !f(name, b[start:i:i]) {
 			return false
 		}
-		i = skipSpace(b, i)
+		i = jsonscan.Space(b, i)
 		if b[i] == '}' {
 			return true
 		}
-		i = skipSpace(b, i+1) // past the comma
+		i = jsonscan.Space(b, i+1) // past the comma
 	}
 	return false
 }

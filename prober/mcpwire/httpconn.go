@@ -20,17 +20,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/boundedio"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/mediatype"
 	"github.com/mcp-exporter/mcp_exporter/internal/oauthdiscovery"
 	"github.com/mcp-exporter/mcp_exporter/internal/sse"
 )
@@ -360,36 +359,9 @@ func discardBody(r io.Reader, limit int64) {
 	}
 }
 
-// mediaTypeOf returns the media type without parameters, lower-cased.
-func mediaTypeOf(contentType string) string {
-	if contentType == "" {
-		return ""
-	}
-	if mt, ok := plainMediaType(contentType); ok {
-		return mt
-	}
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		mt, _, _ = strings.Cut(contentType, ";")
-	}
-	return strings.ToLower(strings.TrimSpace(mt))
-}
-
-// plainMediaType is mediaTypeOf without allocating, for the common case of
-// an ASCII content type: its part before any parameters, trimmed and
-// lower-cased. mime.ParseMediaType returns that part so (lower-cased, then
-// trimmed) whether the parameters parse or not, and when the part is no
-// media type the fallback is the same part, trimmed and lower-cased; in
-// ASCII the order does not matter. ok is false for anything else.
-func plainMediaType(contentType string) (string, bool) {
-	base, _, _ := strings.Cut(contentType, ";")
-	for i := 0; i < len(base); i++ {
-		if base[i] >= utf8.RuneSelf {
-			return "", false
-		}
-	}
-	return strings.ToLower(strings.TrimSpace(base)), true
-}
+// mediaTypeOf returns the media type without parameters, lower-cased
+// (FuzzMediaTypeOf holds it to mime.ParseMediaType's answer).
+func mediaTypeOf(contentType string) string { return mediatype.Of(contentType) }
 
 // firstValue is h.Get(key) for a key in canonical form, without
 // canonicalizing it again.

@@ -16,6 +16,8 @@ package mcpwire
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/jsonscan"
 )
 
 // sharedRaw decodes a raw JSON value as json.RawMessage does (null
@@ -58,21 +60,21 @@ func isNull(b []byte) bool { return bytes.Equal(bytes.TrimSpace(b), []byte("null
 // []json.RawMessage would return them as copies. ok is false when b is
 // not an array.
 func splitArray(b []byte) (elems []json.RawMessage, ok bool) {
-	i := skipSpace(b, 0)
+	i := jsonscan.Space(b, 0)
 	if i >= len(b) || b[i] != '[' {
 		return nil, false
 	}
 	elems = []json.RawMessage{}
-	i = skipSpace(b, i+1)
+	i = jsonscan.Space(b, i+1)
 	if i < len(b) && b[i] == ']' {
 		return elems, true
 	}
 	for i < len(b) {
-		i = skipSpace(b, i)
+		i = jsonscan.Space(b, i)
 		start := i
-		i = skipValid(b, i)
+		i = jsonscan.ValidValue(b, i)
 		elems = append(elems, b[start:i:i])
-		i = skipSpace(b, i)
+		i = jsonscan.Space(b, i)
 		if i >= len(b) {
 			break
 		}
@@ -86,40 +88,4 @@ func splitArray(b []byte) (elems []json.RawMessage, ok bool) {
 		}
 	}
 	return nil, false
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipValid moves past one value of valid JSON starting at i, to the first
-// delimiter outside any bracket.
-func skipValid(b []byte, i int) int {
-	depth := 0
-	for i < len(b) {
-		switch b[i] {
-		case '"':
-			for i++; i < len(b) && b[i] != '"'; i++ {
-				if b[i] == '\\' {
-					i++
-				}
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return i
-			}
-			depth--
-		case ',', ' ', '\t', '\n', '\r':
-			if depth == 0 {
-				return i
-			}
-		}
-		i++
-	}
-	return i
 }
