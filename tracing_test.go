@@ -14,9 +14,18 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp"
+	"github.com/mcp-exporter/mcp_exporter/internal/tracing"
 )
 
 // The tracing block is reloadable: a new block swaps the tracer provider,
@@ -62,4 +71,68 @@ func TestTracingReload(t *testing.T) {
 	if code := reload(modules); code != http.StatusOK || te.exporter.tracer != nil {
 		t.Errorf("reload without the block: %d, provider %v", code, te.exporter.tracer)
 	}
+}
+
+// /metrics in OpenMetrics carries a sampled probe's trace_id as the
+// exemplar of its observations, and the trace id is the probe's trace's;
+// an unsampled probe (tracing off) observes without one.
+func TestDurationExemplars(t *testing.T) {
+	te := newTestExporter(t, "modules:\n  default: {}\n", "")
+	fake := fakemcp.New()
+	target := fake.Start(t)
+	probe := func() {
+		t.Helper()
+		if code, body := te.get(t, "/probe?module=default&target="+url.QueryEscape(target)); code != http.StatusOK || !strings.Contains(body, "probe_success 1") {
+			t.Fatalf("probe: %d\n%s", code, body)
+		}
+	}
+	openMetrics := func() string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, te.server.URL+"/metrics", nil)
+		req.Header.Set("Accept", "application/openmetrics-text;version=1.0.0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	probe()
+	if m := openMetrics(); !strings.Contains(m, `mcp_exporter_probe_duration_seconds_count{module="default",result="success"} 1`) ||
+		!strings.Contains(m, `mcp_client_operation_duration_seconds_count{error_type="",mcp_method_name="tools/list",module="default"} 1`) ||
+		strings.Contains(m, "# {trace_id") {
+		t.Fatalf("tracing off:\n%s", grepLines(m, "duration_seconds"))
+	}
+	exp := tracetest.NewInMemoryExporter()
+	tp := tracing.NewProvider(exp, 1, "test", true)
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	te.exporter.prober.SetTracerProvider(tp)
+	probe()
+	m := openMetrics()
+	re := regexp.MustCompile(`(?m)^mcp_exporter_probe_duration_seconds_bucket\{module="default",result="success",le="[^"]+"\} 2 # \{trace_id="([0-9a-f]{32})"\} [0-9.e+-]+ [0-9.e+-]+$`)
+	found := re.FindStringSubmatch(m)
+	if found == nil {
+		t.Fatalf("no exemplar on the probe histogram:\n%s", grepLines(m, "duration_seconds"))
+	}
+	if !regexp.MustCompile(`(?m)^mcp_client_operation_duration_seconds_bucket\{error_type="",mcp_method_name="initialize",module="default",le="[^"]+"\} 2 # \{trace_id="` + found[1] + `"\}`).MatchString(m) {
+		t.Errorf("no exemplar of trace %s on the operation histogram:\n%s", found[1], grepLines(m, "operation_duration"))
+	}
+	inTrace := false
+	for _, s := range exp.GetSpans() {
+		inTrace = inTrace || s.SpanContext.TraceID().String() == found[1]
+	}
+	if !inTrace {
+		t.Errorf("exemplar trace %s has no span", found[1])
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for l := range strings.SplitSeq(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

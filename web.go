@@ -141,7 +141,7 @@ func (e *exporter) routes() (http.Handler, error) {
 	p := e.routePrefix
 	mux.Handle(p+"/probe", e.probe)
 	mux.Handle(p+"/sd", e.sd)
-	mux.Handle(p+"/metrics", promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{Registry: e.registry}))
+	mux.Handle(p+"/metrics", promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{Registry: e.registry, EnableOpenMetrics: true}))
 	mux.HandleFunc(p+"/config", e.serveConfig)
 	mux.HandleFunc(p+"/logs", e.serveLogs)
 	mux.HandleFunc(p+"/-/healthy", func(w http.ResponseWriter, _ *http.Request) {

@@ -19,6 +19,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	promconfig "github.com/prometheus/common/config"
@@ -283,5 +284,28 @@ func TestProbeSpansOff(t *testing.T) {
 	r, _ := fake.LastSeen("tools/list")
 	if tp := r.Header.Get("Traceparent"); !strings.HasPrefix(tp, "00-"+res.result.TraceID.String()+"-") || !strings.HasSuffix(tp, "-01") {
 		t.Errorf("traceparent %q", tp)
+	}
+}
+
+// Off, the tracing seams of a probe (its root, each layer, each request)
+// allocate nothing.
+func TestProbeSpansOffAllocs(t *testing.T) {
+	pr := &probe{prober: New(), result: &Result{}, module: config.DefaultModule}
+	l := &layerSpec{name: LayerTools, step: func(*probe, context.Context) bool { return true }}
+	rt := (*requestTracer)(pr)
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(100, func() {
+		pr.result.Requests = pr.requests[:0]
+		c := pr.startProbeSpan(ctx, "default", TraceID{1})
+		pr.runLayer(c, l)
+		c2, tp := rt.StartRequest(c, "tools/list")
+		rt.EndRequest(c2, "tools/list", time.Millisecond, nil)
+		pr.endProbeSpan()
+		if tp != "" || pr.span != nil {
+			t.Fatal("a span with tracing off")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per probe with tracing off, want 0", allocs)
 	}
 }
