@@ -110,12 +110,12 @@ func TestDurationExemplars(t *testing.T) {
 	te.exporter.prober.SetTracerProvider(tp)
 	probe()
 	m := openMetrics()
-	re := regexp.MustCompile(`(?m)^mcp_exporter_probe_duration_seconds_bucket\{module="default",result="success",le="[^"]+"\} 2 # \{trace_id="([0-9a-f]{32})"\} [0-9.e+-]+ [0-9.e+-]+$`)
+	re := regexp.MustCompile(`(?m)^mcp_exporter_probe_duration_seconds_bucket\{module="default",result="success",le="[^"]+"\} [12] # \{trace_id="([0-9a-f]{32})"\} [0-9.e+-]+ [0-9.e+-]+$`)
 	found := re.FindStringSubmatch(m)
 	if found == nil {
 		t.Fatalf("no exemplar on the probe histogram:\n%s", grepLines(m, "duration_seconds"))
 	}
-	if !regexp.MustCompile(`(?m)^mcp_client_operation_duration_seconds_bucket\{error_type="",mcp_method_name="initialize",module="default",le="[^"]+"\} 2 # \{trace_id="` + found[1] + `"\}`).MatchString(m) {
+	if !regexp.MustCompile(`(?m)^mcp_client_operation_duration_seconds_bucket\{error_type="",mcp_method_name="initialize",module="default",le="[^"]+"\} [12] # \{trace_id="` + found[1] + `"\}`).MatchString(m) {
 		t.Errorf("no exemplar of trace %s on the operation histogram:\n%s", found[1], grepLines(m, "operation_duration"))
 	}
 	inTrace := false
