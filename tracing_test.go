@@ -136,3 +136,19 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// --config.check validates the tracing block, naming the key and its line.
+func TestConfigCheckTracing(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/c.yml"
+	writeConfig(t, path, "modules:\n  default: {}\ntracing:\n  endpoint: collector:4317\n")
+	if code := run([]string{"--config.check", "--config.file", path}); code != 0 {
+		t.Errorf("--config.check with a valid tracing block: exit %d", code)
+	}
+	writeConfig(t, path, "modules:\n  default: {}\ntracing:\n  endpoint: collector:4317\n  client_type: thrift\n")
+	var code int
+	stderr := captureStderr(t, func() { code = run([]string{"--config.check", "--config.file", path}) })
+	if want := `tracing: line 5: client_type: "thrift": want grpc or http`; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("--config.check: exit %d, %q; want 1 and %q", code, stderr, want)
+	}
+}

@@ -109,6 +109,9 @@ func parseTracing(c *Config, n *yaml.Node, blockLine int) error {
 		var ke *keyError
 		if errors.As(err, &ke) {
 			line := keyLine(n, ke.key, -1)
+			if sub := keyLine(mappingValue(n, ke.key), ke.sub, -1); ke.sub != "" && sub > 0 {
+				line = sub
+			}
 			if line == 0 {
 				line = blockLine
 			}
@@ -147,6 +150,16 @@ func (t *Tracing) validate() error {
 	}
 	if err := t.TLSConfig.Validate(); err != nil {
 		return &keyError{key: "tls_config", index: -1, err: err}
+	}
+	// The files must be readable at load, as a module's are: the tracer
+	// provider reads them when a reload puts the block in force.
+	for _, f := range []struct{ key, file string }{{"ca_file", t.TLSConfig.CAFile}, {"cert_file", t.TLSConfig.CertFile}, {"key_file", t.TLSConfig.KeyFile}} {
+		if f.file == "" {
+			continue
+		}
+		if err := checkReadable(f.file); err != nil {
+			return &keyError{key: "tls_config", index: -1, sub: f.key, err: err}
+		}
 	}
 	return nil
 }

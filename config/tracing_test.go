@@ -63,6 +63,7 @@ func TestTracingBlockErrors(t *testing.T) {
 		{"tracing:\n  endpoint: c:4317\n  sampling_fracton: 1\n", "tracing: line 5: unknown key \"sampling_fracton\" (did you mean \"sampling_fraction\"?)"},
 		{"tracing:\n  endpoint: c:4317\n  insecure: maybe\n", "line 5"},
 		{"tracing: [1]\n", "tracing: line 3: tracing must be a mapping"},
+		{"tracing:\n  endpoint: c:4317\n  tls_config:\n    ca_file: /nonexistent/ca.pem\n", "tracing: line 6: tls_config.ca_file: cannot read /nonexistent/ca.pem"},
 		{"tracing:\n  endpoint: c:4317\ntracing:\n  endpoint: c:4317\n", "line 5: tracing is set twice (first on line 3)"},
 	}
 	for _, c := range cases {
