@@ -309,3 +309,36 @@ func TestProbeSpansOffAllocs(t *testing.T) {
 		t.Errorf("%v allocations per probe with tracing off, want 0", allocs)
 	}
 }
+
+// The OAuth2 token has a span under the request that waited for it: the
+// token endpoint's host, whether this probe fetched it; never the token
+// or the client secret.
+func TestProbeSpansToken(t *testing.T) {
+	ep, tokenURL, ts := authOAuthPeer(t, 3600)
+	m := authOAuthModule(t, tokenURL, "")
+	p, exp, _ := tracedProber(t, 1)
+	res := runProbe(t, p, ts.URL, m)
+	if !res.ok {
+		t.Fatalf("probe failed:\n%s", res.logs)
+	}
+	spans := exp.GetSpans()
+	var token tracetest.SpanStub
+	for _, s := range spans {
+		if s.Name == "oauth2 token" {
+			token = s
+		}
+	}
+	if token.Name == "" || attr(token, "server.address") != "127.0.0.1" || attr(token, "mcp_exporter.oauth2.fetched_by_this_probe") != "true" {
+		t.Fatalf("token span %q server.address %q fetched %q", token.Name, attr(token, "server.address"), attr(token, "mcp_exporter.oauth2.fetched_by_this_probe"))
+	}
+	text := spanText(spans)
+	issued := ep.tokens.presented()
+	if len(issued) == 0 {
+		t.Fatal("the server saw no token")
+	}
+	for _, secret := range append([]string{"s3cr3t-client", "Bearer "}, issued...) {
+		if strings.Contains(text, secret) {
+			t.Errorf("a span carries %q", secret)
+		}
+	}
+}
