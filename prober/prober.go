@@ -131,8 +131,6 @@ type probe struct {
 	// tracing off (spans.go).
 	tracer trace.Tracer
 	span   trace.Span
-	// requests holds Result.Requests.
-	requests [maxRequests]RequestResult
 
 	credentialed bool
 	authFailed   bool // a failure was the credential's
@@ -190,7 +188,7 @@ func (p *Prober) Probe(ctx context.Context, req Request) *Result {
 		credentialed: len(req.Module.Credentials()) > 0,
 	}
 	pr.trace.init(req.TraceID)
-	pr.result.Requests = pr.requests[:0]
+	pr.result.Requests = pr.result.requests[:0]
 	layers := moduleLayers(&pr.module)
 	pr.result.Layers = make([]LayerResult, len(layers), len(layers)+1)
 	for i, l := range layers {

@@ -86,6 +86,9 @@ type Result struct {
 	// Requests are the probe's MCP requests and notifications, in order
 	// (the first maxRequests).
 	Requests []RequestResult
+	// requests holds Requests: no allocation per request, and a Result
+	// kept in the history holds nothing of the probe.
+	requests [maxRequests]RequestResult
 	// Timeout is the time the probe was allowed; set by its caller.
 	Timeout time.Duration
 

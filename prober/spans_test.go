@@ -295,7 +295,7 @@ func TestProbeSpansOffAllocs(t *testing.T) {
 	rt := (*requestTracer)(pr)
 	ctx := context.Background()
 	allocs := testing.AllocsPerRun(100, func() {
-		pr.result.Requests = pr.requests[:0]
+		pr.result.Requests = pr.result.requests[:0]
 		c := pr.startProbeSpan(ctx, "default", TraceID{1})
 		pr.runLayer(c, l)
 		c2, tp := rt.StartRequest(c, "tools/list")
