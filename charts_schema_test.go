@@ -61,6 +61,7 @@ func valuesSchema(t *testing.T) []byte {
 		"properties": map[string]any{
 			"modules":    map[string]any{"type": []string{"object", "null"}, "additionalProperties": closedKeys(reflect.TypeFor[config.Module]())},
 			"registries": map[string]any{"type": []string{"object", "null"}, "additionalProperties": closedKeys(reflect.TypeFor[config.Registry]())},
+			"tracing":    closedKeys(reflect.TypeFor[config.Tracing]()),
 		},
 	}
 	out, err := json.MarshalIndent(schema, "", "  ")

@@ -608,6 +608,7 @@ func TestHelmChartRefusesInlineCredentials(t *testing.T) {
 		{"config.modules.m.http_config.http_headers.X-Key.secrets[0]=s3cr3t", "config.modules.m.http_config.http_headers.X-Key.secrets"},
 		{"config.modules.m.http_config.proxy_url=http://u:s3cr3t@proxy:3128", "config.modules.m.http_config.proxy_url"},
 		{"config.modules.m.http_config.tls_config.key=s3cr3t", "config.modules.m.http_config.tls_config.key"},
+		{"config.tracing.endpoint=collector:4317,config.tracing.headers.Authorization=s3cr3t", "config.tracing.headers"},
 	} {
 		out, err := runHelm(t, "template", "mcp-exporter", chartDir, "--set-string", tc.set)
 		if err == nil {

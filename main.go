@@ -170,6 +170,9 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 		if n := len(cfg.Registries); n > 0 {
 			registries = fmt.Sprintf(", %d registry(ies)", n)
 		}
+		if cfg.Tracing != nil {
+			registries += ", tracing to " + cfg.Tracing.Endpoint
+		}
 		fmt.Printf("configuration %s is valid: %d module(s)%s\n", *configFile, len(cfg.Modules), registries)
 		return 0
 	}
@@ -195,6 +198,11 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 		registry:      registry,
 	})
 	defer e.sd.Stop()
+	if err := e.applyTracing(cfg.Tracing); err != nil {
+		logger.Error("setting up tracing", "err", err)
+		return 1
+	}
+	defer e.stopTracing()
 	handler, err := e.routes()
 	if err != nil {
 		logger.Error("setting up the HTTP endpoints", "err", err)

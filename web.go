@@ -15,10 +15,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,10 +30,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/registrysd"
+	"github.com/mcp-exporter/mcp_exporter/internal/tracing"
 	"github.com/mcp-exporter/mcp_exporter/prober"
 )
 
@@ -50,6 +54,8 @@ type exporter struct {
 	registry    *prometheus.Registry
 
 	reloadMu        sync.Mutex
+	tracing         *config.Tracing          // the tracing block in force, nil: off
+	tracer          *sdktrace.TracerProvider // its provider, nil: off
 	reloadSuccess   prometheus.Gauge
 	reloadTimestamp prometheus.Gauge
 }
@@ -110,11 +116,18 @@ func newExporter(o exporterOptions) *exporter {
 func (e *exporter) reload() error {
 	e.reloadMu.Lock()
 	defer e.reloadMu.Unlock()
-	if err := e.config.Reload(e.configFile); err != nil {
+	c, err := config.Load(e.configFile)
+	if err == nil {
+		// A tracing block whose provider cannot be built (an unreadable
+		// ca_file) fails the reload like any bad key.
+		err = e.applyTracing(c.Tracing)
+	}
+	if err != nil {
 		e.reloadSuccess.Set(0)
 		e.logger.Error("reloading the configuration failed; the previous configuration stays in force", "err", err)
 		return err
 	}
+	e.config.Put(c)
 	e.prober.Reset()
 	e.sd.Apply(e.config.Get(), true)
 	e.reloadSuccess.Set(1)
@@ -128,7 +141,7 @@ func (e *exporter) routes() (http.Handler, error) {
 	p := e.routePrefix
 	mux.Handle(p+"/probe", e.probe)
 	mux.Handle(p+"/sd", e.sd)
-	mux.Handle(p+"/metrics", promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{Registry: e.registry}))
+	mux.Handle(p+"/metrics", promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{Registry: e.registry, EnableOpenMetrics: true}))
 	mux.HandleFunc(p+"/config", e.serveConfig)
 	mux.HandleFunc(p+"/logs", e.serveLogs)
 	mux.HandleFunc(p+"/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
@@ -256,4 +269,53 @@ func (e *exporter) serveLanding(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	landing.ServeHTTP(w, r)
+}
+
+// applyTracing puts the tracing block t in force (nil: tracing off): a
+// new tracer provider for the probes that start from now on, the previous
+// one shut down (what it holds sent) in the background. An unchanged
+// block keeps its provider. On error nothing changes.
+func (e *exporter) applyTracing(t *config.Tracing) error {
+	if reflect.DeepEqual(t, e.tracing) {
+		return nil
+	}
+	var tp *sdktrace.TracerProvider
+	if t != nil {
+		var err error
+		if tp, err = tracing.New(t, version.Version); err != nil {
+			return err
+		}
+	}
+	old := e.tracer
+	e.tracing, e.tracer = t, tp
+	if tp == nil {
+		e.prober.SetTracerProvider(nil)
+	} else {
+		e.prober.SetTracerProvider(tp)
+		e.logger.Info("tracing probes", "endpoint", t.Endpoint, "client_type", t.ClientType, "sampling_fraction", t.SamplingFraction)
+	}
+	if old != nil {
+		go shutdownTracer(old, e.logger)
+	}
+	return nil
+}
+
+// stopTracing sends the spans still held and stops tracing.
+func (e *exporter) stopTracing() {
+	e.reloadMu.Lock()
+	defer e.reloadMu.Unlock()
+	if e.tracer != nil {
+		e.prober.SetTracerProvider(nil)
+		shutdownTracer(e.tracer, e.logger)
+		e.tracer, e.tracing = nil, nil
+	}
+}
+
+// shutdownTracer shuts tp down within 10 seconds.
+func shutdownTracer(tp *sdktrace.TracerProvider, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := tp.Shutdown(ctx); err != nil {
+		logger.Warn("stopping the tracer provider", "err", err)
+	}
 }

@@ -73,6 +73,7 @@ type options struct {
 	rounds      int
 	slowLimit   string
 	exporterArg string
+	tracing     float64
 }
 
 func main() {
@@ -95,6 +96,7 @@ func main() {
 	flag.StringVar(&o.rows, "rows", "ABC", "which rows to measure (A, B, C); ratios need the rows they compare")
 	flag.StringVar(&o.exporterArg, "exporter-flags", "", "extra flags for the exporter of row A, comma-separated, such as --history.limit=10")
 	flag.StringVar(&o.exporterEnv, "exporter-env", "", "extra environment for the exporter processes (row A and the slow-server check), comma-separated, such as GOGC=200,GOMEMLIMIT=80MiB")
+	flag.Float64Var(&o.tracing, "tracing", -1, "trace the exporter's probes at this sampling fraction (0 to 1) to an OTLP/HTTP receiver the bench runs, which drops what it gets; -1: no tracing block")
 	flag.Parse()
 	o.rounds = max(o.rounds, 1)
 	if *floorChild {
@@ -201,7 +203,19 @@ func run(o options) error {
 	// The default module: era and transport detection, tools/list, and the
 	// session's DELETE. Once the era is remembered, a probe of the stateful
 	// demo server is four HTTP exchanges on one connection.
-	if err := os.WriteFile(cfgPath, []byte("modules:\n  default:\n    timeout: 10s\n"), 0o644); err != nil {
+	cfgText := "modules:\n  default:\n    timeout: 10s\n"
+	if o.tracing >= 0 {
+		addr, exports, stop, err := startOTLPSink()
+		if err != nil {
+			return err
+		}
+		defer func() {
+			stop()
+			progress(fmt.Sprintf("tracing: sampling_fraction %v, the OTLP receiver got %d export requests", o.tracing, exports.Load()))
+		}()
+		cfgText += fmt.Sprintf("tracing:\n  endpoint: %s\n  client_type: http\n  insecure: true\n  sampling_fraction: %v\n", addr, o.tracing)
+	}
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
 		return err
 	}
 

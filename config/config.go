@@ -44,6 +44,8 @@ type Config struct {
 	Modules map[string]Module `yaml:"modules"`
 	// Registries are MCP registries whose servers /sd lists as targets.
 	Registries map[string]Registry `yaml:"registries,omitempty"`
+	// Tracing, when set, sends the spans of every probe over OTLP.
+	Tracing *Tracing `yaml:"tracing,omitempty"`
 }
 
 // Module is one way of probing a target.
@@ -315,8 +317,8 @@ func parse(b []byte) (*Config, error) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: the file must be a mapping with a modules: key", doc.Line)
 	}
-	seenModules, seenRegistries := 0, 0
-	var registries *yaml.Node
+	seenModules, seenRegistries, seenTracing := 0, 0, 0
+	var registries, tracing *yaml.Node
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k, v := doc.Content[i], doc.Content[i+1]
 		if k.Value == "registries" {
@@ -326,8 +328,15 @@ func parse(b []byte) (*Config, error) {
 			seenRegistries, registries = k.Line, v
 			continue
 		}
+		if k.Value == "tracing" {
+			if seenTracing > 0 {
+				return nil, fmt.Errorf("line %d: tracing is set twice (first on line %d)", k.Line, seenTracing)
+			}
+			seenTracing, tracing = k.Line, v
+			continue
+		}
 		if k.Value != "modules" {
-			return nil, fmt.Errorf("line %d: %s at the top level (want modules or registries)", k.Line, unknownKey(k.Value, []string{"modules", "registries"}, false))
+			return nil, fmt.Errorf("line %d: %s at the top level (want modules, registries or tracing)", k.Line, unknownKey(k.Value, []string{"modules", "registries", "tracing"}, false))
 		}
 		if seenModules > 0 {
 			return nil, fmt.Errorf("line %d: modules is set twice (first on line %d)", k.Line, seenModules)
@@ -352,6 +361,9 @@ func parse(b []byte) (*Config, error) {
 		return nil, errors.New("no modules defined: add at least a module named \"default\"")
 	}
 	if err := parseRegistries(c, registries); err != nil {
+		return nil, err
+	}
+	if err := parseTracing(c, tracing, seenTracing); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -673,6 +685,13 @@ func (s *SafeConfig) Get() *Config {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.c
+}
+
+// Put puts c, loaded and checked, in force.
+func (s *SafeConfig) Put(c *Config) {
+	s.mu.Lock()
+	s.c = c
+	s.mu.Unlock()
 }
 
 // Reload loads path and, only if it is valid, puts it in force.

@@ -40,10 +40,13 @@ import (
 
 	"github.com/alecthomas/units"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/canonical"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp"
+	"github.com/mcp-exporter/mcp_exporter/internal/tracing"
 )
 
 // benchLargeTools and benchLargeBytes size the large tools/list: 5,000
@@ -256,7 +259,18 @@ func BenchmarkCanonicalHashVsUnmarshal(b *testing.B) {
 // a small server like the demo (two tools, SSE answers): what a scrape
 // costs the exporter in process, for profiling with -cpuprofile or
 // -memprofile. The server's cost is in the numbers too.
-func BenchmarkProbeHandler(b *testing.B) {
+func BenchmarkProbeHandler(b *testing.B) { benchProbeHandler(b, nil) }
+
+// BenchmarkProbeHandlerTraced is BenchmarkProbeHandler with tracing on,
+// every probe sampled, its spans batched to an exporter that drops them:
+// what making the spans costs (go run ./bench measures the export too).
+func BenchmarkProbeHandlerTraced(b *testing.B) {
+	tp := tracing.NewProvider(tracetest.NewNoopExporter(), 1, "bench", false)
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	benchProbeHandler(b, tp)
+}
+
+func benchProbeHandler(b *testing.B, tp trace.TracerProvider) {
 	ts := httptest.NewServer(benchServer(true, benchDemoTools))
 	defer ts.Close()
 	h := &Handler{
@@ -267,6 +281,9 @@ func BenchmarkProbeHandler(b *testing.B) {
 		Logger:        benchDiscard,
 		ProberLevel:   slog.LevelDebug,
 		TimeoutOffset: 500 * time.Millisecond,
+	}
+	if tp != nil {
+		h.Prober.SetTracerProvider(tp)
 	}
 	probe := func() {
 		req := httptest.NewRequest(http.MethodGet, "/probe?target="+ts.URL+"/mcp", nil)

@@ -92,7 +92,7 @@ func (pr *probe) newClient(m config.Module, tokenURL credentials.Endpoint) (*pro
 	}
 	// Outermost, so that every request of the probe carries the marker that
 	// /probe refuses (see marker.go).
-	client.Transport = markProbeRequests(client.Transport, &pr.trace)
+	client.Transport = markProbeRequests(client.Transport, &pr.trace, pr.tracer)
 	return pc, nil
 }
 

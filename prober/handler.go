@@ -35,6 +35,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/failure"
 )
 
 // MaxTargetBytes bounds the target parameter. Targets come from whoever can
@@ -64,6 +65,28 @@ type ExporterMetrics struct {
 	InFlight       prometheus.Gauge
 	Rejected       prometheus.Counter
 	LoopsRefused   prometheus.Counter
+	// ProbeDuration and OperationDuration are the probes' and their MCP
+	// requests' durations over time (classic and native buckets), each
+	// observation of a sampled probe carrying its trace_id as an exemplar.
+	ProbeDuration     *prometheus.HistogramVec
+	OperationDuration *prometheus.HistogramVec
+}
+
+// OperationBuckets are the MCP semantic conventions' recommended buckets
+// of mcp.client.operation.duration, in seconds.
+var OperationBuckets = []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300}
+
+// durationHistogram is a histogram of OperationBuckets with a native
+// histogram alongside.
+func durationHistogram(name, help string, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:                            name,
+		Help:                            help,
+		Buckets:                         OperationBuckets,
+		NativeHistogramBucketFactor:     1.1,
+		NativeHistogramMaxBucketNumber:  100,
+		NativeHistogramMinResetDuration: time.Hour,
+	}, labels)
 }
 
 // NewExporterMetrics creates the metrics and registers them with reg.
@@ -98,7 +121,12 @@ func NewExporterMetrics(reg prometheus.Registerer) *ExporterMetrics {
 		Name: "mcp_exporter_probe_loops_refused_total",
 		Help: "Probe requests answered 508 Loop Detected because they came from a probe (an mcp_exporter's User-Agent or X-Mcp-Exporter-Probe header).",
 	})
-	reg.MustRegister(m.Probes, m.UnknownModule, m.BadRequests, m.RefusedTargets, m.InFlight, m.Rejected, m.LoopsRefused)
+	m.ProbeDuration = durationHistogram("mcp_exporter_probe_duration_seconds",
+		"Duration of the probes, by module and result; a sampled probe's observation carries its trace_id as an exemplar.", "module", "result")
+	m.OperationDuration = durationHistogram("mcp_client_operation_duration_seconds",
+		"Duration of the probes' MCP requests (the MCP semantic conventions' mcp.client.operation.duration), by module, method and error type (\"\" on success); a sampled probe's observations carry its trace_id as an exemplar.",
+		"module", "mcp_method_name", "error_type")
+	reg.MustRegister(m.Probes, m.UnknownModule, m.BadRequests, m.RefusedTargets, m.InFlight, m.Rejected, m.LoopsRefused, m.ProbeDuration, m.OperationDuration)
 	return m
 }
 
@@ -240,6 +268,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.Metrics.Probes.WithLabelValues(moduleName, result).Inc()
+	h.Metrics.observe(moduleName, result, res)
 
 	// The probe's own metric families, made from its Result alone: no
 	// series outlives the probe.
@@ -429,4 +458,41 @@ func DebugOutput(module config.Module, logs string, mfs []*dto.MetricFamily, gat
 		fmt.Fprintf(&b, "error marshalling the module: %v\n", err)
 	}
 	return b.String()
+}
+
+// observe adds the probe's duration and its requests' to the histograms,
+// with the probe's trace_id as the exemplar of a sampled probe.
+func (m *ExporterMetrics) observe(module, result string, res *Result) {
+	var exemplar prometheus.Labels
+	if res.TraceSampled {
+		exemplar = prometheus.Labels{"trace_id": res.TraceID.String()}
+	}
+	observe(m.ProbeDuration.WithLabelValues(module, result), res.Duration, exemplar)
+	for _, r := range res.Requests {
+		observe(m.OperationDuration.WithLabelValues(module, r.Method, operationErrorType(r.ErrorType)), r.Duration, exemplar)
+	}
+}
+
+func observe(o prometheus.Observer, d time.Duration, exemplar prometheus.Labels) {
+	if exemplar != nil {
+		if eo, ok := o.(prometheus.ExemplarObserver); ok {
+			eo.ObserveWithExemplar(d.Seconds(), exemplar)
+			return
+		}
+	}
+	o.Observe(d.Seconds())
+}
+
+// operationErrorType bounds a request's error.type as a label value: the
+// JSON-RPC codes of the specifications as themselves, any other code a
+// server answered as jsonrpc_error, the exporter's reasons as they are.
+func operationErrorType(t string) string {
+	if t == "" || t[0] != '-' {
+		return t
+	}
+	switch t {
+	case "-32700", "-32600", "-32601", "-32602", "-32603", "-32001", "-32002", "-32042":
+		return t
+	}
+	return string(failure.ReasonJSONRPCError)
 }

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/common/version"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ProbeMarkerHeader is set on every request a probe sends. /probe refuses
@@ -42,8 +43,8 @@ func probeUserAgent() string { return userAgentPrefix + version.Version }
 // Referer; the OAuth2 token client (shared by probes, trace nil) copies the
 // User-Agent. It is the only round tripper that sets the User-Agent or
 // traceparent.
-func markProbeRequests(rt http.RoundTripper, trace *probeTrace) http.RoundTripper {
-	return &probeMarker{next: rt, marker: []string{"1"}, userAgent: []string{probeUserAgent()}, trace: trace}
+func markProbeRequests(rt http.RoundTripper, pt *probeTrace, tracer trace.Tracer) http.RoundTripper {
+	return &probeMarker{next: rt, marker: []string{"1"}, userAgent: []string{probeUserAgent()}, trace: pt, tracer: tracer}
 }
 
 // probeMarker holds the two header values it sets, made once for the
@@ -53,6 +54,9 @@ type probeMarker struct {
 	next              http.RoundTripper
 	marker, userAgent []string
 	trace             *probeTrace // nil: no traceparent
+	// tracer, when tracing is on, makes each request's CLIENT span, whose
+	// context is the traceparent sent.
+	tracer trace.Tracer
 }
 
 // traceparentHeader is the canonical form of W3C's traceparent.
@@ -73,6 +77,13 @@ func (m *probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
 	// from, query and all (an api_key the target carries), sent to
 	// wherever the redirect points. A prober has no page it came from.
 	delete(r.Header, "Referer")
+	if m.tracer != nil && trace.SpanContextFromContext(r.Context()).IsValid() {
+		r, span := startHTTPSpan(m.tracer, r)
+		r.Header[traceparentHeader] = []string{traceparentOf(span.SpanContext())}
+		resp, err := m.next.RoundTrip(r)
+		endHTTPSpan(span, resp, err)
+		return resp, err
+	}
 	if m.trace != nil {
 		r.Header[traceparentHeader] = m.trace.header()
 	}

@@ -16,12 +16,15 @@
 package prober
 
 import (
+	"sync/atomic"
+
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -60,6 +63,7 @@ type Prober struct {
 	tokens     *credentials.Sources                    // the OAuth2 token sources, kept in sources
 	discovered *boundedMap[*oauthdiscovery.AuthServer] // by module and target
 	now        func() time.Time                        // the clock of what outlives a probe
+	tracer     atomic.Pointer[tracerRef]               // nil: tracing off (spans.go)
 }
 
 // New returns a Prober on the system's clock.
@@ -84,7 +88,7 @@ func NewWithClock(now func() time.Time) *Prober {
 		// Token requests are marked like every request of a probe: a
 		// token_url pointed at an exporter's /probe is refused there as a
 		// loop. No traceparent: a fetch belongs to no one probe.
-		Mark:  func(rt http.RoundTripper) http.RoundTripper { return markProbeRequests(rt, nil) },
+		Mark:  func(rt http.RoundTripper) http.RoundTripper { return markProbeRequests(rt, nil, nil) },
 		Cache: p.sources.getOrBuild,
 	})
 	return p
@@ -123,6 +127,10 @@ type probe struct {
 	logger  *slog.Logger
 	result  *Result
 	trace   probeTrace // the probe's W3C trace context
+	// tracer and span are the probe's tracer and root span, nil with
+	// tracing off (spans.go).
+	tracer trace.Tracer
+	span   trace.Span
 
 	credentialed bool
 	authFailed   bool // a failure was the credential's
@@ -180,13 +188,16 @@ func (p *Prober) Probe(ctx context.Context, req Request) *Result {
 		credentialed: len(req.Module.Credentials()) > 0,
 	}
 	pr.trace.init(req.TraceID)
+	pr.result.Requests = pr.result.requests[:0]
 	layers := moduleLayers(&pr.module)
 	pr.result.Layers = make([]LayerResult, len(layers), len(layers)+1)
 	for i, l := range layers {
 		pr.result.Layers[i].Name = l.name
 	}
+	ctx = pr.startProbeSpan(ctx, req.ModuleName, req.TraceID)
 	pr.result.Success = pr.run(ctx, layers, err)
 	pr.result.Duration = time.Since(start)
+	pr.endProbeSpan()
 	return pr.result
 }
 
@@ -210,7 +221,7 @@ func (pr *probe) run(ctx context.Context, layers []*layerSpec, parseErr error) b
 	ok := true
 	for _, l := range layers {
 		if ok || l.afterFailure {
-			ok = l.step(pr, ctx) && ok
+			ok = pr.runLayer(ctx, l) && ok
 		}
 	}
 	pr.finish(ok)
@@ -227,6 +238,7 @@ func (pr *probe) open(ctx context.Context) bool {
 	pr.opened = true
 	if pr.module.TransportKind() == protocol.KindProcess {
 		pr.wire = newStdioClient(pr.module, pr.logExchange)
+		pr.wire.Requests = (*requestTracer)(pr)
 		start := time.Now()
 		hs, err := pr.wire.Handshake(ctx, pr.opts)
 		info, _ := pr.wire.Process()
@@ -242,6 +254,7 @@ func (pr *probe) open(ctx context.Context) bool {
 	// connection, and none outlives the probe.
 	pr.http = hc
 	pr.wire = newWireClient(hc, pr.module, pr.target, pr.logExchange)
+	pr.wire.Requests = (*requestTracer)(pr)
 	start := time.Now()
 	hs, err := pr.wire.Handshake(ctx, pr.opts)
 	pr.first = firstExchange{hs: hs, err: err, elapsed: time.Since(start), conn: pr.wire.Conn()}

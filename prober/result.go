@@ -80,6 +80,15 @@ type Result struct {
 	// TraceID is the W3C trace every request of the probe carried; for
 	// logs and debug output, never a label.
 	TraceID TraceID
+	// TraceSampled: the probe's trace was sampled (tracing on), so that
+	// its observations carry it as an exemplar.
+	TraceSampled bool
+	// Requests are the probe's MCP requests and notifications, in order
+	// (the first maxRequests).
+	Requests []RequestResult
+	// requests holds Requests: no allocation per request, and a Result
+	// kept in the history holds nothing of the probe.
+	requests [maxRequests]RequestResult
 	// Timeout is the time the probe was allowed; set by its caller.
 	Timeout time.Duration
 
@@ -213,3 +222,16 @@ type CredentialExpiry = credentials.Expiry
 // OAuth2Result is what a probe knows of its OAuth2 token and of the token
 // source's last fetch; never the token itself.
 type OAuth2Result = credentials.TokenFacts
+
+// maxRequests bounds Result.Requests: a healthy probe sends about five
+// requests, a paginated list a few more.
+const maxRequests = 16
+
+// RequestResult is one MCP request of a probe (a notification too): its
+// method, how long until its answer, and its error.type ("" when it
+// succeeded: the JSON-RPC error code or the exporter's reason otherwise).
+type RequestResult struct {
+	Method    string
+	Duration  time.Duration
+	ErrorType string
+}

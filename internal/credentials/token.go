@@ -33,6 +33,9 @@ import (
 	"time"
 
 	promconfig "github.com/prometheus/common/config"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/boundedio"
@@ -788,6 +791,9 @@ func (p *ProbeToken) roundTripDPoP(orig *http.Request, grant Grant) (*http.Respo
 	}
 }
 
+// tracerName is the instrumentation scope of the token's span.
+const tracerName = "github.com/mcp-exporter/mcp_exporter/internal/credentials"
+
 // get returns the probe's token, asking the source the first time. A
 // request that gave up waiting leaves the probe free to wait again for
 // the same fetch, never to start another.
@@ -797,7 +803,31 @@ func (p *ProbeToken) get(ctx context.Context) (Grant, error) {
 	if p.final {
 		return p.grant, p.err
 	}
+	var span trace.Span
+	if parent := trace.SpanFromContext(ctx); parent.IsRecording() {
+		// The token's wait (and fetch, when this probe starts it) as a
+		// span of the probe: the token endpoint's host and what became of
+		// it, never the token, the assertion or the secret.
+		host := ""
+		if u, err := url.Parse(p.src.tokenURL); err == nil {
+			host = u.Hostname()
+		}
+		ctx, span = parent.TracerProvider().Tracer(tracerName).Start(ctx, "oauth2 token",
+			trace.WithAttributes(attribute.String("server.address", host)))
+	}
 	g, err := p.src.token(ctx, !p.asked)
+	if span != nil {
+		span.SetAttributes(attribute.Bool("mcp_exporter.oauth2.fetched_by_this_probe", g.FetchedThisProbe()))
+		if err != nil {
+			t := string(failure.ReasonOf(err))
+			if t == "" {
+				t = "_OTHER"
+			}
+			span.SetAttributes(attribute.String("error.type", t))
+			span.SetStatus(codes.Error, t)
+		}
+		span.End()
+	}
 	p.asked = true
 	if err != nil && ctx.Err() != nil {
 		return g, err // gave up waiting: the fetch may still serve this probe

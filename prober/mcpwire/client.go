@@ -78,6 +78,14 @@ type Client struct {
 	// a new span) for the _meta of each 2026-07-28 request. The HTTP header
 	// is set below the client, on every request (prober/marker.go).
 	TraceContext TraceContext
+	// Requests, when set, is told of each request and notification: before
+	// it is sent (the context it returns is the one the request is sent
+	// with, its traceparent the one _meta carries) and when it ends.
+	Requests RequestObserver
+
+	// reqParent is the traceparent of the request being encoded, from
+	// Requests, for its _meta.
+	reqParent string
 
 	transport Transport // nil until Handshake opens one
 	// answered is true once the transport in use got an answer from the
@@ -97,6 +105,17 @@ type Client struct {
 // TraceContext makes W3C traceparent values, a new span id each.
 type TraceContext interface {
 	TraceParent() string
+}
+
+// RequestObserver is told of the requests a Client sends: the prober's
+// spans and per-method durations.
+type RequestObserver interface {
+	// StartRequest returns the context to send the request with and its
+	// W3C traceparent for _meta ("" leaves _meta to TraceContext).
+	StartRequest(ctx context.Context, method string) (context.Context, string)
+	// EndRequest is told of the request's end: how long it took and its
+	// error (a *failure.Error for a server's refusal), nil on success.
+	EndRequest(ctx context.Context, method string, elapsed time.Duration, err error)
 }
 
 // methodBytes is the size of a method's results.
@@ -276,17 +295,46 @@ func (c *Client) call(ctx context.Context, method string, params any) (json.RawM
 func (c *Client) send(ctx context.Context, out Outgoing, params any) (json.RawMessage, error) {
 	c.nextID++
 	out.ID = c.nextID
+	if c.Requests == nil {
+		body, err := json.Marshal(request{JSONRPC: "2.0", ID: out.ID, Method: out.Method, Params: params})
+		if err != nil {
+			return nil, err
+		}
+		out.Body = body
+		return c.exchange(ctx, out)
+	}
+	// The request's span starts before its body is encoded: its _meta
+	// carries the span's traceparent.
+	start := time.Now()
+	ctx, c.reqParent = c.Requests.StartRequest(ctx, out.Method)
 	body, err := json.Marshal(request{JSONRPC: "2.0", ID: out.ID, Method: out.Method, Params: params})
+	c.reqParent = ""
 	if err != nil {
+		c.Requests.EndRequest(ctx, out.Method, time.Since(start), err)
 		return nil, err
 	}
 	out.Body = body
-	return c.callBody(ctx, out)
+	res, err := c.exchange(ctx, out)
+	c.Requests.EndRequest(ctx, out.Method, time.Since(start), err)
+	return res, err
 }
 
 // callBody sends the encoded request m and returns the raw result of the
 // response that answers it.
 func (c *Client) callBody(ctx context.Context, m Outgoing) (json.RawMessage, error) {
+	if c.Requests == nil {
+		return c.exchange(ctx, m)
+	}
+	start := time.Now()
+	ctx, _ = c.Requests.StartRequest(ctx, m.Method)
+	res, err := c.exchange(ctx, m)
+	c.Requests.EndRequest(ctx, m.Method, time.Since(start), err)
+	return res, err
+}
+
+// exchange sends the encoded request m and returns the raw result of the
+// response that answers it.
+func (c *Client) exchange(ctx context.Context, m Outgoing) (json.RawMessage, error) {
 	if err := c.ensureTransport(ctx); err != nil {
 		return nil, err
 	}
@@ -316,8 +364,16 @@ func (c *Client) notify(ctx context.Context, method string, params any) error {
 	if err := c.ensureTransport(ctx); err != nil {
 		return err
 	}
+	var start time.Time
+	if c.Requests != nil {
+		start = time.Now()
+		ctx, _ = c.Requests.StartRequest(ctx, method)
+	}
 	err := c.transport.Notify(ctx, &c.session, Outgoing{Method: method, Body: body})
 	c.noteAnswer(false)
+	if c.Requests != nil {
+		c.Requests.EndRequest(ctx, method, time.Since(start), err)
+	}
 	return err
 }
 

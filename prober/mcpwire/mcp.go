@@ -265,10 +265,24 @@ func (c *Client) meta() map[string]any {
 		metaClientInfo:         c.Info,
 		metaClientCapabilities: struct{}{},
 	}
-	if c.TraceContext != nil {
+	if c.Requests != nil {
+		m[metaTraceParent] = (*requestParent)(c)
+	} else if c.TraceContext != nil {
 		m[metaTraceParent] = c.TraceContext.TraceParent()
 	}
 	return m
+}
+
+// requestParent marshals as the traceparent of the request being encoded
+// (the Client's RequestObserver's), or TraceContext's when it gave none.
+type requestParent Client
+
+func (p *requestParent) MarshalJSON() ([]byte, error) {
+	v := p.reqParent
+	if v == "" && p.TraceContext != nil {
+		v = p.TraceContext.TraceParent()
+	}
+	return json.Marshal(v)
 }
 
 // discover sends server/discover (2026-07-28). A result that does not list

@@ -98,7 +98,8 @@ release: {{ .Release.Name }}
 The paths of credentials written inline in a configuration (value, path),
 one per line: the keys prometheus/common keeps as secrets (bearer_token,
 credentials, password, client_secret, an inline TLS key, http_headers
-secrets, proxy_connect_header values) and a password in a proxy_url. Such a
+secrets, proxy_connect_header values, the tracing block's headers) and a
+password in a proxy_url. Such a
 configuration must not be rendered into a ConfigMap.
 */}}
 {{- define "mcp-exporter.inlineCredentials" -}}
@@ -109,6 +110,8 @@ configuration must not be rendered into a ConfigMap.
 {{- if and $v (has $k (list "bearer_token" "credentials" "password" "client_secret" "key" "secrets")) }}
 {{ $at }}
 {{- else if and (eq $k "proxy_connect_header") $v }}
+{{ $at }}
+{{- else if and (eq $at "config.tracing.headers") $v }}
 {{ $at }}
 {{- else if and (eq $k "proxy_url") (kindIs "string" $v) (regexMatch "://[^/@]*:[^/@]*@" $v) }}
 {{ $at }}
