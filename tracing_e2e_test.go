@@ -50,7 +50,7 @@ func startJaeger(t *testing.T) *jaegerServer {
 	t.Helper()
 	bin := testsupport.Tool(t, EnvJaeger, "jaeger",
 		"cd tools/jaeger && go build -o \"$(go env GOPATH)/bin/jaeger\" github.com/jaegertracing/jaeger/cmd/jaeger, as .ci/run does")
-	j := &jaegerServer{otlpGRPC: freeAddr(t), query: "http://" + freeAddr(t), log: &testsupport.SyncBuffer{}}
+	j := &jaegerServer{otlpGRPC: testsupport.FreeAddr(t), query: "http://" + testsupport.FreeAddr(t), log: &testsupport.SyncBuffer{}}
 	cfg := fmt.Sprintf(`service:
   extensions: [jaeger_storage, jaeger_query]
   pipelines:
@@ -89,7 +89,7 @@ processors:
 exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
-`, strings.TrimPrefix(j.query, "http://"), freeAddr(t), j.otlpGRPC, freeAddr(t))
+`, strings.TrimPrefix(j.query, "http://"), testsupport.FreeAddr(t), j.otlpGRPC, testsupport.FreeAddr(t))
 	path := filepath.Join(t.TempDir(), "jaeger.yml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
