@@ -348,9 +348,7 @@ type traceRecorder struct {
 }
 
 func (rec *traceRecorder) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	return observeRequests(next, func(r *http.Request, body []byte) {
 		var msg struct {
 			Method string
 			Params struct {
@@ -366,7 +364,6 @@ func (rec *traceRecorder) wrap(next http.Handler) http.Handler {
 			rec.methods = append(rec.methods, msg.Method)
 		}
 		rec.mu.Unlock()
-		next.ServeHTTP(w, r)
 	})
 }
 
