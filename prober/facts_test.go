@@ -106,10 +106,7 @@ func TestToolsByHint(t *testing.T) {
 			rec := &listBytesRecorder{}
 			ts := httptest.NewServer(rec.wrap(c.server.Handler()))
 			t.Cleanup(ts.Close)
-			m := config.DefaultModule
-			if c.module != nil {
-				c.module(&m)
-			}
+			m := moduleWith(c.module)
 			res := runProbe(t, nil, ts.URL, m)
 			if !res.ok {
 				t.Fatalf("probe failed:\n%s", res.logs)
@@ -427,10 +424,7 @@ func TestTraceContext(t *testing.T) {
 			rec := &traceRecorder{}
 			ts := httptest.NewServer(rec.wrap(c.server.Handler()))
 			t.Cleanup(ts.Close)
-			m := config.DefaultModule
-			if c.module != nil {
-				c.module(&m)
-			}
+			m := moduleWith(c.module)
 			p := New()
 			res := runProbe(t, p, ts.URL, m)
 			if !res.ok {

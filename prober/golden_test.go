@@ -272,10 +272,7 @@ func TestGoldenProbeHandler(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ts := c.server.Start(t)
-			m := config.DefaultModule
-			if c.module != nil {
-				c.module(&m)
-			}
+			m := moduleWith(c.module)
 			if c.name == "TLS" {
 				m.FailIfNotTLS = true
 				trustServer(t, ts, &m)
