@@ -186,10 +186,7 @@ func TestOAuth2ResourceValues(t *testing.T) {
 		{disc + "    oauth2_resource: none\n", false},
 		{discParam, false},
 	} {
-		c, err := Parse([]byte(tc.yaml))
-		if err != nil {
-			t.Fatalf("Parse: %v\n%s", err, tc.yaml)
-		}
+		c := mustParse(t, tc.yaml)
 		m := c.Modules["m"]
 		if got := m.SendsResource(); got != tc.want {
 			t.Errorf("SendsResource = %v, want %v for\n%s", got, tc.want, tc.yaml)

@@ -81,10 +81,7 @@ func TestDefaults(t *testing.T) {
 		"null":          "modules:\n  m:\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			c, err := Parse([]byte(text))
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := mustParse(t, text)
 			m := c.Modules["m"]
 			if m.Timeout != model.Duration(10*time.Second) {
 				t.Errorf("timeout = %s, want 10s", m.Timeout)
@@ -112,7 +109,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestOverridesKeepOtherDefaults(t *testing.T) {
-	c, err := Parse([]byte(`
+	c := mustParse(t, `
 modules:
   m:
     timeout: 3s
@@ -120,10 +117,7 @@ modules:
     min_tools: 0
     valid_protocol_versions: [2025-06-18, "2025-11-25"]
     protocol_version: 2025-06-18
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	m := c.Modules["m"]
 	if m.Timeout != model.Duration(3*time.Second) || m.CloseSession || m.MinTools != 0 {
 		t.Errorf("overrides not applied: %+v", m)
@@ -137,7 +131,7 @@ modules:
 }
 
 func TestAnchorsAndMergeKeys(t *testing.T) {
-	c, err := Parse([]byte(`
+	c := mustParse(t, `
 modules:
   base: &base
     timeout: 5s
@@ -150,10 +144,7 @@ modules:
   aliased: *base
   shared_http:
     http_config: *http
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	if m := c.Modules["merged"]; m.Timeout != model.Duration(5*time.Second) || m.MinTools != 2 || m.HTTPClientConfig.FollowRedirects {
 		t.Errorf("merged: want timeout 5s from the anchor, min_tools 2 set locally, follow_redirects false; got %+v", m)
 	}
@@ -390,10 +381,7 @@ modules:
 `
 
 func TestSecretsHiddenWhenMarshalled(t *testing.T) {
-	c, err := Parse([]byte(secretConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustParse(t, secretConfig)
 	// The secrets were read, not dropped.
 	if got := string(c.Modules["authorization"].HTTPClientConfig.Authorization.Credentials); got != "s3cr3t-AUTH" {
 		t.Errorf("authorization credentials = %q", got)
@@ -492,16 +480,23 @@ func writeFile(t *testing.T, text string) string {
 }
 
 func TestListKeys(t *testing.T) {
-	c, err := Parse([]byte("modules:\n  m:\n    list_resources: true\n    min_resources: 2\n    list_prompts: true\n    min_prompts: 1\n  plain: {}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustParse(t, "modules:\n  m:\n    list_resources: true\n    min_resources: 2\n    list_prompts: true\n    min_prompts: 1\n  plain: {}\n")
 	if m := c.Modules["m"]; !m.ListResources || m.MinResources != 2 || !m.ListPrompts || m.MinPrompts != 1 {
 		t.Errorf("m = %+v", m)
 	}
 	if m := c.Modules["plain"]; m.ListResources || m.ListPrompts || m.MinResources != 0 || m.MinPrompts != 0 {
 		t.Errorf("resources and prompts are opt-in; plain = %+v", m)
 	}
+}
+
+// mustParse parses text, which must load.
+func mustParse(t *testing.T, text string) *Config {
+	t.Helper()
+	c, err := Parse([]byte(text))
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, text)
+	}
+	return c
 }
 
 // parseRefused parses text, which must be refused with an error that

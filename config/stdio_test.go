@@ -39,10 +39,7 @@ func TestStdioModules(t *testing.T) {
 		t.Fatal(err)
 	}
 	ok := "modules:\n  m:\n    transport: stdio\n    command: [" + server + ", --root, /srv]\n    env: {NODE_ENV: production}\n    dir: " + dir + "\n    debug_stderr_lines: 20\n    list_prompts: true\n"
-	c, err := Parse([]byte(ok))
-	if err != nil {
-		t.Fatalf("Parse: %v", err)
-	}
+	c := mustParse(t, ok)
 	m := c.Modules["m"]
 	if m.Transport != protocol.TransportStdio || !slices.Equal(m.Command, []string{server, "--root", "/srv"}) || m.Dir != dir || m.DebugStderrLines != 20 {
 		t.Errorf("module %+v", m)

@@ -114,10 +114,7 @@ func TestWorkloadIdentityConfig(t *testing.T) {
 				}
 				return
 			}
-			c, err := Parse([]byte(tc.yaml))
-			if err != nil {
-				t.Fatalf("Parse: %v\n%s", err, tc.yaml)
-			}
+			c := mustParse(t, tc.yaml)
 			m := c.Modules["m"]
 			if m.OAuth2WorkloadIdentity == nil || m.OAuth2WorkloadIdentity.AssertionFile != token {
 				t.Fatalf("oauth2_workload_identity not kept: %+v", m.OAuth2WorkloadIdentity)
