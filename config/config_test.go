@@ -415,9 +415,7 @@ func TestSafeConfigReload(t *testing.T) {
 		t.Fatal("Get does not return the initial config")
 	}
 
-	if err := os.WriteFile(path, []byte("modules:\n  new:\n    timeout: 2s\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeAt(t, path, []byte("modules:\n  new:\n    timeout: 2s\n"), 0o600)
 	if err := sc.Reload(path); err != nil {
 		t.Fatalf("Reload of a valid file: %v", err)
 	}
@@ -426,9 +424,7 @@ func TestSafeConfigReload(t *testing.T) {
 		t.Fatalf("after Reload, modules = %v, want only new", got.Modules)
 	}
 
-	if err := os.WriteFile(path, []byte("modules:\n  broken:\n    timout: 2s\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeAt(t, path, []byte("modules:\n  broken:\n    timout: 2s\n"), 0o600)
 	err = sc.Reload(path)
 	if err == nil || !strings.Contains(err.Error(), `unknown key "timout"`) {
 		t.Fatalf("Reload of a bad file: err = %v", err)
@@ -472,8 +468,13 @@ func TestSafeConfigConcurrent(t *testing.T) {
 
 func writeFile(t *testing.T, text string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "mcp_exporter.yml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+	return writeAt(t, filepath.Join(t.TempDir(), "mcp_exporter.yml"), []byte(text), 0o600)
+}
+
+// writeAt writes data to path with perm, and returns path.
+func writeAt(t *testing.T, path string, data []byte, perm os.FileMode) string {
+	t.Helper()
+	if err := os.WriteFile(path, data, perm); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -14,7 +14,6 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,14 +29,8 @@ import (
 // of HTTP modules, and an HTTP module a stdio module's.
 func TestStdioModules(t *testing.T) {
 	dir := t.TempDir()
-	server := filepath.Join(dir, "server")
-	if err := os.WriteFile(server, []byte("#!/bin/sh\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	notExec := filepath.Join(dir, "data.txt")
-	if err := os.WriteFile(notExec, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	server := writeAt(t, filepath.Join(dir, "server"), []byte("#!/bin/sh\n"), 0o700)
+	notExec := writeAt(t, filepath.Join(dir, "data.txt"), nil, 0o600)
 	ok := "modules:\n  m:\n    transport: stdio\n    command: [" + server + ", --root, /srv]\n    env: {NODE_ENV: production}\n    dir: " + dir + "\n    debug_stderr_lines: 20\n    list_prompts: true\n"
 	c := mustParse(t, ok)
 	m := c.Modules["m"]

@@ -18,7 +18,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,10 +27,7 @@ import (
 
 func TestWorkloadIdentityConfig(t *testing.T) {
 	dir := t.TempDir()
-	token := filepath.Join(dir, "token")
-	if err := os.WriteFile(token, []byte("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJQTEFURk9STS1TRUNSRVQifQ.c2ln\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	token := writeAt(t, filepath.Join(dir, "token"), []byte("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJQTEFURk9STS1TRUNSRVQifQ.c2ln\n"), 0o600)
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	sec1, _ := x509.MarshalECPrivateKey(ec)
 	keyFile := writePEM(t, dir, "key.pem", "EC PRIVATE KEY", sec1)
