@@ -443,10 +443,7 @@ func TestSystemdUnit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local := filepath.Join(t.TempDir(), "mcp_exporter.service")
-	if err := os.WriteFile(local, bytes.ReplaceAll(text, []byte(binPath), []byte(bin)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	local := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "mcp_exporter.service"), bytes.ReplaceAll(text, []byte(binPath), []byte(bin)), 0o644)
 	if out, err := exec.Command(analyze, "verify", "--man=no", local).CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}

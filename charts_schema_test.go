@@ -25,6 +25,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 const chartSchema = chartDir + "/values.schema.json"
@@ -128,9 +129,7 @@ func closedKeys(t reflect.Type) map[string]any {
 func TestHelmValuesSchema(t *testing.T) {
 	want := valuesSchema(t)
 	if *updateGolden {
-		if err := os.WriteFile(chartSchema, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testsupport.WriteFile(t, chartSchema, want, 0o644)
 	}
 	got, err := os.ReadFile(chartSchema)
 	if err != nil || !bytes.Equal(got, want) {

@@ -153,9 +153,7 @@ func layoutPod(t *testing.T, r k8sObjects, existing map[string]map[string]string
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			testsupport.WriteFile(t, p, []byte(content), 0o600)
 		}
 		mounts = append(mounts, path.Clean(m.MountPath))
 	}
@@ -168,9 +166,7 @@ func layoutPod(t *testing.T, r k8sObjects, existing map[string]map[string]string
 	for _, m := range mounts {
 		rewritten = strings.ReplaceAll(rewritten, m+"/", filepath.ToSlash(filepath.Join(root, m))+"/")
 	}
-	if err := os.WriteFile(local, []byte(rewritten), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, local, []byte(rewritten), 0o600)
 	return c, local
 }
 

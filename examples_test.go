@@ -184,10 +184,7 @@ func writeYAML(t *testing.T, name string, v any) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(file, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := testsupport.WriteFile(t, filepath.Join(t.TempDir(), name), b, 0o600)
 	return file
 }
 
@@ -1049,10 +1046,7 @@ func startPrometheus(t *testing.T, bin string, cfg any, extra ...string) *promSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfgFile := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgFile := testsupport.WriteFile(t, filepath.Join(dir, "prometheus.yml"), b, 0o600)
 	addr := testsupport.FreeAddr(t)
 	args := append([]string{"--config.file=" + cfgFile, "--web.listen-address=" + addr}, extra...)
 	if !slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--storage.agent.path") }) {

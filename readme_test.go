@@ -31,6 +31,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 	"github.com/mcp-exporter/mcp_exporter/prober"
 )
 
@@ -278,9 +279,7 @@ func TestREADMEGenerated(t *testing.T) {
 			}
 		}
 		if *updateGolden && got != string(b) {
-			if err := os.WriteFile(f, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			testsupport.WriteFile(t, f, []byte(got), 0o644)
 		} else if got != string(b) {
 			t.Errorf("%s's generated sections differ from the code; run %s and check the diff", f, readmeRegenerate)
 		}

@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -90,10 +89,7 @@ exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
 `, strings.TrimPrefix(j.query, "http://"), testsupport.FreeAddr(t), j.otlpGRPC, testsupport.FreeAddr(t))
-	path := filepath.Join(t.TempDir(), "jaeger.yml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "jaeger.yml"), []byte(cfg), 0o600)
 	cmd := exec.Command(bin, "--config", "file:"+path)
 	cmd.Stdout, cmd.Stderr = j.log, j.log
 	if err := cmd.Start(); err != nil {

@@ -20,15 +20,17 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/pem"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
 	t.Helper()
-	path := writeAt(t, filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600)
+	path := filepath.Join(dir, name)
+	testsupport.WritePEM(t, path, typ, der)
 	return path
 }
 

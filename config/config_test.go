@@ -24,6 +24,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 func TestLoadShippedConfig(t *testing.T) {
@@ -415,7 +416,7 @@ func TestSafeConfigReload(t *testing.T) {
 		t.Fatal("Get does not return the initial config")
 	}
 
-	writeAt(t, path, []byte("modules:\n  new:\n    timeout: 2s\n"), 0o600)
+	testsupport.WriteFile(t, path, []byte("modules:\n  new:\n    timeout: 2s\n"), 0o600)
 	if err := sc.Reload(path); err != nil {
 		t.Fatalf("Reload of a valid file: %v", err)
 	}
@@ -424,7 +425,7 @@ func TestSafeConfigReload(t *testing.T) {
 		t.Fatalf("after Reload, modules = %v, want only new", got.Modules)
 	}
 
-	writeAt(t, path, []byte("modules:\n  broken:\n    timout: 2s\n"), 0o600)
+	testsupport.WriteFile(t, path, []byte("modules:\n  broken:\n    timout: 2s\n"), 0o600)
 	err = sc.Reload(path)
 	if err == nil || !strings.Contains(err.Error(), `unknown key "timout"`) {
 		t.Fatalf("Reload of a bad file: err = %v", err)
@@ -468,16 +469,7 @@ func TestSafeConfigConcurrent(t *testing.T) {
 
 func writeFile(t *testing.T, text string) string {
 	t.Helper()
-	return writeAt(t, filepath.Join(t.TempDir(), "mcp_exporter.yml"), []byte(text), 0o600)
-}
-
-// writeAt writes data to path with perm, and returns path.
-func writeAt(t *testing.T, path string, data []byte, perm os.FileMode) string {
-	t.Helper()
-	if err := os.WriteFile(path, data, perm); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testsupport.WriteFile(t, filepath.Join(t.TempDir(), "mcp_exporter.yml"), []byte(text), 0o600)
 }
 
 func TestListKeys(t *testing.T) {

@@ -22,6 +22,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // TestStdioModules: a stdio module's keys are checked at load, errors
@@ -29,8 +30,8 @@ import (
 // of HTTP modules, and an HTTP module a stdio module's.
 func TestStdioModules(t *testing.T) {
 	dir := t.TempDir()
-	server := writeAt(t, filepath.Join(dir, "server"), []byte("#!/bin/sh\n"), 0o700)
-	notExec := writeAt(t, filepath.Join(dir, "data.txt"), nil, 0o600)
+	server := testsupport.WriteFile(t, filepath.Join(dir, "server"), []byte("#!/bin/sh\n"), 0o700)
+	notExec := testsupport.WriteFile(t, filepath.Join(dir, "data.txt"), nil, 0o600)
 	ok := "modules:\n  m:\n    transport: stdio\n    command: [" + server + ", --root, /srv]\n    env: {NODE_ENV: production}\n    dir: " + dir + "\n    debug_stderr_lines: 20\n    list_prompts: true\n"
 	c := mustParse(t, ok)
 	m := c.Modules["m"]

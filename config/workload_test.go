@@ -23,11 +23,13 @@ import (
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 func TestWorkloadIdentityConfig(t *testing.T) {
 	dir := t.TempDir()
-	token := writeAt(t, filepath.Join(dir, "token"), []byte("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJQTEFURk9STS1TRUNSRVQifQ.c2ln\n"), 0o600)
+	token := testsupport.WriteFile(t, filepath.Join(dir, "token"), []byte("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJQTEFURk9STS1TRUNSRVQifQ.c2ln\n"), 0o600)
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	sec1, _ := x509.MarshalECPrivateKey(ec)
 	keyFile := writePEM(t, dir, "key.pem", "EC PRIVATE KEY", sec1)

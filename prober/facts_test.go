@@ -156,10 +156,7 @@ func TestCredentialExpiryBearerJWT(t *testing.T) {
 	exp := time.Now().Add(80 * time.Hour).Unix()
 	token := testJWT(fmt.Sprintf(`{"exp":%d,"sub":"probe"}`, exp))
 	ts := authSDKServer(t, token)
-	file := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "token"), []byte(token+"\n"), 0o600)
 	for name, body := range map[string]string{
 		"authorization credentials":      "http_config:\n  authorization: {credentials: " + token + "}\nallow_any_target: true",
 		"authorization credentials_file": "http_config:\n  authorization: {credentials_file: " + file + "}\nallow_any_target: true",

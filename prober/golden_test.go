@@ -90,9 +90,7 @@ func checkGolden(t *testing.T, dir, name, text string) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testsupport.WriteFile(t, path, []byte(text), 0o644)
 		return
 	}
 	want, err := os.ReadFile(path)

@@ -36,6 +36,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // platformToken is a JWT as a platform issues one (a Kubernetes projected
@@ -56,9 +57,7 @@ func platformToken(t *testing.T, aud string, exp time.Time) string {
 // renamed over the old one.
 func writeRotated(t *testing.T, path, content string) {
 	t.Helper()
-	if err := os.WriteFile(path+".new", []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, path+".new", []byte(content), 0o600)
 	if err := os.Rename(path+".new", path); err != nil {
 		t.Fatal(err)
 	}

@@ -82,9 +82,17 @@ func (s *SyncBuffer) String() string {
 // tls_config or to --web.config.file.
 func WritePEM(t testing.TB, path, blockType string, der []byte) {
 	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {
+	WriteFile(t, path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600)
+}
+
+// WriteFile writes data to path with perm, failing the test if it cannot,
+// and returns path.
+func WriteFile(t testing.TB, path string, data []byte, perm os.FileMode) string {
+	t.Helper()
+	if err := os.WriteFile(path, data, perm); err != nil {
 		t.Fatal(err)
 	}
+	return path
 }
 
 // FreeAddr returns a loopback address (host:port) that nothing listens on
