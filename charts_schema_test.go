@@ -44,10 +44,7 @@ var passThrough = []string{
 // registry may set).
 func valuesSchema(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(chartDir + "/values.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, chartDir+"/values.yaml")
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)

@@ -168,10 +168,7 @@ type alertRule struct {
 
 func readYAML(t *testing.T, name string, v any) {
 	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, name)
 	if err := yaml.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -305,10 +302,7 @@ func (d *datasourceRef) isVariable() bool {
 
 func readDashboard(t *testing.T) (*dashboard, []dashboardPanel) {
 	t.Helper()
-	b, err := os.ReadFile("examples/grafana/mcp-exporter.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, "examples/grafana/mcp-exporter.json")
 	var d dashboard
 	if err := json.Unmarshal(b, &d); err != nil {
 		t.Fatalf("examples/grafana/mcp-exporter.json is not valid JSON: %v", err)
@@ -751,10 +745,7 @@ func checkExporterPods(t *testing.T, objs k8sObjects, workload k8sObject, creds 
 // lines joined, comments dropped): keyword and the rest of the line.
 func dockerfileInstructions(t *testing.T, name string) [][2]string {
 	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, name)
 	var out [][2]string
 	var cur strings.Builder
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -1190,10 +1181,7 @@ func readPromConfig(t *testing.T, name string) map[string]any {
 // off what the shipped configuration cannot run; the tests run it on.
 func uncommented(t *testing.T, name, start string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, name)
 	indent := start[:strings.Index(start, "#")]
 	lines := strings.Split(string(b), "\n")
 	i := slices.Index(lines, start)

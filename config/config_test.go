@@ -14,7 +14,6 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,10 +39,7 @@ func TestLoadShippedConfig(t *testing.T) {
 // TestShippedExamplesLoad uncomments the shipped file's example modules, so
 // that the examples users copy stay valid.
 func TestShippedExamplesLoad(t *testing.T) {
-	b, err := os.ReadFile("../mcp_exporter.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, "../mcp_exporter.yml")
 	var lines []string
 	for _, l := range strings.Split(string(b), "\n") {
 		// "  # name:" and "  #   key: value" are commented-out YAML; other

@@ -187,10 +187,7 @@ func TestCredentialExpiryBearerJWT(t *testing.T) {
 
 func TestCredentialExpiryClientCertificate(t *testing.T) {
 	cert := testsupport.Certificate(t, "probe-client")
-	pemBytes, err := os.ReadFile(cert.CertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pemBytes := testsupport.ReadFile(t, cert.CertFile)
 	block, _ := pem.Decode(pemBytes)
 	parsed, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {

@@ -165,10 +165,7 @@ func (f *wifFixture) source() *Source {
 
 func (f *wifFixture) assertion(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(f.file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, f.file)
 	return strings.TrimSpace(string(b))
 }
 

@@ -95,6 +95,17 @@ func WriteFile(t testing.TB, path string, data []byte, perm os.FileMode) string 
 	return path
 }
 
+// ReadFile returns the content of the file at path, failing the test if it
+// cannot be read.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // FreeAddr returns a loopback address (host:port) that nothing listens on
 // just now, for a server the test starts: a port taken and given back.
 func FreeAddr(t testing.TB) string {
