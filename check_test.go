@@ -186,8 +186,7 @@ func TestCheckSaysWhatHappenedToALayer(t *testing.T) {
 		}
 		sdk.ServeHTTP(w, r)
 	})
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, h)
 	noFile := filepath.Join(t.TempDir(), "absent.yml")
 
 	code, out, _ := runCheckArgs(t, 0, "table", noFile, false, "default", ts.URL+"/mcp")
@@ -307,8 +306,7 @@ func TestCheckWaitIsQuietAndWhole(t *testing.T) {
 // TestCheckNamesMissingTools: missing_tool says which of the module's
 // required_tools (the operator's names) the server did not list.
 func TestCheckNamesMissingTools(t *testing.T) {
-	ts := httptest.NewServer(checkServer())
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, checkServer())
 	cfg := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "mcp.yml"), []byte("modules:\n  missing:\n    required_tools: [gamma, alpha, delta]\n"), 0o600)
 	code, out, stderr := runCheckArgs(t, 0, "table", cfg, true, "missing", ts.URL+"/mcp")
 	if code != exitProbeFailed || !strings.Contains(out, "FAILURE (tools: missing_tool)") {

@@ -1240,8 +1240,7 @@ func examplesEndToEnd(t *testing.T, bin string) {
 	t.Logf("%s: Prometheus %d.x", bin, major)
 	start := time.Now()
 
-	srv := httptest.NewServer(endToEndServer())
-	t.Cleanup(srv.Close)
+	srv := testsupport.Serve(t, endToEndServer())
 	target := srv.URL + "/mcp"
 	// An identity provider for the oauth2 module's client credentials.
 	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

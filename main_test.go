@@ -77,8 +77,7 @@ func newTestExporter(t *testing.T, configText, routePrefix string) *testExporter
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, h)
 	return &testExporter{exporter: e, server: ts, configFile: path, log: logs}
 }
 

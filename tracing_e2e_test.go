@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -225,16 +224,14 @@ func TestTracesEndToEnd(t *testing.T) {
 	prom3 := testsupport.Prometheus3Path(t)
 
 	seen := &seenRequests{}
-	srv := httptest.NewServer(seen.wrap(endToEndServer()))
-	t.Cleanup(srv.Close)
+	srv := testsupport.Serve(t, seen.wrap(endToEndServer()))
 	failing := fakemcp.New()
 	failing.On = map[string]fakemcp.Handler{"tools/list": func(w http.ResponseWriter, r *http.Request, m fakemcp.Msg) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(fakemcp.Error(m.ID, -32603, `"undeclared_tool_beta failed"`)))
 	}}
 	failingSeen := &seenRequests{}
-	failingSrv := httptest.NewServer(failingSeen.wrap(failing))
-	t.Cleanup(failingSrv.Close)
+	failingSrv := testsupport.Serve(t, failingSeen.wrap(failing))
 
 	const bearer = "e2e-bearer-secret-value"
 	modules := fmt.Sprintf(`modules:

@@ -111,8 +111,7 @@ func (rec *authRecorder) count(match func(authRequest) bool) int {
 func authServe(t *testing.T, h http.Handler) (*httptest.Server, *authRecorder) {
 	t.Helper()
 	rec := &authRecorder{}
-	ts := httptest.NewServer(rec.wrap(h))
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, rec.wrap(h))
 	return ts, rec
 }
 
@@ -207,8 +206,7 @@ func newAuthTokenEndpoint(clientID, secret string, tokens *authTokens) *authToke
 // serve starts the endpoint on a server of its own and returns its URL.
 func (e *authTokenEndpoint) serve(t *testing.T) string {
 	t.Helper()
-	ts := httptest.NewServer(e)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, e)
 	return ts.URL + "/token"
 }
 

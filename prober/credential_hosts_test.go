@@ -182,8 +182,7 @@ func newDiscAttackPeers(t *testing.T, resourceMetadata string, issuers []string,
 	t.Helper()
 	d := &discAttackPeers{}
 	asMux := http.NewServeMux()
-	d.as = httptest.NewServer(asMux)
-	t.Cleanup(d.as.Close)
+	d.as = testsupport.Serve(t, asMux)
 	asMux.HandleFunc("/.well-known/oauth-authorization-server", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		te := strings.ReplaceAll(tokenEndpoint, "{{AS}}", d.as.URL)
@@ -193,8 +192,7 @@ func newDiscAttackPeers(t *testing.T, resourceMetadata string, issuers []string,
 		http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
 	})
 	rsMux := http.NewServeMux()
-	d.rs = httptest.NewServer(rsMux)
-	t.Cleanup(d.rs.Close)
+	d.rs = testsupport.Serve(t, rsMux)
 	d.target = d.rs.URL + "/mcp"
 	rsMux.HandleFunc("/mcp", func(w http.ResponseWriter, _ *http.Request) {
 		challenge := `Bearer error="invalid_token"`

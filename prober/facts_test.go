@@ -104,8 +104,7 @@ func TestToolsByHint(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			c.server.AddTools = annotatedTools
 			rec := &listBytesRecorder{}
-			ts := httptest.NewServer(rec.wrap(c.server.Handler()))
-			t.Cleanup(ts.Close)
+			ts := testsupport.Serve(t, rec.wrap(c.server.Handler()))
 			m := moduleWith(c.module)
 			res := runProbe(t, nil, ts.URL, m)
 			if !res.ok {
@@ -416,8 +415,7 @@ func TestTraceContext(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			rec := &traceRecorder{}
-			ts := httptest.NewServer(rec.wrap(c.server.Handler()))
-			t.Cleanup(ts.Close)
+			ts := testsupport.Serve(t, rec.wrap(c.server.Handler()))
 			m := moduleWith(c.module)
 			p := New()
 			res := runProbe(t, p, ts.URL, m)
@@ -446,8 +444,7 @@ func TestTraceContext(t *testing.T) {
 
 func TestTraceContextHandler(t *testing.T) {
 	rec := &traceRecorder{}
-	ts := httptest.NewServer(rec.wrap(testsupport.SDKServer{}.Handler()))
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, rec.wrap(testsupport.SDKServer{}.Handler()))
 	f := newHandlerFixture(t, map[string]config.Module{"test": config.DefaultModule})
 	w := f.probe(t, url.Values{"module": {"test"}, "target": {ts.URL}, "debug": {"true"}}, nil)
 	trace := rec.check(t, false)

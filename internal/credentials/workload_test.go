@@ -135,8 +135,7 @@ func (f *wifFixture) step(d time.Duration) {
 
 func newWIFFixture(t *testing.T, e http.Handler, oauth2 string, extra string) *wifFixture {
 	t.Helper()
-	ts := httptest.NewServer(e)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, e)
 	file := filepath.Join(t.TempDir(), "token")
 	writeRotated(t, file, platformToken(t, ts.URL+"/token", time.Now().Add(time.Hour))+"\n")
 	yml := fmt.Sprintf("modules:\n  wif:\n    allowed_targets: ['https://mcp\\.example/.*']\n    http_config:\n      oauth2: {token_url: '%s/token'%s}\n    oauth2_workload_identity: {assertion_file: %s}\n%s",
