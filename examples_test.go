@@ -1060,20 +1060,10 @@ func startPrometheus(t *testing.T, bin string, cfg any, extra ...string) *promSe
 			t.Logf("Prometheus (%s) log:\n%s\nconfiguration:\n%s", strings.Join(extra, " "), p.log, b)
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(p.url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		if cmd.ProcessState != nil || time.Now().After(deadline) {
-			t.Fatalf("Prometheus did not become ready at %s; log:\n%s\nconfiguration:\n%s", p.url, p.log, b)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !testsupport.WaitOK(p.url+"/-/ready", 20*time.Second, func() bool { return cmd.ProcessState != nil }) {
+		t.Fatalf("Prometheus did not become ready at %s; log:\n%s\nconfiguration:\n%s", p.url, p.log, b)
 	}
+	return p
 }
 
 type promSample struct {

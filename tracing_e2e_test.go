@@ -103,20 +103,10 @@ exporters:
 			t.Logf("Jaeger log:\n%s", j.log)
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(j.query + "/api/services")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return j
-			}
-		}
-		if cmd.ProcessState != nil || time.Now().After(deadline) {
-			t.Fatalf("Jaeger did not answer at %s; log:\n%s", j.query, j.log)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !testsupport.WaitOK(j.query+"/api/services", 30*time.Second, func() bool { return cmd.ProcessState != nil }) {
+		t.Fatalf("Jaeger did not answer at %s; log:\n%s", j.query, j.log)
 	}
+	return j
 }
 
 // jaegerSpan is a span as Jaeger's query API shows it.

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -114,6 +115,25 @@ func Serve(t testing.TB, h http.Handler) *httptest.Server {
 	s := httptest.NewServer(h)
 	t.Cleanup(s.Close)
 	return s
+}
+
+// WaitOK polls url until it answers 200 OK and returns true, or returns
+// false once within has passed or gone (unless nil) says that the server's
+// process has ended: for a server a test has started.
+func WaitOK(url string, within time.Duration, gone func() bool) bool {
+	deadline := time.Now().Add(within)
+	for {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return true
+			}
+		}
+		if (gone != nil && gone()) || time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // FreeAddr returns a loopback address (host:port) that nothing listens on
