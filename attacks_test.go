@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 	"github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp"
 )
 
@@ -142,8 +143,7 @@ func TestAttackIssuerPatternThroughQuery(t *testing.T) {
 	// (who runs the MCP target and can influence that metadata, or who
 	// found the operator's issuer pattern too loose) points elsewhere.
 	as := http.NewServeMux()
-	asServer := httptest.NewServer(as)
-	t.Cleanup(asServer.Close)
+	asServer := testsupport.Serve(t, as)
 	as.HandleFunc("/.well-known/oauth-authorization-server", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{
@@ -152,8 +152,7 @@ func TestAttackIssuerPatternThroughQuery(t *testing.T) {
 		})
 	})
 	rs := http.NewServeMux()
-	rsServer := httptest.NewServer(rs)
-	t.Cleanup(rsServer.Close)
+	rsServer := testsupport.Serve(t, rs)
 	rs.HandleFunc("/mcp", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)

@@ -35,10 +35,7 @@ var versionLDFlagVars = []string{"Version", "Revision", "Branch", "BuildUser", "
 
 func readVersionFile(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("VERSION")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, "VERSION")
 	return strings.TrimSpace(string(b))
 }
 
@@ -224,10 +221,7 @@ func TestBuildCommandsAgree(t *testing.T) {
 	if len(promu.Build.Binaries) != 1 || promu.Build.Binaries[0].Name != "mcp_exporter" {
 		t.Errorf(".promu.yml binaries %v", promu.Build.Binaries)
 	}
-	goMod, err := os.ReadFile("go.mod")
-	if err != nil {
-		t.Fatal(err)
-	}
+	goMod := testsupport.ReadFile(t, "go.mod")
 	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindSubmatch(goMod)
 	if m == nil || promu.Go.Version != string(m[1]) {
 		t.Errorf(".promu.yml's Go %s, go.mod's %s", promu.Go.Version, m)
@@ -289,10 +283,7 @@ func dockerignored(patterns []string, path string) bool {
 // TestDockerignore: the build context keeps what go build and the image
 // need, and leaves out what they do not.
 func TestDockerignore(t *testing.T) {
-	b, err := os.ReadFile(".dockerignore")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, ".dockerignore")
 	var patterns []string
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
@@ -323,10 +314,7 @@ func TestDockerignore(t *testing.T) {
 // systemdUnit reads a unit file: section -> key -> values, in order.
 func systemdUnit(t *testing.T, name string) map[string]map[string][]string {
 	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, name)
 	unit := map[string]map[string][]string{}
 	section := ""
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -403,10 +391,7 @@ func TestSystemdUnit(t *testing.T) {
 		t.Fatalf("EnvironmentFile=%q, want /etc/default/mcp_exporter", envFile)
 	}
 	env := map[string]string{}
-	b, err := os.ReadFile("examples/systemd/mcp_exporter.default")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, "examples/systemd/mcp_exporter.default")
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
@@ -439,14 +424,8 @@ func TestSystemdUnit(t *testing.T) {
 
 	// systemd's own checks, with the unit pointing at the built binary.
 	analyze := testsupport.Tool(t, "", "systemd-analyze", "systemd (Debian package systemd)")
-	text, err := os.ReadFile(unitFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	local := filepath.Join(t.TempDir(), "mcp_exporter.service")
-	if err := os.WriteFile(local, bytes.ReplaceAll(text, []byte(binPath), []byte(bin)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	text := testsupport.ReadFile(t, unitFile)
+	local := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "mcp_exporter.service"), bytes.ReplaceAll(text, []byte(binPath), []byte(bin)), 0o644)
 	if out, err := exec.Command(analyze, "verify", "--man=no", local).CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}

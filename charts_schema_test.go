@@ -25,6 +25,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 const chartSchema = chartDir + "/values.schema.json"
@@ -43,10 +44,7 @@ var passThrough = []string{
 // registry may set).
 func valuesSchema(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(chartDir + "/values.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, chartDir+"/values.yaml")
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
@@ -128,9 +126,7 @@ func closedKeys(t reflect.Type) map[string]any {
 func TestHelmValuesSchema(t *testing.T) {
 	want := valuesSchema(t)
 	if *updateGolden {
-		if err := os.WriteFile(chartSchema, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testsupport.WriteFile(t, chartSchema, want, 0o644)
 	}
 	got, err := os.ReadFile(chartSchema)
 	if err != nil || !bytes.Equal(got, want) {

@@ -153,9 +153,7 @@ func layoutPod(t *testing.T, r k8sObjects, existing map[string]map[string]string
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			testsupport.WriteFile(t, p, []byte(content), 0o600)
 		}
 		mounts = append(mounts, path.Clean(m.MountPath))
 	}
@@ -168,9 +166,7 @@ func layoutPod(t *testing.T, r k8sObjects, existing map[string]map[string]string
 	for _, m := range mounts {
 		rewritten = strings.ReplaceAll(rewritten, m+"/", filepath.ToSlash(filepath.Join(root, m))+"/")
 	}
-	if err := os.WriteFile(local, []byte(rewritten), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, local, []byte(rewritten), 0o600)
 	return c, local
 }
 
@@ -462,14 +458,8 @@ func checkChartRules(t *testing.T, r k8sObjects) {
 // TestHelmChartAlertsFile: the chart reads the alerts from its own copy
 // (helm cannot read outside the chart), which must stay examples/alerts.yml.
 func TestHelmChartAlertsFile(t *testing.T) {
-	example, err := os.ReadFile("examples/alerts.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	chart, err := os.ReadFile(filepath.Join(chartDir, "files", "alerts.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	example := testsupport.ReadFile(t, "examples/alerts.yml")
+	chart := testsupport.ReadFile(t, filepath.Join(chartDir, "files", "alerts.yml"))
 	if !bytes.Equal(example, chart) {
 		t.Errorf("%s/files/alerts.yml differs from examples/alerts.yml; cp examples/alerts.yml %s/files/alerts.yml", chartDir, chartDir)
 	}
@@ -492,10 +482,7 @@ func TestHelmChartConfigSources(t *testing.T) {
 	if k := r.kinds(); k["ConfigMap"] != 0 || k["Secret"] != 0 {
 		t.Errorf("configExistingSecretName still renders the configuration: %v", k)
 	}
-	shipped, err := os.ReadFile("mcp_exporter.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	shipped := testsupport.ReadFile(t, "mcp_exporter.yml")
 	if out, err := configCheck(t, bin, r, map[string]map[string]string{"my-config": {"mcp_exporter.yml": string(shipped)}}); err != nil {
 		t.Errorf("--config.check with the configuration in an existing Secret: %v\n%s", err, out)
 	}

@@ -89,10 +89,7 @@ func TestCheckGolden(t *testing.T) {
 					os.WriteFile(path, []byte(got), 0o644)
 					return
 				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
-				}
+				want := testsupport.ReadFile(t, path)
 				if string(want) != got {
 					t.Errorf("check output differs from %s\n--- want\n%s\n--- got\n%s", path, want, got)
 				}

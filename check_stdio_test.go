@@ -43,14 +43,8 @@ func TestCheckStdio(t *testing.T) {
 	sdk := testsupport.BuildCommand(t, testsupport.SDKStdioPackage)
 	fake := testsupport.BuildCommand(t, testsupport.FakeStdioPackage)
 	dir := t.TempDir()
-	noFile := filepath.Join(dir, "default.yml")
-	if err := os.WriteFile(noFile, []byte("modules:\n  default:\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "cfg.yml")
-	if err := os.WriteFile(cfg, []byte("modules:\n  http:\n    allow_any_target: true\n    http_config:\n      bearer_token: x\n  local:\n    transport: stdio\n    command: ["+sdk+"]\n  lists:\n    list_prompts: true\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	noFile := testsupport.WriteFile(t, filepath.Join(dir, "default.yml"), []byte("modules:\n  default:\n"), 0o600)
+	cfg := testsupport.WriteFile(t, filepath.Join(dir, "cfg.yml"), []byte("modules:\n  http:\n    allow_any_target: true\n    http_config:\n      bearer_token: x\n  local:\n    transport: stdio\n    command: ["+sdk+"]\n  lists:\n    list_prompts: true\n"), 0o600)
 
 	t.Run("healthy, json", func(t *testing.T) {
 		code, out, errOut := checkCLI(t, "--config.file", noFile, "check", "--output", "json", "--", sdk, "--unused-arg")

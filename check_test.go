@@ -186,8 +186,7 @@ func TestCheckSaysWhatHappenedToALayer(t *testing.T) {
 		}
 		sdk.ServeHTTP(w, r)
 	})
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, h)
 	noFile := filepath.Join(t.TempDir(), "absent.yml")
 
 	code, out, _ := runCheckArgs(t, 0, "table", noFile, false, "default", ts.URL+"/mcp")
@@ -232,10 +231,7 @@ func TestCheckSaysWhatHappenedToALayer(t *testing.T) {
 // table, counts and definition hashes in JSON.
 func TestCheckPrintsLists(t *testing.T) {
 	ts := testsupport.SDKServer{Resources: 2, Prompts: 1}.Start(t)
-	cfg := filepath.Join(t.TempDir(), "lists.yml")
-	if err := os.WriteFile(cfg, []byte("modules:\n  lists:\n    list_resources: true\n    list_prompts: true\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "lists.yml"), []byte("modules:\n  lists:\n    list_resources: true\n    list_prompts: true\n"), 0o600)
 	code, out, _ := runCheckArgs(t, 0, "table", cfg, true, "lists", ts.URL)
 	if code != exitProbeOK || !strings.Contains(out, "  resources=2  prompts=1") ||
 		!regexp.MustCompile(`(?m)^resources\s+ok\s`).MatchString(out) || !regexp.MustCompile(`(?m)^prompts\s+ok\s`).MatchString(out) {
@@ -264,10 +260,7 @@ func TestCheckWaitIsQuietAndWhole(t *testing.T) {
 	refused := "http://" + ln.Addr().String() + "/mcp"
 	ln.Close()
 	noFile := filepath.Join(t.TempDir(), "absent.yml")
-	cfg := filepath.Join(t.TempDir(), "mcp.yml")
-	if err := os.WriteFile(cfg, []byte("modules:\n  default: {}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "mcp.yml"), []byte("modules:\n  default: {}\n"), 0o600)
 
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
@@ -313,12 +306,8 @@ func TestCheckWaitIsQuietAndWhole(t *testing.T) {
 // TestCheckNamesMissingTools: missing_tool says which of the module's
 // required_tools (the operator's names) the server did not list.
 func TestCheckNamesMissingTools(t *testing.T) {
-	ts := httptest.NewServer(checkServer())
-	t.Cleanup(ts.Close)
-	cfg := filepath.Join(t.TempDir(), "mcp.yml")
-	if err := os.WriteFile(cfg, []byte("modules:\n  missing:\n    required_tools: [gamma, alpha, delta]\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ts := testsupport.Serve(t, checkServer())
+	cfg := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "mcp.yml"), []byte("modules:\n  missing:\n    required_tools: [gamma, alpha, delta]\n"), 0o600)
 	code, out, stderr := runCheckArgs(t, 0, "table", cfg, true, "missing", ts.URL+"/mcp")
 	if code != exitProbeFailed || !strings.Contains(out, "FAILURE (tools: missing_tool)") {
 		t.Fatalf("exit %d:\n%s", code, out)
@@ -335,10 +324,7 @@ func TestCheckNamesMissingTools(t *testing.T) {
 // TestCheckUsageHelp: an unknown module lists the modules; a flag error
 // points to --help; check -h lists the check flags before the exporter's.
 func TestCheckUsageHelp(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "mcp.yml")
-	if err := os.WriteFile(cfg, []byte("modules:\n  zeta: {}\n  alpha: {}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "mcp.yml"), []byte("modules:\n  zeta: {}\n  alpha: {}\n"), 0o600)
 	code, _, stderr := runCheckArgs(t, 0, "table", cfg, true, "nope", "http://127.0.0.1:1/mcp")
 	if code != exitUsage || stderr != "unknown module \"nope\"; modules: alpha, zeta\n" {
 		t.Errorf("exit %d, stderr %q", code, stderr)

@@ -23,6 +23,8 @@ import (
 	"unicode"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // docFiles are the documentation files: the README and docs/.
@@ -48,10 +50,7 @@ var alertRowRE = regexp.MustCompile("(?m)^\\| `(MCP\\w+)` \\| (\\w+) \\| (.*) \\
 // once, in the file's order, with its severity, and name every failure
 // reason an alert matches on.
 func TestDocsAlertTable(t *testing.T) {
-	b, err := os.ReadFile("examples/alerts.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, "examples/alerts.yml")
 	var rules struct {
 		Groups []struct {
 			Rules []struct {
@@ -66,10 +65,7 @@ func TestDocsAlertTable(t *testing.T) {
 	}
 	var rows [][]string
 	for _, f := range docFiles(t) {
-		text, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		text := testsupport.ReadFile(t, f)
 		rows = append(rows, alertRowRE.FindAllStringSubmatch(string(text), -1)...)
 	}
 	var documented []string
@@ -141,10 +137,7 @@ func headingAnchor(h string) string {
 // blocks).
 func docAnchors(t *testing.T, file string) map[string]bool {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, file)
 	anchors := map[string]bool{}
 	fence := false
 	for _, l := range strings.Split(string(b), "\n") {
@@ -205,9 +198,5 @@ func TestDocsLinks(t *testing.T) {
 
 func readFileString(t *testing.T, f string) string {
 	t.Helper()
-	b, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(testsupport.ReadFile(t, f))
 }

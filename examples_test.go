@@ -168,10 +168,7 @@ type alertRule struct {
 
 func readYAML(t *testing.T, name string, v any) {
 	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, name)
 	if err := yaml.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -184,10 +181,7 @@ func writeYAML(t *testing.T, name string, v any) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(file, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := testsupport.WriteFile(t, filepath.Join(t.TempDir(), name), b, 0o600)
 	return file
 }
 
@@ -308,10 +302,7 @@ func (d *datasourceRef) isVariable() bool {
 
 func readDashboard(t *testing.T) (*dashboard, []dashboardPanel) {
 	t.Helper()
-	b, err := os.ReadFile("examples/grafana/mcp-exporter.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, "examples/grafana/mcp-exporter.json")
 	var d dashboard
 	if err := json.Unmarshal(b, &d); err != nil {
 		t.Fatalf("examples/grafana/mcp-exporter.json is not valid JSON: %v", err)
@@ -754,10 +745,7 @@ func checkExporterPods(t *testing.T, objs k8sObjects, workload k8sObject, creds 
 // lines joined, comments dropped): keyword and the rest of the line.
 func dockerfileInstructions(t *testing.T, name string) [][2]string {
 	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, name)
 	var out [][2]string
 	var cur strings.Builder
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -1049,10 +1037,7 @@ func startPrometheus(t *testing.T, bin string, cfg any, extra ...string) *promSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfgFile := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgFile := testsupport.WriteFile(t, filepath.Join(dir, "prometheus.yml"), b, 0o600)
 	addr := testsupport.FreeAddr(t)
 	args := append([]string{"--config.file=" + cfgFile, "--web.listen-address=" + addr}, extra...)
 	if !slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--storage.agent.path") }) {
@@ -1075,20 +1060,10 @@ func startPrometheus(t *testing.T, bin string, cfg any, extra ...string) *promSe
 			t.Logf("Prometheus (%s) log:\n%s\nconfiguration:\n%s", strings.Join(extra, " "), p.log, b)
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(p.url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		if cmd.ProcessState != nil || time.Now().After(deadline) {
-			t.Fatalf("Prometheus did not become ready at %s; log:\n%s\nconfiguration:\n%s", p.url, p.log, b)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !testsupport.WaitOK(p.url+"/-/ready", 20*time.Second, func() bool { return cmd.ProcessState != nil }) {
+		t.Fatalf("Prometheus did not become ready at %s; log:\n%s\nconfiguration:\n%s", p.url, p.log, b)
 	}
+	return p
 }
 
 type promSample struct {
@@ -1196,10 +1171,7 @@ func readPromConfig(t *testing.T, name string) map[string]any {
 // off what the shipped configuration cannot run; the tests run it on.
 func uncommented(t *testing.T, name, start string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, name)
 	indent := start[:strings.Index(start, "#")]
 	lines := strings.Split(string(b), "\n")
 	i := slices.Index(lines, start)
@@ -1258,8 +1230,7 @@ func examplesEndToEnd(t *testing.T, bin string) {
 	t.Logf("%s: Prometheus %d.x", bin, major)
 	start := time.Now()
 
-	srv := httptest.NewServer(endToEndServer())
-	t.Cleanup(srv.Close)
+	srv := testsupport.Serve(t, endToEndServer())
 	target := srv.URL + "/mcp"
 	// An identity provider for the oauth2 module's client credentials.
 	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

@@ -15,7 +15,6 @@ package main
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -27,8 +26,7 @@ import (
 // users look for it), and a path that answers 404 to everything is not
 // reported as a transport the server spoke.
 func TestProbeOfNothingSaysSo(t *testing.T) {
-	notFound := httptest.NewServer(http.NotFoundHandler())
-	t.Cleanup(notFound.Close)
+	notFound := testsupport.Serve(t, http.NotFoundHandler())
 	te := newTestExporter(t, initialConfig, "")
 	for _, tc := range []struct{ name, target, status string }{
 		{"refused", "http://" + testsupport.RefusedAddr(t) + "/mcp", "probe_http_status_code 0\n"},

@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -78,16 +77,13 @@ func newTestExporter(t *testing.T, configText, routePrefix string) *testExporter
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, h)
 	return &testExporter{exporter: e, server: ts, configFile: path, log: logs}
 }
 
 func writeConfig(t *testing.T, path, text string) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, path, []byte(text), 0o600)
 }
 
 // get fetches path from the exporter and returns the status and body.
@@ -419,9 +415,7 @@ func TestConfigCheckMissingFile(t *testing.T) {
 		t.Errorf("--config.check says %q, want it to contain %q", stderr, want)
 	}
 	const content = "s3cr3t-NOT-A-CERTIFICATE"
-	if err := os.WriteFile(ca, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, ca, []byte(content), 0o600)
 	stderr = captureStderr(t, func() { code = run([]string{"--config.check", "--config.file", path}) })
 	if code != 0 {
 		t.Errorf("--config.check with the ca_file present: exit %d, want 0 (%s)", code, stderr)

@@ -143,8 +143,7 @@ func TestMultiLocationEndToEnd(t *testing.T) {
 
 	servers := map[string]*httptest.Server{}
 	for range 3 {
-		srv := httptest.NewServer(endToEndServer())
-		t.Cleanup(srv.Close)
+		srv := testsupport.Serve(t, endToEndServer())
 		servers[srv.URL+"/mcp"] = srv
 	}
 	targets := slices.Sorted(maps.Keys(servers))

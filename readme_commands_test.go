@@ -87,10 +87,7 @@ var readmeCoverage = map[string]string{
 // more, then #) dropped.
 func readmeCommands(t *testing.T, file string) []string {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, file)
 	var cmds []string
 	in := false
 	var cur strings.Builder
@@ -157,16 +154,10 @@ func TestReadmeCommandsCovered(t *testing.T) {
 	files, _ := filepath.Glob("*_test.go")
 	more, _ := filepath.Glob("*/*_test.go")
 	for _, f := range append(files, more...) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testsupport.ReadFile(t, f)
 		tests.Write(b)
 	}
-	ciRun, err := os.ReadFile(".ci/run")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ciRun := testsupport.ReadFile(t, ".ci/run")
 	for _, c := range cmds {
 		where, ok := readmeCoverage[c]
 		switch {

@@ -31,6 +31,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 	"github.com/mcp-exporter/mcp_exporter/prober"
 )
 
@@ -266,10 +267,7 @@ func TestREADMEGenerated(t *testing.T) {
 		known[d.Name] = true
 	}
 	for _, f := range docFiles(t) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testsupport.ReadFile(t, f)
 		got := string(b)
 		for name, body := range sections {
 			var ok bool
@@ -278,9 +276,7 @@ func TestREADMEGenerated(t *testing.T) {
 			}
 		}
 		if *updateGolden && got != string(b) {
-			if err := os.WriteFile(f, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			testsupport.WriteFile(t, f, []byte(got), 0o644)
 		} else if got != string(b) {
 			t.Errorf("%s's generated sections differ from the code; run %s and check the diff", f, readmeRegenerate)
 		}
@@ -312,10 +308,7 @@ func TestProbeMetricsComplete(t *testing.T) {
 	typeRE := regexp.MustCompile(`(?m)^# TYPE (\S+) `)
 	seen := map[string]bool{}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testsupport.ReadFile(t, f)
 		for _, m := range typeRE.FindAllStringSubmatch(string(b), -1) {
 			seen[m[1]] = true
 			if !known[m[1]] {
@@ -356,10 +349,7 @@ func TestCompletionScript(t *testing.T) {
 // TestShippedConfigComments: the shipped configuration's comments list
 // every transport and protocol revision a module may name.
 func TestShippedConfigComments(t *testing.T) {
-	b, err := os.ReadFile("mcp_exporter.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, "mcp_exporter.yml")
 	for key, want := range map[string][]string{
 		"transport":        {protocol.TransportAuto, protocol.TransportStreamableHTTP, protocol.TransportSSE},
 		"protocol_version": append([]string{protocol.VersionAuto}, protocol.KnownVersions...),

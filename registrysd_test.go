@@ -382,16 +382,8 @@ func startMCPRegistry(t *testing.T, bin, dsn string) *mcpRegistry {
 			t.Logf("MCP registry log:\n%s", log)
 		}
 	})
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(r.url + "/v0/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the MCP registry did not start:\n%s", log)
-		}
+	if !testsupport.WaitOK(r.url+"/v0/health", 60*time.Second, nil) {
+		t.Fatalf("the MCP registry did not start:\n%s", log)
 	}
 	var tok struct {
 		RegistryToken string `json:"registry_token"`

@@ -20,9 +20,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -90,10 +88,7 @@ exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
 `, strings.TrimPrefix(j.query, "http://"), testsupport.FreeAddr(t), j.otlpGRPC, testsupport.FreeAddr(t))
-	path := filepath.Join(t.TempDir(), "jaeger.yml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "jaeger.yml"), []byte(cfg), 0o600)
 	cmd := exec.Command(bin, "--config", "file:"+path)
 	cmd.Stdout, cmd.Stderr = j.log, j.log
 	if err := cmd.Start(); err != nil {
@@ -108,20 +103,10 @@ exporters:
 			t.Logf("Jaeger log:\n%s", j.log)
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(j.query + "/api/services")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return j
-			}
-		}
-		if cmd.ProcessState != nil || time.Now().After(deadline) {
-			t.Fatalf("Jaeger did not answer at %s; log:\n%s", j.query, j.log)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !testsupport.WaitOK(j.query+"/api/services", 30*time.Second, func() bool { return cmd.ProcessState != nil }) {
+		t.Fatalf("Jaeger did not answer at %s; log:\n%s", j.query, j.log)
 	}
+	return j
 }
 
 // jaegerSpan is a span as Jaeger's query API shows it.
@@ -229,16 +214,14 @@ func TestTracesEndToEnd(t *testing.T) {
 	prom3 := testsupport.Prometheus3Path(t)
 
 	seen := &seenRequests{}
-	srv := httptest.NewServer(seen.wrap(endToEndServer()))
-	t.Cleanup(srv.Close)
+	srv := testsupport.Serve(t, seen.wrap(endToEndServer()))
 	failing := fakemcp.New()
 	failing.On = map[string]fakemcp.Handler{"tools/list": func(w http.ResponseWriter, r *http.Request, m fakemcp.Msg) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(fakemcp.Error(m.ID, -32603, `"undeclared_tool_beta failed"`)))
 	}}
 	failingSeen := &seenRequests{}
-	failingSrv := httptest.NewServer(failingSeen.wrap(failing))
-	t.Cleanup(failingSrv.Close)
+	failingSrv := testsupport.Serve(t, failingSeen.wrap(failing))
 
 	const bearer = "e2e-bearer-secret-value"
 	modules := fmt.Sprintf(`modules:

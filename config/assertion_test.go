@@ -20,19 +20,17 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/pem"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WritePEM(t, path, typ, der)
 	return path
 }
 
@@ -186,10 +184,7 @@ func TestOAuth2ResourceValues(t *testing.T) {
 		{disc + "    oauth2_resource: none\n", false},
 		{discParam, false},
 	} {
-		c, err := Parse([]byte(tc.yaml))
-		if err != nil {
-			t.Fatalf("Parse: %v\n%s", err, tc.yaml)
-		}
+		c := mustParse(t, tc.yaml)
 		m := c.Modules["m"]
 		if got := m.SendsResource(); got != tc.want {
 			t.Errorf("SendsResource = %v, want %v for\n%s", got, tc.want, tc.yaml)

@@ -20,16 +20,13 @@ import (
 )
 
 func TestAllowedTargetsMatchTheRealHost(t *testing.T) {
-	c, err := Parse([]byte(`
+	c := mustParse(t, `
 modules:
   m:
     allowed_targets: ['https://mcp\.example\.com.*']
     http_config:
       authorization: {credentials: s3cr3t}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	m := c.Modules["m"]
 	for target, want := range map[string]bool{
 		"https://mcp.example.com/mcp":                true,
@@ -55,7 +52,7 @@ modules:
 // that look like an allowed one once lower-cased with Unicode rules but are
 // dialled as another (issue 9 item 2), and checks the other host spellings.
 func TestAllowedTargetsMatchTheDialledHost(t *testing.T) {
-	c, err := Parse([]byte(`
+	c := mustParse(t, `
 modules:
   m:
     allowed_targets:
@@ -71,10 +68,7 @@ modules:
     http_config:
       authorization: {credentials: s3cr3t}
   anonymous: {}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	for _, tc := range []struct {
 		target string
 		want   string // the URL to probe; "" = refused
@@ -169,7 +163,7 @@ func TestNormalizeTargetHosts(t *testing.T) {
 }
 
 func TestOAuth2Issuers(t *testing.T) {
-	c, err := Parse([]byte(`
+	c := mustParse(t, `
 modules:
   m:
     allow_any_target: true
@@ -177,10 +171,7 @@ modules:
     oauth2_issuers: ['https://idp\.example\.internal/realms/mcp', 'https://login\.example\.com/[a-z]+']
     http_config:
       oauth2: {client_id: c, client_secret: s}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	m := c.Modules["m"]
 	for issuer, want := range map[string]bool{
 		"https://idp.example.internal/realms/mcp":          true,

@@ -14,7 +14,6 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,6 +23,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 func TestLoadShippedConfig(t *testing.T) {
@@ -39,10 +39,7 @@ func TestLoadShippedConfig(t *testing.T) {
 // TestShippedExamplesLoad uncomments the shipped file's example modules, so
 // that the examples users copy stay valid.
 func TestShippedExamplesLoad(t *testing.T) {
-	b, err := os.ReadFile("../mcp_exporter.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, "../mcp_exporter.yml")
 	var lines []string
 	for _, l := range strings.Split(string(b), "\n") {
 		// "  # name:" and "  #   key: value" are commented-out YAML; other
@@ -81,10 +78,7 @@ func TestDefaults(t *testing.T) {
 		"null":          "modules:\n  m:\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			c, err := Parse([]byte(text))
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := mustParse(t, text)
 			m := c.Modules["m"]
 			if m.Timeout != model.Duration(10*time.Second) {
 				t.Errorf("timeout = %s, want 10s", m.Timeout)
@@ -112,7 +106,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestOverridesKeepOtherDefaults(t *testing.T) {
-	c, err := Parse([]byte(`
+	c := mustParse(t, `
 modules:
   m:
     timeout: 3s
@@ -120,10 +114,7 @@ modules:
     min_tools: 0
     valid_protocol_versions: [2025-06-18, "2025-11-25"]
     protocol_version: 2025-06-18
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	m := c.Modules["m"]
 	if m.Timeout != model.Duration(3*time.Second) || m.CloseSession || m.MinTools != 0 {
 		t.Errorf("overrides not applied: %+v", m)
@@ -137,7 +128,7 @@ modules:
 }
 
 func TestAnchorsAndMergeKeys(t *testing.T) {
-	c, err := Parse([]byte(`
+	c := mustParse(t, `
 modules:
   base: &base
     timeout: 5s
@@ -150,10 +141,7 @@ modules:
   aliased: *base
   shared_http:
     http_config: *http
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	if m := c.Modules["merged"]; m.Timeout != model.Duration(5*time.Second) || m.MinTools != 2 || m.HTTPClientConfig.FollowRedirects {
 		t.Errorf("merged: want timeout 5s from the anchor, min_tools 2 set locally, follow_redirects false; got %+v", m)
 	}
@@ -390,10 +378,7 @@ modules:
 `
 
 func TestSecretsHiddenWhenMarshalled(t *testing.T) {
-	c, err := Parse([]byte(secretConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustParse(t, secretConfig)
 	// The secrets were read, not dropped.
 	if got := string(c.Modules["authorization"].HTTPClientConfig.Authorization.Credentials); got != "s3cr3t-AUTH" {
 		t.Errorf("authorization credentials = %q", got)
@@ -427,9 +412,7 @@ func TestSafeConfigReload(t *testing.T) {
 		t.Fatal("Get does not return the initial config")
 	}
 
-	if err := os.WriteFile(path, []byte("modules:\n  new:\n    timeout: 2s\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, path, []byte("modules:\n  new:\n    timeout: 2s\n"), 0o600)
 	if err := sc.Reload(path); err != nil {
 		t.Fatalf("Reload of a valid file: %v", err)
 	}
@@ -438,9 +421,7 @@ func TestSafeConfigReload(t *testing.T) {
 		t.Fatalf("after Reload, modules = %v, want only new", got.Modules)
 	}
 
-	if err := os.WriteFile(path, []byte("modules:\n  broken:\n    timout: 2s\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, path, []byte("modules:\n  broken:\n    timout: 2s\n"), 0o600)
 	err = sc.Reload(path)
 	if err == nil || !strings.Contains(err.Error(), `unknown key "timout"`) {
 		t.Fatalf("Reload of a bad file: err = %v", err)
@@ -484,24 +465,27 @@ func TestSafeConfigConcurrent(t *testing.T) {
 
 func writeFile(t *testing.T, text string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "mcp_exporter.yml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testsupport.WriteFile(t, filepath.Join(t.TempDir(), "mcp_exporter.yml"), []byte(text), 0o600)
 }
 
 func TestListKeys(t *testing.T) {
-	c, err := Parse([]byte("modules:\n  m:\n    list_resources: true\n    min_resources: 2\n    list_prompts: true\n    min_prompts: 1\n  plain: {}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustParse(t, "modules:\n  m:\n    list_resources: true\n    min_resources: 2\n    list_prompts: true\n    min_prompts: 1\n  plain: {}\n")
 	if m := c.Modules["m"]; !m.ListResources || m.MinResources != 2 || !m.ListPrompts || m.MinPrompts != 1 {
 		t.Errorf("m = %+v", m)
 	}
 	if m := c.Modules["plain"]; m.ListResources || m.ListPrompts || m.MinResources != 0 || m.MinPrompts != 0 {
 		t.Errorf("resources and prompts are opt-in; plain = %+v", m)
 	}
+}
+
+// mustParse parses text, which must load.
+func mustParse(t *testing.T, text string) *Config {
+	t.Helper()
+	c, err := Parse([]byte(text))
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, text)
+	}
+	return c
 }
 
 // parseRefused parses text, which must be refused with an error that

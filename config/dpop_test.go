@@ -42,10 +42,7 @@ func TestDPoPConfig(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.want == nil {
-				c, err := Parse([]byte(tc.yaml))
-				if err != nil {
-					t.Fatalf("Parse: %v\n%s", err, tc.yaml)
-				}
+				c := mustParse(t, tc.yaml)
 				if c.Modules["m"].OAuth2DPoP == nil {
 					t.Fatal("oauth2_dpop not kept")
 				}

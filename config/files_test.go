@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // mountFiles creates in dir every file text names under prefix, and returns
@@ -28,9 +30,7 @@ func mountFiles(t *testing.T, text, prefix, dir string) string {
 	t.Helper()
 	re := regexp.MustCompile(regexp.QuoteMeta(prefix) + `[\w.-]+`)
 	for _, p := range re.FindAllString(text, -1) {
-		if err := os.WriteFile(filepath.Join(dir, strings.TrimPrefix(p, prefix)), []byte("mounted\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		testsupport.WriteFile(t, filepath.Join(dir, strings.TrimPrefix(p, prefix)), []byte("mounted\n"), 0o600)
 	}
 	return strings.ReplaceAll(text, prefix, dir+string(filepath.Separator))
 }
@@ -42,9 +42,7 @@ func TestReferencedFilesChecked(t *testing.T) {
 	dir := t.TempDir()
 	present := filepath.Join(dir, "present")
 	const secret = "s3cr3t-FILE-CONTENT"
-	if err := os.WriteFile(present, []byte(secret), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, present, []byte(secret), 0o600)
 	missing := filepath.Join(dir, "missing")
 	cases := []struct {
 		name, body, key string
@@ -94,10 +92,7 @@ func TestUnreadableFileChecked(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root reads any file")
 	}
-	f := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(f, []byte("x"), 0o000); err != nil {
-		t.Fatal(err)
-	}
+	f := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "token"), []byte("x"), 0o000)
 	_, err := Parse([]byte("modules:\n  m:\n    allow_any_target: true\n    http_config:\n      bearer_token_file: " + f + "\n"))
 	if err == nil || !strings.Contains(err.Error(), "permission denied") {
 		t.Errorf("got %v, want a permission error", err)
@@ -108,15 +103,10 @@ func TestUnreadableFileChecked(t *testing.T) {
 // file keeps the configuration in force.
 func TestReloadKeepsConfigOnMissingFile(t *testing.T) {
 	dir := t.TempDir()
-	token := filepath.Join(dir, "token")
-	if err := os.WriteFile(token, []byte("t"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	token := testsupport.WriteFile(t, filepath.Join(dir, "token"), []byte("t"), 0o600)
 	path := filepath.Join(dir, "c.yml")
 	text := "modules:\n  m:\n    allow_any_target: true\n    http_config:\n      bearer_token_file: " + token + "\n"
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, path, []byte(text), 0o600)
 	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)

@@ -45,10 +45,7 @@ modules:
 
 func TestMarshalHidesPlainCredentials(t *testing.T) {
 	dir := t.TempDir()
-	c, err := Parse([]byte(mountFiles(t, plainSecretConfig, "/etc/", dir)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustParse(t, mountFiles(t, plainSecretConfig, "/etc/", dir))
 	wantShown := []string{"X-API-Key", filepath.Join(dir, "key"), "api_key", "audience", "client_id: c", "proxy.example"}
 	hidden := []string{"s3cr3t-VALUE-1", "s3cr3t-VALUE-2", "s3cr3t-SECRET", "s3cr3t-CLIENT", "s3cr3t-PARAM", "s3cr3t-AUDIENCE", "s3cr3t-OPAQUE", "s3cr3t-PROXYPW"}
 	check := func(what string, v any) {

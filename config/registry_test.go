@@ -35,7 +35,7 @@ const registryModules = `modules:
 // TestRegistries: the registries block takes its defaults, and its errors
 // name the registry, the key and its line.
 func TestRegistries(t *testing.T) {
-	c, err := Parse([]byte(registryModules + `registries:
+	c := mustParse(t, registryModules+`registries:
   corp:
     url: https://registry.corp.example/base/
     module: corp
@@ -44,10 +44,7 @@ func TestRegistries(t *testing.T) {
     names: ['io\.corp/.*']
     http_config:
       basic_auth: {username: sd, password: hunter2}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	r := c.Registries["corp"]
 	if got := r.ListURL(); got != "https://registry.corp.example/base/v0.1/servers" {
 		t.Errorf("ListURL = %s", got)

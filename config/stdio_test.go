@@ -14,7 +14,6 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/protocol"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // TestStdioModules: a stdio module's keys are checked at load, errors
@@ -30,19 +30,10 @@ import (
 // of HTTP modules, and an HTTP module a stdio module's.
 func TestStdioModules(t *testing.T) {
 	dir := t.TempDir()
-	server := filepath.Join(dir, "server")
-	if err := os.WriteFile(server, []byte("#!/bin/sh\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	notExec := filepath.Join(dir, "data.txt")
-	if err := os.WriteFile(notExec, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	server := testsupport.WriteFile(t, filepath.Join(dir, "server"), []byte("#!/bin/sh\n"), 0o700)
+	notExec := testsupport.WriteFile(t, filepath.Join(dir, "data.txt"), nil, 0o600)
 	ok := "modules:\n  m:\n    transport: stdio\n    command: [" + server + ", --root, /srv]\n    env: {NODE_ENV: production}\n    dir: " + dir + "\n    debug_stderr_lines: 20\n    list_prompts: true\n"
-	c, err := Parse([]byte(ok))
-	if err != nil {
-		t.Fatalf("Parse: %v", err)
-	}
+	c := mustParse(t, ok)
 	m := c.Modules["m"]
 	if m.Transport != protocol.TransportStdio || !slices.Equal(m.Command, []string{server, "--root", "/srv"}) || m.Dir != dir || m.DebugStderrLines != 20 {
 		t.Errorf("module %+v", m)

@@ -21,7 +21,7 @@ import (
 )
 
 func TestToolCallConfig(t *testing.T) {
-	c, err := Parse([]byte(`modules:
+	c := mustParse(t, `modules:
   m:
     tool_call:
       name: health_check
@@ -29,10 +29,7 @@ func TestToolCallConfig(t *testing.T) {
       fail_if_content_not_matches_regexp: ["status: ok", '^\d+']
   plain:
     min_tools: 2
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	tc := c.Modules["m"].ToolCall
 	if tc == nil || tc.Name != "health_check" || tc.AllowNotReadOnly {
 		t.Fatalf("tool_call = %+v", tc)

@@ -18,20 +18,18 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 func TestWorkloadIdentityConfig(t *testing.T) {
 	dir := t.TempDir()
-	token := filepath.Join(dir, "token")
-	if err := os.WriteFile(token, []byte("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJQTEFURk9STS1TRUNSRVQifQ.c2ln\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	token := testsupport.WriteFile(t, filepath.Join(dir, "token"), []byte("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJQTEFURk9STS1TRUNSRVQifQ.c2ln\n"), 0o600)
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	sec1, _ := x509.MarshalECPrivateKey(ec)
 	keyFile := writePEM(t, dir, "key.pem", "EC PRIVATE KEY", sec1)
@@ -114,10 +112,7 @@ func TestWorkloadIdentityConfig(t *testing.T) {
 				}
 				return
 			}
-			c, err := Parse([]byte(tc.yaml))
-			if err != nil {
-				t.Fatalf("Parse: %v\n%s", err, tc.yaml)
-			}
+			c := mustParse(t, tc.yaml)
 			m := c.Modules["m"]
 			if m.OAuth2WorkloadIdentity == nil || m.OAuth2WorkloadIdentity.AssertionFile != token {
 				t.Fatalf("oauth2_workload_identity not kept: %+v", m.OAuth2WorkloadIdentity)

@@ -30,7 +30,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +42,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // jwtKey is a test key: its PEM (in the given encoding) and public half.
@@ -242,8 +243,7 @@ func TestClientAssertion(t *testing.T) {
 			}
 			idp := newJWTIdP("probe-client", alg, key.pub, tokens)
 			idp.kid = tc.kid
-			ts := httptest.NewServer(idp)
-			t.Cleanup(ts.Close)
+			ts := testsupport.Serve(t, idp)
 			tokenURL := ts.URL + "/token"
 			idp.audience.Store(&tokenURL) // no issuer known: the token endpoint
 			rs, _ := authBearerServer(t, tokens.verify, nil)
@@ -276,8 +276,7 @@ func TestClientAssertionRotationAndUniqueJTI(t *testing.T) {
 	keyFile := writeKey(t, dir, key)
 	tokens := newAuthTokens()
 	idp := newJWTIdP("probe-client", "ES256", key.pub, tokens)
-	ts := httptest.NewServer(idp)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, idp)
 	tokenURL := ts.URL + "/token"
 	idp.audience.Store(&tokenURL)
 	rs, _ := authBearerServer(t, tokens.verify, nil)
@@ -331,8 +330,7 @@ func TestClientAssertionWithDiscovery(t *testing.T) {
 		tokens := newAuthTokens()
 		idp := newJWTIdP("probe-client", "ES256", key.pub, tokens)
 		asMux := http.NewServeMux()
-		as := httptest.NewServer(asMux)
-		t.Cleanup(as.Close)
+		as := testsupport.Serve(t, asMux)
 		issuer := as.URL + "/realms/mcp"
 		idp.audience.Store(&issuer)
 		asMux.Handle("/realms/mcp/token", idp)
@@ -345,8 +343,7 @@ func TestClientAssertionWithDiscovery(t *testing.T) {
 			})
 		})
 		rsMux := http.NewServeMux()
-		rs := httptest.NewServer(rsMux)
-		t.Cleanup(rs.Close)
+		rs := testsupport.Serve(t, rsMux)
 		target := rs.URL + "/mcp"
 		rsMux.Handle("/mcp", auth.RequireBearerToken(tokens.verify, &auth.RequireBearerTokenOptions{
 			ResourceMetadataURL: rs.URL + "/.well-known/oauth-protected-resource/mcp",

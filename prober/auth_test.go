@@ -111,8 +111,7 @@ func (rec *authRecorder) count(match func(authRequest) bool) int {
 func authServe(t *testing.T, h http.Handler) (*httptest.Server, *authRecorder) {
 	t.Helper()
 	rec := &authRecorder{}
-	ts := httptest.NewServer(rec.wrap(h))
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, rec.wrap(h))
 	return ts, rec
 }
 
@@ -207,8 +206,7 @@ func newAuthTokenEndpoint(clientID, secret string, tokens *authTokens) *authToke
 // serve starts the endpoint on a server of its own and returns its URL.
 func (e *authTokenEndpoint) serve(t *testing.T) string {
 	t.Helper()
-	ts := httptest.NewServer(e)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, e)
 	return ts.URL + "/token"
 }
 
@@ -414,9 +412,7 @@ func authFail(t *testing.T, res probeResult, l, reason string) {
 func authWriteFile(t *testing.T, path, content string) {
 	t.Helper()
 	tmp := path + ".new"
-	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, tmp, []byte(content), 0o600)
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
@@ -429,10 +425,7 @@ func TestAuthEachCredentialType(t *testing.T) {
 	t.Parallel()
 	const bearer = "s3cr3t-bearer-1"
 	bearerTS, bearerRec := authBearerServer(t, authStaticVerifier(authPtr(bearer)), nil)
-	bearerFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(bearerFile, []byte(bearer+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	bearerFile := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "token"), []byte(bearer+"\n"), 0o600)
 
 	tokens := newAuthTokens()
 	ep := newAuthTokenEndpoint("probe-client", "s3cr3t-client-1", tokens)
@@ -678,10 +671,7 @@ func TestAuthFailureReasons(t *testing.T) {
 	// probe: they are read at every probe.
 	vanishing := func(t *testing.T) string {
 		t.Helper()
-		f := filepath.Join(t.TempDir(), "vanishing")
-		if err := os.WriteFile(f, []byte("s3cr3t-file"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		f := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "vanishing"), []byte("s3cr3t-file"), 0o600)
 		return f
 	}
 	t.Run("missing credentials_file is credentials", func(t *testing.T) {

@@ -36,27 +36,38 @@ import (
 // meant for and its Authorization header. It answers 502.
 type idnProxy struct {
 	*httptest.Server
+	seenLog // "host authorization"
+}
+
+// seenLog is what a test server was sent, a line a request, kept across
+// the server's goroutines.
+type seenLog struct {
 	mu   sync.Mutex
-	seen []string // "host authorization"
+	seen []string
+}
+
+func (l *seenLog) add(entry string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seen = append(l.seen, entry)
+}
+
+// requests returns a copy of the lines so far.
+func (l *seenLog) requests() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.seen...)
 }
 
 func newIDNProxy(t *testing.T) *idnProxy {
 	t.Helper()
 	p := &idnProxy{}
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		p.seen = append(p.seen, r.URL.Host+" "+r.Header.Get("Authorization"))
-		p.mu.Unlock()
+		p.add(r.URL.Host + " " + r.Header.Get("Authorization"))
 		http.Error(w, "no upstream", http.StatusBadGateway)
 	}))
 	t.Cleanup(p.Close)
 	return p
-}
-
-func (p *idnProxy) requests() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.seen...)
 }
 
 // TestUnicodeHostDoesNotBorrowAllowedTargets is issue 9 item 2:
@@ -125,9 +136,10 @@ const discStrangerMarker = "stranger-was-here"
 // token, and counts what it is sent.
 type discStranger struct {
 	*httptest.Server
-	mu       sync.Mutex
-	seen     []string // "METHOD path", with " +secret" when the client secret came along
-	resource string   // what its protected resource metadata claims to describe
+	seenLog // "METHOD path", with " +secret" when the client secret came along
+
+	mu       sync.Mutex // guards resource
+	resource string     // what its protected resource metadata claims to describe
 }
 
 func newDiscStranger(t *testing.T) *discStranger {
@@ -139,8 +151,8 @@ func newDiscStranger(t *testing.T) *discStranger {
 		if _, pw, _ := r.BasicAuth(); pw != "" || strings.Contains(string(body), "s3cr3t-client") {
 			entry += " +secret"
 		}
+		s.add(entry)
 		s.mu.Lock()
-		s.seen = append(s.seen, entry)
 		resource := s.resource
 		s.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
@@ -157,12 +169,6 @@ func newDiscStranger(t *testing.T) *discStranger {
 	return s
 }
 
-func (s *discStranger) requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.seen...)
-}
-
 // discAttackPeers is an allowed MCP target under an attacker's control and
 // the operator's own authorization server. The target answers 401 with
 // resourceMetadata (if any) and serves protected resource metadata naming
@@ -176,8 +182,7 @@ func newDiscAttackPeers(t *testing.T, resourceMetadata string, issuers []string,
 	t.Helper()
 	d := &discAttackPeers{}
 	asMux := http.NewServeMux()
-	d.as = httptest.NewServer(asMux)
-	t.Cleanup(d.as.Close)
+	d.as = testsupport.Serve(t, asMux)
 	asMux.HandleFunc("/.well-known/oauth-authorization-server", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		te := strings.ReplaceAll(tokenEndpoint, "{{AS}}", d.as.URL)
@@ -187,8 +192,7 @@ func newDiscAttackPeers(t *testing.T, resourceMetadata string, issuers []string,
 		http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
 	})
 	rsMux := http.NewServeMux()
-	d.rs = httptest.NewServer(rsMux)
-	t.Cleanup(d.rs.Close)
+	d.rs = testsupport.Serve(t, rsMux)
 	d.target = d.rs.URL + "/mcp"
 	rsMux.HandleFunc("/mcp", func(w http.ResponseWriter, _ *http.Request) {
 		challenge := `Bearer error="invalid_token"`

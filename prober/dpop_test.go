@@ -34,7 +34,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -301,9 +300,7 @@ func writeDPoPKey(t *testing.T, kind string) (string, string) {
 	}
 	file := filepath.Join(t.TempDir(), "dpop.pem")
 	text := string(pem.EncodeToMemory(block))
-	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, file, []byte(text), 0o600)
 	return file, text
 }
 

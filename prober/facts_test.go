@@ -104,12 +104,8 @@ func TestToolsByHint(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			c.server.AddTools = annotatedTools
 			rec := &listBytesRecorder{}
-			ts := httptest.NewServer(rec.wrap(c.server.Handler()))
-			t.Cleanup(ts.Close)
-			m := config.DefaultModule
-			if c.module != nil {
-				c.module(&m)
-			}
+			ts := testsupport.Serve(t, rec.wrap(c.server.Handler()))
+			m := moduleWith(c.module)
 			res := runProbe(t, nil, ts.URL, m)
 			if !res.ok {
 				t.Fatalf("probe failed:\n%s", res.logs)
@@ -159,10 +155,7 @@ func TestCredentialExpiryBearerJWT(t *testing.T) {
 	exp := time.Now().Add(80 * time.Hour).Unix()
 	token := testJWT(fmt.Sprintf(`{"exp":%d,"sub":"probe"}`, exp))
 	ts := authSDKServer(t, token)
-	file := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := testsupport.WriteFile(t, filepath.Join(t.TempDir(), "token"), []byte(token+"\n"), 0o600)
 	for name, body := range map[string]string{
 		"authorization credentials":      "http_config:\n  authorization: {credentials: " + token + "}\nallow_any_target: true",
 		"authorization credentials_file": "http_config:\n  authorization: {credentials_file: " + file + "}\nallow_any_target: true",
@@ -193,10 +186,7 @@ func TestCredentialExpiryBearerJWT(t *testing.T) {
 
 func TestCredentialExpiryClientCertificate(t *testing.T) {
 	cert := testsupport.Certificate(t, "probe-client")
-	pemBytes, err := os.ReadFile(cert.CertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pemBytes := testsupport.ReadFile(t, cert.CertFile)
 	block, _ := pem.Decode(pemBytes)
 	parsed, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
@@ -348,9 +338,7 @@ type traceRecorder struct {
 }
 
 func (rec *traceRecorder) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	return observeRequests(next, func(r *http.Request, body []byte) {
 		var msg struct {
 			Method string
 			Params struct {
@@ -366,7 +354,6 @@ func (rec *traceRecorder) wrap(next http.Handler) http.Handler {
 			rec.methods = append(rec.methods, msg.Method)
 		}
 		rec.mu.Unlock()
-		next.ServeHTTP(w, r)
 	})
 }
 
@@ -428,12 +415,8 @@ func TestTraceContext(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			rec := &traceRecorder{}
-			ts := httptest.NewServer(rec.wrap(c.server.Handler()))
-			t.Cleanup(ts.Close)
-			m := config.DefaultModule
-			if c.module != nil {
-				c.module(&m)
-			}
+			ts := testsupport.Serve(t, rec.wrap(c.server.Handler()))
+			m := moduleWith(c.module)
 			p := New()
 			res := runProbe(t, p, ts.URL, m)
 			if !res.ok {
@@ -461,8 +444,7 @@ func TestTraceContext(t *testing.T) {
 
 func TestTraceContextHandler(t *testing.T) {
 	rec := &traceRecorder{}
-	ts := httptest.NewServer(rec.wrap(testsupport.SDKServer{}.Handler()))
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, rec.wrap(testsupport.SDKServer{}.Handler()))
 	f := newHandlerFixture(t, map[string]config.Module{"test": config.DefaultModule})
 	w := f.probe(t, url.Values{"module": {"test"}, "target": {ts.URL}, "debug": {"true"}}, nil)
 	trace := rec.check(t, false)

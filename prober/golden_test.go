@@ -90,9 +90,7 @@ func checkGolden(t *testing.T, dir, name, text string) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testsupport.WriteFile(t, path, []byte(text), 0o644)
 		return
 	}
 	want, err := os.ReadFile(path)
@@ -272,10 +270,7 @@ func TestGoldenProbeHandler(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ts := c.server.Start(t)
-			m := config.DefaultModule
-			if c.module != nil {
-				c.module(&m)
-			}
+			m := moduleWith(c.module)
 			if c.name == "TLS" {
 				m.FailIfNotTLS = true
 				trustServer(t, ts, &m)

@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"runtime/metrics"
@@ -414,8 +413,7 @@ func hzNewHandler(t *testing.T, hostile config.Module) *hzHandler {
 		ProberLevel: slog.LevelDebug,
 		Slots:       make(chan struct{}, 4),
 	}
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, h)
 	return &hzHandler{h: h, url: ts.URL, log: logs, client: &http.Client{Timeout: 30 * time.Second}}
 }
 

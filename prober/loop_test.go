@@ -17,7 +17,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -57,12 +56,10 @@ func (rec *wbHeaderRecorder) all() []*http.Request {
 func TestProbeRequestsCarryTheMarker(t *testing.T) {
 	t.Parallel()
 	mcpRec, tokenRec := &wbHeaderRecorder{}, &wbHeaderRecorder{}
-	mcp := httptest.NewServer(mcpRec.wrap(mbNewFake()))
-	t.Cleanup(mcp.Close)
+	mcp := testsupport.Serve(t, mcpRec.wrap(mbNewFake()))
 	ep := newAuthTokenEndpoint("probe-client", "s3cr3t-client", newAuthTokens())
 	ep.expiresIn = 3600
-	tokenServer := httptest.NewServer(tokenRec.wrap(ep))
-	t.Cleanup(tokenServer.Close)
+	tokenServer := testsupport.Serve(t, tokenRec.wrap(ep))
 
 	m := authOAuthModule(t, tokenServer.URL+"/token", "")
 	res := authProbeNamed(t, New(), Request{ModuleName: "oauth", Target: mcp.URL + "/mcp", Module: m})

@@ -150,9 +150,10 @@ func mbPin(v string) func(m *config.Module) {
 	return func(m *config.Module) { m.ProtocolVersion = v }
 }
 
-// mbWantRequests checks the fake's request counts.
-func mbWantRequests(want map[string]int) func(t *testing.T, f *mbFake, res probeResult) {
-	return func(t *testing.T, f *mbFake, _ probeResult) {
+// fakeRequests checks the fake's request counts, as the check of a case
+// whose probe's outcome is an R.
+func fakeRequests[R any](want map[string]int) func(t *testing.T, f *fakemcp.Server, res R) {
+	return func(t *testing.T, f *fakemcp.Server, _ R) {
 		t.Helper()
 		for kind, n := range want {
 			if got := f.Requests(kind); got != n {
@@ -161,6 +162,9 @@ func mbWantRequests(want map[string]int) func(t *testing.T, f *mbFake, res probe
 		}
 	}
 }
+
+// mbWantRequests checks the fake's request counts.
+var mbWantRequests = fakeRequests[probeResult]
 
 func mbMisbehaveCases() []mbMisbehaveCase {
 	const mib16 = mcpwire.DefaultMaxMessageBytes
@@ -841,24 +845,30 @@ func mbManyCapabilities(n int) string {
 // probe and how long the probe took.
 func mbRun(t *testing.T, tc mbMisbehaveCase) (*mbFake, config.Module, probeResult, time.Duration) {
 	t.Helper()
-	f := mbNewFake()
-	if tc.setup != nil {
-		tc.setup(f)
-	}
 	module := config.DefaultModule
 	module.Timeout = model.Duration(mbTimeout)
-	if tc.module != nil {
-		tc.module(&module)
-	}
-	var target string
-	if tc.target != nil {
-		target = tc.target(t, f)
-	} else {
-		target = f.Start(t)
-	}
+	f, module, target := mbPrepare(t, mbNewFake(), tc.setup, module, tc.module, tc.target)
 	start := time.Now()
 	res := runProbe(t, nil, target, module)
 	return f, module, res, time.Since(start)
+}
+
+// mbPrepare readies the fake f as a case describes it (setup, the edit of
+// the module, the target, f itself served when target is nil) and returns
+// it with the module and the target to probe.
+func mbPrepare(t *testing.T, f *fakemcp.Server, setup func(f *fakemcp.Server), module config.Module,
+	edit func(m *config.Module), target func(t *testing.T, f *fakemcp.Server) string) (*fakemcp.Server, config.Module, string) {
+	t.Helper()
+	if setup != nil {
+		setup(f)
+	}
+	if edit != nil {
+		edit(&module)
+	}
+	if target != nil {
+		return f, module, target(t, f)
+	}
+	return f, module, f.Start(t)
 }
 
 // mbCase is the misbehaviour case of that name.

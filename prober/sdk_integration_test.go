@@ -38,11 +38,9 @@ type requestLog struct {
 }
 
 func (l *requestLog) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return observeRequests(next, func(r *http.Request, body []byte) {
 		op := r.Method
 		if r.Method == http.MethodPost {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
 			var m struct {
 				Method string `json:"method"`
 			}
@@ -52,6 +50,16 @@ func (l *requestLog) wrap(next http.Handler) http.Handler {
 		l.mu.Lock()
 		l.methods = append(l.methods, op)
 		l.mu.Unlock()
+	})
+}
+
+// observeRequests serves next, showing see each request and its body
+// first (the body read, and put back for next).
+func observeRequests(next http.Handler, see func(r *http.Request, body []byte)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		see(r, body)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -58,6 +58,15 @@ type probeResult struct {
 }
 
 // runProbe probes target with module through a fresh Prober.
+// moduleWith is the default module, changed by edit unless it is nil.
+func moduleWith(edit func(*config.Module)) config.Module {
+	m := config.DefaultModule
+	if edit != nil {
+		edit(&m)
+	}
+	return m
+}
+
 func runProbe(t testing.TB, p *Prober, target string, module config.Module) probeResult {
 	t.Helper()
 	return probeRequest(t, p, Request{ModuleName: "test", Module: module, Target: target}, nil)

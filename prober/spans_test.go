@@ -16,7 +16,6 @@ package prober
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -86,8 +85,7 @@ func TestProbeSpans(t *testing.T) {
 			if stateless {
 				srv.HTTP = mcp.StreamableHTTPOptions{Stateless: true}
 			}
-			ts := httptest.NewServer(rec.wrap(srv.Handler()))
-			t.Cleanup(ts.Close)
+			ts := testsupport.Serve(t, rec.wrap(srv.Handler()))
 			p, exp, _ := tracedProber(t, 1)
 			m := toolCallModule("health_check", "")
 			m.HTTPClientConfig.Authorization = &promconfig.Authorization{Type: "Bearer", Credentials: "s3cret-bearer-token"}

@@ -158,16 +158,7 @@ const ssembLayerAbsent = -1
 func ssembAuto(m *config.Module) { m.Transport = protocol.TransportAuto }
 
 // ssembWant checks the fake's request counts.
-func ssembWant(want map[string]int) func(t *testing.T, f *ssembFake, res ssembResult) {
-	return func(t *testing.T, f *ssembFake, _ ssembResult) {
-		t.Helper()
-		for kind, n := range want {
-			if got := f.Requests(kind); got != n {
-				t.Errorf("the fake got %d %q requests, want %d", got, kind, n)
-			}
-		}
-	}
-}
+var ssembWant = fakeRequests[ssembResult]
 
 func ssembTools(n int) func(t *testing.T, f *ssembFake, res ssembResult) {
 	return func(t *testing.T, _ *ssembFake, res ssembResult) {
@@ -547,20 +538,7 @@ const ssembNoTransport = "-"
 // probe.
 func ssembRun(t *testing.T, tc ssembCase) (*ssembFake, config.Module, ssembResult) {
 	t.Helper()
-	f := ssembNewFake()
-	if tc.setup != nil {
-		tc.setup(f)
-	}
-	module := ssembModule()
-	if tc.module != nil {
-		tc.module(&module)
-	}
-	var target string
-	if tc.target != nil {
-		target = tc.target(t, f)
-	} else {
-		target = f.Start(t)
-	}
+	f, module, target := mbPrepare(t, ssembNewFake(), tc.setup, ssembModule(), tc.module, tc.target)
 	return f, module, ssembProbe(t, nil, f, Request{ModuleName: "test", Target: target, Module: module})
 }
 

@@ -67,9 +67,7 @@ func passedLayers(res *Result) []string {
 func TestStdioRealServers(t *testing.T) {
 	sdk := testsupport.BuildCommand(t, testsupport.SDKStdioPackage)
 	data := t.TempDir()
-	if err := os.WriteFile(filepath.Join(data, "hello.txt"), []byte("hello"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, filepath.Join(data, "hello.txt"), []byte("hello"), 0o600)
 	for _, tc := range []struct {
 		name    string
 		argv    func(t *testing.T) []string

@@ -64,8 +64,7 @@ func (c *countingIdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func serveIdP(t *testing.T, h http.Handler) (string, *countingIdP) {
 	t.Helper()
 	c := &countingIdP{next: h}
-	ts := httptest.NewServer(c)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, c)
 	return ts.URL + "/token", c
 }
 

@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -104,19 +103,14 @@ type headerLog struct {
 }
 
 func (l *headerLog) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			if bytes.Contains(body, []byte(`"tools/call"`)) {
-				l.mu.Lock()
-				l.name = append(l.name, r.Header.Get("Mcp-Name"))
-				l.region = append(l.region, r.Header.Get("Mcp-Param-Region"))
-				l.methods = append(l.methods, r.Header.Get("Mcp-Method"))
-				l.mu.Unlock()
-			}
+	return observeRequests(next, func(r *http.Request, body []byte) {
+		if r.Method == http.MethodPost && bytes.Contains(body, []byte(`"tools/call"`)) {
+			l.mu.Lock()
+			l.name = append(l.name, r.Header.Get("Mcp-Name"))
+			l.region = append(l.region, r.Header.Get("Mcp-Param-Region"))
+			l.methods = append(l.methods, r.Header.Get("Mcp-Method"))
+			l.mu.Unlock()
 		}
-		next.ServeHTTP(w, r)
 	})
 }
 

@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -38,6 +37,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 const platformIssuer = "https://oidc.platform.example/cluster-1"
@@ -202,10 +203,7 @@ func TestWorkloadIdentityThroughProbe(t *testing.T) {
 	places := f.shown(t, served)
 	secrets := append(issued, assertions...)
 	for _, file := range []string{good, refused} {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testsupport.ReadFile(t, file)
 		a := strings.TrimSpace(string(b))
 		parts := strings.Split(a, ".")
 		secrets = append(secrets, a, parts[1], parts[2]) // the claims and the signature

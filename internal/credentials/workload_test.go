@@ -36,6 +36,7 @@ import (
 
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/testsupport"
 )
 
 // platformToken is a JWT as a platform issues one (a Kubernetes projected
@@ -56,9 +57,7 @@ func platformToken(t *testing.T, aud string, exp time.Time) string {
 // renamed over the old one.
 func writeRotated(t *testing.T, path, content string) {
 	t.Helper()
-	if err := os.WriteFile(path+".new", []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, path+".new", []byte(content), 0o600)
 	if err := os.Rename(path+".new", path); err != nil {
 		t.Fatal(err)
 	}
@@ -136,8 +135,7 @@ func (f *wifFixture) step(d time.Duration) {
 
 func newWIFFixture(t *testing.T, e http.Handler, oauth2 string, extra string) *wifFixture {
 	t.Helper()
-	ts := httptest.NewServer(e)
-	t.Cleanup(ts.Close)
+	ts := testsupport.Serve(t, e)
 	file := filepath.Join(t.TempDir(), "token")
 	writeRotated(t, file, platformToken(t, ts.URL+"/token", time.Now().Add(time.Hour))+"\n")
 	yml := fmt.Sprintf("modules:\n  wif:\n    allowed_targets: ['https://mcp\\.example/.*']\n    http_config:\n      oauth2: {token_url: '%s/token'%s}\n    oauth2_workload_identity: {assertion_file: %s}\n%s",
@@ -166,10 +164,7 @@ func (f *wifFixture) source() *Source {
 
 func (f *wifFixture) assertion(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(f.file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testsupport.ReadFile(t, f.file)
 	return strings.TrimSpace(string(b))
 }
 

@@ -20,11 +20,14 @@ import (
 	"bytes"
 	"encoding/pem"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -82,8 +85,54 @@ func (s *SyncBuffer) String() string {
 // tls_config or to --web.config.file.
 func WritePEM(t testing.TB, path, blockType string, der []byte) {
 	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {
+	WriteFile(t, path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600)
+}
+
+// WriteFile writes data to path with perm, failing the test if it cannot,
+// and returns path.
+func WriteFile(t testing.TB, path string, data []byte, perm os.FileMode) string {
+	t.Helper()
+	if err := os.WriteFile(path, data, perm); err != nil {
 		t.Fatal(err)
+	}
+	return path
+}
+
+// ReadFile returns the content of the file at path, failing the test if it
+// cannot be read.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Serve starts an httptest server of h, closed when the test ends.
+func Serve(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// WaitOK polls url until it answers 200 OK and returns true, or returns
+// false once within has passed or gone (unless nil) says that the server's
+// process has ended: for a server a test has started.
+func WaitOK(url string, within time.Duration, gone func() bool) bool {
+	deadline := time.Now().Add(within)
+	for {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return true
+			}
+		}
+		if (gone != nil && gone()) || time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

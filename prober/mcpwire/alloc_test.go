@@ -128,9 +128,7 @@ var envelopeSeeds = []string{
 // decodeEnvelope decodes what it takes as json.Unmarshal into a Message
 // does.
 func TestDecodeEnvelopeLikeUnmarshal(t *testing.T) {
-	for _, s := range envelopeSeeds {
-		checkEnvelope(t, []byte(s))
-	}
+	checkSeeds(t, envelopeSeeds, checkEnvelope)
 	// The answers of the handshake and tools/list take the fast path.
 	for _, s := range envelopeSeeds[:3] {
 		if _, ok := decodeEnvelope([]byte(s)); !ok {
@@ -143,10 +141,7 @@ func TestDecodeEnvelopeLikeUnmarshal(t *testing.T) {
 }
 
 func FuzzDecodeEnvelope(f *testing.F) {
-	for _, s := range envelopeSeeds {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(checkEnvelope)
+	fuzzSeeds(f, envelopeSeeds, checkEnvelope)
 }
 
 func checkEnvelope(t *testing.T, b []byte) {
@@ -202,9 +197,7 @@ var resultSeeds = []string{
 // decodeServerResult and decodeListPage decode what they take as
 // json.Unmarshal does.
 func TestResultDecodersLikeUnmarshal(t *testing.T) {
-	for _, s := range resultSeeds {
-		checkResultDecoders(t, []byte(s))
-	}
+	checkSeeds(t, resultSeeds, checkResultDecoders)
 	var r serverResult
 	if !decodeServerResult([]byte(resultSeeds[0]), &r) {
 		t.Errorf("decodeServerResult left %q to json.Unmarshal", resultSeeds[0])
@@ -212,10 +205,7 @@ func TestResultDecodersLikeUnmarshal(t *testing.T) {
 }
 
 func FuzzResultDecoders(f *testing.F) {
-	for _, s := range resultSeeds {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(checkResultDecoders)
+	fuzzSeeds(f, resultSeeds, checkResultDecoders)
 }
 
 func checkResultDecoders(t *testing.T, b []byte) {
@@ -257,6 +247,22 @@ func checkResultDecoders(t *testing.T, b []byte) {
 			t.Fatalf("cursorOf(%q) = %q, %v; want %q, %v", raw, got, err, want, werr)
 		}
 	}
+}
+
+// checkSeeds runs check on each seed, the tests' share of a fuzz target.
+func checkSeeds(t *testing.T, seeds []string, check func(*testing.T, []byte)) {
+	t.Helper()
+	for _, s := range seeds {
+		check(t, []byte(s))
+	}
+}
+
+// fuzzSeeds fuzzes check from the seeds.
+func fuzzSeeds(f *testing.F, seeds []string, check func(*testing.T, []byte)) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(check)
 }
 
 func dump(v any) string { return fmt.Sprintf("%#v", v) }
