@@ -139,7 +139,7 @@ func runCheck(ctx context.Context, o checkOptions, stdout, stderr io.Writer, log
 		}
 		pctx, cancel := context.WithTimeout(ctx, timeout)
 		start := time.Now()
-		r := p.Probe(pctx, prober.Request{ModuleName: *o.module, Module: module, Target: target, Logger: logger})
+		r := p.Probe(pctx, &prober.Request{ModuleName: *o.module, Module: module, Target: target, Logger: logger})
 		cancel()
 		res = newCheckResult(r)
 		res.Target, res.Module, res.Attempts = shown, *o.module, attempt

@@ -51,12 +51,12 @@ type anonymousAttempt struct {
 func (pr *probe) tryAnonymously(ctx context.Context) anonymousAttempt {
 	start := time.Now()
 	anon := anonymous(pr.module)
-	hc, err := pr.newClient(anon, credentials.Endpoint{})
+	hc, err := pr.newClient(&anon, credentials.Endpoint{})
 	if err != nil {
 		return anonymousAttempt{err: err, elapsed: time.Since(start)}
 	}
 	defer hc.release()
-	c := newWireClient(hc, anon, pr.target, func(x mcpwire.Exchange) {
+	c := newWireClient(hc, &anon, pr.target, func(x mcpwire.Exchange) {
 		x.Op = "anonymous " + x.Op
 		pr.logExchange(x)
 	})
@@ -125,7 +125,8 @@ func (pr *probe) discover(ctx context.Context) bool {
 		challenge = pr.tryAnonymously(ctx).challenge
 	}
 	params, _ := oauthdiscovery.BearerChallenge(challenge)
-	hc, err := pr.newClient(anonymous(*m), credentials.Endpoint{})
+	anon := anonymous(*m)
+	hc, err := pr.newClient(&anon, credentials.Endpoint{})
 	if err != nil {
 		pr.fail(LayerDiscovery, 0, failure.ReasonDiscovery, err)
 		return false

@@ -839,7 +839,7 @@ func authProbeNamed(t *testing.T, p *Prober, req Request) probeResult {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(m.Timeout))
 	defer cancel()
 	req.Logger = logger
-	res := p.Probe(ctx, req)
+	res := p.Probe(ctx, &req)
 	reg.MustRegister(NewCollector(res))
 	return probeResult{ok: res.Success, metrics: gatherText(t, reg), logs: logs.String(), result: res}
 }

@@ -176,7 +176,7 @@ func BenchmarkProbeLargeToolsList(b *testing.B) {
 			target := ts.URL + "/mcp"
 			// The first probe detects the era; the measured ones are the
 			// four exchanges.
-			if !p.Probe(context.Background(), Request{ModuleName: "bench", Module: m, Target: target, Logger: benchDiscard}).Success {
+			if !p.Probe(context.Background(), &Request{ModuleName: "bench", Module: m, Target: target, Logger: benchDiscard}).Success {
 				b.Fatal("the first probe failed")
 			}
 			var worst float64
@@ -188,7 +188,7 @@ func BenchmarkProbeLargeToolsList(b *testing.B) {
 				before := benchHeapNow()
 				h := benchStartHeapSampler()
 				b.StartTimer()
-				ok := p.Probe(context.Background(), Request{ModuleName: "bench", Module: m, Target: target, Logger: benchDiscard}).Success
+				ok := p.Probe(context.Background(), &Request{ModuleName: "bench", Module: m, Target: target, Logger: benchDiscard}).Success
 				b.StopTimer()
 				peak := h.finish()
 				if !ok {

@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
+	"sync"
 	"unicode/utf8"
 
 	promconfig "github.com/prometheus/common/config"
@@ -24,6 +26,7 @@ import (
 	"github.com/mcp-exporter/mcp_exporter/config"
 	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
 	"github.com/mcp-exporter/mcp_exporter/internal/dialhost"
+	"github.com/mcp-exporter/mcp_exporter/internal/probehttp"
 )
 
 // Redirect refusals; the prober reports each with its own reason.
@@ -62,31 +65,77 @@ func (c *probeClient) dropToken() {
 	}
 }
 
+// httpModules keeps each module's HTTP machinery, built by its first probe
+// and used by the next ones while its http_config stays the same (a
+// reload, or a module that a test or check builds, may change it under the
+// same name).
+type httpModules struct {
+	mu sync.Mutex
+	m  map[string]httpModule
+}
+
+type httpModule struct {
+	cfg promconfig.HTTPClientConfig
+	hm  *probehttp.Module
+}
+
+// maxHTTPModules bounds httpModules: names come from the configuration,
+// but a caller of the prober may make up any number.
+const maxHTTPModules = 1000
+
+func (h *httpModules) get(name string, cfg promconfig.HTTPClientConfig) (*probehttp.Module, error) {
+	h.mu.Lock()
+	e, ok := h.m[name]
+	h.mu.Unlock()
+	if ok && reflect.DeepEqual(e.cfg, cfg) {
+		return e.hm, nil
+	}
+	hm, err := probehttp.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	if h.m == nil || len(h.m) >= maxHTTPModules {
+		h.m = make(map[string]httpModule)
+	}
+	h.m[name] = httpModule{cfg: cfg, hm: hm}
+	h.mu.Unlock()
+	return hm, nil
+}
+
+// reset forgets every module's machinery (a reload).
+func (h *httpModules) reset() {
+	h.mu.Lock()
+	h.m = nil
+	h.mu.Unlock()
+}
+
 // newClient builds the HTTP client for one exchange of the probe with m
 // (the probe's module, or it without credentials). tokenURL is the token
 // endpoint for an OAuth2 module (configured or discovered, with what
 // discovery found).
-func (pr *probe) newClient(m config.Module, tokenURL credentials.Endpoint) (*probeClient, error) {
+func (pr *probe) newClient(m *config.Module, tokenURL credentials.Endpoint) (*probeClient, error) {
 	target := pr.target
 	hc := m.HTTPClientConfig
 	oauth2 := hc.OAuth2
 	hc.OAuth2 = nil
-	// No promconfig.WithUserAgent: markProbeRequests sets the User-Agent
-	// of every request, without another copy of each.
-	base, err := promconfig.NewRoundTripperFromConfig(hc, "mcp_probe")
+	// The module's machinery is built once; the connections are this
+	// client's own, closed by release. No User-Agent here:
+	// markProbeRequests sets it on every request.
+	key := pr.name
+	if hc.Authorization == nil && hc.BasicAuth == nil && hc.HTTPHeaders == nil && hc.BearerToken == "" && hc.BearerTokenFile == "" {
+		key += "\x00without credentials" // the anonymous attempt and discovery (anonymous)
+	}
+	hm, err := pr.prober.http.get(key, hc)
 	if err != nil {
 		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
-	base = credentials.RecordCredentials(base)
-	release := func() {
-		if ci, ok := base.(interface{ CloseIdleConnections() }); ok {
-			ci.CloseIdleConnections()
-		}
-	}
+	conns := hm.Transport()
+	base := credentials.RecordCredentials(conns)
 	client := &http.Client{Transport: base, CheckRedirect: redirectPolicy(m)}
-	pc := &probeClient{Client: client, release: release, trace: &pr.trace}
+	pc := &probeClient{Client: client, release: conns.CloseIdleConnections, trace: &pr.trace}
 	if oauth2 != nil {
-		src := pr.prober.tokens.For(pr.name, &m, target, tokenURL)
+		src := pr.prober.tokens.For(pr.name, m, target, tokenURL)
 		pc.oauth2 = credentials.NewProbeToken(src, base, target)
 		client.Transport = pc.oauth2
 	}
@@ -103,17 +152,20 @@ func (pr *probe) newClient(m config.Module, tokenURL credentials.Endpoint) (*pro
 // target's origin. prometheus/common's round trippers strip credentials
 // only on redirects to another host, which still lets them reach another
 // port or a subdomain.
-func redirectPolicy(m config.Module) func(*http.Request, []*http.Request) error {
+func redirectPolicy(m *config.Module) func(*http.Request, []*http.Request) error {
+	// What the rule reads of m, rather than m itself, is kept by the
+	// closure while the probe runs.
 	credentialed := len(m.Credentials()) > 0
+	follow, tlsOnly := m.HTTPClientConfig.FollowRedirects, m.FailIfNotTLS
 	return func(req *http.Request, via []*http.Request) error {
 		switch {
-		case !m.HTTPClientConfig.FollowRedirects:
+		case !follow:
 			return http.ErrUseLastResponse
 		case len(via) >= 10:
 			return errTooManyRedirects
 		case req.URL.Scheme != "http" && req.URL.Scheme != "https":
 			return errSchemeRedirect
-		case m.FailIfNotTLS && req.URL.Scheme != "https":
+		case tlsOnly && req.URL.Scheme != "https":
 			return errPlainRedirect
 		case credentialed && !isASCII(req.URL.Host):
 			// The target was admitted in its ASCII form; a proxy may be

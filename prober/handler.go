@@ -158,62 +158,28 @@ func (h *Handler) refuse(w http.ResponseWriter, status int, cause, module, answe
 	http.Error(w, answer, status)
 }
 
+// probeCall is one /probe request on its way: what accept admitted, then
+// the probe's log and result. It is kept apart from ServeHTTP's frame so
+// that the goroutine of a probe in flight holds a small stack (1,000 probes
+// may wait at once).
+type probeCall struct {
+	params      url.Values
+	moduleName  string
+	module      *config.Module
+	target      *url.URL // nil: a module with a command
+	shownTarget string
+	timeout     time.Duration
+	logs        *probeLog
+	logger      *slog.Logger
+	trace       TraceID
+	req         Request
+	res         *Result
+}
+
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if FromProbe(r) {
-		// A target sent a probe back to an exporter: probing again would
-		// start another probe, and so on without end.
-		h.Metrics.LoopsRefused.Inc()
-		h.refuse(w, http.StatusLoopDetected, refusedLoop, "", "refused: this request comes from an mcp_exporter probe (a target redirected a probe to /probe)")
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		h.refuse(w, http.StatusMethodNotAllowed, refusedMethod, "", "probe with GET")
-		return
-	}
-	if r.ContentLength != 0 {
-		// The server notices that the scraper went away (and ends the
-		// probe) only once the request's body is read; a probe has none.
-		h.Metrics.BadRequests.Inc()
-		h.refuse(w, http.StatusBadRequest, refusedBody, "", "a probe request has no body")
-		return
-	}
-	if len(r.URL.RawQuery) > maxQueryBytes {
-		h.Metrics.BadRequests.Inc()
-		h.refuse(w, http.StatusBadRequest, refusedQueryTooLong, "", fmt.Sprintf("query is %d bytes long, more than %d (a target may have %d)", len(r.URL.RawQuery), maxQueryBytes, MaxTargetBytes))
-		return
-	}
-	params := r.URL.Query()
-	if n := len(params.Get("target")); n > MaxTargetBytes {
-		h.Metrics.BadRequests.Inc()
-		h.refuse(w, http.StatusBadRequest, refusedTargetTooLong, "", fmt.Sprintf("target is %d bytes long, more than %d", n, MaxTargetBytes))
-		return
-	}
-	moduleName := params.Get("module")
-	if moduleName == "" {
-		moduleName = config.DefaultModuleName
-	}
-	modules := h.Config.Get().Modules
-	module, ok := modules[moduleName]
-	if !ok {
-		h.Metrics.UnknownModule.Inc()
-		h.refuse(w, http.StatusBadRequest, refusedUnknownModule, "", fmt.Sprintf("unknown module %q; the modules are: %s", moduleName, moduleList(modules)))
-		return
-	}
-	target, shownTarget, err := h.admit(params, moduleName, &module)
-	if err != nil {
-		cause := refusedBadTarget
-		if errors.Is(err, ErrTargetRefused) {
-			cause = refusedTarget
-		}
-		h.refuse(w, http.StatusBadRequest, cause, moduleName, err.Error())
-		return
-	}
-	timeout, err := ProbeTimeout(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), h.TimeoutOffset, time.Duration(module.Timeout))
-	if err != nil {
-		h.Metrics.BadRequests.Inc()
-		h.refuse(w, http.StatusBadRequest, refusedTimeout, moduleName, err.Error())
-		return
+	c := h.accept(w, r)
+	if c == nil {
+		return // refused, and answered
 	}
 	if h.Slots != nil {
 		select {
@@ -227,12 +193,80 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Metrics.InFlight.Inc()
 	defer h.Metrics.InFlight.Dec()
-	extendDeadlines(w, timeout)
+	extendDeadlines(w, c.timeout)
 	// The probe ends when its scraper goes away: r.Context() is cancelled
 	// when the connection closes.
-	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	ctx, cancel := context.WithTimeout(r.Context(), c.timeout)
 	defer cancel()
+	h.probe(ctx, c)
+	h.answer(ctx, w, r, c)
+}
 
+// accept checks a /probe request: who sends it, its method, its query,
+// module, target and timeout. It answers a refusal itself and returns nil.
+func (h *Handler) accept(w http.ResponseWriter, r *http.Request) *probeCall {
+	if FromProbe(r) {
+		// A target sent a probe back to an exporter: probing again would
+		// start another probe, and so on without end.
+		h.Metrics.LoopsRefused.Inc()
+		h.refuse(w, http.StatusLoopDetected, refusedLoop, "", "refused: this request comes from an mcp_exporter probe (a target redirected a probe to /probe)")
+		return nil
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		h.refuse(w, http.StatusMethodNotAllowed, refusedMethod, "", "probe with GET")
+		return nil
+	}
+	if r.ContentLength != 0 {
+		// The server notices that the scraper went away (and ends the
+		// probe) only once the request's body is read; a probe has none.
+		h.Metrics.BadRequests.Inc()
+		h.refuse(w, http.StatusBadRequest, refusedBody, "", "a probe request has no body")
+		return nil
+	}
+	if len(r.URL.RawQuery) > maxQueryBytes {
+		h.Metrics.BadRequests.Inc()
+		h.refuse(w, http.StatusBadRequest, refusedQueryTooLong, "", fmt.Sprintf("query is %d bytes long, more than %d (a target may have %d)", len(r.URL.RawQuery), maxQueryBytes, MaxTargetBytes))
+		return nil
+	}
+	params := r.URL.Query()
+	if n := len(params.Get("target")); n > MaxTargetBytes {
+		h.Metrics.BadRequests.Inc()
+		h.refuse(w, http.StatusBadRequest, refusedTargetTooLong, "", fmt.Sprintf("target is %d bytes long, more than %d", n, MaxTargetBytes))
+		return nil
+	}
+	moduleName := params.Get("module")
+	if moduleName == "" {
+		moduleName = config.DefaultModuleName
+	}
+	modules := h.Config.Get().Modules
+	module, ok := modules[moduleName]
+	if !ok {
+		h.Metrics.UnknownModule.Inc()
+		h.refuse(w, http.StatusBadRequest, refusedUnknownModule, "", fmt.Sprintf("unknown module %q; the modules are: %s", moduleName, moduleList(modules)))
+		return nil
+	}
+	target, shownTarget, err := h.admit(params, moduleName, &module)
+	if err != nil {
+		cause := refusedBadTarget
+		if errors.Is(err, ErrTargetRefused) {
+			cause = refusedTarget
+		}
+		h.refuse(w, http.StatusBadRequest, cause, moduleName, err.Error())
+		return nil
+	}
+	timeout, err := ProbeTimeout(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), h.TimeoutOffset, time.Duration(module.Timeout))
+	if err != nil {
+		h.Metrics.BadRequests.Inc()
+		h.refuse(w, http.StatusBadRequest, refusedTimeout, moduleName, err.Error())
+		return nil
+	}
+	return &probeCall{params: params, moduleName: moduleName, module: &module, target: target, shownTarget: shownTarget, timeout: timeout}
+}
+
+// probe runs c's probe.
+func (h *Handler) probe(ctx context.Context, c *probeCall) {
+	moduleName, shownTarget, target, timeout := c.moduleName, c.shownTarget, c.target, c.timeout
 	logs := &probeLog{}
 	ph := newProbeLogHandler(logs, h.Logger.Handler(), h.ProberLevel)
 	if target != nil {
@@ -249,8 +283,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if target != nil {
 		targetURL = target.String()
 	}
-	res := h.Prober.Probe(ctx, Request{ModuleName: moduleName, Module: module, Target: targetURL, Logger: logger, TraceID: trace})
+	c.req = Request{ModuleName: moduleName, Module: *c.module, Target: targetURL, Logger: logger, TraceID: trace}
+	res := h.Prober.Probe(ctx, &c.req)
 	res.Timeout = timeout
+	c.logs, c.logger, c.trace, c.res = logs, logger, trace, res
+}
+
+// answer counts c's probe and answers with its metrics (or its debug
+// output), keeping it in the history.
+func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, r *http.Request, c *probeCall) {
+	params, moduleName, module, shownTarget := c.params, c.moduleName, c.module, c.shownTarget
+	logs, logger, trace, res := c.logs, c.logger, c.trace, c.res
 	result := "failure"
 	if res.Success {
 		result = "success"
@@ -275,7 +318,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	mfs, gatherErr := Families(res)
 	// The debug output is made when someone reads it (debug=true, /logs),
 	// not for every probe.
-	debugOutput := func() string { return DebugOutput(module, logs.String(), mfs, gatherErr) }
+	debugOutput := func() string { return DebugOutput(*module, logs.String(), mfs, gatherErr) }
 	if h.History != nil {
 		h.History.Add(HistoryEntry{
 			Module: moduleName, Target: shownTarget, Success: res.Success, Duration: res.Duration,

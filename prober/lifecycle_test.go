@@ -116,7 +116,7 @@ func TestLifecycleNoLeaks(t *testing.T) {
 	probe := func(k kind) bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(k.module.Timeout))
 		defer cancel()
-		return p.Probe(ctx, Request{ModuleName: "leak", Module: k.module, Target: k.target, Logger: slog.New(slog.DiscardHandler)}).Success
+		return p.Probe(ctx, &Request{ModuleName: "leak", Module: k.module, Target: k.target, Logger: slog.New(slog.DiscardHandler)}).Success
 	}
 	// Warm up: whatever is set up once (the servers' goroutines, the
 	// runtime's) is part of the baseline.

@@ -1026,7 +1026,7 @@ func TestMisbehaveEraCache(t *testing.T) {
 	// Another module name is another cache key.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(module.Timeout))
 	defer cancel()
-	if !p.Probe(ctx, Request{ModuleName: "other", Module: module, Target: target, Logger: slog.New(slog.DiscardHandler)}).Success {
+	if !p.Probe(ctx, &Request{ModuleName: "other", Module: module, Target: target, Logger: slog.New(slog.DiscardHandler)}).Success {
 		t.Error("probe under another module name failed")
 	}
 	if got := f.Requests("server/discover"); got != 3 {

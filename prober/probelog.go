@@ -130,8 +130,10 @@ func (h *probeLogHandler) Handle(ctx context.Context, rec slog.Record) error {
 	})
 	h.log.mu.Lock()
 	if h.log.entries == nil {
-		// Room for the records of a healthy probe.
-		h.log.entries = make([]probeLogEntry, 0, 16)
+		// Room for the records of a probe's start: a probe in flight
+		// (1,000 may wait at once) holds a few; append grows it for the
+		// rest of a finished probe's (about a dozen).
+		h.log.entries = make([]probeLogEntry, 0, 4)
 	}
 	h.log.entries = append(h.log.entries, probeLogEntry{rec: rec.Clone(), scope: h.scope})
 	h.log.size += size

@@ -63,6 +63,7 @@ type Prober struct {
 	tokens     *credentials.Sources                    // the OAuth2 token sources, kept in sources
 	discovered *boundedMap[*oauthdiscovery.AuthServer] // by module and target
 	now        func() time.Time                        // the clock of what outlives a probe
+	http       httpModules                             // each module's HTTP machinery
 	tracer     atomic.Pointer[tracerRef]               // nil: tracing off (spans.go)
 }
 
@@ -100,6 +101,7 @@ func (p *Prober) Reset() {
 	p.verdicts.reset()
 	p.sources.reset()
 	p.discovered.reset()
+	p.http.reset()
 }
 
 // Request is one probe to run: the module (and its name, which keys what
@@ -127,6 +129,7 @@ type probe struct {
 	logger  *slog.Logger
 	result  *Result
 	trace   probeTrace // the probe's W3C trace context
+	layers  []*layerSpec
 	// tracer and span are the probe's tracer and root span, nil with
 	// tracing off (spans.go).
 	tracer trace.Tracer
@@ -165,17 +168,27 @@ type firstExchange struct {
 
 // Probe runs the module's layers against the target and returns what it
 // found.
-func (p *Prober) Probe(ctx context.Context, req Request) *Result {
+func (p *Prober) Probe(ctx context.Context, req *Request) *Result {
 	start := time.Now()
+	pr, ctx, err := p.newProbe(ctx, req)
+	pr.result.Success = pr.run(ctx, err)
+	pr.result.Duration = time.Since(start)
+	pr.endProbeSpan()
+	return pr.result
+}
+
+// newProbe sets up the probe of req, and its context.
+func (p *Prober) newProbe(ctx context.Context, req *Request) (*probe, context.Context, error) {
 	u, err := url.Parse(req.Target)
 	// Whatever the server says is logged and labelled with the probe's
 	// credentials masked.
 	secrets := credentials.NewSecrets(req.Module, u)
 	ctx = credentials.WithSecrets(ctx, secrets)
 	logger := req.Logger
-	if req.TraceID.IsZero() {
-		req.TraceID = NewTraceID()
-		logger = logger.With("trace_id", req.TraceID.String())
+	traceID := req.TraceID
+	if traceID.IsZero() {
+		traceID = NewTraceID()
+		logger = logger.With("trace_id", traceID.String())
 	}
 	pr := &probe{
 		prober:       p,
@@ -184,26 +197,41 @@ func (p *Prober) Probe(ctx context.Context, req Request) *Result {
 		target:       u,
 		secrets:      secrets,
 		logger:       credentials.RedactLogger(logger, secrets),
-		result:       &Result{TraceID: req.TraceID, OverHTTP: req.Module.TransportKind() == protocol.KindHTTP},
+		result:       &Result{TraceID: traceID, OverHTTP: req.Module.TransportKind() == protocol.KindHTTP},
 		credentialed: len(req.Module.Credentials()) > 0,
 	}
-	pr.trace.init(req.TraceID)
+	pr.trace.init(traceID)
 	pr.result.Requests = pr.result.requests[:0]
-	layers := moduleLayers(&pr.module)
-	pr.result.Layers = make([]LayerResult, len(layers), len(layers)+1)
-	for i, l := range layers {
+	pr.layers = moduleLayers(&pr.module)
+	pr.result.Layers = make([]LayerResult, len(pr.layers), len(pr.layers)+1)
+	for i, l := range pr.layers {
 		pr.result.Layers[i].Name = l.name
 	}
-	ctx = pr.startProbeSpan(ctx, req.ModuleName, req.TraceID)
-	pr.result.Success = pr.run(ctx, layers, err)
-	pr.result.Duration = time.Since(start)
-	pr.endProbeSpan()
-	return pr.result
+	ctx = pr.startProbeSpan(ctx, req.ModuleName, traceID)
+	return pr, ctx, err
 }
 
 // run checks the target, then runs the layers in order: after a failure,
 // only those that clean up.
-func (pr *probe) run(ctx context.Context, layers []*layerSpec, parseErr error) bool {
+func (pr *probe) run(ctx context.Context, parseErr error) bool {
+	if !pr.prepare(parseErr) {
+		return false
+	}
+	defer pr.release()
+	ok := true
+	for _, l := range pr.layers {
+		if ok || l.afterFailure {
+			ok = pr.runLayer(ctx, l) && ok
+		}
+	}
+	pr.finish(ok)
+	pr.credentialFacts()
+	return ok
+}
+
+// prepare checks the target and reads what the prober knows of it; false
+// fails the probe.
+func (pr *probe) prepare(parseErr error) bool {
 	if parseErr != nil {
 		pr.fail(LayerConnect, 0, failure.ReasonConnect, parseErr)
 		return false
@@ -217,16 +245,7 @@ func (pr *probe) run(ctx context.Context, layers []*layerSpec, parseErr error) b
 	if !pr.module.OAuth2Discovery {
 		pr.tokenURL = credentials.ConfiguredEndpoint(pr.module)
 	}
-	defer pr.release()
-	ok := true
-	for _, l := range layers {
-		if ok || l.afterFailure {
-			ok = pr.runLayer(ctx, l) && ok
-		}
-	}
-	pr.finish(ok)
-	pr.credentialFacts()
-	return ok
+	return true
 }
 
 // open makes the probe's first exchange, the handshake, once. It reports
@@ -237,15 +256,23 @@ func (pr *probe) open(ctx context.Context) bool {
 	}
 	pr.opened = true
 	if pr.module.TransportKind() == protocol.KindProcess {
-		pr.wire = newStdioClient(pr.module, pr.logExchange)
-		pr.wire.Requests = (*requestTracer)(pr)
-		start := time.Now()
-		hs, err := pr.wire.Handshake(ctx, pr.opts)
-		info, _ := pr.wire.Process()
-		pr.first = firstExchange{hs: hs, err: err, elapsed: time.Since(start), firstByte: info.FirstByte}
+		pr.openProcess(ctx)
 		return true
 	}
-	hc, err := pr.newClient(pr.module, pr.tokenURL)
+	return pr.openHTTP(ctx)
+}
+
+func (pr *probe) openProcess(ctx context.Context) {
+	pr.wire = newStdioClient(pr.module, pr.logExchange)
+	pr.wire.Requests = (*requestTracer)(pr)
+	start := time.Now()
+	hs, err := pr.wire.Handshake(ctx, pr.opts)
+	info, _ := pr.wire.Process()
+	pr.first = firstExchange{hs: hs, err: err, elapsed: time.Since(start), firstByte: info.FirstByte}
+}
+
+func (pr *probe) openHTTP(ctx context.Context) bool {
+	hc, err := pr.newClient(&pr.module, pr.tokenURL)
 	if err != nil {
 		pr.fail(LayerConnect, 0, failure.ReasonConnect, err)
 		return false
@@ -253,7 +280,7 @@ func (pr *probe) open(ctx context.Context) bool {
 	// Each probe has its own connections: the connect layer measures a real
 	// connection, and none outlives the probe.
 	pr.http = hc
-	pr.wire = newWireClient(hc, pr.module, pr.target, pr.logExchange)
+	pr.wire = newWireClient(hc, &pr.module, pr.target, pr.logExchange)
 	pr.wire.Requests = (*requestTracer)(pr)
 	start := time.Now()
 	hs, err := pr.wire.Handshake(ctx, pr.opts)
@@ -308,7 +335,7 @@ func (pr *probe) finish(ok bool) {
 }
 
 // newWireClient is the MCP client of one probe, over hc's connections.
-func newWireClient(hc *probeClient, m config.Module, target *url.URL, onExchange func(mcpwire.Exchange)) *mcpwire.Client {
+func newWireClient(hc *probeClient, m *config.Module, target *url.URL, onExchange func(mcpwire.Exchange)) *mcpwire.Client {
 	c := &mcpwire.Client{
 		HTTP:            hc.Client,
 		MaxMessageBytes: int64(m.MaxResponseBytes),

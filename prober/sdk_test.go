@@ -85,7 +85,7 @@ func probeRequest(t testing.TB, p *Prober, req Request, whileOpen func()) probeR
 	req.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(req.Module.Timeout))
 	defer cancel()
-	res := p.Probe(ctx, req)
+	res := p.Probe(ctx, &req)
 	if whileOpen != nil {
 		whileOpen()
 	}

@@ -51,7 +51,7 @@ func TestStdioLeaks(t *testing.T) {
 		if n.Add(1)%10 == 0 {
 			m = forks
 		}
-		res := p.Probe(ctx, Request{ModuleName: "leak", Module: m, Logger: slog.New(slog.DiscardHandler)})
+		res := p.Probe(ctx, &Request{ModuleName: "leak", Module: m, Logger: slog.New(slog.DiscardHandler)})
 		if !res.Success {
 			// Say how the first failure went: a rare one under load is
 			// otherwise only a count.
