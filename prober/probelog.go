@@ -30,6 +30,12 @@ type probeLog struct {
 	size    int // estimated bytes the entries keep, for History's budget
 }
 
+// healthyProbeRecords is how many records a healthy probe of the default
+// module logs (start, four exchanges, connected, handshake, tools, end):
+// the first room for a probe's records, in one allocation. (A record kept
+// is about 300 bytes; a probe in flight holds this much.)
+const healthyProbeRecords = 10
+
 // recordOverhead is what a kept record costs beyond its strings: the
 // record, its attribute slots and the entry, roughly.
 const recordOverhead = 256
@@ -130,10 +136,7 @@ func (h *probeLogHandler) Handle(ctx context.Context, rec slog.Record) error {
 	})
 	h.log.mu.Lock()
 	if h.log.entries == nil {
-		// Room for the records of a probe's start: a probe in flight
-		// (1,000 may wait at once) holds a few; append grows it for the
-		// rest of a finished probe's (about a dozen).
-		h.log.entries = make([]probeLogEntry, 0, 4)
+		h.log.entries = make([]probeLogEntry, 0, healthyProbeRecords)
 	}
 	h.log.entries = append(h.log.entries, probeLogEntry{rec: rec.Clone(), scope: h.scope})
 	h.log.size += size

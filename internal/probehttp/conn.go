@@ -52,6 +52,9 @@ type conn struct {
 	// server holds no read buffer.
 	br  *bufio.Reader
 	raw syscall.RawConn
+	// deadline is the connection's deadline, set again only when a
+	// request's differs (a probe's requests mostly share one).
+	deadline time.Time
 }
 
 // limitReader reads from r, at most n bytes while n is not math.MaxInt64.
@@ -254,8 +257,12 @@ func (b *base) dial(ctx context.Context, scheme, key, host, addr string, trace *
 // answered is true once a byte of an answer came.
 func (cs *conns) exchange(c *conn, req *http.Request, trace *httptrace.ClientTrace) (resp *http.Response, answered bool, err error) {
 	ctx := req.Context()
-	deadline, _ := ctx.Deadline()
-	_ = c.nc.SetDeadline(deadline)
+	if deadline, _ := ctx.Deadline(); !deadline.Equal(c.deadline) {
+		_ = c.nc.SetDeadline(deadline)
+		c.deadline = deadline
+	}
+	// A cancelled request stops its reads and writes at once; the
+	// connection is not used again (see release).
 	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(aLongTimeAgo) })
 	defer func() {
 		if err != nil {
@@ -313,7 +320,7 @@ func (cs *conns) exchange(c *conn, req *http.Request, trace *httptrace.ClientTra
 	}
 	reusable := !resp.Close && !req.Close
 	if resp.Body == http.NoBody {
-		stop()
+		reusable = stop() && reusable
 		if reusable {
 			c.idle()
 		}
@@ -367,13 +374,13 @@ func (b *body) finish(atEOF bool) {
 		return
 	}
 	b.done = errBodyClosed
-	b.stop()
-	reuse := atEOF && b.reusable
+	// stop is false when the request's cancellation came first: its
+	// deadline in the past is on the connection.
+	reuse := b.stop() && atEOF && b.reusable
 	if atEOF {
 		b.done = io.EOF
 	}
 	if reuse {
-		_ = b.c.nc.SetDeadline(time.Time{})
 		b.c.idle()
 	}
 	b.cs.release(b.c, reuse)

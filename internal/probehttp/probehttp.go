@@ -28,7 +28,6 @@
 package probehttp
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -47,7 +46,13 @@ const MaxHeaderBytes = 1 << 20
 // Module is a module's HTTP machinery, shared by its probes: safe for
 // concurrent use, it holds no connection.
 type Module struct {
-	rt http.RoundTripper
+	wrap func(http.RoundTripper) http.RoundTripper // static credentials and headers
+	// base serves every probe when the TLS material is inline (or none);
+	// with certificate files, tls and settings build a probe's.
+	base     *base
+	cfg      promconfig.HTTPClientConfig
+	tls      *tls.Config
+	settings promconfig.TLSRoundTripperSettings
 }
 
 // New builds the machinery of cfg, which must have no oauth2 block: OAuth2
@@ -61,42 +66,57 @@ func New(cfg promconfig.HTTPClientConfig) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	newRT := func(tc *tls.Config) (http.RoundTripper, error) { return wrap(cfg, newBase(cfg, tc)) }
 	settings, err := tlsSettings(&cfg.TLSConfig)
 	if err != nil {
 		return nil, err
 	}
-	var rt http.RoundTripper
-	if immutable(settings) {
-		rt, err = newRT(tlsConfig)
-	} else {
-		// Certificate files are read again for every request, as
-		// prometheus/common does: a rotated CA or client certificate is
-		// used from the next request on.
-		rt, err = promconfig.NewTLSRoundTripper(tlsConfig, settings, newRT)
-	}
+	wrap, err := wrapper(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Module{rt: rt}, nil
+	m := &Module{wrap: wrap, cfg: cfg, tls: tlsConfig, settings: settings}
+	if immutable(settings) {
+		m.base = newBase(cfg, tlsConfig)
+	} else if _, err := m.withFiles(&conns{}); err != nil {
+		// The files are read now, as they will be for every request.
+		return nil, err
+	}
+	return m, nil
 }
 
-// wrap adds the static credentials and headers of cfg around rt, in the
-// order prometheus/common's client adds them.
-func wrap(cfg promconfig.HTTPClientConfig, rt http.RoundTripper) (http.RoundTripper, error) {
+// withFiles is a probe's round tripper when the TLS material is in files:
+// prometheus/common's, which reads them again for every request and
+// starts over with a new configuration when they changed (a rotated CA or
+// client certificate is used from the next request on).
+func (m *Module) withFiles(cs *conns) (http.RoundTripper, error) {
+	return promconfig.NewTLSRoundTripper(m.tls, m.settings, func(tc *tls.Config) (http.RoundTripper, error) {
+		return m.wrap(&probeBase{base: newBase(m.cfg, tc), conns: cs}), nil
+	})
+}
+
+// wrapper returns what adds the static credentials and headers of cfg
+// around a round tripper, in the order prometheus/common's client adds
+// them; their secrets are read (from a file, again for every request) by
+// prometheus/common's round trippers.
+func wrapper(cfg promconfig.HTTPClientConfig) (func(http.RoundTripper) http.RoundTripper, error) {
+	var layers []func(http.RoundTripper) http.RoundTripper
 	if a := cfg.Authorization; a != nil {
 		s, err := secret(a.Credentials, a.CredentialsFile, a.CredentialsRef)
 		if err != nil {
 			return nil, fmt.Errorf("unable to use credentials: %w", err)
 		}
-		rt = promconfig.NewAuthorizationCredentialsRoundTripper(a.Type, s, rt)
+		layers = append(layers, func(rt http.RoundTripper) http.RoundTripper {
+			return promconfig.NewAuthorizationCredentialsRoundTripper(a.Type, s, rt)
+		})
 	}
 	if cfg.BearerToken != "" || cfg.BearerTokenFile != "" {
 		s, err := secret(cfg.BearerToken, cfg.BearerTokenFile, "")
 		if err != nil {
 			return nil, fmt.Errorf("unable to use bearer token: %w", err)
 		}
-		rt = promconfig.NewAuthorizationCredentialsRoundTripper("Bearer", s, rt)
+		layers = append(layers, func(rt http.RoundTripper) http.RoundTripper {
+			return promconfig.NewAuthorizationCredentialsRoundTripper("Bearer", s, rt)
+		})
 	}
 	if b := cfg.BasicAuth; b != nil {
 		user, err := secret(promconfig.Secret(b.Username), b.UsernameFile, b.UsernameRef)
@@ -107,16 +127,25 @@ func wrap(cfg promconfig.HTTPClientConfig, rt http.RoundTripper) (http.RoundTrip
 		if err != nil {
 			return nil, fmt.Errorf("unable to use password: %w", err)
 		}
-		rt = promconfig.NewBasicAuthRoundTripper(user, pass, rt)
+		layers = append(layers, func(rt http.RoundTripper) http.RoundTripper {
+			return promconfig.NewBasicAuthRoundTripper(user, pass, rt)
+		})
 	}
-	if cfg.HTTPHeaders != nil {
+	if h := cfg.HTTPHeaders; h != nil {
 		// prometheus/common also strips secret headers on a redirect to
 		// another host; a module with http_headers has credentials, and
 		// the prober refuses every redirect of such a module that leaves
 		// the target's origin.
-		rt = promconfig.NewHeadersRoundTripper(cfg.HTTPHeaders, rt)
+		layers = append(layers, func(rt http.RoundTripper) http.RoundTripper {
+			return promconfig.NewHeadersRoundTripper(h, rt)
+		})
 	}
-	return rt, nil
+	return func(rt http.RoundTripper) http.RoundTripper {
+		for _, l := range layers {
+			rt = l(rt)
+		}
+		return rt
+	}, nil
 }
 
 // secret is prometheus/common's reader of a secret given inline or as a
@@ -161,7 +190,18 @@ func immutable(s promconfig.TLSRoundTripperSettings) bool {
 // Transport returns a round tripper over m whose connections are new and
 // the caller's own. Close it when the probe ends.
 func (m *Module) Transport() *Transport {
-	return &Transport{rt: m.rt}
+	t := &Transport{}
+	if m.base != nil {
+		t.rt = m.wrap(&probeBase{base: m.base, conns: &t.conns})
+		return t
+	}
+	rt, err := m.withFiles(&t.conns)
+	if err != nil {
+		t.rt = failing{err}
+		return t
+	}
+	t.rt = rt
+	return t
 }
 
 // Transport is one probe's use of a Module: the module's machinery over
@@ -171,20 +211,32 @@ type Transport struct {
 	conns conns
 }
 
-type connsKey struct{}
-
 // RoundTrip sends req over the module's machinery and the probe's
 // connections.
-func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return t.rt.RoundTrip(req.WithContext(context.WithValue(req.Context(), connsKey{}, &t.conns)))
-}
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) { return t.rt.RoundTrip(req) }
 
 // CloseIdleConnections closes every connection of the probe, idle or not:
 // it is called when the probe ends, and none may outlive it.
 func (t *Transport) CloseIdleConnections() { t.conns.close() }
 
-// base is the innermost round tripper of a Module: what it holds is
-// configuration; the connections are in each request's context.
+// failing fails every request with err: the TLS files could not be read
+// for a probe.
+type failing struct{ err error }
+
+func (f failing) RoundTrip(req *http.Request) (*http.Response, error) {
+	closeBody(req)
+	return nil, f.err
+}
+
+// probeBase is the innermost round tripper of a probe: the module's base
+// over the probe's connections.
+type probeBase struct {
+	*base
+	conns *conns
+}
+
+// base is what a module's probes share of the innermost round tripper:
+// configuration, no connection.
 type base struct {
 	dialer *net.Dialer
 	tls    *tls.Config // nil: the default
@@ -222,12 +274,8 @@ func newBase(cfg promconfig.HTTPClientConfig, tc *tls.Config) *base {
 	return b
 }
 
-func (b *base) RoundTrip(req *http.Request) (*http.Response, error) {
-	cs, _ := req.Context().Value(connsKey{}).(*conns)
-	if cs == nil {
-		closeBody(req)
-		return nil, errors.New("probehttp: a request outside a probe's transport")
-	}
+func (p *probeBase) RoundTrip(req *http.Request) (*http.Response, error) {
+	b, cs := p.base, p.conns
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		closeBody(req)
 		return nil, fmt.Errorf("unsupported protocol scheme %q", req.URL.Scheme)
