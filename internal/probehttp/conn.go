@@ -55,6 +55,31 @@ type conn struct {
 	// deadline is the connection's deadline, set again only when a
 	// request's differs (a probe's requests mostly share one).
 	deadline time.Time
+	// ctx is the context of the connection's last request, and stop
+	// undoes the watch that stops the connection's reads and writes when
+	// ctx is cancelled: one watch for the requests that share a context.
+	ctx  context.Context
+	stop func() bool
+}
+
+// watch makes ctx's cancellation stop c's reads and writes at once.
+func (c *conn) watch(ctx context.Context) {
+	if c.ctx == ctx {
+		return
+	}
+	if c.stop != nil && !c.stop() {
+		c.deadline = aLongTimeAgo // the last context's cancellation set it
+	}
+	c.ctx = ctx
+	c.stop = context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(aLongTimeAgo) })
+}
+
+// close closes c and ends its watch.
+func (c *conn) close() {
+	if c.stop != nil {
+		c.stop()
+	}
+	_ = c.nc.Close()
 }
 
 // limitReader reads from r, at most n bytes while n is not math.MaxInt64.
@@ -257,19 +282,14 @@ func (b *base) dial(ctx context.Context, scheme, key, host, addr string, trace *
 // answered is true once a byte of an answer came.
 func (cs *conns) exchange(c *conn, req *http.Request, trace *httptrace.ClientTrace) (resp *http.Response, answered bool, err error) {
 	ctx := req.Context()
+	c.watch(ctx)
 	if deadline, _ := ctx.Deadline(); !deadline.Equal(c.deadline) {
 		_ = c.nc.SetDeadline(deadline)
 		c.deadline = deadline
 	}
-	// A cancelled request stops its reads and writes at once; the
-	// connection is not used again (see release).
-	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(aLongTimeAgo) })
 	defer func() {
-		if err != nil {
-			stop()
-			if ctx.Err() != nil {
-				err = ctx.Err()
-			}
+		if err != nil && ctx.Err() != nil {
+			err = ctx.Err()
 		}
 	}()
 
@@ -320,14 +340,16 @@ func (cs *conns) exchange(c *conn, req *http.Request, trace *httptrace.ClientTra
 	}
 	reusable := !resp.Close && !req.Close
 	if resp.Body == http.NoBody {
-		reusable = stop() && reusable
+		// A cancelled request's connection is not used again: the
+		// cancellation may have put its deadline in the past.
+		reusable = reusable && ctx.Err() == nil
 		if reusable {
 			c.idle()
 		}
 		cs.release(c, reusable)
 		return resp, true, nil
 	}
-	resp.Body = &body{rc: resp.Body, cs: cs, c: c, stop: stop, reusable: reusable}
+	resp.Body = &body{rc: resp.Body, cs: cs, c: c, ctx: ctx, reusable: reusable}
 	return resp, true, nil
 }
 
@@ -337,7 +359,7 @@ type body struct {
 	rc       io.ReadCloser
 	cs       *conns
 	c        *conn
-	stop     func() bool
+	ctx      context.Context
 	reusable bool
 
 	mu   sync.Mutex
@@ -374,9 +396,9 @@ func (b *body) finish(atEOF bool) {
 		return
 	}
 	b.done = errBodyClosed
-	// stop is false when the request's cancellation came first: its
-	// deadline in the past is on the connection.
-	reuse := b.stop() && atEOF && b.reusable
+	// A cancelled request's connection is not used again: the
+	// cancellation may have put its deadline in the past.
+	reuse := atEOF && b.reusable && b.ctx.Err() == nil
 	if atEOF {
 		b.done = io.EOF
 	}

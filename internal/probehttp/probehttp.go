@@ -359,7 +359,7 @@ func (cs *conns) add(c *conn) bool {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	if cs.closed {
-		_ = c.nc.Close()
+		c.close()
 		return false
 	}
 	cs.open = append(cs.open, c)
@@ -379,7 +379,7 @@ func (cs *conns) release(c *conn, reusable bool) {
 }
 
 func (cs *conns) drop(c *conn) {
-	_ = c.nc.Close()
+	c.close()
 	for i, o := range cs.open {
 		if o == c {
 			cs.open = append(cs.open[:i], cs.open[i+1:]...)
@@ -399,7 +399,7 @@ func (cs *conns) close() {
 	defer cs.mu.Unlock()
 	cs.closed = true
 	for _, c := range cs.open {
-		_ = c.nc.Close()
+		c.close()
 	}
 	cs.open, cs.idle = nil, nil
 	for _, t := range cs.stdlib {
