@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	yaml "go.yaml.in/yaml/v3"
@@ -315,15 +314,15 @@ func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, r *http.Req
 
 	// The probe's own metric families, made from its Result alone: no
 	// series outlives the probe.
-	mfs, gatherErr := Families(res)
+	list, gatherErr := sortedSamples(res)
 	// The debug output is made when someone reads it (debug=true, /logs),
 	// not for every probe.
-	debugOutput := func() string { return DebugOutput(*module, logs.String(), mfs, gatherErr) }
+	debugOutput := func() string { return DebugOutput(*module, logs.String(), list, gatherErr) }
 	if h.History != nil {
 		h.History.Add(HistoryEntry{
 			Module: moduleName, Target: shownTarget, Success: res.Success, Duration: res.Duration,
 			FailedLayer: res.FailedLayer, Reason: string(res.FailureReason),
-			Render: debugOutput, Size: logs.Size() + metricFamiliesSize(mfs),
+			Render: debugOutput, Size: logs.Size() + list.size(),
 		})
 	}
 	if params.Get("debug") == "true" {
@@ -335,7 +334,7 @@ func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, r *http.Req
 		http.Error(w, fmt.Sprintf("gathering the probe's metrics: %s", gatherErr), http.StatusInternalServerError)
 		return
 	}
-	writeMetrics(w, r.Header, mfs)
+	writeMetrics(w, r.Header, list)
 }
 
 // admit applies AdmitTarget to the request's target parameter and
@@ -356,7 +355,7 @@ func (h *Handler) admit(params url.Values, moduleName string, module *config.Mod
 // for, as expfmt.NegotiateAccept and expfmt.NewEncoder would. The answer
 // is encoded into one buffer and sent with its Content-Length in one
 // write: a few KiB, not a chunked stream of one write per family.
-func writeMetrics(w http.ResponseWriter, reqHeader http.Header, mfs []*dto.MetricFamily) {
+func writeMetrics(w http.ResponseWriter, reqHeader http.Header, list exposition) {
 	f := negotiateFormat(reqHeader)
 	buf := answerBuffers.Get().(*bytes.Buffer)
 	defer func() {
@@ -365,16 +364,16 @@ func writeMetrics(w http.ResponseWriter, reqHeader http.Header, mfs []*dto.Metri
 			answerBuffers.Put(buf)
 		}
 	}()
-	if f.text {
-		for _, mf := range mfs {
-			if _, err := expfmt.MetricFamilyToText(buf, mf); err != nil {
-				http.Error(w, "encoding the probe's metrics: "+err.Error(), http.StatusInternalServerError)
-				return
-			}
+	switch {
+	case f.text, f.openMetrics:
+		b := list.appendText(buf.AvailableBuffer(), f.openMetrics)
+		if f.openMetrics {
+			b = append(b, "# EOF\n"...)
 		}
-	} else {
+		buf.Write(b)
+	default:
 		enc := expfmt.NewEncoder(buf, f.encode)
-		for _, mf := range mfs {
+		for _, mf := range list.families() {
 			if err := enc.Encode(mf); err != nil {
 				http.Error(w, "encoding the probe's metrics: "+err.Error(), http.StatusInternalServerError)
 				return
@@ -404,7 +403,9 @@ type answerFormat struct {
 	// every escaping scheme leaves as they are, so copying each family to
 	// escape it is skipped. The bytes written are the same.
 	encode expfmt.Format
-	text   bool // the text format, written by expfmt.MetricFamilyToText
+	// text and openMetrics are the formats appendText writes, without
+	// expfmt.
+	text, openMetrics bool
 }
 
 // lastFormat is the answer format for the last Accept header seen: a
@@ -423,6 +424,7 @@ func negotiateFormat(h http.Header) *answerFormat {
 		contentType: string(format),
 		encode:      format.WithEscapingScheme(model.NoEscaping),
 		text:        format.FormatType() == expfmt.TypeTextPlain,
+		openMetrics: format.FormatType() == expfmt.TypeOpenMetrics,
 	}
 	lastFormat.Store(f)
 	return f
@@ -442,15 +444,15 @@ func extendDeadlines(w http.ResponseWriter, timeout time.Duration) {
 }
 
 // metricFamiliesSize estimates the bytes that mfs hold.
-func metricFamiliesSize(mfs []*dto.MetricFamily) int {
+func (list exposition) size() int {
 	n := 0
-	for _, mf := range mfs {
-		n += 64 + len(mf.GetName()) + len(mf.GetHelp())
-		for _, m := range mf.GetMetric() {
-			n += 96
-			for _, l := range m.GetLabel() {
-				n += 32 + len(l.GetName()) + len(l.GetValue())
-			}
+	for i, m := range list {
+		if i == 0 || m.gd != list[i-1].gd {
+			n += 64 + len(m.gd.name) + len(m.gd.help)
+		}
+		n += 96
+		for j := range m.n {
+			n += 32 + len(m.gd.labels[j]) + len(m.values[j])
 		}
 	}
 	return n
@@ -481,16 +483,13 @@ func ProbeTimeout(header string, offset, moduleTimeout time.Duration) (time.Dura
 
 // DebugOutput is what debug=true returns and /logs shows: the probe's log
 // lines, its metrics, and the module with every secret hidden.
-func DebugOutput(module config.Module, logs string, mfs []*dto.MetricFamily, gatherErr error) string {
+func DebugOutput(module config.Module, logs string, metrics exposition, gatherErr error) string {
 	var b strings.Builder
 	b.WriteString("Logs for the probe:\n")
 	b.WriteString(logs)
 	b.WriteString("\n\nMetrics that would have been returned:\n")
 	if gatherErr == nil {
-		enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
-		for _, mf := range mfs {
-			_ = enc.Encode(mf)
-		}
+		b.Write(metrics.appendText(nil, false))
 	} else {
 		fmt.Fprintf(&b, "error gathering metrics: %v\n", gatherErr)
 	}

@@ -14,10 +14,12 @@
 package prober
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -292,32 +294,35 @@ func newGaugeDesc(name, help string, labels ...string) *gaugeDesc {
 // maxSampleLabels is the most labels a probe metric has.
 const maxSampleLabels = 2
 
-// sample is one gauge sample of a probe: a prometheus.Metric whose value
-// and label pairs it holds itself, so that a probe's samples cost a few
-// allocations rather than a handful each (prometheus.MustNewConstMetric
-// allocates its label pairs, their strings and the value one by one).
-// The registry reads what Write hands it and copies nothing; a sample is
-// never changed once made, and belongs to one probe.
+// sample is one gauge sample of a probe: its descriptor, value and label
+// values, made in chunks (see samples) and never changed once made. It is
+// a prometheus.Metric too, for tests that gather a Result through a
+// registry; the exposition is written from samples directly.
 type sample struct {
 	gd     *gaugeDesc
 	value  float64
-	gauge  dto.Gauge
 	values [maxSampleLabels]string
-	pairs  [maxSampleLabels]dto.LabelPair
-	labels [maxSampleLabels]*dto.LabelPair
 	n      int
 }
 
 func (s *sample) Desc() *prometheus.Desc { return s.gd.desc }
 
 func (s *sample) Write(m *dto.Metric) error {
-	m.Gauge = &s.gauge
-	if s.n > 0 {
-		// Left nil otherwise: the registry's sortedness check then needs
-		// no allocation.
-		m.Label = s.labels[:s.n]
-	}
+	s.writeMetric(m, make([]dto.LabelPair, s.n), make([]*dto.LabelPair, s.n))
 	return nil
+}
+
+// writeMetric fills m with s, its label pairs in pairs and ptrs (s.n
+// each); no label pairs leave m.Label nil, as a registry's are.
+func (s *sample) writeMetric(m *dto.Metric, pairs []dto.LabelPair, ptrs []*dto.LabelPair) {
+	m.Gauge = &dto.Gauge{Value: &s.value}
+	for i := range s.n {
+		pairs[i].Name, pairs[i].Value = &s.gd.labels[i], &s.values[i]
+		ptrs[i] = &pairs[i]
+	}
+	if s.n > 0 {
+		m.Label = ptrs[:s.n:s.n]
+	}
 }
 
 // samples makes a probe's samples, in chunks, and hands each on.
@@ -351,13 +356,7 @@ func (s *samples) add(d *gaugeDesc, v float64, values ...string) {
 	s.chunk = s.chunk[:len(s.chunk)+1]
 	m := &s.chunk[len(s.chunk)-1]
 	m.gd, m.value, m.n = d, v, len(values)
-	m.gauge.Value = &m.value
-	for i, value := range values {
-		m.values[i] = value
-		m.pairs[i].Name = &d.labels[i]
-		m.pairs[i].Value = &m.values[i]
-		m.labels[i] = &m.pairs[i]
-	}
+	copy(m.values[:], values)
 	s.emit(m)
 }
 
@@ -369,30 +368,52 @@ func hashNumber(h [32]byte) float64 {
 
 var gaugeType = dto.MetricType_GAUGE
 
-// Families returns the probe's metric families for r: exactly what a
-// registry's Gather returns for r's samples as a collector (the tests'
-// NewCollector) (families sorted by name,
-// each family's metrics by label values; TestFamiliesAreGather holds it
-// to that), built directly. A registry per probe would check and sort
-// the same samples through a goroutine and two channels, and its
-// bookkeeping was most of a probe's rendering cost. As Gather does, it
-// refuses a Result that would give the same series twice.
-func Families(r *Result) ([]*dto.MetricFamily, error) {
-	list := make([]*sample, 0, 48)
+// exposition is a probe's samples in the order the exposition has them:
+// families sorted by name, each family's samples by label values.
+type exposition []*sample
+
+// sortedSamples returns r's samples in exposition order. As a registry's
+// Gather does, it refuses a Result that would give the same series twice.
+func sortedSamples(r *Result) (exposition, error) {
+	list := make(exposition, 0, 48)
 	r.samples(func(m *sample) { list = append(list, m) })
 	slices.SortStableFunc(list, compareSamples)
-	families := 0
 	for i, m := range list {
-		if i == 0 || m.gd != list[i-1].gd {
-			families++
-		} else if compareSamples(m, list[i-1]) == 0 {
+		if i > 0 && m.gd == list[i-1].gd && compareSamples(m, list[i-1]) == 0 {
 			return nil, fmt.Errorf("the series %s with labels %v was made twice", m.gd.name, m.values[:m.n])
 		}
 	}
-	// One slab each for the families, the metrics and their pointers.
+	return list, nil
+}
+
+// Families returns the probe's metric families for r: exactly what a
+// registry's Gather returns for r's samples as a collector (the tests'
+// NewCollector; TestFamiliesAreGather holds it to that), built directly.
+// The text formats are written without them (see appendText); Families
+// serves the protobuf formats.
+func Families(r *Result) ([]*dto.MetricFamily, error) {
+	list, err := sortedSamples(r)
+	if err != nil {
+		return nil, err
+	}
+	return list.families(), nil
+}
+
+func (list exposition) families() []*dto.MetricFamily {
+	families, labels := 0, 0
+	for i, m := range list {
+		if i == 0 || m.gd != list[i-1].gd {
+			families++
+		}
+		labels += m.n
+	}
+	// One slab each for the families, the metrics, the label pairs and
+	// their pointers.
 	fams := make([]dto.MetricFamily, families)
 	metrics := make([]dto.Metric, len(list))
 	ptrs := make([]*dto.Metric, len(list))
+	pairs := make([]dto.LabelPair, labels)
+	pairPtrs := make([]*dto.LabelPair, labels)
 	out := make([]*dto.MetricFamily, 0, families)
 	f, first := -1, 0
 	for i, m := range list {
@@ -401,11 +422,94 @@ func Families(r *Result) ([]*dto.MetricFamily, error) {
 			fams[f].Name, fams[f].Help, fams[f].Type = &m.gd.name, &m.gd.help, &gaugeType
 			out = append(out, &fams[f])
 		}
-		_ = m.Write(&metrics[i])
+		m.writeMetric(&metrics[i], pairs[:m.n], pairPtrs[:m.n])
+		pairs, pairPtrs = pairs[m.n:], pairPtrs[m.n:]
 		ptrs[i] = &metrics[i]
 		fams[f].Metric = ptrs[first : i+1 : i+1]
 	}
-	return out, nil
+	return out
+}
+
+// appendText appends the exposition in Prometheus's text format, or in
+// OpenMetrics (without its "# EOF" line), byte for byte what expfmt writes
+// for Families (TestWriteMetricsAsExpfmt holds it to that): the formats a
+// scrape asks for are written from the samples, without a message of
+// protobuf types per series. Names are legacy names (newGaugeDesc), which
+// neither format quotes or escapes.
+func (list exposition) appendText(b []byte, openMetrics bool) []byte {
+	for i, m := range list {
+		if i == 0 || m.gd != list[i-1].gd {
+			b = append(b, "# HELP "...)
+			b = append(b, m.gd.name...)
+			b = append(b, ' ')
+			b = appendEscaped(b, m.gd.help, openMetrics)
+			b = append(b, "\n# TYPE "...)
+			b = append(b, m.gd.name...)
+			b = append(b, " gauge\n"...)
+		}
+		b = append(b, m.gd.name...)
+		for j := range m.n {
+			if j == 0 {
+				b = append(b, '{')
+			} else {
+				b = append(b, ',')
+			}
+			b = append(b, m.gd.labels[j]...)
+			b = append(b, `="`...)
+			b = appendEscaped(b, m.values[j], true)
+			b = append(b, '"')
+		}
+		if m.n > 0 {
+			b = append(b, '}')
+		}
+		b = append(b, ' ')
+		b = appendFloat(b, m.value, openMetrics)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// appendEscaped appends s with backslash and newline escaped, and the
+// double quote too if quote (label values; OpenMetrics' HELP).
+func appendEscaped(b []byte, s string, quote bool) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			b = append(b, `\\`...)
+		case c == '\n':
+			b = append(b, `\n`...)
+		case c == '"' && quote:
+			b = append(b, `\"`...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// appendFloat appends f as the text format writes a value (1, 0.5, NaN,
+// +Inf), or OpenMetrics (1.0, 0.5: a number always has a point or an
+// exponent).
+func appendFloat(b []byte, f float64, openMetrics bool) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(b, "NaN"...)
+	case math.IsInf(f, +1):
+		return append(b, "+Inf"...)
+	case math.IsInf(f, -1):
+		return append(b, "-Inf"...)
+	case f == 0: // -0 too, as expfmt writes it
+		if openMetrics {
+			return append(b, "0.0"...)
+		}
+		return append(b, '0')
+	}
+	start := len(b)
+	b = strconv.AppendFloat(b, f, 'g', -1, 64)
+	if openMetrics && !bytes.ContainsAny(b[start:], "e.") {
+		b = append(b, '.', '0')
+	}
+	return b
 }
 
 // compareSamples orders samples as the exposition does: by metric name,

@@ -15,6 +15,7 @@ package prober
 
 import (
 	"bytes"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -141,9 +142,7 @@ func TestSamplesAsConstMetrics(t *testing.T) {
 func TestSamplesConcurrentGather(t *testing.T) {
 	r := fullResult()
 	want := collectText(t, NewCollector(r))
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewCollector(r))
-	mfs, err := reg.Gather()
+	list, err := sortedSamples(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +160,7 @@ func TestSamplesConcurrentGather(t *testing.T) {
 			for _, accept := range []string{"", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"} {
 				req := httptest.NewRequest(http.MethodGet, "/probe", nil)
 				req.Header.Set("Accept", accept)
-				writeMetrics(httptest.NewRecorder(), req.Header, mfs)
+				writeMetrics(httptest.NewRecorder(), req.Header, list)
 			}
 		}()
 	}
@@ -172,9 +171,14 @@ func TestSamplesConcurrentGather(t *testing.T) {
 // that expfmt.NegotiateAccept and expfmt.NewEncoder give, on the first
 // request with a header and on the next (from lastFormat).
 func TestWriteMetricsAsExpfmt(t *testing.T) {
+	r := fullResult()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewCollector(fullResult()))
+	reg.MustRegister(NewCollector(r))
 	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := sortedSamples(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +215,7 @@ func TestWriteMetricsAsExpfmt(t *testing.T) {
 				_ = c.Close()
 			}
 			w := httptest.NewRecorder()
-			writeMetrics(w, req.Header, mfs)
+			writeMetrics(w, req.Header, list)
 			if ct := w.Header().Get("Content-Type"); ct != string(format) {
 				t.Errorf("round %d, Accept %q: Content-Type %q, want %q", round, accept, ct, format)
 			}
@@ -288,4 +292,35 @@ func (resultCollector) Describe(chan<- *prometheus.Desc) {}
 
 func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 	c.r.samples(func(m *sample) { ch <- m })
+}
+
+// appendText writes values, help texts and label values byte for byte as
+// expfmt does, in the text format and in OpenMetrics, for the values and
+// characters that each escape or format differently.
+func TestAppendTextAsExpfmt(t *testing.T) {
+	gd := &gaugeDesc{name: "probe_test_value", help: `a "quoted" back\slash and` + "\nnew line", labels: []string{"a", "b"}}
+	values := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, -2.25, 42, 1e21, 1.5e-7, 4503599627370495, math.NaN(), math.Inf(1), math.Inf(-1)}
+	var list exposition
+	for i, v := range values {
+		list = append(list, &sample{gd: gd, value: v, values: [maxSampleLabels]string{strconv.Itoa(i), "x\"y\\z\nw"}, n: 2})
+	}
+	list = append(list, &sample{gd: &gaugeDesc{name: "probe_test_plain", help: "plain"}, value: 3})
+	mfs := list.families()
+	for _, om := range []bool{false, true} {
+		var want bytes.Buffer
+		for _, mf := range mfs {
+			var err error
+			if om {
+				_, err = expfmt.MetricFamilyToOpenMetrics(&want, mf)
+			} else {
+				_, err = expfmt.MetricFamilyToText(&want, mf)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := list.appendText(nil, om); string(got) != want.String() {
+			t.Errorf("OpenMetrics %v:\n%s\nexpfmt:\n%s", om, got, want.String())
+		}
+	}
 }
