@@ -50,7 +50,7 @@ type anonymousAttempt struct {
 // whatever session it opened.
 func (pr *probe) tryAnonymously(ctx context.Context) anonymousAttempt {
 	start := time.Now()
-	anon := anonymous(pr.module)
+	anon := anonymous(*pr.module)
 	hc, err := pr.newClient(&anon, credentials.Endpoint{})
 	if err != nil {
 		return anonymousAttempt{err: err, elapsed: time.Since(start)}
@@ -110,7 +110,7 @@ func (pr *probe) authWall(ctx context.Context) bool {
 // What is found is kept per (module, target) until an auth failure or a
 // reload. The refusal the auth wall met, if it ran, is reused.
 func (pr *probe) discover(ctx context.Context) bool {
-	m := &pr.module
+	m := pr.module
 	if m.HTTPClientConfig.OAuth2 == nil {
 		return true
 	}
@@ -168,5 +168,5 @@ func (pr *probe) credentialFacts() {
 	if pr.http != nil {
 		tok = pr.http.oauth2
 	}
-	pr.result.Credentials, pr.result.OAuth2 = credentials.Facts(&pr.module, tok, pr.prober.now())
+	pr.result.Credentials, pr.result.OAuth2 = credentials.Facts(pr.module, tok, pr.prober.now())
 }

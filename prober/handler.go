@@ -245,7 +245,10 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) *probeCall {
 		h.refuse(w, http.StatusBadRequest, refusedUnknownModule, "", fmt.Sprintf("unknown module %q; the modules are: %s", moduleName, moduleList(modules)))
 		return nil
 	}
-	target, shownTarget, err := h.admit(params, moduleName, &module)
+	c := &probeCall{params: params, moduleName: moduleName}
+	c.req.Module = module
+	c.module = &c.req.Module
+	target, shownTarget, err := h.admit(params, moduleName, c.module)
 	if err != nil {
 		cause := refusedBadTarget
 		if errors.Is(err, ErrTargetRefused) {
@@ -260,7 +263,8 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) *probeCall {
 		h.refuse(w, http.StatusBadRequest, refusedTimeout, moduleName, err.Error())
 		return nil
 	}
-	return &probeCall{params: params, moduleName: moduleName, module: &module, target: target, shownTarget: shownTarget, timeout: timeout}
+	c.target, c.shownTarget, c.timeout = target, shownTarget, timeout
+	return c
 }
 
 // probe runs c's probe.
@@ -282,7 +286,7 @@ func (h *Handler) probe(ctx context.Context, c *probeCall) {
 	if target != nil {
 		targetURL = target.String()
 	}
-	c.req = Request{ModuleName: moduleName, Module: *c.module, Target: targetURL, Logger: logger, TraceID: trace}
+	c.req.ModuleName, c.req.Target, c.req.Logger, c.req.TraceID = moduleName, targetURL, logger, trace
 	res := h.Prober.Probe(ctx, &c.req)
 	res.Timeout = timeout
 	c.logs, c.logger, c.trace, c.res = logs, logger, trace, res

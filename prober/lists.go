@@ -107,7 +107,7 @@ func (pr *probe) listLayer(ctx context.Context, k *listKind) bool {
 	*res = &ListResult{Count: digest.Count, Digest: &digest}
 	pr.logger.LogAttrs(ctx, slog.LevelDebug, k.noun+" listed", slog.Int(k.noun, digest.Count),
 		slog.String("definition_sha256", hex.EncodeToString(digest.Definition[:])))
-	if n := k.min(&pr.module); digest.Count < n {
+	if n := k.min(pr.module); digest.Count < n {
 		pr.fail(k.layer, elapsed, k.reason, fmt.Errorf("server advertises %s but lists %d, fewer than %s %d", k.noun, digest.Count, k.minKey, n))
 		return false
 	}

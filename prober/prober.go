@@ -121,7 +121,7 @@ type Request struct {
 type probe struct {
 	prober  *Prober
 	name    string // the module's
-	module  config.Module
+	module  *config.Module // the Request's: a probe does not change it
 	target  *url.URL
 	key     string // what the prober keeps about the target is kept under it
 	opts    mcpwire.HandshakeOptions
@@ -193,7 +193,7 @@ func (p *Prober) newProbe(ctx context.Context, req *Request) (*probe, context.Co
 	pr := &probe{
 		prober:       p,
 		name:         req.ModuleName,
-		module:       req.Module,
+		module:       &req.Module,
 		target:       u,
 		secrets:      secrets,
 		logger:       credentials.RedactLogger(logger, secrets),
@@ -202,7 +202,7 @@ func (p *Prober) newProbe(ctx context.Context, req *Request) (*probe, context.Co
 	}
 	pr.trace.init(traceID)
 	pr.result.Requests = pr.result.requests[:0]
-	pr.layers = moduleLayers(&pr.module)
+	pr.layers = moduleLayers(pr.module)
 	pr.result.Layers = make([]LayerResult, len(pr.layers), len(pr.layers)+1)
 	for i, l := range pr.layers {
 		pr.result.Layers[i].Name = l.name
@@ -241,9 +241,9 @@ func (pr *probe) prepare(parseErr error) bool {
 		return false
 	}
 	pr.key = pr.name + "\x00" + pr.target.String()
-	pr.opts = pr.prober.handshakeOptions(pr.module, pr.key)
+	pr.opts = pr.prober.handshakeOptions(*pr.module, pr.key)
 	if !pr.module.OAuth2Discovery {
-		pr.tokenURL = credentials.ConfiguredEndpoint(pr.module)
+		pr.tokenURL = credentials.ConfiguredEndpoint(*pr.module)
 	}
 	return true
 }
@@ -263,7 +263,7 @@ func (pr *probe) open(ctx context.Context) bool {
 }
 
 func (pr *probe) openProcess(ctx context.Context) {
-	pr.wire = newStdioClient(pr.module, pr.logExchange)
+	pr.wire = newStdioClient(*pr.module, pr.logExchange)
 	pr.wire.Requests = (*requestTracer)(pr)
 	start := time.Now()
 	hs, err := pr.wire.Handshake(ctx, pr.opts)
@@ -272,7 +272,7 @@ func (pr *probe) openProcess(ctx context.Context) {
 }
 
 func (pr *probe) openHTTP(ctx context.Context) bool {
-	hc, err := pr.newClient(&pr.module, pr.tokenURL)
+	hc, err := pr.newClient(pr.module, pr.tokenURL)
 	if err != nil {
 		pr.fail(LayerConnect, 0, failure.ReasonConnect, err)
 		return false
@@ -280,7 +280,7 @@ func (pr *probe) openHTTP(ctx context.Context) bool {
 	// Each probe has its own connections: the connect layer measures a real
 	// connection, and none outlives the probe.
 	pr.http = hc
-	pr.wire = newWireClient(hc, &pr.module, pr.target, pr.logExchange)
+	pr.wire = newWireClient(hc, pr.module, pr.target, pr.logExchange)
 	pr.wire.Requests = (*requestTracer)(pr)
 	start := time.Now()
 	hs, err := pr.wire.Handshake(ctx, pr.opts)
@@ -559,7 +559,7 @@ func (pr *probe) tools(ctx context.Context) bool {
 	pr.logger.LogAttrs(ctx, slog.LevelDebug, "tools listed", slog.Int("tools", digest.Count),
 		slog.String("schema_sha256", hexes[:2*sha256.Size]), slog.String("definition_sha256", hexes[2*sha256.Size:]))
 
-	m := &pr.module
+	m := pr.module
 	if digest.Count < m.MinTools {
 		pr.fail(LayerTools, elapsed, failure.ReasonNoTools, fmt.Errorf("server advertises tools but lists %d, fewer than min_tools %d", digest.Count, m.MinTools))
 		return false

@@ -288,7 +288,7 @@ func TestProbeSpansOff(t *testing.T) {
 // Off, the tracing seams of a probe (its root, each layer, each request)
 // allocate nothing.
 func TestProbeSpansOffAllocs(t *testing.T) {
-	pr := &probe{prober: New(), result: &Result{}, module: config.DefaultModule}
+	pr := &probe{prober: New(), result: &Result{}, module: &config.DefaultModule}
 	l := &layerSpec{name: LayerTools, step: func(*probe, context.Context) bool { return true }}
 	rt := (*requestTracer)(pr)
 	ctx := context.Background()
