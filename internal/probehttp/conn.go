@@ -24,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -126,14 +127,17 @@ func (cs *conns) roundTrip(b *base, req *http.Request) (*http.Response, error) {
 	trace := httptrace.ContextClientTrace(ctx)
 	key, host, addr := connKey(req)
 	for retried := false; ; retried = true {
-		c := cs.takeIdle(key)
+		c, err := cs.takeIdle(key)
+		if err != nil {
+			closeBody(req)
+			return nil, err
+		}
 		reused := c != nil
 		if c != nil {
 			if trace != nil && trace.GotConn != nil {
 				trace.GotConn(httptrace.GotConnInfo{Conn: c.nc, Reused: true, WasIdle: true})
 			}
 		} else {
-			var err error
 			if c, err = b.dial(ctx, req.URL.Scheme, key, host, addr, trace); err != nil {
 				closeBody(req)
 				return nil, err
@@ -260,8 +264,13 @@ func (cs *conns) exchange(c *conn, req *http.Request, trace *httptrace.ClientTra
 	defer func() {
 		if err != nil {
 			stop()
-			if ctx.Err() != nil {
+			switch {
+			case ctx.Err() != nil:
 				err = ctx.Err()
+			case errors.Is(err, os.ErrDeadlineExceeded) && !deadline.IsZero() && !time.Now().Before(deadline):
+				// The connection's deadline is the context's, whose
+				// timer may not have fired yet.
+				err = context.DeadlineExceeded
 			}
 		}
 	}()
@@ -313,7 +322,12 @@ func (cs *conns) exchange(c *conn, req *http.Request, trace *httptrace.ClientTra
 	}
 	reusable := !resp.Close && !req.Close
 	if resp.Body == http.NoBody {
-		stop()
+		// A false stop: the context ended, and its AfterFunc may be
+		// putting c's deadline in the past at this moment, under the
+		// probe's next request if c went back idle.
+		if !stop() {
+			reusable = false
+		}
 		if reusable {
 			c.idle()
 		}
@@ -367,8 +381,8 @@ func (b *body) finish(atEOF bool) {
 		return
 	}
 	b.done = errBodyClosed
-	b.stop()
-	reuse := atEOF && b.reusable
+	stopped := b.stop() // see exchange
+	reuse := atEOF && b.reusable && stopped
 	if atEOF {
 		b.done = io.EOF
 	}
