@@ -24,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -154,14 +155,17 @@ func (cs *conns) roundTrip(b *base, req *http.Request) (*http.Response, error) {
 	trace := httptrace.ContextClientTrace(ctx)
 	key, host, addr := connKey(req)
 	for retried := false; ; retried = true {
-		c := cs.takeIdle(key)
+		c, err := cs.takeIdle(ctx, key)
+		if err != nil {
+			closeBody(req)
+			return nil, err
+		}
 		reused := c != nil
 		if c != nil {
 			if trace != nil && trace.GotConn != nil {
 				trace.GotConn(httptrace.GotConnInfo{Conn: c.nc, Reused: true, WasIdle: true})
 			}
 		} else {
-			var err error
 			if c, err = b.dial(ctx, req.URL.Scheme, key, host, addr, trace); err != nil {
 				closeBody(req)
 				return nil, err
@@ -288,8 +292,15 @@ func (cs *conns) exchange(c *conn, req *http.Request, trace *httptrace.ClientTra
 		c.deadline = deadline
 	}
 	defer func() {
-		if err != nil && ctx.Err() != nil {
-			err = ctx.Err()
+		if err != nil {
+			switch {
+			case ctx.Err() != nil:
+				err = ctx.Err()
+			case errors.Is(err, os.ErrDeadlineExceeded) && !c.deadline.IsZero() && !time.Now().Before(c.deadline):
+				// The connection's deadline is the context's, whose
+				// timer may not have fired yet.
+				err = context.DeadlineExceeded
+			}
 		}
 	}()
 

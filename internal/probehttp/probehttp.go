@@ -28,6 +28,7 @@
 package probehttp
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -317,6 +318,7 @@ type conns struct {
 	idle   []*conn
 	open   []*conn // every connection not closed yet, idle or busy
 	stdlib map[*base]*http.Transport
+	dialed []net.Conn // the connections of stdlib, busy ones included
 	closed bool
 }
 
@@ -335,22 +337,53 @@ func (cs *conns) stdlibFor(b *base) (*http.Transport, error) {
 			cs.stdlib = make(map[*base]*http.Transport, 1)
 		}
 		t = b.stdlib.Clone()
+		// net/http's CloseIdleConnections leaves a busy connection
+		// open (an HTTP/2 stream, an answer through a proxy being
+		// read): the probe closes its connections itself.
+		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			nc, err := b.dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			cs.mu.Lock()
+			defer cs.mu.Unlock()
+			if cs.closed {
+				_ = nc.Close()
+				return nil, errClosed
+			}
+			cs.dialed = append(cs.dialed, nc)
+			return nc, nil
+		}
 		cs.stdlib[b] = t
 	}
 	return t, nil
 }
 
-// takeIdle returns an idle connection to key, if there is one.
-func (cs *conns) takeIdle(key string) *conn {
+// takeIdle returns an idle connection to key for a request of ctx, if
+// there is one; an error when the probe ended (no connection is made for
+// it then). A connection whose last request's context has ended since is
+// closed instead: its cancellation watch may be putting its deadline in
+// the past at this moment.
+func (cs *conns) takeIdle(ctx context.Context, key string) (*conn, error) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	for i, c := range cs.idle {
-		if c.key == key {
-			cs.idle = append(cs.idle[:i], cs.idle[i+1:]...)
-			return c
-		}
+	if cs.closed {
+		return nil, errClosed
 	}
-	return nil
+	for i := 0; i < len(cs.idle); i++ {
+		c := cs.idle[i]
+		if c.key != key {
+			continue
+		}
+		cs.idle = append(cs.idle[:i], cs.idle[i+1:]...)
+		if c.ctx != ctx && c.ctx != nil && c.ctx.Err() != nil {
+			cs.drop(c)
+			i--
+			continue
+		}
+		return c, nil
+	}
+	return nil, nil
 }
 
 // add counts c among the probe's connections; false when the probe ended
@@ -405,4 +438,8 @@ func (cs *conns) close() {
 	for _, t := range cs.stdlib {
 		t.CloseIdleConnections()
 	}
+	for _, nc := range cs.dialed {
+		_ = nc.Close()
+	}
+	cs.dialed = nil
 }
