@@ -401,15 +401,7 @@ func parseRegistries(c *Config, n *yaml.Node) error {
 var registryNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
 // moduleKeys are the keys a module may set.
-var moduleKeys = func() map[string]bool {
-	keys := map[string]bool{}
-	t := reflect.TypeFor[Module]()
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-		keys[name] = true
-	}
-	return keys
-}()
+var moduleKeys = yamlKeys(reflect.TypeFor[Module]())
 
 // mergeKey is YAML's merge key (<<: *anchor).
 const mergeKey = "<<"
@@ -446,20 +438,19 @@ func decodeModule(n *yaml.Node) (Module, error) {
 		if k.Value == mergeKey {
 			continue
 		}
-		if !moduleKeys[k.Value] {
-			return m, fmt.Errorf("line %d: %s", k.Line, unknownKey(k.Value, sortedKeys(moduleKeys), true))
+		if err := checkKey(k, moduleKeys, seen, true); err != nil {
+			return m, err
 		}
-		if first, dup := seen[k.Value]; dup {
-			return m, fmt.Errorf("line %d: %s is set twice (first on line %d)", k.Line, k.Value, first)
-		}
-		seen[k.Value] = k.Line
 		pairs = append(pairs, [2]*yaml.Node{k, n.Content[i+1]})
 	}
 	allowTokenDiscovery(n)
 	allowNoClientID(n)
+	// Decoding into a method-less alias keeps the values of every key a
+	// pair leaves out.
+	type plain Module
 	for _, kv := range pairs {
 		pair := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: kv[:]}
-		if err := decodeStrict(pair, &m); err != nil {
+		if err := decodeStrict(pair, (*plain)(&m)); err != nil {
 			key := kv[0].Value
 			if key == mergeKey {
 				key = ""
@@ -504,18 +495,47 @@ func decodeModule(n *yaml.Node) (Module, error) {
 	return m, nil
 }
 
-// decodeStrict decodes n over m, rejecting unknown keys.
-func decodeStrict(n *yaml.Node, m *Module) error {
+// yamlKeys are the keys of the struct type t: its exported fields' yaml
+// names.
+func yamlKeys(t reflect.Type) map[string]bool {
+	keys := map[string]bool{}
+	for i := range t.NumField() {
+		if !t.Field(i).IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		keys[name] = true
+	}
+	return keys
+}
+
+// checkKey refuses, naming its line, a key of a module, registry or
+// tracing block that known lacks or that seen (each key met so far, with
+// its line) already holds; module adds blackbox_exporter's hints to an
+// unknown key. It records the key in seen.
+func checkKey(k *yaml.Node, known map[string]bool, seen map[string]int, module bool) error {
+	if !known[k.Value] {
+		return fmt.Errorf("line %d: %s", k.Line, unknownKey(k.Value, sortedKeys(known), module))
+	}
+	if first, dup := seen[k.Value]; dup {
+		return fmt.Errorf("line %d: %s is set twice (first on line %d)", k.Line, k.Value, first)
+	}
+	seen[k.Value] = k.Line
+	return nil
+}
+
+// decodeStrict decodes n over v, rejecting unknown keys: yaml.v3 enforces
+// KnownFields only through a Decoder, so n is encoded again for one. v is
+// a pointer to a method-less alias of the destination (type plain Module),
+// which keeps the values of every key n leaves out.
+func decodeStrict(n *yaml.Node, v any) error {
 	var raw bytes.Buffer
 	if err := yaml.NewEncoder(&raw).Encode(n); err != nil {
 		return err
 	}
 	dec := yaml.NewDecoder(&raw)
 	dec.KnownFields(true)
-	// Decoding into a method-less alias keeps the values of every key n
-	// leaves out.
-	type plain Module
-	return dec.Decode((*plain)(m))
+	return dec.Decode(v)
 }
 
 // keyLine is the line of key in module n (of its index'th element when

@@ -14,7 +14,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -245,18 +244,6 @@ func (r *Registry) SameOrigin(u *url.URL) bool {
 // registryKeys are the keys a registry may set.
 var registryKeys = yamlKeys(reflect.TypeFor[Registry]())
 
-func yamlKeys(t reflect.Type) map[string]bool {
-	keys := map[string]bool{}
-	for i := range t.NumField() {
-		if !t.Field(i).IsExported() {
-			continue
-		}
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-		keys[name] = true
-	}
-	return keys
-}
-
 // decodeRegistry decodes one registry strictly; errors name the key and
 // its line, as decodeModule's do.
 func decodeRegistry(n *yaml.Node, modules map[string]Module) (Registry, error) {
@@ -272,24 +259,14 @@ func decodeRegistry(n *yaml.Node, modules map[string]Module) (Registry, error) {
 		return r, fmt.Errorf("line %d: a registry must be a mapping of keys to values (at least url)", n.Line)
 	}
 	seen := map[string]int{}
+	type plain Registry
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
-		if !registryKeys[k.Value] {
-			return r, fmt.Errorf("line %d: %s", k.Line, unknownKey(k.Value, sortedKeys(registryKeys), false))
-		}
-		if first, dup := seen[k.Value]; dup {
-			return r, fmt.Errorf("line %d: %s is set twice (first on line %d)", k.Line, k.Value, first)
-		}
-		seen[k.Value] = k.Line
-		pair := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{k, n.Content[i+1]}}
-		var raw bytes.Buffer
-		if err := yaml.NewEncoder(&raw).Encode(pair); err != nil {
+		if err := checkKey(k, registryKeys, seen, false); err != nil {
 			return r, err
 		}
-		dec := yaml.NewDecoder(&raw)
-		dec.KnownFields(true)
-		type plain Registry
-		if err := dec.Decode((*plain)(&r)); err != nil {
+		pair := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{k, n.Content[i+1]}}
+		if err := decodeStrict(pair, (*plain)(&r)); err != nil {
 			return r, tidyYAMLError(err, pair, k.Value, reflect.TypeFor[Registry]())
 		}
 	}

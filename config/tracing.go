@@ -14,7 +14,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -62,15 +61,7 @@ var DefaultTracing = Tracing{
 }
 
 // tracingKeys are the keys a tracing block may set.
-var tracingKeys = func() map[string]bool {
-	keys := map[string]bool{}
-	t := reflect.TypeFor[Tracing]()
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-		keys[name] = true
-	}
-	return keys
-}()
+var tracingKeys = yamlKeys(reflect.TypeFor[Tracing]())
 
 // parseTracing decodes the tracing: block (n, nil when absent) into c.
 // Every error names the key and its line (keyLine's, the line of
@@ -84,24 +75,14 @@ func parseTracing(c *Config, n *yaml.Node, blockLine int) error {
 	}
 	t := DefaultTracing
 	seen := map[string]int{}
+	type plain Tracing
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
-		if !tracingKeys[k.Value] {
-			return fmt.Errorf("tracing: line %d: %s", k.Line, unknownKey(k.Value, sortedKeys(tracingKeys), false))
+		if err := checkKey(k, tracingKeys, seen, false); err != nil {
+			return fmt.Errorf("tracing: %w", err)
 		}
-		if first, dup := seen[k.Value]; dup {
-			return fmt.Errorf("tracing: line %d: %s is set twice (first on line %d)", k.Line, k.Value, first)
-		}
-		seen[k.Value] = k.Line
 		pair := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{k, n.Content[i+1]}}
-		var raw bytes.Buffer
-		if err := yaml.NewEncoder(&raw).Encode(pair); err != nil {
-			return err
-		}
-		dec := yaml.NewDecoder(&raw)
-		dec.KnownFields(true)
-		type plain Tracing
-		if err := dec.Decode((*plain)(&t)); err != nil {
+		if err := decodeStrict(pair, (*plain)(&t)); err != nil {
 			return fmt.Errorf("tracing: %w", tidyYAMLError(err, pair, k.Value, reflect.TypeFor[Tracing]()))
 		}
 	}

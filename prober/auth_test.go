@@ -724,13 +724,20 @@ func authOAuthModule(t *testing.T, tokenURL string, extra string) config.Module 
 	return authModule(t, fmt.Sprintf("http_config:\n  oauth2: {client_id: probe-client, client_secret: s3cr3t-client, token_url: %s}\nallow_any_target: true\n%s", tokenURL, extra))
 }
 
+// authOAuthTarget is authOAuthPeer's token endpoint, the URL of its
+// server, and a module that probes it with the client credentials.
+func authOAuthTarget(t *testing.T, expiresIn int) (*authTokenEndpoint, string, config.Module) {
+	t.Helper()
+	ep, tokenURL, ts := authOAuthPeer(t, expiresIn)
+	return ep, ts.URL, authOAuthModule(t, tokenURL, "")
+}
+
 func TestAuthTokenReuse(t *testing.T) {
 	t.Run("20 probes, one token", func(t *testing.T) {
-		ep, tokenURL, ts := authOAuthPeer(t, 3600)
-		m := authOAuthModule(t, tokenURL, "")
+		ep, target, m := authOAuthTarget(t, 3600)
 		p := New()
 		for i := range 20 {
-			res := runProbe(t, p, ts.URL, m)
+			res := runProbe(t, p, target, m)
 			if !res.ok {
 				t.Fatalf("probe %d failed:\n%s", i, res.logs)
 			}
@@ -745,12 +752,11 @@ func TestAuthTokenReuse(t *testing.T) {
 		// A token is fetched again 10s before it expires, or after half its
 		// lifetime when that is shorter: one valid for 1s serves the probes
 		// of the next 0.5s, and the first probe after that fetches another.
-		ep, tokenURL, ts := authOAuthPeer(t, 1)
-		m := authOAuthModule(t, tokenURL, "")
+		ep, target, m := authOAuthTarget(t, 1)
 		p := New()
 		for i := range 3 {
-			authOK(t, runProbe(t, p, ts.URL, m))
-			authOK(t, runProbe(t, p, ts.URL, m))
+			authOK(t, runProbe(t, p, target, m))
+			authOK(t, runProbe(t, p, target, m))
 			if n := ep.issuedCount(); n != i+1 {
 				t.Errorf("round %d: %d tokens issued, want %d", i, n, i+1)
 			}
@@ -780,30 +786,28 @@ func TestAuthTokenReuse(t *testing.T) {
 	})
 
 	t.Run("a reload fetches again", func(t *testing.T) {
-		ep, tokenURL, ts := authOAuthPeer(t, 3600)
-		m := authOAuthModule(t, tokenURL, "")
+		ep, target, m := authOAuthTarget(t, 3600)
 		p := New()
-		authOK(t, runProbe(t, p, ts.URL, m))
-		authOK(t, runProbe(t, p, ts.URL, m))
+		authOK(t, runProbe(t, p, target, m))
+		authOK(t, runProbe(t, p, target, m))
 		if n := ep.issuedCount(); n != 1 {
 			t.Fatalf("%d tokens before the reload, want 1", n)
 		}
 		p.Reset()
-		authOK(t, runProbe(t, p, ts.URL, m))
-		authOK(t, runProbe(t, p, ts.URL, m))
+		authOK(t, runProbe(t, p, target, m))
+		authOK(t, runProbe(t, p, target, m))
 		if n := ep.issuedCount(); n != 2 {
 			t.Errorf("%d tokens after the reload, want 2", n)
 		}
 	})
 
 	t.Run("the auth layer of a cached token takes next to nothing", func(t *testing.T) {
-		ep, tokenURL, ts := authOAuthPeer(t, 3600)
+		ep, target, m := authOAuthTarget(t, 3600)
 		ep.delay = 50 * time.Millisecond
-		m := authOAuthModule(t, tokenURL, "")
 		p := New()
-		first := runProbe(t, p, ts.URL, m)
+		first := runProbe(t, p, target, m)
 		authOK(t, first)
-		second := runProbe(t, p, ts.URL, m)
+		second := runProbe(t, p, target, m)
 		authOK(t, second)
 		d1 := layerDuration(first.result, LayerAuth)
 		d2 := layerDuration(second.result, LayerAuth)
@@ -816,11 +820,10 @@ func TestAuthTokenReuse(t *testing.T) {
 	})
 
 	t.Run("modules do not share tokens", func(t *testing.T) {
-		ep, tokenURL, ts := authOAuthPeer(t, 3600)
-		m := authOAuthModule(t, tokenURL, "")
+		ep, target, m := authOAuthTarget(t, 3600)
 		p := New()
 		for _, name := range []string{"a", "b", "a", "b"} {
-			res := authProbeNamed(t, p, Request{ModuleName: name, Target: ts.URL, Module: m})
+			res := authProbeNamed(t, p, Request{ModuleName: name, Target: target, Module: m})
 			authOK(t, res)
 		}
 		if n := ep.issuedCount(); n != 2 {

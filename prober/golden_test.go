@@ -358,8 +358,8 @@ func TestGoldenProbe(t *testing.T) {
 		{"sse initialize response never comes", sse("initialize response never comes")},
 		{"sse tools/list POST answered 404 session not found", sse("tools/list POST answered 404 session not found")},
 		{"auth oauth2 client credentials", func(t *testing.T) probeResult {
-			_, tokenURL, ts := authOAuthPeer(t, 3600)
-			return runProbe(t, nil, ts.URL, authOAuthModule(t, tokenURL, ""))
+			_, target, m := authOAuthTarget(t, 3600)
+			return runProbe(t, nil, target, m)
 		}},
 		{"auth oauth2 token endpoint down", func(t *testing.T) probeResult {
 			ts, _ := authBearerServer(t, authStaticVerifier(authPtr("never")), nil)

@@ -141,20 +141,12 @@ func factSamples(s *samples, r *Result) {
 	}
 	if o := r.OAuth2; o != nil {
 		if o.HasToken {
-			fetched := 0.0
-			if o.Fetched {
-				fetched = 1
-			}
 			s.add(gaugeOAuth2Age, o.Age.Seconds())
-			s.add(gaugeOAuth2Fetched, fetched)
+			s.add(gaugeOAuth2Fetched, gaugeBool(o.Fetched))
 		}
 		if o.LastFetch {
-			ok := 0.0
-			if o.FetchSuccess {
-				ok = 1
-			}
 			s.add(gaugeOAuth2FetchSeconds, o.FetchDuration.Seconds())
-			s.add(gaugeOAuth2FetchSuccess, ok)
+			s.add(gaugeOAuth2FetchSuccess, gaugeBool(o.FetchSuccess))
 		}
 	}
 }
@@ -163,21 +155,13 @@ func factSamples(s *samples, r *Result) {
 // order the code below names them.
 func (r *Result) samples(emit func(*sample)) {
 	s := newSamples(r, emit)
-	success := 0.0
-	if r.Success {
-		success = 1
-	}
-	s.add(gaugeSuccess, success)
+	s.add(gaugeSuccess, gaugeBool(r.Success))
 	s.add(gaugeDuration, r.Duration.Seconds())
 	s.add(gaugeTimeout, r.Timeout.Seconds())
 
 	// Every layer of the module is reported, 0 when not reached.
 	for _, l := range r.Layers {
-		passed := 0.0
-		if l.Outcome == Passed {
-			passed = 1
-		}
-		s.add(gaugeLayerSuccess, passed, l.Name)
+		s.add(gaugeLayerSuccess, gaugeBool(l.Outcome == Passed), l.Name)
 		s.add(gaugeLayerSeconds, l.Duration.Seconds(), l.Name)
 	}
 	if r.FailedLayer != "" {
@@ -231,6 +215,14 @@ func (r *Result) samples(emit func(*sample)) {
 	s.addList(r.Resources, gaugeResources, gaugeResourcesDefinitionHash, gaugeResourcesDefinitionInfo)
 	s.addList(r.Prompts, gaugePrompts, gaugePromptsDefinitionHash, gaugePromptsDefinitionInfo)
 	factSamples(&s, r)
+}
+
+// gaugeBool is a yes-or-no gauge's value: 1 for true, 0 for false.
+func gaugeBool(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // addList adds a list's count and, when it was listed, its definition

@@ -312,10 +312,9 @@ func TestProbeSpansOffAllocs(t *testing.T) {
 // token endpoint's host, whether this probe fetched it; never the token
 // or the client secret.
 func TestProbeSpansToken(t *testing.T) {
-	ep, tokenURL, ts := authOAuthPeer(t, 3600)
-	m := authOAuthModule(t, tokenURL, "")
+	ep, target, m := authOAuthTarget(t, 3600)
 	p, exp, _ := tracedProber(t, 1)
-	res := runProbe(t, p, ts.URL, m)
+	res := runProbe(t, p, target, m)
 	if !res.ok {
 		t.Fatalf("probe failed:\n%s", res.logs)
 	}

@@ -249,13 +249,11 @@ func TestTokenWithoutUsableLifetime(t *testing.T) {
 // its 401 drops the token, and the next probe fetches a new one.
 func TestToken401FetchesANewToken(t *testing.T) {
 	t.Parallel()
-	ep, tokenURL, _ := authOAuthPeer(t, 3600)
+	ep, target, m := authOAuthTarget(t, 3600)
 	tokens := ep.tokens
-	ts, _ := authBearerServer(t, tokens.verify, nil)
-	m := authOAuthModule(t, tokenURL, "")
 	p := New()
-	authOK(t, runProbe(t, p, ts.URL, m))
-	authOK(t, runProbe(t, p, ts.URL, m))
+	authOK(t, runProbe(t, p, target, m))
+	authOK(t, runProbe(t, p, target, m))
 	if n := ep.issuedCount(); n != 1 {
 		t.Fatalf("%d tokens issued, want 1", n)
 	}
@@ -263,15 +261,15 @@ func TestToken401FetchesANewToken(t *testing.T) {
 	tokens.mu.Lock()
 	clear(tokens.scopes)
 	tokens.mu.Unlock()
-	authFail(t, runProbe(t, p, ts.URL, m), LayerAuth, "unauthorized")
+	authFail(t, runProbe(t, p, target, m), LayerAuth, "unauthorized")
 	if n := ep.issuedCount(); n != 1 {
 		t.Errorf("%d tokens issued by the refused probe, want no new one within it", n)
 	}
-	authOK(t, runProbe(t, p, ts.URL, m))
+	authOK(t, runProbe(t, p, target, m))
 	if n := ep.issuedCount(); n != 2 {
 		t.Errorf("%d tokens issued, want 2: the probe after the 401 fetches anew", n)
 	}
-	authOK(t, runProbe(t, p, ts.URL, m))
+	authOK(t, runProbe(t, p, target, m))
 	if n := ep.issuedCount(); n != 2 {
 		t.Errorf("%d tokens issued, want 2: the new token is reused", n)
 	}
