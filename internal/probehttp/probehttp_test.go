@@ -817,6 +817,26 @@ func newTLSServer(t *testing.T, handler http.HandlerFunc) *tlsServer {
 	return s
 }
 
+// getTwice makes two GETs of srv's "ok" over tr, each answered in HTTP
+// major version proto, as the server saw it too.
+func getTwice(t *testing.T, tr *Transport, srv *tlsServer, trc *tracer, proto int) {
+	t.Helper()
+	for range 2 {
+		resp, err := tr.RoundTrip(request(t, context.Background(), http.MethodGet, srv.URL, nil, trc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if string(b) != "ok" || resp.ProtoMajor != proto {
+			t.Fatalf("answer %s %q, want HTTP/%d ok", resp.Proto, b, proto)
+		}
+		if p := <-srv.protos; p != proto {
+			t.Fatalf("the server saw HTTP/%d", p)
+		}
+	}
+}
+
 func TestTLSWithoutHTTP2IsHTTP1OnTheProbesConnection(t *testing.T) {
 	srv := newTLSServer(t, nil)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
@@ -830,20 +850,7 @@ func TestTLSWithoutHTTP2IsHTTP1OnTheProbesConnection(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			tr := newTransport(t, promconfig.HTTPClientConfig{TLSConfig: tlsConfig, EnableHTTP2: false})
 			var trc tracer
-			for range 2 {
-				resp, err := tr.RoundTrip(request(t, context.Background(), http.MethodGet, srv.URL, nil, &trc))
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, _ := io.ReadAll(resp.Body)
-				_ = resp.Body.Close()
-				if string(b) != "ok" || resp.ProtoMajor != 1 {
-					t.Fatalf("answer %s %q, want HTTP/1.1 ok", resp.Proto, b)
-				}
-				if p := <-srv.protos; p != 1 {
-					t.Fatalf("the server saw HTTP/%d", p)
-				}
-			}
+			getTwice(t, tr, srv, &trc, 1)
 			trc.mu.Lock()
 			defer trc.mu.Unlock()
 			if trc.tlsStarts != 1 || len(trc.tlsDone) != 1 || trc.tlsErrs[0] != nil || !trc.tlsDone[0].HandshakeComplete {
@@ -887,20 +894,7 @@ func TestTLSWithHTTP2(t *testing.T) {
 	srv := newTLSServer(t, nil)
 	tr := newTransport(t, promconfig.HTTPClientConfig{TLSConfig: promconfig.TLSConfig{CA: srv.caPEM}, EnableHTTP2: true})
 	var trc tracer
-	for range 2 {
-		resp, err := tr.RoundTrip(request(t, context.Background(), http.MethodGet, srv.URL, nil, &trc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		if string(b) != "ok" || resp.ProtoMajor != 2 {
-			t.Fatalf("answer %s %q, want HTTP/2 ok", resp.Proto, b)
-		}
-		if p := <-srv.protos; p != 2 {
-			t.Fatalf("the server saw HTTP/%d", p)
-		}
-	}
+	getTwice(t, tr, srv, &trc, 2)
 	if n := srv.newConns.Load(); n != 1 {
 		t.Errorf("the server accepted %d connections, want 1", n)
 	}
