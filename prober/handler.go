@@ -173,6 +173,7 @@ type probeCall struct {
 	trace       TraceID
 	req         Request
 	res         *Result
+	source      bool // whether the probe's records need their call site (logAttrs)
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -280,7 +281,8 @@ func (h *Handler) probe(ctx context.Context, c *probeCall) {
 	// and grow its slice attribute by attribute.
 	logger := slog.New(ph.WithAttrs([]slog.Attr{slog.String("module", moduleName), slog.String("target", shownTarget),
 		slog.String("trace_id", trace.String())}))
-	logger.Info("probe started", "timeout_seconds", timeout.Seconds())
+	c.source = showsSource(logger)
+	logAttrs(ctx, logger, c.source, slog.LevelInfo, "probe started", slog.Float64("timeout_seconds", timeout.Seconds()))
 
 	targetURL := ""
 	if target != nil {
@@ -300,7 +302,7 @@ func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, r *http.Req
 	result := "failure"
 	if res.Success {
 		result = "success"
-		logger.Info("probe succeeded", "duration_seconds", res.Duration.Seconds())
+		logAttrs(ctx, logger, c.source, slog.LevelInfo, "probe succeeded", slog.Float64("duration_seconds", res.Duration.Seconds()))
 	} else {
 		logger.Error("probe failed", "layer", res.FailedLayer, "reason", string(res.FailureReason), "duration_seconds", res.Duration.Seconds())
 		// One line per failed probe in the exporter's log, unless the

@@ -480,6 +480,23 @@ func TestHandlerProberLevel(t *testing.T) {
 	if got := f.log.String(); !strings.Contains(got, "level=WARN") || !strings.Contains(got, "probe started") || strings.Contains(got, "level=INFO") {
 		t.Errorf("with --log.prober=warn every probe line should reach the log at WARN:\n%s", got)
 	}
+
+	// A probe line that reaches a log showing call sites carries its own
+	// (logAttrs finds it only then); the probe's own log shows none.
+	f.log = new(testsupport.SyncBuffer)
+	f.h.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug, AddSource: true}))
+	f.h.ProberLevel = slog.LevelDebug
+	w = f.probe(t, url.Values{"target": {ts.URL}, "debug": {"true"}}, nil)
+	for _, line := range strings.Split(strings.TrimSpace(f.log.String()), "\n") {
+		for _, msg := range []string{`msg="probe started"`, "msg=exchange"} {
+			if strings.Contains(line, msg) && !regexp.MustCompile(`source=\S+/prober/(handler|record)\.go:\d+ `).MatchString(line) {
+				t.Errorf("forwarded line without its call site: %s", line)
+			}
+		}
+	}
+	if strings.Contains(w.Body.String(), "source=") {
+		t.Errorf("the probe's own log shows call sites:\n%s", w.Body)
+	}
 }
 
 func TestHistory(t *testing.T) {

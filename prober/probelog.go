@@ -17,8 +17,10 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
+	"time"
 )
 
 // probeLog keeps every log record of one probe, at every level, for
@@ -201,4 +203,34 @@ func (h *probeLogHandler) WithGroup(name string) slog.Handler {
 		return h
 	}
 	return h.with(probeLogScope{group: name}, h.next.WithGroup(name))
+}
+
+// logAttrs logs as l.LogAttrs does, but finds the call site (a stack walk,
+// runtime.Callers) only if source: a record that reaches only the probe's
+// own log (debug=true, /logs), which does not show it, goes without. A
+// healthy probe logs about ten records; slog would walk the stack for each.
+func logAttrs(ctx context.Context, l *slog.Logger, source bool, level slog.Level, msg string, attrs ...slog.Attr) {
+	h := l.Handler()
+	if !h.Enabled(ctx, level) {
+		return
+	}
+	var pc uintptr
+	if source {
+		var pcs [1]uintptr
+		runtime.Callers(2, pcs[:]) // logAttrs's caller
+		pc = pcs[0]
+	}
+	r := slog.NewRecord(time.Now(), level, msg, pc)
+	r.AddAttrs(attrs...)
+	_ = h.Handle(ctx, r)
+}
+
+// showsSource reports whether l's records reach a log that shows their
+// call site: the exporter's, through a probe's log at --log.prober; true
+// for a logger not made by the handler.
+func showsSource(l *slog.Logger) bool {
+	if h, ok := l.Handler().(*probeLogHandler); ok {
+		return h.next.Enabled(context.Background(), h.level)
+	}
+	return true
 }

@@ -120,16 +120,19 @@ type Request struct {
 // steps pass on to each other.
 type probe struct {
 	prober  *Prober
-	name    string // the module's
+	name    string         // the module's
 	module  *config.Module // the Request's: a probe does not change it
 	target  *url.URL
 	key     string // what the prober keeps about the target is kept under it
 	opts    mcpwire.HandshakeOptions
 	secrets *credentials.Secrets // masked in the server's strings
 	logger  *slog.Logger
-	result  *Result
-	trace   probeTrace // the probe's W3C trace context
-	layers  []*layerSpec
+	// source is whether the logger's records need their call site (see
+	// logAttrs).
+	source bool
+	result *Result
+	trace  probeTrace // the probe's W3C trace context
+	layers []*layerSpec
 	// tracer and span are the probe's tracer and root span, nil with
 	// tracing off (spans.go).
 	tracer trace.Tracer
@@ -197,6 +200,7 @@ func (p *Prober) newProbe(ctx context.Context, req *Request) (*probe, context.Co
 		target:       u,
 		secrets:      secrets,
 		logger:       credentials.RedactLogger(logger, secrets),
+		source:       showsSource(logger),
 		result:       &Result{TraceID: traceID, OverHTTP: req.Module.TransportKind() == protocol.KindHTTP},
 		credentialed: len(req.Module.Credentials()) > 0,
 	}
@@ -422,7 +426,7 @@ func (pr *probe) connect(ctx context.Context) bool {
 		return false
 	}
 	pr.pass(LayerConnect, x.conn.Duration)
-	pr.logger.LogAttrs(ctx, slog.LevelDebug, "connected", slog.Float64("duration_seconds", x.conn.Duration.Seconds()),
+	logAttrs(ctx, pr.logger, pr.source, slog.LevelDebug, "connected", slog.Float64("duration_seconds", x.conn.Duration.Seconds()),
 		slog.Float64("dns_seconds", x.conn.DNSLookup.Seconds()), slog.Bool("tls", x.conn.TLS != nil))
 	return true
 }
@@ -459,7 +463,7 @@ func (pr *probe) handshake(ctx context.Context) bool {
 	// the log record's own masking, with some of them masked already,
 	// could no longer see whole.
 	srv := pr.result.Server
-	pr.logger.LogAttrs(ctx, slog.LevelDebug, "handshake done", slog.String("era", x.hs.Era.String()), slog.String("protocol_version", srv.ProtocolVersion),
+	logAttrs(ctx, pr.logger, pr.source, slog.LevelDebug, "handshake done", slog.String("era", x.hs.Era.String()), slog.String("protocol_version", srv.ProtocolVersion),
 		slog.String("server_name", srv.Name), slog.String("server_version", srv.Version),
 		slog.Any("capabilities", srv.Capabilities), slog.Bool("session", pr.wire.SessionID() != ""))
 	return true
@@ -556,7 +560,7 @@ func (pr *probe) tools(ctx context.Context) bool {
 	pr.result.Tools = &ToolsResult{Count: digest.Count, Digest: &digest, ListBytes: pr.wire.ResultBytes("tools/list")}
 	var buf [4 * sha256.Size]byte
 	hexes := string(hex.AppendEncode(hex.AppendEncode(buf[:0], digest.Schema[:]), digest.Definition[:]))
-	pr.logger.LogAttrs(ctx, slog.LevelDebug, "tools listed", slog.Int("tools", digest.Count),
+	logAttrs(ctx, pr.logger, pr.source, slog.LevelDebug, "tools listed", slog.Int("tools", digest.Count),
 		slog.String("schema_sha256", hexes[:2*sha256.Size]), slog.String("definition_sha256", hexes[2*sha256.Size:]))
 
 	m := pr.module

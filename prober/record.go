@@ -83,5 +83,5 @@ func (pr *probe) logExchange(x mcpwire.Exchange) {
 		attrs[4], attrs[5] = slog.String("reason", string(failure.ReasonOf(x.Err))), slog.Any("err", x.Err)
 		n = 6
 	}
-	pr.logger.LogAttrs(context.Background(), slog.LevelDebug, "exchange", attrs[:n]...)
+	logAttrs(context.Background(), pr.logger, pr.source, slog.LevelDebug, "exchange", attrs[:n]...)
 }

@@ -244,6 +244,9 @@ type gaugeDesc struct {
 	desc       *prometheus.Desc
 	name, help string
 	labels     []string
+	// header is the family's HELP and TYPE lines in the text format and
+	// in OpenMetrics, made once (see appendText).
+	header [2]string
 }
 
 // gaugeDescs are every descriptor newGaugeDesc made: the metrics /probe
@@ -279,6 +282,7 @@ func newGaugeDesc(name, help string, labels ...string) *gaugeDesc {
 		}
 	}
 	g := &gaugeDesc{desc: prometheus.NewDesc(name, help, labels, nil), name: name, help: help, labels: labels}
+	g.header = [2]string{familyHeader(name, help, false), familyHeader(name, help, true)}
 	gaugeDescs = append(gaugeDescs, g)
 	return g
 }
@@ -431,13 +435,7 @@ func (list exposition) families() []*dto.MetricFamily {
 func (list exposition) appendText(b []byte, openMetrics bool) []byte {
 	for i, m := range list {
 		if i == 0 || m.gd != list[i-1].gd {
-			b = append(b, "# HELP "...)
-			b = append(b, m.gd.name...)
-			b = append(b, ' ')
-			b = appendEscaped(b, m.gd.help, openMetrics)
-			b = append(b, "\n# TYPE "...)
-			b = append(b, m.gd.name...)
-			b = append(b, " gauge\n"...)
+			b = append(b, m.gd.familyHeader(openMetrics)...)
 		}
 		b = append(b, m.gd.name...)
 		for j := range m.n {
@@ -461,9 +459,35 @@ func (list exposition) appendText(b []byte, openMetrics bool) []byte {
 	return b
 }
 
+// familyHeader returns the HELP and TYPE lines of a gauge family.
+func familyHeader(name, help string, openMetrics bool) string {
+	b := append([]byte("# HELP "), name...)
+	b = append(b, ' ')
+	b = appendEscaped(b, help, openMetrics)
+	b = append(b, "\n# TYPE "...)
+	b = append(b, name...)
+	return string(append(b, " gauge\n"...))
+}
+
+// familyHeader returns g's HELP and TYPE lines, made once for g (a
+// gaugeDesc made in a test has none made yet).
+func (g *gaugeDesc) familyHeader(openMetrics bool) string {
+	i := 0
+	if openMetrics {
+		i = 1
+	}
+	if g.header[i] == "" {
+		return familyHeader(g.name, g.help, openMetrics)
+	}
+	return g.header[i]
+}
+
 // appendEscaped appends s with backslash and newline escaped, and the
 // double quote too if quote (label values; OpenMetrics' HELP).
 func appendEscaped(b []byte, s string, quote bool) []byte {
+	if !strings.ContainsAny(s, "\\\n\"") {
+		return append(b, s...) // most values
+	}
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '\\':
