@@ -68,6 +68,13 @@ func (c *conn) watch(ctx context.Context) {
 	if c.ctx == ctx {
 		return
 	}
+	if c.stop != nil && c.ctx.Done() == ctx.Done() {
+		// A context that ends with the watched one (a value added to
+		// it, as a trace is to a probe's first request): the watch
+		// serves it as it is.
+		c.ctx = ctx
+		return
+	}
 	if c.stop != nil && !c.stop() {
 		c.deadline = aLongTimeAgo // the last context's cancellation set it
 	}
