@@ -131,7 +131,8 @@ func (r *cacheable) member(name, v []byte) (known, ok bool) {
 	return false, true
 }
 
-// decodeServer decodes the result of initialize or server/discover.
+// decodeServer decodes the result of initialize or server/discover: a
+// decoded message's result, which decodeMessage found to be valid JSON.
 func decodeServer(b []byte, r *serverResult) error {
 	if decodeServerResult(b, r) {
 		return nil
@@ -140,11 +141,9 @@ func decodeServer(b []byte, r *serverResult) error {
 }
 
 // decodeServerResult is json.Unmarshal(b, r) for a plain result; ok is
-// false, r untouched, for anything else.
+// false, r untouched, for anything else. b is valid JSON (a result of
+// decodeMessage's): it is not checked again.
 func decodeServerResult(b []byte, r *serverResult) (ok bool) {
-	if !json.Valid(b) {
-		return false
-	}
 	var d serverResult
 	ok = eachMember(b, func(name, v []byte) bool {
 		if known, ok := d.cacheable.member(name, v); known {
@@ -221,30 +220,29 @@ func decodeImplementation(p **Implementation, v []byte) bool {
 
 // decodeListPage decodes the result b of tools/list, resources/list or
 // prompts/list into r, by hand when it is plain; the error is
-// json.Unmarshal's otherwise. The items stay slices of the answer.
+// json.Unmarshal's otherwise. The items stay slices of the answer. b is
+// valid JSON (a result of decodeMessage's): it is not checked again.
 func decodeListPage(b []byte, r *listResult) error {
-	if json.Valid(b) {
-		var d listResult
-		ok := eachMember(b, func(name, v []byte) bool {
-			if known, ok := d.cacheable.member(name, v); known {
-				return ok
-			}
-			switch {
-			case asciiEqualFold(name, "tools"):
-				d.Tools.raw = v
-			case asciiEqualFold(name, "resources"):
-				d.Resources.raw = v
-			case asciiEqualFold(name, "prompts"):
-				d.Prompts.raw = v
-			case asciiEqualFold(name, "nextcursor"):
-				d.NextCursor = v
-			}
-			return true
-		})
-		if ok {
-			*r = d
-			return nil
+	var d listResult
+	ok := eachMember(b, func(name, v []byte) bool {
+		if known, ok := d.cacheable.member(name, v); known {
+			return ok
 		}
+		switch {
+		case asciiEqualFold(name, "tools"):
+			d.Tools.raw = v
+		case asciiEqualFold(name, "resources"):
+			d.Resources.raw = v
+		case asciiEqualFold(name, "prompts"):
+			d.Prompts.raw = v
+		case asciiEqualFold(name, "nextcursor"):
+			d.NextCursor = v
+		}
+		return true
+	})
+	if ok {
+		*r = d
+		return nil
 	}
 	r.Tools.src, r.Resources.src, r.Prompts.src = b, b, b
 	return json.Unmarshal(b, r)
