@@ -155,3 +155,59 @@ func BenchmarkValue(b *testing.B) {
 		}
 	})
 }
+
+// validSeeds are JSON texts and near misses for Valid.
+var validSeeds = []string{
+	`{}`, `[]`, ` {"a": [1, -2.5e+3, true, false, null, "x\u00e9\n"]} `, `"\ud83d\ude00"`, `0`, `-0.0E-0`,
+	`01`, `1.`, `.5`, `1e`, `-`, `+1`, `tru`, `nul`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `{1:2}`, `[1 2]`, `{"a":1}}`,
+	`"\x"`, "\"\x01\"", "\"\xff\xfe\"", `"\u12G4"`, `[[[[[[]]]]]]`, `{"a":{"b":[{}]}}`, "\t\r\n[ ]\n", ``, ` `, `[`, `]`,
+	`{"a":1]`, `[1}`, `"abc`, `{"a"}`, `nulll`, `[true false]`, `1 2`,
+}
+
+// Valid agrees with encoding/json.Valid, including its nesting limit.
+func TestValidAgainstEncodingJSON(t *testing.T) {
+	for _, s := range validSeeds {
+		if got, want := Valid([]byte(s)), json.Valid([]byte(s)); got != want {
+			t.Errorf("Valid(%q) = %v, encoding/json says %v", s, got, want)
+		}
+	}
+	for _, depth := range []int{maxDepth - 1, maxDepth, maxDepth + 1} {
+		for _, s := range []string{strings.Repeat("[", depth) + strings.Repeat("]", depth),
+			strings.Repeat(`{"a":`, depth-1) + "{}" + strings.Repeat("}", depth-1)} {
+			if got, want := Valid([]byte(s)), json.Valid([]byte(s)); got != want {
+				t.Errorf("depth %d (%.10s…): Valid = %v, encoding/json says %v", depth, s, got, want)
+			}
+		}
+	}
+}
+
+func FuzzValid(f *testing.F) {
+	for _, s := range validSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := Valid(b), json.Valid(b); got != want {
+			t.Fatalf("Valid(%q) = %v, encoding/json says %v", b, got, want)
+		}
+	})
+}
+
+func BenchmarkValid(b *testing.B) {
+	msg := []byte(`{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"echo","description":"Echoes its input back.","inputSchema":{"type":"object","properties":{"text":{"type":"string","description":"what to echo"}},"required":["text"]},"annotations":{"readOnlyHint":true}},{"name":"add","inputSchema":{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}}}}]}}`)
+	b.Run("jsonscan", func(b *testing.B) {
+		b.SetBytes(int64(len(msg)))
+		for b.Loop() {
+			if !Valid(msg) {
+				b.Fatal("invalid")
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		b.SetBytes(int64(len(msg)))
+		for b.Loop() {
+			if !json.Valid(msg) {
+				b.Fatal("invalid")
+			}
+		}
+	})
+}

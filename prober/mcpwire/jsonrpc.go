@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/failure"
+	"github.com/mcp-exporter/mcp_exporter/internal/jsonscan"
 )
 
 // JSON-RPC error codes the prober tells apart.
@@ -108,7 +109,7 @@ var jsonrpcVersion = "2.0"
 // does, names match the fields without regard to ASCII case, unknown
 // members are passed over and a repeated member counts as its last.
 func decodeEnvelope(b []byte) (m Message, ok bool) {
-	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
+	if len(b) == 0 || b[0] != '{' || !jsonscan.Valid(b) {
 		return Message{}, false
 	}
 	ok = eachMember(b, func(name, v []byte) bool {
