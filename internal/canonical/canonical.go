@@ -25,6 +25,7 @@ import (
 	"hash"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/mcp-exporter/mcp_exporter/internal/jsonscan"
@@ -136,6 +137,7 @@ type listKind struct {
 func (w *hashPair) digest(items []json.RawMessage, kind listKind) ([]string, error) {
 	var e encoder
 	e.presize(items)
+	defer e.release()
 	// Pass 1 finds the keys only, so pass 2 can canonicalize item by item
 	// in final order and stream into the hashers instead of keeping every
 	// canonical item in memory.
@@ -286,6 +288,7 @@ type encoder struct {
 	aux     []byte       // per-tool schema/definition encodings
 	keys    []byte       // decoded keys that contained escapes
 	spans   []memberSpan // member spans of the objects being encoded, as a stack
+	slab    *[]byte      // out, scratch and aux's room, from slabs (presize)
 }
 
 func (e *encoder) errorf(format string, args ...any) error {
@@ -314,9 +317,26 @@ func (e *encoder) presize(items []json.RawMessage) {
 		return
 	}
 	n = min(n+n/8+16, maxPresize)
-	slab := make([]byte, 4*n)
+	e.slab = slabs.Get().(*[]byte)
+	if cap(*e.slab) < 4*n {
+		*e.slab = make([]byte, 4*n)
+	}
+	slab := (*e.slab)[:4*n]
 	e.out, e.scratch, e.aux = slab[:0:n], slab[n:n:2*n], slab[2*n:2*n:4*n]
 	e.spans = make([]memberSpan, 0, 32)
+}
+
+// slabs keeps presize's slabs between digests: what a digest returns is
+// copied out of them (names, hashes), so a slab is free once it ends.
+var slabs = sync.Pool{New: func() any { return new([]byte) }}
+
+// release gives the slab back; e's buffers are not used after it.
+func (e *encoder) release() {
+	if e.slab != nil {
+		e.out, e.scratch, e.aux = nil, nil, nil
+		slabs.Put(e.slab)
+		e.slab = nil
+	}
 }
 
 func (e *encoder) reset(src []byte) {

@@ -15,7 +15,11 @@ package canonical
 
 import (
 	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -99,3 +103,35 @@ func TestDigestListsErrors(t *testing.T) {
 
 func digestResources(items []string) (ListDigest, error) { return DigestResources(rawTools(items...)) }
 func digestPrompts(items []string) (ListDigest, error)   { return DigestPrompts(rawTools(items...)) }
+
+// Digests running at once, each on a slab another digest used before it,
+// give what each gives alone: nothing of one digest's buffers reaches
+// another.
+func TestDigestsShareNoBuffers(t *testing.T) {
+	lists := make([][]json.RawMessage, 8)
+	want := make([]ToolsDigest, len(lists))
+	for i := range lists {
+		for j := range i + 1 {
+			lists[i] = append(lists[i], json.RawMessage(fmt.Sprintf(
+				`{"name":"t%d-%d","description":"%s","inputSchema":{"type":"object","properties":{"x%d":{"type":"string"}}}}`,
+				i, j, strings.Repeat("d", 50*(i+1)), j)))
+		}
+		var err error
+		if want[i], err = DigestTools(lists[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range lists {
+		wg.Go(func() {
+			for range 200 {
+				got, err := DigestTools(lists[i])
+				if err != nil || got.Schema != want[i].Schema || got.Definition != want[i].Definition || !slices.Equal(got.Names, want[i].Names) {
+					t.Errorf("list %d: a digest among others differs from its own (%v)", i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
