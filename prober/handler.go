@@ -163,17 +163,17 @@ func (h *Handler) refuse(w http.ResponseWriter, status int, cause, module, answe
 // may wait at once).
 type probeCall struct {
 	params      url.Values
-	moduleName  string
-	module      *config.Module
 	target      *url.URL // nil: a module with a command
 	shownTarget string
 	timeout     time.Duration
-	logs        *probeLog
-	logger      *slog.Logger
-	trace       TraceID
-	req         Request
-	res         *Result
-	source      bool // whether the probe's records need their call site (logAttrs)
+	// req is the probe's Request: the module and its name from accept,
+	// the rest (logger, trace id) from probe.
+	req  Request
+	logs *probeLog
+	res  *Result
+	// source is whether the probe's records need their call site
+	// (logAttrs).
+	source bool
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -246,10 +246,9 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) *probeCall {
 		h.refuse(w, http.StatusBadRequest, refusedUnknownModule, "", fmt.Sprintf("unknown module %q; the modules are: %s", moduleName, moduleList(modules)))
 		return nil
 	}
-	c := &probeCall{params: params, moduleName: moduleName}
-	c.req.Module = module
-	c.module = &c.req.Module
-	target, shownTarget, err := h.admit(params, moduleName, c.module)
+	c := &probeCall{params: params}
+	c.req.ModuleName, c.req.Module = moduleName, module
+	target, shownTarget, err := h.admit(params, moduleName, &c.req.Module)
 	if err != nil {
 		cause := refusedBadTarget
 		if errors.Is(err, ErrTargetRefused) {
@@ -270,7 +269,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) *probeCall {
 
 // probe runs c's probe.
 func (h *Handler) probe(ctx context.Context, c *probeCall) {
-	moduleName, shownTarget, target, timeout := c.moduleName, c.shownTarget, c.target, c.timeout
+	moduleName, shownTarget, target, timeout := c.req.ModuleName, c.shownTarget, c.target, c.timeout
 	logs := &probeLog{}
 	ph := newProbeLogHandler(logs, h.Logger.Handler(), h.ProberLevel)
 	if target != nil {
@@ -288,17 +287,17 @@ func (h *Handler) probe(ctx context.Context, c *probeCall) {
 	if target != nil {
 		targetURL = target.String()
 	}
-	c.req.ModuleName, c.req.Target, c.req.Logger, c.req.TraceID = moduleName, targetURL, logger, trace
+	c.req.Target, c.req.Logger, c.req.TraceID = targetURL, logger, trace
 	res := h.Prober.Probe(ctx, &c.req)
 	res.Timeout = timeout
-	c.logs, c.logger, c.trace, c.res = logs, logger, trace, res
+	c.logs, c.res = logs, res
 }
 
 // answer counts c's probe and answers with its metrics (or its debug
 // output), keeping it in the history.
 func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, r *http.Request, c *probeCall) {
-	params, moduleName, module, shownTarget := c.params, c.moduleName, c.module, c.shownTarget
-	logs, logger, trace, res := c.logs, c.logger, c.trace, c.res
+	params, moduleName, module, shownTarget := c.params, c.req.ModuleName, &c.req.Module, c.shownTarget
+	logs, logger, trace, res := c.logs, c.req.Logger, c.req.TraceID, c.res
 	result := "failure"
 	if res.Success {
 		result = "success"

@@ -244,8 +244,8 @@ type gaugeDesc struct {
 	desc       *prometheus.Desc
 	name, help string
 	labels     []string
-	// header is the family's HELP and TYPE lines in the text format and
-	// in OpenMetrics, made once (see appendText).
+	// header is the family's HELP and TYPE lines in the text format [0]
+	// and in OpenMetrics [1], made once (see appendText).
 	header [2]string
 }
 
@@ -281,10 +281,16 @@ func newGaugeDesc(name, help string, labels ...string) *gaugeDesc {
 			panic("prober: label " + l + " of " + name + " is no legacy name")
 		}
 	}
-	g := &gaugeDesc{desc: prometheus.NewDesc(name, help, labels, nil), name: name, help: help, labels: labels}
-	g.header = [2]string{familyHeader(name, help, false), familyHeader(name, help, true)}
+	g := gaugeDescOf(name, help, labels)
 	gaugeDescs = append(gaugeDescs, g)
 	return g
+}
+
+// gaugeDescOf makes the descriptor of a gauge family, its HELP and TYPE
+// lines written once.
+func gaugeDescOf(name, help string, labels []string) *gaugeDesc {
+	return &gaugeDesc{desc: prometheus.NewDesc(name, help, labels, nil), name: name, help: help, labels: labels,
+		header: [2]string{familyHeader(name, help, false), familyHeader(name, help, true)}}
 }
 
 // maxSampleLabels is the most labels a probe metric has.
@@ -382,19 +388,11 @@ func sortedSamples(r *Result) (exposition, error) {
 	return list, nil
 }
 
-// Families returns the probe's metric families for r: exactly what a
-// registry's Gather returns for r's samples as a collector (the tests'
-// NewCollector; TestFamiliesAreGather holds it to that), built directly.
-// The text formats are written without them (see appendText); Families
-// serves the protobuf formats.
-func Families(r *Result) ([]*dto.MetricFamily, error) {
-	list, err := sortedSamples(r)
-	if err != nil {
-		return nil, err
-	}
-	return list.families(), nil
-}
-
+// families returns the exposition as metric families: exactly what a
+// registry's Gather returns for the same samples as a collector (the
+// tests' NewCollector; TestFamiliesAreGather holds it to that), built
+// directly. The text formats are written without them (see appendText);
+// families serve the protobuf formats.
 func (list exposition) families() []*dto.MetricFamily {
 	families, labels := 0, 0
 	for i, m := range list {
@@ -435,7 +433,11 @@ func (list exposition) families() []*dto.MetricFamily {
 func (list exposition) appendText(b []byte, openMetrics bool) []byte {
 	for i, m := range list {
 		if i == 0 || m.gd != list[i-1].gd {
-			b = append(b, m.gd.familyHeader(openMetrics)...)
+			if openMetrics {
+				b = append(b, m.gd.header[1]...)
+			} else {
+				b = append(b, m.gd.header[0]...)
+			}
 		}
 		b = append(b, m.gd.name...)
 		for j := range m.n {
@@ -467,19 +469,6 @@ func familyHeader(name, help string, openMetrics bool) string {
 	b = append(b, "\n# TYPE "...)
 	b = append(b, name...)
 	return string(append(b, " gauge\n"...))
-}
-
-// familyHeader returns g's HELP and TYPE lines, made once for g (a
-// gaugeDesc made in a test has none made yet).
-func (g *gaugeDesc) familyHeader(openMetrics bool) string {
-	i := 0
-	if openMetrics {
-		i = 1
-	}
-	if g.header[i] == "" {
-		return familyHeader(g.name, g.help, openMetrics)
-	}
-	return g.header[i]
 }
 
 // appendEscaped appends s with backslash and newline escaped, and the

@@ -298,13 +298,13 @@ func (c resultCollector) Collect(ch chan<- prometheus.Metric) {
 // expfmt does, in the text format and in OpenMetrics, for the values and
 // characters that each escape or format differently.
 func TestAppendTextAsExpfmt(t *testing.T) {
-	gd := &gaugeDesc{name: "probe_test_value", help: `a "quoted" back\slash and` + "\nnew line", labels: []string{"a", "b"}}
+	gd := gaugeDescOf("probe_test_value", `a "quoted" back\slash and`+"\nnew line", []string{"a", "b"})
 	values := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, -2.25, 42, 1e21, 1.5e-7, 4503599627370495, math.NaN(), math.Inf(1), math.Inf(-1)}
 	var list exposition
 	for i, v := range values {
 		list = append(list, &sample{gd: gd, value: v, values: [maxSampleLabels]string{strconv.Itoa(i), "x\"y\\z\nw"}, n: 2})
 	}
-	list = append(list, &sample{gd: &gaugeDesc{name: "probe_test_plain", help: "plain"}, value: 3})
+	list = append(list, &sample{gd: gaugeDescOf("probe_test_plain", "plain", nil), value: 3})
 	mfs := list.families()
 	for _, om := range []bool{false, true} {
 		var want bytes.Buffer
@@ -323,4 +323,14 @@ func TestAppendTextAsExpfmt(t *testing.T) {
 			t.Errorf("OpenMetrics %v:\n%s\nexpfmt:\n%s", om, got, want.String())
 		}
 	}
+}
+
+// Families is the probe's metric families for r (sortedSamples, then
+// families), as the tests compare them with a registry's.
+func Families(r *Result) ([]*dto.MetricFamily, error) {
+	list, err := sortedSamples(r)
+	if err != nil {
+		return nil, err
+	}
+	return list.families(), nil
 }

@@ -89,7 +89,7 @@ func asciiLower(s string) string {
 func Origin(u *url.URL) string {
 	scheme, port := strings.ToLower(u.Scheme), u.Port()
 	host, _ := Normalize(u.Hostname())
-	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+	if port == DefaultPort(scheme) {
 		port = ""
 	}
 	if strings.Contains(host, ":") {
@@ -101,6 +101,18 @@ func Origin(u *url.URL) string {
 	// url.URL escapes what a host may not hold as written (an IPv6 zone's
 	// "%", a host left non-ASCII).
 	return (&url.URL{Scheme: scheme, Host: host}).String()
+}
+
+// DefaultPort is the port a connection for scheme (lower case) goes to
+// when a URL names none: 443 for https, 80 for http, "" for any other.
+func DefaultPort(scheme string) string {
+	switch scheme {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
 }
 
 // SameOrigin reports whether a and b have the same Origin.

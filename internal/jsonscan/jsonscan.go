@@ -71,7 +71,7 @@ func isHex(c byte) bool {
 // index past its closing quote and whether it contains escapes. On error,
 // end is the offset of the fault, which the Error names.
 func String(b []byte, i int) (end int, escaped bool, err error) {
-	return str(b, i, true)
+	return str(b, i, checkAll)
 }
 
 // Value passes over the value starting at b[i] without decoding it and
@@ -92,9 +92,23 @@ func ValidValue(b []byte, i int) int {
 	return end
 }
 
-// str is String, or with check false the end of a string only: an escape
-// is passed over as two bytes and any other byte as one.
-func str(b []byte, i int, check bool) (end int, escaped bool, err error) {
+// strMode is how much of a string str checks.
+type strMode uint8
+
+const (
+	// passOver finds the string's end only: an escape is passed over as
+	// two bytes and any other byte as one.
+	passOver strMode = iota
+	// checkEscapes checks escapes and refuses control characters, and
+	// takes any other byte, as encoding/json does.
+	checkEscapes
+	// checkAll is checkEscapes and valid UTF-8 (String).
+	checkAll
+)
+
+// str returns the index past the string at b[i] ('"'), checked as mode
+// says.
+func str(b []byte, i int, mode strMode) (end int, escaped bool, err error) {
 	i++
 	for {
 		for i < len(b) && plain[b[i]] {
@@ -108,7 +122,7 @@ func str(b []byte, i int, check bool) (end int, escaped bool, err error) {
 			return i + 1, escaped, nil
 		case c == '\\':
 			escaped = true
-			if !check {
+			if mode == passOver {
 				i += 2
 				continue
 			}
@@ -126,10 +140,12 @@ func str(b []byte, i int, check bool) (end int, escaped bool, err error) {
 			default:
 				return i, false, &Error{Offset: i, Msg: fmt.Sprintf(`invalid escape \%c`, b[i+1])}
 			}
-		case !check:
+		case mode == passOver:
 			i++
 		case c < 0x20:
 			return i, false, &Error{Offset: i, Msg: fmt.Sprintf("control character %#02x in string", c)}
+		case mode == checkEscapes:
+			i++
 		default:
 			r, size := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -154,7 +170,11 @@ func value(b []byte, i int, check bool) (end int, err error) {
 				i = j + 1
 				continue
 			}
-			if i, _, err = str(b, i, check); err != nil {
+			mode := passOver
+			if check {
+				mode = checkAll
+			}
+			if i, _, err = str(b, i, mode); err != nil {
 				return i, err
 			}
 			continue

@@ -120,36 +120,11 @@ func member(b []byte, i int) int {
 // escapes are checked and control characters refused; any other byte is
 // taken, as encoding/json takes it.
 func validString(b []byte, i int) int {
-	i++
-	for {
-		for i < len(b) && (plain[b[i]] || b[i] >= 0x80) {
-			i++
-		}
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case '"':
-			return i + 1
-		case '\\':
-			if i+1 >= len(b) {
-				return -1
-			}
-			switch b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if len(b)-i < 6 || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
-					return -1
-				}
-				i += 6
-			default:
-				return -1
-			}
-		default: // a control character
-			return -1
-		}
+	end, _, err := str(b, i, checkEscapes)
+	if err != nil {
+		return -1
 	}
+	return end
 }
 
 // literal returns the index past lit at b[i], or -1.

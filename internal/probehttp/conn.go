@@ -231,10 +231,7 @@ func connKey(req *http.Request) (key, host, addr string) {
 	}
 	port := req.URL.Port()
 	if port == "" {
-		port = "80"
-		if req.URL.Scheme == "https" {
-			port = "443"
-		}
+		port = dialhost.DefaultPort(req.URL.Scheme)
 	}
 	addr = net.JoinHostPort(host, port)
 	return req.URL.Scheme + "://" + addr, host, addr
