@@ -61,7 +61,7 @@ func (pr *probe) tryAnonymously(ctx context.Context) anonymousAttempt {
 		pr.logExchange(x)
 	})
 	defer c.Close()
-	hs, err := c.Handshake(ctx, pr.opts)
+	hs, err := c.Handshake(ctx, &pr.opts)
 	a := anonymousAttempt{handshake: hs, err: err, elapsed: time.Since(start)}
 	var e *failure.Error
 	if errors.As(err, &e) {

@@ -75,7 +75,7 @@ type httpModules struct {
 }
 
 type httpModule struct {
-	cfg promconfig.HTTPClientConfig
+	cfg *promconfig.HTTPClientConfig // a copy of what hm was built from
 	hm  *probehttp.Module
 }
 
@@ -83,14 +83,29 @@ type httpModule struct {
 // but a caller of the prober may make up any number.
 const maxHTTPModules = 1000
 
-func (h *httpModules) get(name string, cfg promconfig.HTTPClientConfig) (*probehttp.Module, error) {
+// get returns the machinery for cfg, without its OAuth2 (each probe's
+// own), kept under name. cfg is compared whole, OAuth2 included: a change
+// there only rebuilds the machinery.
+func (h *httpModules) get(name string, cfg *promconfig.HTTPClientConfig) (*probehttp.Module, error) {
 	h.mu.Lock()
 	e, ok := h.m[name]
 	h.mu.Unlock()
 	if ok && reflect.DeepEqual(e.cfg, cfg) {
 		return e.hm, nil
 	}
-	hm, err := probehttp.New(cfg)
+	return h.build(name, cfg)
+}
+
+// build makes and keeps the machinery for cfg (get's miss). Its own
+// function, so that the copy of cfg it makes is not on every probe's stack.
+//
+//go:noinline
+func (h *httpModules) build(name string, cfg *promconfig.HTTPClientConfig) (*probehttp.Module, error) {
+	kept := new(promconfig.HTTPClientConfig)
+	*kept = *cfg
+	noOAuth2 := *cfg
+	noOAuth2.OAuth2 = nil
+	hm, err := probehttp.New(noOAuth2)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +113,7 @@ func (h *httpModules) get(name string, cfg promconfig.HTTPClientConfig) (*probeh
 	if h.m == nil || len(h.m) >= maxHTTPModules {
 		h.m = make(map[string]httpModule)
 	}
-	h.m[name] = httpModule{cfg: cfg, hm: hm}
+	h.m[name] = httpModule{cfg: kept, hm: hm}
 	h.mu.Unlock()
 	return hm, nil
 }
@@ -116,9 +131,8 @@ func (h *httpModules) reset() {
 // discovery found).
 func (pr *probe) newClient(m *config.Module, tokenURL credentials.Endpoint) (*probeClient, error) {
 	target := pr.target
-	hc := m.HTTPClientConfig
+	hc := &m.HTTPClientConfig
 	oauth2 := hc.OAuth2
-	hc.OAuth2 = nil
 	// The module's machinery is built once; the connections are this
 	// client's own, closed by release. No User-Agent here:
 	// markProbeRequests sets it on every request.

@@ -186,8 +186,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case h.Slots <- struct{}{}:
 			defer func() { <-h.Slots }()
 		default:
-			h.Metrics.Rejected.Inc()
-			h.refuse(w, http.StatusServiceUnavailable, refusedConcurrency, "", fmt.Sprintf("%d probes are already running (--probe.max-concurrency); try again later", cap(h.Slots)))
+			h.refuseBusy(w)
 			return
 		}
 	}
@@ -267,72 +266,61 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) *probeCall {
 	return c
 }
 
+// refuseBusy answers a probe request that finds every slot taken.
+func (h *Handler) refuseBusy(w http.ResponseWriter) {
+	h.Metrics.Rejected.Inc()
+	h.refuse(w, http.StatusServiceUnavailable, refusedConcurrency, "", fmt.Sprintf("%d probes are already running (--probe.max-concurrency); try again later", cap(h.Slots)))
+}
+
 // probe runs c's probe.
 func (h *Handler) probe(ctx context.Context, c *probeCall) {
-	moduleName, shownTarget, target, timeout := c.req.ModuleName, c.shownTarget, c.target, c.timeout
+	h.startLog(ctx, c)
+	c.res = h.Prober.Probe(ctx, &c.req)
+	c.res.Timeout = c.timeout
+}
+
+// startLog gives c's probe its log (c.logs, c.req.Logger), its trace id
+// and its target, and logs its start. Its own function, so that what it
+// needs is not on the stack while the probe runs.
+func (h *Handler) startLog(ctx context.Context, c *probeCall) {
 	logs := &probeLog{}
 	ph := newProbeLogHandler(logs, h.Logger.Handler(), h.ProberLevel)
-	if target != nil {
-		ph.scrub = targetScrubber(target)
+	if c.target != nil {
+		ph.scrub = targetScrubber(c.target)
 	}
 	trace := NewTraceID()
 	// The attributes in one slice, made once: With would box each value
 	// and grow its slice attribute by attribute.
-	logger := slog.New(ph.WithAttrs([]slog.Attr{slog.String("module", moduleName), slog.String("target", shownTarget),
+	logger := slog.New(ph.WithAttrs([]slog.Attr{slog.String("module", c.req.ModuleName), slog.String("target", c.shownTarget),
 		slog.String("trace_id", trace.String())}))
 	c.source = showsSource(logger)
-	logAttrs(ctx, logger, c.source, slog.LevelInfo, "probe started", slog.Float64("timeout_seconds", timeout.Seconds()))
+	logAttrs(ctx, logger, c.source, slog.LevelInfo, "probe started", slog.Float64("timeout_seconds", c.timeout.Seconds()))
 
 	targetURL := ""
-	if target != nil {
-		targetURL = target.String()
+	if c.target != nil {
+		targetURL = c.target.String()
 	}
+	c.logs = logs
 	c.req.Target, c.req.Logger, c.req.TraceID = targetURL, logger, trace
-	res := h.Prober.Probe(ctx, &c.req)
-	res.Timeout = timeout
-	c.logs, c.res = logs, res
 }
 
 // answer counts c's probe and answers with its metrics (or its debug
 // output), keeping it in the history.
 func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, r *http.Request, c *probeCall) {
-	params, moduleName, module, shownTarget := c.params, c.req.ModuleName, &c.req.Module, c.shownTarget
-	logs, logger, trace, res := c.logs, c.req.Logger, c.req.TraceID, c.res
-	result := "failure"
-	if res.Success {
-		result = "success"
-		logAttrs(ctx, logger, c.source, slog.LevelInfo, "probe succeeded", slog.Float64("duration_seconds", res.Duration.Seconds()))
-	} else {
-		logger.Error("probe failed", "layer", res.FailedLayer, "reason", string(res.FailureReason), "duration_seconds", res.Duration.Seconds())
-		// One line per failed probe in the exporter's log, unless the
-		// probe's own log already reaches it (--log.prober at a level the
-		// exporter logs): why a probe failed, without turning on the
-		// whole probe log.
-		if !h.Logger.Enabled(ctx, h.ProberLevel) {
-			h.Logger.LogAttrs(ctx, slog.LevelWarn, "probe failed", slog.String("module", moduleName), slog.String("target", shownTarget),
-				slog.String("layer", res.FailedLayer), slog.String("reason", string(res.FailureReason)),
-				slog.Float64("duration_seconds", res.Duration.Seconds()), slog.String("trace_id", trace.String()))
-		}
-	}
-	h.Metrics.Probes.WithLabelValues(moduleName, result).Inc()
-	h.Metrics.observe(moduleName, result, res)
+	result := h.logOutcome(ctx, c)
+	res := c.res
+	h.Metrics.Probes.WithLabelValues(c.req.ModuleName, result).Inc()
+	h.Metrics.observe(c.req.ModuleName, result, res)
 
 	// The probe's own metric families, made from its Result alone: no
 	// series outlives the probe.
 	list, gatherErr := sortedSamples(res)
-	// The debug output is made when someone reads it (debug=true, /logs),
-	// not for every probe.
-	debugOutput := func() string { return DebugOutput(*module, logs.String(), list, gatherErr) }
 	if h.History != nil {
-		h.History.Add(HistoryEntry{
-			Module: moduleName, Target: shownTarget, Success: res.Success, Duration: res.Duration,
-			FailedLayer: res.FailedLayer, Reason: string(res.FailureReason),
-			Render: debugOutput, Size: logs.Size() + list.size(),
-		})
+		h.remember(c, list, gatherErr)
 	}
-	if params.Get("debug") == "true" {
+	if c.params.Get("debug") == "true" {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte(debugOutput()))
+		_, _ = w.Write([]byte(c.debugOutput(list, gatherErr)))
 		return
 	}
 	if gatherErr != nil {
@@ -340,6 +328,48 @@ func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, r *http.Req
 		return
 	}
 	writeMetrics(w, r.Header, list)
+}
+
+// logOutcome logs how c's probe ended and returns its result label.
+func (h *Handler) logOutcome(ctx context.Context, c *probeCall) string {
+	res, logger := c.res, c.req.Logger
+	if res.Success {
+		logAttrs(ctx, logger, c.source, slog.LevelInfo, "probe succeeded", slog.Float64("duration_seconds", res.Duration.Seconds()))
+		return "success"
+	}
+	h.logFailure(ctx, c)
+	return "failure"
+}
+
+// logFailure logs a failed probe in its own log and, unless that already
+// reaches it (--log.prober at a level the exporter logs), in one line of
+// the exporter's: why a probe failed, without turning on the whole probe
+// log.
+func (h *Handler) logFailure(ctx context.Context, c *probeCall) {
+	res := c.res
+	c.req.Logger.Error("probe failed", "layer", res.FailedLayer, "reason", string(res.FailureReason), "duration_seconds", res.Duration.Seconds())
+	if !h.Logger.Enabled(ctx, h.ProberLevel) {
+		h.Logger.LogAttrs(ctx, slog.LevelWarn, "probe failed", slog.String("module", c.req.ModuleName), slog.String("target", c.shownTarget),
+			slog.String("layer", res.FailedLayer), slog.String("reason", string(res.FailureReason)),
+			slog.Float64("duration_seconds", res.Duration.Seconds()), slog.String("trace_id", c.req.TraceID.String()))
+	}
+}
+
+// remember keeps c's probe in the history. Its debug output is made when
+// someone reads it (debug=true, /logs), not for every probe.
+func (h *Handler) remember(c *probeCall, list exposition, gatherErr error) {
+	res := c.res
+	h.History.Add(HistoryEntry{
+		Module: c.req.ModuleName, Target: c.shownTarget, Success: res.Success, Duration: res.Duration,
+		FailedLayer: res.FailedLayer, Reason: string(res.FailureReason),
+		Render: func() string { return c.debugOutput(list, gatherErr) },
+		Size:   c.logs.Size() + list.size(),
+	})
+}
+
+// debugOutput is c's probe's debug output.
+func (c *probeCall) debugOutput(list exposition, gatherErr error) string {
+	return DebugOutput(c.req.Module, c.logs.String(), list, gatherErr)
 }
 
 // admit applies AdmitTarget to the request's target parameter and

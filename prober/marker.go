@@ -67,6 +67,22 @@ const traceparentHeader = "Traceparent"
 // header map, as http.Request.WithContext's is: nothing below changes the
 // request's URL or body in place.
 func (m *probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := m.marked(req)
+	if m.tracer != nil {
+		return m.roundTripTraced(r)
+	}
+	if m.trace != nil {
+		r.Header[traceparentHeader] = m.trace.header()
+	}
+	return m.next.RoundTrip(r)
+}
+
+// marked is the copy of req that RoundTrip sends, with the marks set. Not
+// inlined: what it needs would sit in RoundTrip's frame while the probe
+// waits for the answer.
+//
+//go:noinline
+func (m *probeMarker) marked(req *http.Request) *http.Request {
 	r := new(http.Request)
 	*r = *req
 	r.Header = make(http.Header, len(req.Header)+3)
@@ -77,17 +93,23 @@ func (m *probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
 	// from, query and all (an api_key the target carries), sent to
 	// wherever the redirect points. A prober has no page it came from.
 	delete(r.Header, "Referer")
-	if m.tracer != nil && trace.SpanContextFromContext(r.Context()).IsValid() {
-		r, span := startHTTPSpan(m.tracer, r)
-		r.Header[traceparentHeader] = []string{traceparentOf(span.SpanContext())}
-		resp, err := m.next.RoundTrip(r)
-		endHTTPSpan(span, resp, err)
-		return resp, err
+	return r
+}
+
+// roundTripTraced sends r, marked, in a CLIENT span of its own whose
+// context is the traceparent sent, when r's context has a span.
+func (m *probeMarker) roundTripTraced(r *http.Request) (*http.Response, error) {
+	if !trace.SpanContextFromContext(r.Context()).IsValid() {
+		if m.trace != nil {
+			r.Header[traceparentHeader] = m.trace.header()
+		}
+		return m.next.RoundTrip(r)
 	}
-	if m.trace != nil {
-		r.Header[traceparentHeader] = m.trace.header()
-	}
-	return m.next.RoundTrip(r)
+	r, span := startHTTPSpan(m.tracer, r)
+	r.Header[traceparentHeader] = []string{traceparentOf(span.SpanContext())}
+	resp, err := m.next.RoundTrip(r)
+	endHTTPSpan(span, resp, err)
+	return resp, err
 }
 
 func (m *probeMarker) CloseIdleConnections() {

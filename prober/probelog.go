@@ -16,6 +16,7 @@ package prober
 import (
 	"bytes"
 	"context"
+	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -32,11 +33,16 @@ type probeLog struct {
 	size    int // estimated bytes the entries keep, for History's budget
 }
 
-// healthyProbeRecords is how many records a healthy probe of the default
-// module logs (start, four exchanges, connected, handshake, tools, end):
-// the first room for a probe's records, in one allocation. (A record kept
-// is about 300 bytes; a probe in flight holds this much.)
-const healthyProbeRecords = 10
+// firstProbeRecords is the room for a probe's first records: what it
+// logs before its first answer arrives (the start, perhaps a discovery
+// exchange), which it holds while it waits. healthyProbeRecords is the
+// next room, in one allocation: what a healthy probe of the default module
+// logs (start, four exchanges, connected, handshake, tools, end). A record
+// kept is about 300 bytes.
+const (
+	firstProbeRecords   = 2
+	healthyProbeRecords = 10
+)
 
 // recordOverhead is what a kept record costs beyond its strings: the
 // record, its attribute slots and the entry, roughly.
@@ -128,27 +134,51 @@ func newProbeLogHandler(log *probeLog, next slog.Handler, level slog.Level) *pro
 func (h *probeLogHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h *probeLogHandler) Handle(ctx context.Context, rec slog.Record) error {
-	if h.scrub != nil {
-		rec = scrubRecord(rec, h.scrub)
-	}
-	size := recordOverhead + len(rec.Message)
+	var buf [5]slog.Attr // slog.Record's own inline count
+	attrs := buf[:0]
 	rec.Attrs(func(a slog.Attr) bool {
-		size += attrSize(a)
+		attrs = append(attrs, a)
 		return true
 	})
-	h.log.mu.Lock()
-	if h.log.entries == nil {
-		h.log.entries = make([]probeLogEntry, 0, healthyProbeRecords)
-	}
-	h.log.entries = append(h.log.entries, probeLogEntry{rec: rec.Clone(), scope: h.scope})
-	h.log.size += size
-	h.log.mu.Unlock()
-	if h.next.Enabled(ctx, h.level) {
-		fwd := rec.Clone()
-		fwd.Level = h.level
-		_ = h.next.Handle(ctx, fwd)
-	}
+	h.HandleAttrs(ctx, rec.Time, rec.Level, rec.Message, rec.PC, attrs)
 	return nil
+}
+
+// HandleAttrs keeps a record, masked by scrub, in the probe's log and passes it on
+// to the exporter's log if that logs at the handler's level. The record is
+// built in its place in the log: a slog.Record is some 300 bytes, and
+// this runs at the bottom of a probe's stack (see logAttrs).
+func (h *probeLogHandler) HandleAttrs(ctx context.Context, t time.Time, level slog.Level, msg string, pc uintptr, attrs []slog.Attr) {
+	if h.scrub != nil {
+		msg, attrs = h.scrub.Replace(msg), scrubAttrs(attrs, h.scrub)
+	}
+	size := recordOverhead + len(msg) + attrsSize(attrs)
+	forward := h.next.Enabled(ctx, h.level)
+	l := h.log
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch len(l.entries) {
+	case 0:
+		l.entries = make([]probeLogEntry, 0, firstProbeRecords)
+	case firstProbeRecords:
+		l.entries = append(make([]probeLogEntry, 0, healthyProbeRecords), l.entries...)
+	}
+	l.entries = append(l.entries, probeLogEntry{scope: h.scope})
+	e := &l.entries[len(l.entries)-1]
+	e.rec = slog.NewRecord(t, level, msg, pc)
+	e.rec.AddAttrs(attrs...)
+	l.size += size
+	if forward {
+		h.forward(ctx, &e.rec)
+	}
+}
+
+// forward passes a copy of rec, at the handler's level, to the exporter's
+// log.
+func (h *probeLogHandler) forward(ctx context.Context, rec *slog.Record) {
+	fwd := rec.Clone()
+	fwd.Level = h.level
+	_ = h.next.Handle(ctx, fwd)
 }
 
 func (h *probeLogHandler) with(s probeLogScope, next slog.Handler) slog.Handler {
@@ -165,33 +195,45 @@ func (h *probeLogHandler) with(s probeLogScope, next slog.Handler) slog.Handler 
 	return nh
 }
 
-// scrubRecord is rec with r applied to its message and to every string,
-// error or other formatted attribute value.
-func scrubRecord(rec slog.Record, r *strings.Replacer) slog.Record {
-	out := slog.NewRecord(rec.Time, rec.Level, r.Replace(rec.Message), rec.PC)
-	rec.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(scrubAttr(a, r))
-		return true
-	})
+// scrubAttrs returns attrs with scrub applied to every string in them: attrs
+// itself when nothing changes, a copy otherwise.
+func scrubAttrs(attrs []slog.Attr, r *strings.Replacer) []slog.Attr {
+	var out []slog.Attr
+	for i, a := range attrs {
+		sa, changed := scrubAttr(a, r)
+		if out == nil && changed {
+			out = append(make([]slog.Attr, 0, len(attrs)), attrs[:i]...)
+		}
+		if out != nil {
+			out = append(out, sa)
+		}
+	}
+	if out == nil {
+		return attrs
+	}
 	return out
 }
 
-func scrubAttr(a slog.Attr, r *strings.Replacer) slog.Attr {
+func scrubAttr(a slog.Attr, r *strings.Replacer) (slog.Attr, bool) {
 	switch a.Value.Kind() {
 	case slog.KindString, slog.KindAny, slog.KindLogValuer:
 		s := a.Value.Resolve().String()
 		if t := r.Replace(s); t != s {
-			return slog.String(a.Key, t)
+			return slog.String(a.Key, t), true
 		}
 	case slog.KindGroup:
 		g := a.Value.Group()
 		out := make([]any, len(g))
+		changed := false
 		for i, ga := range g {
-			out[i] = scrubAttr(ga, r)
+			sa, c := scrubAttr(ga, r)
+			out[i], changed = sa, changed || c
 		}
-		return slog.Group(a.Key, out...)
+		if changed {
+			return slog.Group(a.Key, out...), true
+		}
 	}
-	return a
+	return a, false
 }
 
 func (h *probeLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
@@ -216,10 +258,26 @@ func logAttrs(ctx context.Context, l *slog.Logger, source bool, level slog.Level
 	}
 	var pc uintptr
 	if source {
-		var pcs [1]uintptr
-		runtime.Callers(2, pcs[:]) // logAttrs's caller
-		pc = pcs[0]
+		pc = callerPC()
 	}
+	if ah, ok := h.(credentials.AttrsHandler); ok {
+		ah.HandleAttrs(ctx, time.Now(), level, msg, pc, attrs)
+		return
+	}
+	logRecord(ctx, h, level, msg, pc, attrs)
+}
+
+// callerPC is the call site of logAttrs's caller.
+//
+//go:noinline
+func callerPC() uintptr {
+	var pcs [1]uintptr
+	runtime.Callers(3, pcs[:]) // callerPC, logAttrs, its caller
+	return pcs[0]
+}
+
+// logRecord is logAttrs through a handler that is not a probe's.
+func logRecord(ctx context.Context, h slog.Handler, level slog.Level, msg string, pc uintptr, attrs []slog.Attr) {
 	r := slog.NewRecord(time.Now(), level, msg, pc)
 	r.AddAttrs(attrs...)
 	_ = h.Handle(ctx, r)

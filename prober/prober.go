@@ -16,6 +16,7 @@
 package prober
 
 import (
+	"encoding/json"
 	"sync/atomic"
 
 	"context"
@@ -270,7 +271,7 @@ func (pr *probe) openProcess(ctx context.Context) {
 	pr.wire = newStdioClient(*pr.module, pr.logExchange)
 	pr.wire.Requests = (*requestTracer)(pr)
 	start := time.Now()
-	hs, err := pr.wire.Handshake(ctx, pr.opts)
+	hs, err := pr.wire.Handshake(ctx, &pr.opts)
 	info, _ := pr.wire.Process()
 	pr.first = firstExchange{hs: hs, err: err, elapsed: time.Since(start), firstByte: info.FirstByte}
 }
@@ -286,10 +287,22 @@ func (pr *probe) openHTTP(ctx context.Context) bool {
 	pr.http = hc
 	pr.wire = newWireClient(hc, pr.module, pr.target, pr.logExchange)
 	pr.wire.Requests = (*requestTracer)(pr)
-	start := time.Now()
-	hs, err := pr.wire.Handshake(ctx, pr.opts)
-	pr.first = firstExchange{hs: hs, err: err, elapsed: time.Since(start), conn: pr.wire.Conn()}
+	pr.firstHandshake(ctx)
 	return true
+}
+
+// firstHandshake runs the handshake and keeps what it met in pr.first.
+func (pr *probe) firstHandshake(ctx context.Context) {
+	start := time.Now()
+	hs, err := pr.wire.Handshake(ctx, &pr.opts)
+	f := &pr.first
+	f.hs, f.err, f.elapsed = hs, err, time.Since(start)
+	pr.noteFirstConn()
+}
+
+// noteFirstConn keeps what the first exchange's connection met.
+func (pr *probe) noteFirstConn() {
+	pr.first.conn = pr.wire.Conn()
 }
 
 // release ends the probe's wire client and connections.
@@ -411,7 +424,12 @@ func (pr *probe) connect(ctx context.Context) bool {
 	if !pr.open(ctx) {
 		return false
 	}
-	x := pr.first
+	return pr.connected(ctx)
+}
+
+// connected judges the connection the first exchange made.
+func (pr *probe) connected(ctx context.Context) bool {
+	x := &pr.first
 	if !x.conn.Established {
 		pr.fail(LayerConnect, 0, connectReason(x.err), x.err)
 		return false
@@ -533,6 +551,13 @@ func (pr *probe) tools(ctx context.Context) bool {
 		pr.fail(LayerTools, time.Since(start), failure.ReasonOf(err), err)
 		return false
 	}
+	return pr.toolsListed(ctx, raw, start)
+}
+
+// toolsListed hashes the tools listed (raw, asked for at start) and
+// applies the module's expectations. tools's second half, in a function of
+// its own so that tools's frame is small while it waits for the list.
+func (pr *probe) toolsListed(ctx context.Context, raw []json.RawMessage, start time.Time) bool {
 	if tc := pr.module.ToolCall; tc != nil {
 		// Of the definitions, only what the call needs of its tool stays.
 		pr.toCall = mcpwire.FindTool(raw, tc.Name)

@@ -76,12 +76,17 @@ func (pr *probe) fail(layer string, d time.Duration, reason failure.Reason, err 
 
 func (pr *probe) logExchange(x mcpwire.Exchange) {
 	// Typed attributes: none is boxed into an interface.
-	attrs := [6]slog.Attr{slog.String("op", x.Op), slog.Int("status", x.Status),
-		slog.String("content_type", x.ContentType), slog.Float64("duration_seconds", x.Duration.Seconds())}
-	n := 4
 	if x.Err != nil {
-		attrs[4], attrs[5] = slog.String("reason", string(failure.ReasonOf(x.Err))), slog.Any("err", x.Err)
-		n = 6
+		pr.logFailedExchange(&x)
+		return
 	}
-	logAttrs(context.Background(), pr.logger, pr.source, slog.LevelDebug, "exchange", attrs[:n]...)
+	logAttrs(context.Background(), pr.logger, pr.source, slog.LevelDebug, "exchange", slog.String("op", x.Op), slog.Int("status", x.Status),
+		slog.String("content_type", x.ContentType), slog.Float64("duration_seconds", x.Duration.Seconds()))
+}
+
+// logFailedExchange is logExchange for an exchange that met an error.
+func (pr *probe) logFailedExchange(x *mcpwire.Exchange) {
+	logAttrs(context.Background(), pr.logger, pr.source, slog.LevelDebug, "exchange", slog.String("op", x.Op), slog.Int("status", x.Status),
+		slog.String("content_type", x.ContentType), slog.Float64("duration_seconds", x.Duration.Seconds()),
+		slog.String("reason", string(failure.ReasonOf(x.Err))), slog.Any("err", x.Err))
 }

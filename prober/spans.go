@@ -108,6 +108,12 @@ func (pr *probe) runLayer(ctx context.Context, l *layerSpec) bool {
 	if pr.tracer == nil {
 		return l.step(pr, ctx)
 	}
+	return pr.runLayerTraced(ctx, l)
+}
+
+// runLayerTraced is runLayer with tracing on; its own function, so that
+// a probe without tracing does not carry its frame.
+func (pr *probe) runLayerTraced(ctx context.Context, l *layerSpec) bool {
 	ctx, span := pr.tracer.Start(ctx, "layer "+l.name, trace.WithAttributes(attribute.String("mcp_exporter.layer", l.name)))
 	ok := l.step(pr, ctx)
 	lr := pr.result.layer(l.name)

@@ -27,6 +27,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	promconfig "github.com/prometheus/common/config"
 
@@ -495,23 +496,30 @@ type credentialRecorder struct{ next http.RoundTripper }
 
 // RecordCredentials wraps a probe's base transport in a credentialRecorder.
 func RecordCredentials(next http.RoundTripper) http.RoundTripper {
-	return credentialRecorder{next}
+	return &credentialRecorder{next}
 }
 
-func (c credentialRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	s, _ := req.Context().Value(probeSecretsKey{}).(*Secrets)
-	if s == nil {
-		return c.next.RoundTrip(req)
-	}
-	for name, values := range req.Header {
-		s.recordHeader(name, values)
+func (c *credentialRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if s, _ := req.Context().Value(probeSecretsKey{}).(*Secrets); s != nil {
+		s.recordHeaders(req.Header)
 	}
 	return c.next.RoundTrip(req)
 }
 
+// recordHeaders records every header of h, as recordHeader does. Not
+// inlined: its map iterator would sit in the round tripper's frame while
+// the probe waits for the answer.
+//
+//go:noinline
+func (s *Secrets) recordHeaders(h http.Header) {
+	for name, values := range h {
+		s.recordHeader(name, values)
+	}
+}
+
 // CloseIdleConnections passes on to the wrapped transport, so that a probe
 // still closes its connections at its end.
-func (c credentialRecorder) CloseIdleConnections() {
+func (c *credentialRecorder) CloseIdleConnections() {
 	if ci, ok := c.next.(interface{ CloseIdleConnections() }); ok {
 		ci.CloseIdleConnections()
 	}
@@ -539,24 +547,61 @@ func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
 		// Nothing to mask (yet): masking would copy the record unchanged.
 		return h.next.Handle(ctx, rec)
 	}
-	// The record's strings are masked as one group: pieces of a credential
-	// spread over its message and attributes are found together.
-	texts := []string{rec.Message}
+	attrs := make([]slog.Attr, 0, rec.NumAttrs())
 	rec.Attrs(func(a slog.Attr) bool {
-		texts = appendAttrTexts(texts, a)
+		attrs = append(attrs, a)
 		return true
 	})
+	h.HandleAttrs(ctx, rec.Time, rec.Level, rec.Message, rec.PC, attrs)
+	return nil
+}
+
+// AttrsHandler is a slog.Handler that also takes a record as its parts. A
+// slog.Record is some 300 bytes, copied onto the stack at every handler it
+// passes; a probe logs at the bottom of its stack, which it keeps while
+// it waits (see prober's logAttrs).
+type AttrsHandler interface {
+	slog.Handler
+	HandleAttrs(ctx context.Context, t time.Time, level slog.Level, msg string, pc uintptr, attrs []slog.Attr)
+}
+
+// HandleAttrs is Handle for a record's parts; attrs is not changed.
+func (h *redactingHandler) HandleAttrs(ctx context.Context, t time.Time, level slog.Level, msg string, pc uintptr, attrs []slog.Attr) {
+	if h.secrets.Known() {
+		msg, attrs = h.redact(msg, attrs)
+	}
+	if ah, ok := h.next.(AttrsHandler); ok {
+		ah.HandleAttrs(ctx, t, level, msg, pc, attrs)
+		return
+	}
+	handleRecord(ctx, h.next, t, level, msg, pc, attrs)
+}
+
+// handleRecord passes a record made of the parts to h.
+func handleRecord(ctx context.Context, h slog.Handler, t time.Time, level slog.Level, msg string, pc uintptr, attrs []slog.Attr) {
+	rec := slog.NewRecord(t, level, msg, pc)
+	rec.AddAttrs(attrs...)
+	_ = h.Handle(ctx, rec)
+}
+
+// redact masks the credentials in a record's message and attributes. Its
+// strings are masked as one group: pieces of a credential spread over its
+// message and attributes are found together.
+func (h *redactingHandler) redact(msg string, attrs []slog.Attr) (string, []slog.Attr) {
+	texts := []string{msg}
+	for _, a := range attrs {
+		texts = appendAttrTexts(texts, a)
+	}
 	shown := slices.Clone(texts)
 	h.secrets.RedactGroup(texts)
-	out := slog.NewRecord(rec.Time, rec.Level, texts[0], rec.PC)
+	out := make([]slog.Attr, 0, len(attrs))
 	masked, orig := texts[1:], shown[1:]
-	rec.Attrs(func(a slog.Attr) bool {
+	for _, a := range attrs {
 		var r slog.Attr
 		r, masked, orig = replaceAttrTexts(a, masked, orig)
-		out.AddAttrs(r)
-		return true
-	})
-	return h.next.Handle(ctx, out)
+		out = append(out, r)
+	}
+	return texts[0], out
 }
 
 // appendAttrTexts appends the texts a log attribute shows: a string, each

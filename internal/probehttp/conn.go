@@ -243,32 +243,9 @@ func (b *base) dial(ctx context.Context, scheme, key, host, addr string, trace *
 	if trace != nil && trace.GetConn != nil {
 		trace.GetConn(addr)
 	}
-	nc, err := b.dialer.DialContext(ctx, "tcp", addr)
+	nc, err := b.connect(ctx, scheme, host, addr, trace)
 	if err != nil {
 		return nil, err
-	}
-	if scheme == "https" {
-		cfg := &tls.Config{}
-		if b.tls != nil {
-			cfg = b.tls.Clone()
-		}
-		if cfg.ServerName == "" {
-			cfg.ServerName = host
-		}
-		cfg.NextProtos = []string{"http/1.1"}
-		tc := tls.Client(nc, cfg)
-		if trace != nil && trace.TLSHandshakeStart != nil {
-			trace.TLSHandshakeStart()
-		}
-		err := tc.HandshakeContext(ctx)
-		if trace != nil && trace.TLSHandshakeDone != nil {
-			trace.TLSHandshakeDone(tc.ConnectionState(), err)
-		}
-		if err != nil {
-			_ = nc.Close()
-			return nil, err
-		}
-		nc = tc
 	}
 	c := &conn{key: key, nc: nc}
 	c.lim = limitReader{r: nc, n: math.MaxInt64}
@@ -283,6 +260,77 @@ func (b *base) dial(ctx context.Context, scheme, key, host, addr string, trace *
 		trace.GotConn(httptrace.GotConnInfo{Conn: nc})
 	}
 	return c, nil
+}
+
+// connect dials addr and, for https, runs TLS over the connection. It runs
+// on a goroutine of its own, which ends with it, as net/http's transport
+// dials: the resolver and the TLS handshake go deeper than the rest of a
+// probe, and a goroutine's stack, once grown, stays grown while the probe
+// waits for its answers (a probe in flight would hold 16 KiB instead of 8).
+func (b *base) connect(ctx context.Context, scheme, host, addr string, trace *httptrace.ClientTrace) (net.Conn, error) {
+	type connected struct {
+		nc  net.Conn
+		err error
+	}
+	done := make(chan connected, 1)
+	go func() {
+		nc, err := b.dialer.DialContext(ctx, "tcp", addr)
+		if err == nil && scheme == "https" {
+			nc, err = b.handshake(ctx, nc, host, trace)
+		}
+		done <- connected{nc, err}
+	}()
+	c := <-done
+	return c.nc, c.err
+}
+
+// write sends req on c in one write (closing req.Body). It runs on a
+// goroutine of its own, which ends with it: Request.Write goes deeper than
+// the rest of an exchange (it sorts the headers), and the probe's
+// goroutine would keep the stack it grew to while it waits for the answer.
+func (c *conn) write(req *http.Request) error {
+	done := make(chan error, 1)
+	go func() { done <- writeRequest(c.nc, req) }()
+	return <-done
+}
+
+func writeRequest(nc net.Conn, req *http.Request) error {
+	w := writers.Get().(*bufio.Writer)
+	w.Reset(nc)
+	err := req.Write(unflushed{w}) // closes req.Body
+	if err == nil {
+		err = w.Flush()
+	}
+	w.Reset(nil)
+	writers.Put(w)
+	return err
+}
+
+// handshake runs TLS over nc for host, offering HTTP/1.1 alone, and
+// closes nc if it fails. Its own function: a tls.ConnectionState is large,
+// and a plain connection's dial need not carry it.
+func (b *base) handshake(ctx context.Context, nc net.Conn, host string, trace *httptrace.ClientTrace) (net.Conn, error) {
+	cfg := &tls.Config{}
+	if b.tls != nil {
+		cfg = b.tls.Clone()
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	cfg.NextProtos = []string{"http/1.1"}
+	tc := tls.Client(nc, cfg)
+	if trace != nil && trace.TLSHandshakeStart != nil {
+		trace.TLSHandshakeStart()
+	}
+	err := tc.HandshakeContext(ctx)
+	if trace != nil && trace.TLSHandshakeDone != nil {
+		trace.TLSHandshakeDone(tc.ConnectionState(), err)
+	}
+	if err != nil {
+		_ = nc.Close()
+		return nil, err
+	}
+	return tc, nil
 }
 
 // exchange writes req on c and reads the answer's headers; the body is
@@ -308,15 +356,7 @@ func (cs *conns) exchange(c *conn, req *http.Request, trace *httptrace.ClientTra
 		}
 	}()
 
-	w := writers.Get().(*bufio.Writer)
-	w.Reset(c.nc)
-	err = req.Write(unflushed{w}) // closes req.Body
-	if err == nil {
-		err = w.Flush()
-	}
-	w.Reset(nil)
-	writers.Put(w)
-	if err != nil {
+	if err = c.write(req); err != nil {
 		return nil, false, err
 	}
 

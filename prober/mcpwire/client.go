@@ -301,7 +301,7 @@ func (c *Client) send(ctx context.Context, out Outgoing, params any) (json.RawMe
 			return nil, err
 		}
 		out.Body = body
-		return c.exchange(ctx, out)
+		return c.exchange(ctx, &out)
 	}
 	// The request's span starts before its body is encoded: its _meta
 	// carries the span's traceparent.
@@ -314,14 +314,14 @@ func (c *Client) send(ctx context.Context, out Outgoing, params any) (json.RawMe
 		return nil, err
 	}
 	out.Body = body
-	res, err := c.exchange(ctx, out)
+	res, err := c.exchange(ctx, &out)
 	c.Requests.EndRequest(ctx, out.Method, time.Since(start), err)
 	return res, err
 }
 
 // callBody sends the encoded request m and returns the raw result of the
 // response that answers it.
-func (c *Client) callBody(ctx context.Context, m Outgoing) (json.RawMessage, error) {
+func (c *Client) callBody(ctx context.Context, m *Outgoing) (json.RawMessage, error) {
 	if c.Requests == nil {
 		return c.exchange(ctx, m)
 	}
@@ -334,7 +334,7 @@ func (c *Client) callBody(ctx context.Context, m Outgoing) (json.RawMessage, err
 
 // exchange sends the encoded request m and returns the raw result of the
 // response that answers it.
-func (c *Client) exchange(ctx context.Context, m Outgoing) (json.RawMessage, error) {
+func (c *Client) exchange(ctx context.Context, m *Outgoing) (json.RawMessage, error) {
 	if err := c.ensureTransport(ctx); err != nil {
 		return nil, err
 	}
@@ -369,7 +369,7 @@ func (c *Client) notify(ctx context.Context, method string, params any) error {
 		start = time.Now()
 		ctx, _ = c.Requests.StartRequest(ctx, method)
 	}
-	err := c.transport.Notify(ctx, &c.session, Outgoing{Method: method, Body: body})
+	err := c.transport.Notify(ctx, &c.session, &Outgoing{Method: method, Body: body})
 	c.noteAnswer(false)
 	if c.Requests != nil {
 		c.Requests.EndRequest(ctx, method, time.Since(start), err)

@@ -155,7 +155,7 @@ func TestHandshakeTooLargeDiscoverIsFinal(t *testing.T) {
 	c := &Client{HTTP: ts.Client(), Endpoint: ts.URL, MaxMessageBytes: 1024}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := c.Handshake(ctx, HandshakeOptions{Accept: []string{protocol.Version20260728, "2025-11-25"}})
+	_, err := c.Handshake(ctx, &HandshakeOptions{Accept: []string{protocol.Version20260728, "2025-11-25"}})
 	if got := failure.ReasonOf(err); got != failure.ReasonResponseTooLarge {
 		t.Errorf("reason = %q (%v), want %s", got, err, failure.ReasonResponseTooLarge)
 	}

@@ -103,7 +103,7 @@ func TestDiscoverResult(t *testing.T) {
 			f.post = func(w http.ResponseWriter, _ string, id int64) { writeJSON(w, id, tt.result) }
 			c, done := startResumeFake(t, f)
 			defer done()
-			hs, err := c.Handshake(context.Background(), HandshakeOptions{Accept: []string{protocol.Version20260728}})
+			hs, err := c.Handshake(context.Background(), &HandshakeOptions{Accept: []string{protocol.Version20260728}})
 			if err != nil {
 				t.Fatalf("Handshake: %v", err)
 			}
@@ -137,7 +137,7 @@ func TestStatelessToolsListWarnings(t *testing.T) {
 	c, done := startResumeFake(t, f)
 	defer done()
 	ctx := context.Background()
-	if _, err := c.Handshake(ctx, HandshakeOptions{Accept: []string{protocol.Version20260728}}); err != nil {
+	if _, err := c.Handshake(ctx, &HandshakeOptions{Accept: []string{protocol.Version20260728}}); err != nil {
 		t.Fatalf("Handshake: %v", err)
 	}
 	if tools, err := c.ListTools(ctx, 10, 10); err != nil || len(tools) != 2 {
@@ -165,7 +165,7 @@ func TestDiscoverTTLOfStatefulServer(t *testing.T) {
 	}
 	c, done := startResumeFake(t, f)
 	defer done()
-	hs, err := c.Handshake(context.Background(), HandshakeOptions{Accept: []string{protocol.Version20260728, "2025-11-25"}})
+	hs, err := c.Handshake(context.Background(), &HandshakeOptions{Accept: []string{protocol.Version20260728, "2025-11-25"}})
 	if err != nil {
 		t.Fatalf("Handshake: %v", err)
 	}

@@ -164,9 +164,7 @@ func (h *httpConn) do(req *http.Request, op string) (*http.Response, time.Time, 
 		h.answered = true
 	}
 	if err != nil {
-		cerr := classifyTransportError(req.Context(), err, h.trace.currentPhase())
-		h.record(Exchange{Op: op, Duration: time.Since(start), Err: cerr})
-		return nil, start, cerr
+		return nil, start, h.failed(req, op, start, err)
 	}
 	h.lastStatus = resp.StatusCode
 	if err := decodeContent(resp); err != nil {
@@ -174,6 +172,14 @@ func (h *httpConn) do(req *http.Request, op string) (*http.Response, time.Time, 
 		return nil, start, err
 	}
 	return resp, start, nil
+}
+
+// failed records the exchange op, sent at start, that met err before an
+// answer, and returns err classified.
+func (h *httpConn) failed(req *http.Request, op string, start time.Time, err error) error {
+	cerr := classifyTransportError(req.Context(), err, h.trace.currentPhase())
+	h.record(Exchange{Op: op, Duration: time.Since(start), Err: cerr})
+	return cerr
 }
 
 // statusError classifies a non-2xx answer. A JSON-RPC error in the body

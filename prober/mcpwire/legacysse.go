@@ -122,7 +122,7 @@ func (l *legacySSE) readEndpoint(ctx context.Context, resp *http.Response, media
 
 // post sends one message to the endpoint; 202 is the specified answer,
 // any 2xx is taken.
-func (l *legacySSE) post(ctx context.Context, s *Session, m Outgoing) (time.Time, error) {
+func (l *legacySSE) post(ctx context.Context, s *Session, m *Outgoing) (time.Time, error) {
 	h := l.h
 	req, err := newPost(ctx, l.endpoint, m.Body)
 	if err != nil {
@@ -147,7 +147,7 @@ func (l *legacySSE) post(ctx context.Context, s *Session, m Outgoing) (time.Time
 // Call POSTs the request and reads the stream until its response. Events
 // of other names and server-to-client requests and notifications are
 // passed over.
-func (l *legacySSE) Call(ctx context.Context, s *Session, m Outgoing) (*Message, error) {
+func (l *legacySSE) Call(ctx context.Context, s *Session, m *Outgoing) (*Message, error) {
 	start, err := l.post(ctx, s, m)
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func (l *legacySSE) Call(ctx context.Context, s *Session, m Outgoing) (*Message,
 }
 
 // Notify POSTs a notification.
-func (l *legacySSE) Notify(ctx context.Context, s *Session, m Outgoing) error {
+func (l *legacySSE) Notify(ctx context.Context, s *Session, m *Outgoing) error {
 	start, err := l.post(ctx, s, m)
 	if err == nil {
 		l.h.record(Exchange{Op: m.Method, Status: l.h.lastStatus, Duration: time.Since(start)})

@@ -137,7 +137,7 @@ func TestHandshakeListCapabilities(t *testing.T) {
 			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-11-25","capabilities":`+tc.caps+`,"serverInfo":{"name":"s","version":"1"}}}`)
 		}))
 		c := &Client{HTTP: ts.Client(), Endpoint: ts.URL}
-		hs, err := c.Handshake(context.Background(), HandshakeOptions{Pinned: "2025-11-25", Accept: []string{"2025-11-25"}})
+		hs, err := c.Handshake(context.Background(), &HandshakeOptions{Pinned: "2025-11-25", Accept: []string{"2025-11-25"}})
 		ts.Close()
 		if err != nil {
 			t.Fatalf("%s: %v", tc.caps, err)

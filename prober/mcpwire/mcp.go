@@ -104,7 +104,7 @@ type serverResult struct {
 // Handshake opens the conversation: server/discover for the stateless era,
 // initialize and notifications/initialized for the stateful one, detecting
 // the era when none is pinned or remembered.
-func (c *Client) Handshake(ctx context.Context, o HandshakeOptions) (*Handshake, error) {
+func (c *Client) Handshake(ctx context.Context, o *HandshakeOptions) (*Handshake, error) {
 	c.discoverTTL = nil
 	hs, err := c.handshake(ctx, o)
 	if hs != nil {
@@ -116,7 +116,7 @@ func (c *Client) Handshake(ctx context.Context, o HandshakeOptions) (*Handshake,
 	return hs, err
 }
 
-func (c *Client) handshake(ctx context.Context, o HandshakeOptions) (*Handshake, error) {
+func (c *Client) handshake(ctx context.Context, o *HandshakeOptions) (*Handshake, error) {
 	accepts := func(v string) bool { return slices.Contains(o.Accept, v) }
 	legacyOK := func(v string) bool {
 		if o.Pinned != "" {
@@ -342,18 +342,33 @@ type initializeParams struct {
 // which answered revision the prober accepts. A server that rejects the
 // offer and names the revisions it supports is offered the best of those once.
 func (c *Client) initialize(ctx context.Context, version string, ok func(string) bool) (*Handshake, error) {
+	out, err := c.initializeRequest(version)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.callBody(ctx, out)
+	if err != nil {
+		if raw, err = c.retryInitialize(ctx, initializeParams{ClientInfo: c.Info, ProtocolVersion: version}, err, ok); err != nil {
+			return nil, err
+		}
+	}
+	return c.initialized(ctx, raw, ok)
+}
+
+// initializeRequest is the initialize request offering version.
+func (c *Client) initializeRequest(version string) (*Outgoing, error) {
 	params := initializeParams{ClientInfo: c.Info, ProtocolVersion: version}
 	c.nextID++
 	body, err := params.body(c.nextID)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := c.callBody(ctx, Outgoing{Method: methodInitialize, ID: c.nextID, Body: body})
-	if err != nil {
-		if raw, err = c.retryInitialize(ctx, params, err, ok); err != nil {
-			return nil, err
-		}
-	}
+	return &Outgoing{Method: methodInitialize, ID: c.nextID, Body: body}, nil
+}
+
+// initialized checks the initialize result raw and sends
+// notifications/initialized.
+func (c *Client) initialized(ctx context.Context, raw json.RawMessage, ok func(string) bool) (*Handshake, error) {
 	var r serverResult
 	if err := decodeServer(raw, &r); err != nil {
 		return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "initialize result is not an object")
@@ -482,7 +497,7 @@ type listResult struct {
 // b, and returns the raw items.
 func (c *Client) list(ctx context.Context, l listMethod, b bounds) ([]json.RawMessage, error) {
 	var items []json.RawMessage
-	seen := map[string]bool{}
+	var seen map[string]bool // made for a second page: a map here would sit on the stack
 	cursor := ""
 	for page := 1; ; page++ {
 		raw, err := c.listRequest(ctx, l.method, cursor)
@@ -509,6 +524,9 @@ func (c *Client) list(ctx context.Context, l listMethod, b bounds) ([]json.RawMe
 		}
 		if page >= b.pages {
 			return nil, failure.Errorf(failure.ReasonProtocolViolation, c.LastStatus(), "%s has more than %d pages", l.method, b.pages)
+		}
+		if seen == nil {
+			seen = make(map[string]bool)
 		}
 		seen[next] = true
 		cursor = next
@@ -547,7 +565,7 @@ func (c *Client) listPage(l listMethod, raw json.RawMessage, page int) (items []
 func (c *Client) listRequest(ctx context.Context, method, cursor string) (json.RawMessage, error) {
 	if !c.session.Stateless && plainJSONString(cursor) {
 		c.nextID++
-		return c.callBody(ctx, Outgoing{Method: method, ID: c.nextID, Body: listBody(c.nextID, method, cursor)})
+		return c.callBody(ctx, &Outgoing{Method: method, ID: c.nextID, Body: listBody(c.nextID, method, cursor)})
 	}
 	params := struct {
 		Meta   map[string]any `json:"_meta,omitempty"`

@@ -176,7 +176,7 @@ func TestRequestBodies(t *testing.T) {
 	}))
 	defer ts.Close()
 	c := &Client{HTTP: ts.Client(), Endpoint: ts.URL, Info: Implementation{Name: "mcp_exporter", Version: "0.1.0"}}
-	if _, err := c.Handshake(context.Background(), HandshakeOptions{Pinned: "2025-11-25", Accept: []string{"2025-11-25"}}); err != nil {
+	if _, err := c.Handshake(context.Background(), &HandshakeOptions{Pinned: "2025-11-25", Accept: []string{"2025-11-25"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.ListTools(context.Background(), 10, 100); err != nil {

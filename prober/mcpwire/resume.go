@@ -43,7 +43,7 @@ const (
 // resumption is a request whose response stream ended early.
 type resumption struct {
 	s *Session
-	m Outgoing
+	m *Outgoing
 	// sessionID is the session the GET carries: the session's, or, for
 	// initialize, the one its answer assigns.
 	sessionID string
@@ -54,7 +54,7 @@ type resumption struct {
 
 // resumeSessionID is the session a resumption of m's stream carries. The
 // answer to initialize assigns it, before the stream holds the result.
-func resumeSessionID(s *Session, resp *http.Response, m Outgoing) string {
+func resumeSessionID(s *Session, resp *http.Response, m *Outgoing) string {
 	if s.ID != "" || m.Method != methodInitialize {
 		return s.ID
 	}

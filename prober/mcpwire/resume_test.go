@@ -147,7 +147,7 @@ func TestResumeInitializeAndToolsList(t *testing.T) {
 	c, done := startResumeFake(t, f)
 	defer done()
 	ctx := context.Background()
-	if _, err := c.Handshake(ctx, stateful); err != nil {
+	if _, err := c.Handshake(ctx, new(stateful)); err != nil {
 		t.Fatalf("Handshake: %v", err)
 	}
 	if tools, err := c.ListTools(ctx, 10, 10); err != nil || len(tools) != 1 {
@@ -279,7 +279,7 @@ func TestResumeBounds(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			if _, err := c.Handshake(ctx, stateful); err != nil {
+			if _, err := c.Handshake(ctx, new(stateful)); err != nil {
 				t.Fatalf("Handshake: %v", err)
 			}
 			start := time.Now()
@@ -323,7 +323,7 @@ func TestResumeNotStateless(t *testing.T) {
 	}
 	c, done := startResumeFake(t, f)
 	defer done()
-	_, err := c.Handshake(context.Background(), HandshakeOptions{Pinned: protocol.Version20260728, Accept: []string{protocol.Version20260728}})
+	_, err := c.Handshake(context.Background(), &HandshakeOptions{Pinned: protocol.Version20260728, Accept: []string{protocol.Version20260728}})
 	if failure.ReasonOf(err) != failure.ReasonProtocolViolation || !strings.Contains(err.Error(), "ended before the response") {
 		t.Fatalf("Handshake error %v, want the stream's end", err)
 	}

@@ -43,7 +43,7 @@ func TestSessionOnlyFromInitialize(t *testing.T) {
 	c, done := startResumeFake(t, f)
 	defer done()
 	ctx := context.Background()
-	if _, err := c.Handshake(ctx, HandshakeOptions{Accept: []string{protocol.Version20260728, "2025-11-25"}}); err != nil {
+	if _, err := c.Handshake(ctx, &HandshakeOptions{Accept: []string{protocol.Version20260728, "2025-11-25"}}); err != nil {
 		t.Fatalf("Handshake: %v", err)
 	}
 	if _, err := c.ListTools(ctx, 10, 10); err != nil {
@@ -84,7 +84,7 @@ func TestNoSessionFromStatelessDiscover(t *testing.T) {
 	c, done := startResumeFake(t, f)
 	defer done()
 	ctx := context.Background()
-	if _, err := c.Handshake(ctx, HandshakeOptions{Accept: []string{protocol.Version20260728}}); err != nil {
+	if _, err := c.Handshake(ctx, &HandshakeOptions{Accept: []string{protocol.Version20260728}}); err != nil {
 		t.Fatalf("Handshake: %v", err)
 	}
 	if _, err := c.ListTools(ctx, 10, 10); err != nil {

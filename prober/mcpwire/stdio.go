@@ -97,14 +97,14 @@ func openStdio(ctx context.Context, cfg TransportConfig) (Transport, error) {
 // Call writes the request on stdin and reads stdout until its response,
 // answering the server's own requests (ping with an empty result, others
 // with method not found) and passing over its notifications.
-func (p *stdio) Call(ctx context.Context, _ *Session, m Outgoing) (*Message, error) {
+func (p *stdio) Call(ctx context.Context, _ *Session, m *Outgoing) (*Message, error) {
 	start := time.Now()
 	msg, err := p.call(ctx, m)
 	p.record(Exchange{Op: m.Method, Duration: time.Since(start), Err: err})
 	return msg, err
 }
 
-func (p *stdio) call(ctx context.Context, m Outgoing) (*Message, error) {
+func (p *stdio) call(ctx context.Context, m *Outgoing) (*Message, error) {
 	if p.broken != nil {
 		return nil, p.broken
 	}
@@ -116,7 +116,7 @@ func (p *stdio) call(ctx context.Context, m Outgoing) (*Message, error) {
 	return msg, err
 }
 
-func (p *stdio) exchange(ctx context.Context, m Outgoing) (*Message, error) {
+func (p *stdio) exchange(ctx context.Context, m *Outgoing) (*Message, error) {
 	stop, err := p.arm(ctx)
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func (p *stdio) answer(ctx context.Context, msg *Message) error {
 }
 
 // Notify writes the notification on stdin.
-func (p *stdio) Notify(ctx context.Context, _ *Session, m Outgoing) error {
+func (p *stdio) Notify(ctx context.Context, _ *Session, m *Outgoing) error {
 	start := time.Now()
 	stop, err := p.arm(ctx)
 	if err == nil {

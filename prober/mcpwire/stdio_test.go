@@ -52,7 +52,7 @@ func TestStdioSDKServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := stdioClient(bin)
-	hs, err := c.Handshake(ctx, stdioOptions())
+	hs, err := c.Handshake(ctx, new(stdioOptions()))
 	if err != nil {
 		t.Fatalf("Handshake: %v", err)
 	}
@@ -101,7 +101,7 @@ func TestStdioMisbehaviour(t *testing.T) {
 			defer cancel()
 			c := stdioClient(bin, tc.mode)
 			c.MaxMessageBytes = tc.maxMessage
-			_, err := c.Handshake(ctx, stdioOptions())
+			_, err := c.Handshake(ctx, new(stdioOptions()))
 			if got := failure.ReasonOf(err); got != tc.handshake {
 				t.Fatalf("handshake: reason %q (%v), want %q", got, err, tc.handshake)
 			}
@@ -147,7 +147,7 @@ func TestStdioImplements(t *testing.T) {
 func TestStdioSpawnFailure(t *testing.T) {
 	for _, argv := range [][]string{{"no-such-command-mcp-exporter"}, {"/nonexistent/server"}, {t.TempDir()}, {}} {
 		c := stdioClient(argv...)
-		_, err := c.Handshake(context.Background(), stdioOptions())
+		_, err := c.Handshake(context.Background(), new(stdioOptions()))
 		if got := failure.ReasonOf(err); got != failure.ReasonSpawn {
 			t.Errorf("%q: reason %q (%v), want spawn", argv, got, err)
 		}
@@ -187,7 +187,7 @@ func TestStdioEras(t *testing.T) {
 			c := stdioClient(tc.argv...)
 			o := stdioOptions()
 			o.Pinned = tc.pinned
-			hs, err := c.Handshake(ctx, o)
+			hs, err := c.Handshake(ctx, new(o))
 			if err != nil {
 				t.Fatalf("Handshake: %v", err)
 			}

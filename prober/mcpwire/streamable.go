@@ -49,7 +49,7 @@ func (streamableHTTP) Close() error { return nil }
 
 // newRequest builds an HTTP request with the headers every Streamable HTTP
 // POST carries.
-func (t streamableHTTP) newRequest(ctx context.Context, s *Session, m Outgoing) (*http.Request, error) {
+func (t streamableHTTP) newRequest(ctx context.Context, s *Session, m *Outgoing) (*http.Request, error) {
 	h := t.h
 	req, err := newPost(h.traced(ctx), h.endpoint, m.Body)
 	if err != nil {
@@ -79,7 +79,7 @@ func (t streamableHTTP) newRequest(ctx context.Context, s *Session, m Outgoing) 
 
 // Call POSTs the request and reads the response from the answer, JSON or
 // an SSE stream. The session id the server assigns is recorded in s.
-func (t streamableHTTP) Call(ctx context.Context, s *Session, m Outgoing) (*Message, error) {
+func (t streamableHTTP) Call(ctx context.Context, s *Session, m *Outgoing) (*Message, error) {
 	h := t.h
 	req, err := t.newRequest(ctx, s, m)
 	if err != nil {
@@ -89,6 +89,14 @@ func (t streamableHTTP) Call(ctx context.Context, s *Session, m Outgoing) (*Mess
 	if err != nil {
 		return nil, err
 	}
+	return t.answer(ctx, s, m, resp, start)
+}
+
+// answer reads the response to m, sent at start, and records the
+// exchange. Call's second half, in a function of its own so that Call's
+// frame is small while it waits for the answer's headers.
+func (t streamableHTTP) answer(ctx context.Context, s *Session, m *Outgoing, resp *http.Response, start time.Time) (*Message, error) {
+	h := t.h
 	defer resp.Body.Close()
 	msg, mediaType, err := t.readResponse(ctx, s, resp, m)
 	h.record(Exchange{Op: m.Method, Status: resp.StatusCode, ContentType: mediaType, Duration: time.Since(start), Err: err})
@@ -111,7 +119,7 @@ const methodInitialize = "initialize"
 
 // readResponse classifies the answer to request m and returns the
 // response and the answer's media type.
-func (t streamableHTTP) readResponse(ctx context.Context, s *Session, resp *http.Response, m Outgoing) (*Message, string, error) {
+func (t streamableHTTP) readResponse(ctx context.Context, s *Session, resp *http.Response, m *Outgoing) (*Message, string, error) {
 	id := m.ID
 	h := t.h
 	mediaType := mediaTypeOf(resp.Header.Get("Content-Type"))
@@ -162,7 +170,7 @@ func (t streamableHTTP) readJSON(ctx context.Context, body io.Reader) (*Message,
 
 // Notify POSTs a notification; any 2xx answer is accepted (202 is the
 // specified one, 200 and 204 are common).
-func (t streamableHTTP) Notify(ctx context.Context, s *Session, m Outgoing) error {
+func (t streamableHTTP) Notify(ctx context.Context, s *Session, m *Outgoing) error {
 	h := t.h
 	req, err := t.newRequest(ctx, s, m)
 	if err != nil {

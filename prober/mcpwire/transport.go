@@ -41,9 +41,9 @@ type Transport interface {
 	// m.ID. s holds the conversation's state for what the transport
 	// carries besides the message (HTTP headers); a transport records in
 	// it the session id the server assigns.
-	Call(ctx context.Context, s *Session, m Outgoing) (*Message, error)
+	Call(ctx context.Context, s *Session, m *Outgoing) (*Message, error)
 	// Notify sends the notification m and returns once the server took it.
-	Notify(ctx context.Context, s *Session, m Outgoing) error
+	Notify(ctx context.Context, s *Session, m *Outgoing) error
 	// Close releases what the transport holds (an open stream, a
 	// process). The Client calls it at the end of every probe, whatever
 	// happened; it may be called more than once.

@@ -32,7 +32,7 @@ type memoryTransport struct {
 
 func (*memoryTransport) Name() string { return "memory" }
 
-func (t *memoryTransport) Call(_ context.Context, s *Session, m Outgoing) (*Message, error) {
+func (t *memoryTransport) Call(_ context.Context, s *Session, m *Outgoing) (*Message, error) {
 	t.sent = append(t.sent, m.Method)
 	var req struct {
 		ID int64 `json:"id"`
@@ -57,7 +57,7 @@ func (t *memoryTransport) Call(_ context.Context, s *Session, m Outgoing) (*Mess
 	return decodeMessage(fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%d,%s}`, m.ID, answer))
 }
 
-func (t *memoryTransport) Notify(_ context.Context, _ *Session, m Outgoing) error {
+func (t *memoryTransport) Notify(_ context.Context, _ *Session, m *Outgoing) error {
 	t.sent = append(t.sent, m.Method)
 	return nil
 }
@@ -73,7 +73,7 @@ func TestTransportSeam(t *testing.T) {
 	defer delete(transports, "memory")
 
 	c := &Client{Info: Implementation{Name: "test", Version: "0"}}
-	hs, err := c.Handshake(context.Background(), HandshakeOptions{Transport: "memory", Accept: []string{protocol.Version20260728, "2025-06-18"}})
+	hs, err := c.Handshake(context.Background(), &HandshakeOptions{Transport: "memory", Accept: []string{protocol.Version20260728, "2025-06-18"}})
 	if err != nil {
 		t.Fatalf("Handshake: %v", err)
 	}
