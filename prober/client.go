@@ -46,6 +46,9 @@ type probeClient struct {
 	oauth2 *credentials.ProbeToken
 	// trace is the probe's trace context, for the wire client's _meta.
 	trace *probeTrace
+	// marker is the outermost round tripper, which marks the wire
+	// client's requests before they are sent.
+	marker *probeMarker
 }
 
 // token returns the OAuth2 token the probe used, if it had one: its
@@ -155,7 +158,8 @@ func (pr *probe) newClient(m *config.Module, tokenURL credentials.Endpoint) (*pr
 	}
 	// Outermost, so that every request of the probe carries the marker that
 	// /probe refuses (see marker.go).
-	client.Transport = markProbeRequests(client.Transport, &pr.trace, pr.tracer)
+	pc.marker = markProbeRequests(client.Transport, &pr.trace, pr.tracer)
+	client.Transport = pc.marker
 	return pc, nil
 }
 

@@ -162,7 +162,7 @@ func (h *Handler) refuse(w http.ResponseWriter, status int, cause, module, answe
 // that the goroutine of a probe in flight holds a small stack (1,000 probes
 // may wait at once).
 type probeCall struct {
-	params      url.Values
+	debug       bool     // debug=true: answer with the debug output
 	target      *url.URL // nil: a module with a command
 	shownTarget string
 	timeout     time.Duration
@@ -245,7 +245,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) *probeCall {
 		h.refuse(w, http.StatusBadRequest, refusedUnknownModule, "", fmt.Sprintf("unknown module %q; the modules are: %s", moduleName, moduleList(modules)))
 		return nil
 	}
-	c := &probeCall{params: params}
+	c := &probeCall{debug: params.Get("debug") == "true"}
 	c.req.ModuleName, c.req.Module = moduleName, module
 	target, shownTarget, err := h.admit(params, moduleName, &c.req.Module)
 	if err != nil {
@@ -318,7 +318,7 @@ func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if h.History != nil {
 		h.remember(c, list, gatherErr)
 	}
-	if c.params.Get("debug") == "true" {
+	if c.debug {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte(c.debugOutput(list, gatherErr)))
 		return

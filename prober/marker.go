@@ -42,8 +42,9 @@ func probeUserAgent() string { return userAgentPrefix + version.Version }
 // GETs and every redirect hop of them carry the marks, and none carries a
 // Referer; the OAuth2 token client (shared by probes, trace nil) copies the
 // User-Agent. It is the only round tripper that sets the User-Agent or
-// traceparent.
-func markProbeRequests(rt http.RoundTripper, pt *probeTrace, tracer trace.Tracer) http.RoundTripper {
+// traceparent; the wire client's own requests get the same marks from it
+// before they are sent (mark), so that they need no copy.
+func markProbeRequests(rt http.RoundTripper, pt *probeTrace, tracer trace.Tracer) *probeMarker {
 	return &probeMarker{next: rt, marker: []string{"1"}, userAgent: []string{probeUserAgent()}, trace: pt, tracer: tracer}
 }
 
@@ -67,6 +68,9 @@ const traceparentHeader = "Traceparent"
 // header map, as http.Request.WithContext's is: nothing below changes the
 // request's URL or body in place.
 func (m *probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
+	if m.tracer == nil && m.carries(req) {
+		return m.next.RoundTrip(req)
+	}
 	r := m.marked(req)
 	if m.tracer != nil {
 		return m.roundTripTraced(r)
@@ -75,6 +79,34 @@ func (m *probeMarker) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Header[traceparentHeader] = m.trace.header()
 	}
 	return m.next.RoundTrip(r)
+}
+
+// mark sets the marks on h, the header of a request of the probe's own
+// (the wire client's, just before it is sent: mcpwire.Client.Mark), so
+// that RoundTrip sends it as it is. With tracing on, RoundTrip copies the
+// request anyway to set the span's traceparent.
+func (m *probeMarker) mark(h http.Header) {
+	h[ProbeMarkerHeader] = m.marker
+	h["User-Agent"] = m.userAgent
+	if m.trace != nil && m.tracer == nil {
+		h[traceparentHeader] = m.trace.header()
+	}
+}
+
+// carries reports whether req's header holds the marks as mark set them:
+// the marker's and the User-Agent's very values (a header that net/http's
+// client copied for a redirect hop holds copies), a traceparent when the
+// probe sends one, and no Referer.
+func (m *probeMarker) carries(req *http.Request) bool {
+	h := req.Header
+	mk, ua := h[ProbeMarkerHeader], h["User-Agent"]
+	if len(mk) != 1 || &mk[0] != &m.marker[0] || len(ua) != 1 || &ua[0] != &m.userAgent[0] {
+		return false
+	}
+	if _, referer := h["Referer"]; referer {
+		return false
+	}
+	return m.trace == nil || len(h[traceparentHeader]) == 1
 }
 
 // marked is the copy of req that RoundTrip sends, with the marks set. Not

@@ -30,23 +30,28 @@ import (
 type probeLog struct {
 	mu      sync.Mutex
 	entries []probeLogEntry
-	size    int // estimated bytes the entries keep, for History's budget
+	// attrs is the slab the entries' attributes are cut from; a new slab
+	// is started when one is full, and the pieces cut keep the old one.
+	attrs []slog.Attr
+	size  int // estimated bytes the entries keep, for History's budget
 }
 
 // firstProbeRecords is the room for a probe's first records: what it
 // logs before its first answer arrives (the start, perhaps a discovery
 // exchange), which it holds while it waits. healthyProbeRecords is the
 // next room, in one allocation: what a healthy probe of the default module
-// logs (start, four exchanges, connected, handshake, tools, end). A record
-// kept is about 300 bytes.
+// logs (start, four exchanges, connected, handshake, tools, end). An
+// entry is about 100 bytes, and its attributes 40 bytes each, from a slab
+// of attrSlab (about four to a record).
 const (
 	firstProbeRecords   = 2
 	healthyProbeRecords = 10
+	attrSlab            = 16
 )
 
-// recordOverhead is what a kept record costs beyond its strings: the
-// record, its attribute slots and the entry, roughly.
-const recordOverhead = 256
+// recordOverhead is what a kept record costs beyond its strings: its
+// entry, roughly (each attribute's slot is counted by attrSize).
+const recordOverhead = 128
 
 // Size estimates the bytes the kept records hold.
 func (l *probeLog) Size() int {
@@ -78,9 +83,35 @@ func attrSize(a slog.Attr) int {
 	return n
 }
 
+// probeLogEntry is one record kept as its parts: a slog.Record has room
+// for five attributes whether it holds them or not, some 300 bytes.
 type probeLogEntry struct {
-	rec   slog.Record
+	time  time.Time
+	msg   string
+	pc    uintptr
+	level slog.Level
+	attrs []slog.Attr // a piece of probeLog.attrs
 	scope []probeLogScope
+}
+
+// record is the entry as a slog.Record.
+func (e *probeLogEntry) record() slog.Record {
+	r := slog.NewRecord(e.time, e.level, e.msg, e.pc)
+	r.AddAttrs(e.attrs...)
+	return r
+}
+
+// keepAttrs copies attrs into the slab and returns their piece of it.
+func (l *probeLog) keepAttrs(attrs []slog.Attr) []slog.Attr {
+	if len(attrs) == 0 {
+		return nil
+	}
+	if cap(l.attrs)-len(l.attrs) < len(attrs) {
+		l.attrs = make([]slog.Attr, 0, max(attrSlab, len(attrs)))
+	}
+	start := len(l.attrs)
+	l.attrs = append(l.attrs, attrs...)
+	return l.attrs[start:len(l.attrs):len(l.attrs)]
 }
 
 // probeLogScope is one WithAttrs or WithGroup step, replayed when the
@@ -105,7 +136,7 @@ func (l *probeLog) String() string {
 				h = h.WithAttrs(s.attrs)
 			}
 		}
-		_ = h.Handle(context.Background(), e.rec)
+		_ = h.Handle(context.Background(), e.record())
 	}
 	return b.String()
 }
@@ -163,20 +194,16 @@ func (h *probeLogHandler) HandleAttrs(ctx context.Context, t time.Time, level sl
 	case firstProbeRecords:
 		l.entries = append(make([]probeLogEntry, 0, healthyProbeRecords), l.entries...)
 	}
-	l.entries = append(l.entries, probeLogEntry{scope: h.scope})
-	e := &l.entries[len(l.entries)-1]
-	e.rec = slog.NewRecord(t, level, msg, pc)
-	e.rec.AddAttrs(attrs...)
+	l.entries = append(l.entries, probeLogEntry{time: t, msg: msg, pc: pc, level: level, attrs: l.keepAttrs(attrs), scope: h.scope})
 	l.size += size
 	if forward {
-		h.forward(ctx, &e.rec)
+		h.forward(ctx, &l.entries[len(l.entries)-1])
 	}
 }
 
-// forward passes a copy of rec, at the handler's level, to the exporter's
-// log.
-func (h *probeLogHandler) forward(ctx context.Context, rec *slog.Record) {
-	fwd := rec.Clone()
+// forward passes e, at the handler's level, to the exporter's log.
+func (h *probeLogHandler) forward(ctx context.Context, e *probeLogEntry) {
+	fwd := e.record()
 	fwd.Level = h.level
 	_ = h.next.Handle(ctx, fwd)
 }

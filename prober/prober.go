@@ -360,6 +360,9 @@ func newWireClient(hc *probeClient, m *config.Module, target *url.URL, onExchang
 		Info:            mcpwire.Implementation{Name: "mcp_exporter", Version: version.Version},
 		OnExchange:      onExchange,
 	}
+	if hc.marker != nil {
+		c.Mark = hc.marker.mark
+	}
 	if hc.trace != nil {
 		c.TraceContext = hc.trace
 	}

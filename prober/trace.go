@@ -63,8 +63,8 @@ type probeTrace struct {
 }
 
 // traceSlab is how many values probeTrace makes room for at once: a
-// healthy probe sends about four requests.
-const traceSlab = 8
+// healthy probe sends four requests.
+const traceSlab = 4
 
 // init sets the probe's trace id.
 func (t *probeTrace) init(id TraceID) {

@@ -74,6 +74,9 @@ type Client struct {
 	MaxMessageBytes int64
 	// OnExchange, when set, is told of every exchange.
 	OnExchange func(Exchange)
+	// Mark, when set, adds headers to every HTTP request the client makes,
+	// just before it is sent (the prober's marks: see prober/marker.go).
+	Mark func(http.Header)
 	// TraceContext, when set, gives a W3C traceparent (the probe's trace,
 	// a new span) for the _meta of each 2026-07-28 request. The HTTP header
 	// is set below the client, on every request (prober/marker.go).
@@ -255,6 +258,7 @@ func (c *Client) use(ctx context.Context, name string) error {
 		Command:         c.Command,
 		MaxMessageBytes: c.MaxMessageBytes,
 		OnExchange:      c.OnExchange,
+		Mark:            c.Mark,
 		Previous:        c.transport,
 	}
 	if cfg.OnExchange == nil {

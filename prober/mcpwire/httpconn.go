@@ -77,6 +77,7 @@ type httpConn struct {
 	endpoint   string
 	maxBytes   int64
 	record     func(Exchange)
+	mark       func(http.Header) // TransportConfig.Mark
 	trace      ConnTrace
 	lastStatus int
 	// answered is true once a request of the transport using the httpConn
@@ -133,7 +134,7 @@ func newHTTPConn(cfg TransportConfig) *httpConn {
 		h.answered = false
 		return h
 	}
-	return &httpConn{client: cfg.HTTP, endpoint: cfg.Endpoint, maxBytes: cfg.MaxMessageBytes, record: cfg.OnExchange}
+	return &httpConn{client: cfg.HTTP, endpoint: cfg.Endpoint, maxBytes: cfg.MaxMessageBytes, record: cfg.OnExchange, mark: cfg.Mark}
 }
 
 // Conn returns what was seen of the first connection.
@@ -151,10 +152,18 @@ func (h *httpConn) traced(ctx context.Context) context.Context {
 	return ctx
 }
 
+// marks lets Mark add its headers to req, one of the client's own.
+func (h *httpConn) marks(req *http.Request) {
+	if h.mark != nil {
+		h.mark(req.Header)
+	}
+}
+
 // do sends req and records the exchange when it fails.
 func (h *httpConn) do(req *http.Request, op string) (*http.Response, time.Time, error) {
 	start := time.Now()
 	h.lastStatus = 0 // until an answer comes
+	h.marks(req)
 	resp, err := h.client.Do(req)
 	if resp != nil && resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
 		// With an error too: the server answered with a redirect the

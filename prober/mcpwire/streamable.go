@@ -210,6 +210,7 @@ func (t streamableHTTP) CloseSession(ctx context.Context, s *Session) (bool, err
 		req.Header[keyProtocolVersion] = headerValue(&h.versionValue, s.Version)
 	}
 	start := time.Now()
+	h.marks(req)
 	resp, err := h.client.Do(req)
 	if err != nil {
 		cerr := classifyTransportError(ctx, err, phaseDone)

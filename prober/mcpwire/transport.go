@@ -122,6 +122,9 @@ type TransportConfig struct {
 	Command *process.Command
 	// OnExchange is told of every exchange; never nil.
 	OnExchange func(Exchange)
+	// Mark, when set, adds headers to every HTTP request just before it
+	// is sent.
+	Mark func(http.Header)
 	// Previous is the transport this one replaces after a fallback, nil
 	// for the first. A transport may take over what the previous one
 	// measured (the HTTP transports keep the trace of the first
