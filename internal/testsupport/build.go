@@ -29,6 +29,9 @@ const (
 	// FakeStdioPackage is the fake (fakemcp.ServeStdio); its argument is
 	// the mode.
 	FakeStdioPackage = "github.com/mcp-exporter/mcp_exporter/internal/testsupport/fakemcp/cmd/fakemcp-stdio"
+	// StackBudgetPackage is the exporter side of prober's stack budget
+	// test; its arguments are a bearer token and the budget in bytes.
+	StackBudgetPackage = "github.com/mcp-exporter/mcp_exporter/internal/testsupport/cmd/stackbudget"
 )
 
 var (
