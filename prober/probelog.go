@@ -46,7 +46,7 @@ type probeLog struct {
 const (
 	firstProbeRecords   = 2
 	healthyProbeRecords = 10
-	attrSlab            = 16
+	attrSlab            = 24
 )
 
 // recordOverhead is what a kept record costs beyond its strings: its

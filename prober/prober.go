@@ -277,6 +277,15 @@ func (pr *probe) openProcess(ctx context.Context) {
 }
 
 func (pr *probe) openHTTP(ctx context.Context) bool {
+	if !pr.newWire() {
+		return false
+	}
+	pr.firstHandshake(ctx)
+	return true
+}
+
+// newWire gives the probe its HTTP client and wire client.
+func (pr *probe) newWire() bool {
 	hc, err := pr.newClient(pr.module, pr.tokenURL)
 	if err != nil {
 		pr.fail(LayerConnect, 0, failure.ReasonConnect, err)
@@ -287,7 +296,6 @@ func (pr *probe) openHTTP(ctx context.Context) bool {
 	pr.http = hc
 	pr.wire = newWireClient(hc, pr.module, pr.target, pr.logExchange)
 	pr.wire.Requests = (*requestTracer)(pr)
-	pr.firstHandshake(ctx)
 	return true
 }
 

@@ -16,7 +16,6 @@ package credentials
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	promconfig "github.com/prometheus/common/config"
 
@@ -62,6 +62,8 @@ type Secrets struct {
 	// forms are masked whole and in pieces, whole only whole (addForms);
 	// both ASCII-lower-cased, each once, only ever appended to.
 	forms, whole []string
+	// added are the values add was given, as they were.
+	added []string
 	// index holds the grams of forms[:indexed] (see snapshot).
 	index   gramIndex
 	indexed int
@@ -89,8 +91,11 @@ func NewSecrets(m config.Module, target *url.URL) *Secrets {
 	s := &Secrets{headers: credentialHeaders[:len(credentialHeaders):len(credentialHeaders)]}
 	hc := m.HTTPClientConfig
 	if a := hc.Authorization; a != nil {
-		s.add(string(a.Credentials))
-		s.add(readSecretFile(a.CredentialsFile))
+		creds := string(a.Credentials) + readSecretFile(a.CredentialsFile)
+		s.add(creds)
+		if creds != "" {
+			s.add(a.Type + " " + creds) // as prometheus/common writes it
+		}
 	}
 	s.add(string(hc.BearerToken))
 	s.add(readSecretFile(hc.BearerTokenFile))
@@ -158,7 +163,9 @@ func (s *Secrets) addUserPassword(user, pass string) {
 	}
 	s.add(pass)
 	s.addForms(user+":"+pass, false)
-	s.add(base64.StdEncoding.EncodeToString([]byte(user + ":" + pass)))
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+	s.add(basic)
+	s.add("Basic " + basic) // as it is written on the wire
 }
 
 // readSecretFile reads a credential file as prometheus/common does
@@ -181,9 +188,29 @@ func readSecretFile(path string) string {
 // for basic, the decoded user:password and the password alone.
 func (s *Secrets) add(v string) {
 	v = strings.TrimSpace(v)
-	if s == nil || v == "" {
+	if s == nil || v == "" || s.seen(v) {
 		return
 	}
+	s.addNew(v)
+}
+
+// seen reports whether v was added before, and notes it. A probe's
+// credential headers are recorded on every request as they are written
+// (WroteHeaderField, at the bottom of the probe's stack), and NewSecrets
+// adds the configured ones as they are written, so that a request only
+// finds them there.
+func (s *Secrets) seen(v string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slices.Contains(s.added, v) {
+		return true
+	}
+	s.added = append(s.added, v)
+	return false
+}
+
+// addNew is add for a value not seen before.
+func (s *Secrets) addNew(v string) {
 	scheme, rest, ok := strings.Cut(v, " ")
 	ok = ok && isSchemeWord(scheme)
 	// A value with a scheme is masked whole; its secret part, below, is
@@ -224,10 +251,7 @@ func isSchemeWord(w string) bool {
 // holds a part that is no secret (the user of user:password, a scheme),
 // whose secret part is recorded on its own.
 func (s *Secrets) addForms(v string, pieces bool) {
-	forms := []string{v, url.QueryEscape(v), url.PathEscape(v)}
-	if b, err := json.Marshal(v); err == nil {
-		forms = append(forms, string(b[1:len(b)-1]))
-	}
+	forms := [...]string{v, url.QueryEscape(v), url.PathEscape(v), jsonForm(v)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := &s.whole
@@ -240,6 +264,61 @@ func (s *Secrets) addForms(v string, pieces bool) {
 			*list = append(*list, f)
 		}
 	}
+}
+
+// jsonForm is v as encoding/json writes it inside a JSON string, HTML
+// characters escaped (json.Marshal's output without its quotes). Written
+// out rather than through json.Marshal: it runs while net/http writes a
+// request's headers (WroteHeaderField), at the bottom of a probe's stack.
+func jsonForm(v string) string {
+	const hex = "0123456789abcdef"
+	var b []byte // nil while v needs no escape
+	start := 0
+	for i := 0; i < len(v); {
+		c := v[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, v[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(v[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(append(b, v[start:i]...), `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(append(b, v[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	if b == nil {
+		return v
+	}
+	return string(append(b, v[start:]...))
 }
 
 // recordHeader records the values of header name if it carries a

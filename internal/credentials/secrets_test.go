@@ -15,6 +15,7 @@ package credentials
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"testing"
 
 	"github.com/mcp-exporter/mcp_exporter/config"
@@ -53,4 +54,22 @@ func TestRedact(t *testing.T) {
 	if got := none.Redact("Tok3n-0123456789"); got != "Tok3n-0123456789" {
 		t.Errorf("nil Redact changed its text: %q", got)
 	}
+}
+
+// FuzzJSONForm checks jsonForm against what it stands for: json.Marshal's
+// output without its quotes, HTML characters, control characters, invalid
+// UTF-8 and the line separators included.
+func FuzzJSONForm(f *testing.F) {
+	for _, seed := range []string{"", "plain-token_0123", "a\"b\\c", "<&>", "\x00\x1f\b\f\n\r\t\x7f", "caf\u00e9", "\u2028\u2029", "\xff\xfe", "bad \xed\xa0\x80 half", "é\x80"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, got := string(b[1:len(b)-1]), jsonForm(v); got != want {
+			t.Errorf("jsonForm(%q) = %q, json.Marshal has %q", v, got, want)
+		}
+	})
 }

@@ -284,19 +284,10 @@ func (b *base) connect(ctx context.Context, scheme, host, addr string, trace *ht
 	return c.nc, c.err
 }
 
-// write sends req on c in one write (closing req.Body). It runs on a
-// goroutine of its own, which ends with it: Request.Write goes deeper than
-// the rest of an exchange (it sorts the headers), and the probe's
-// goroutine would keep the stack it grew to while it waits for the answer.
+// write sends req on c in one write (closing req.Body).
 func (c *conn) write(req *http.Request) error {
-	done := make(chan error, 1)
-	go func() { done <- writeRequest(c.nc, req) }()
-	return <-done
-}
-
-func writeRequest(nc net.Conn, req *http.Request) error {
 	w := writers.Get().(*bufio.Writer)
-	w.Reset(nc)
+	w.Reset(c.nc)
 	err := req.Write(unflushed{w}) // closes req.Body
 	if err == nil {
 		err = w.Flush()

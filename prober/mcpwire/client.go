@@ -354,16 +354,19 @@ func (c *Client) exchange(ctx context.Context, m *Outgoing) (json.RawMessage, er
 	return msg.Result, nil
 }
 
+// notificationBody encodes the notification method with params.
+func notificationBody(method string, params any) ([]byte, error) {
+	if params == nil && plainJSONString(method) {
+		return requestBody{method: method}.encode(), nil
+	}
+	return json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params})
+}
+
 // notify sends a JSON-RPC notification.
 func (c *Client) notify(ctx context.Context, method string, params any) error {
-	var body []byte
-	if params == nil && plainJSONString(method) {
-		body = requestBody{method: method}.encode()
-	} else {
-		var err error
-		if body, err = json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params}); err != nil {
-			return err
-		}
+	body, err := notificationBody(method, params)
+	if err != nil {
+		return err
 	}
 	if err := c.ensureTransport(ctx); err != nil {
 		return err
@@ -373,7 +376,7 @@ func (c *Client) notify(ctx context.Context, method string, params any) error {
 		start = time.Now()
 		ctx, _ = c.Requests.StartRequest(ctx, method)
 	}
-	err := c.transport.Notify(ctx, &c.session, &Outgoing{Method: method, Body: body})
+	err = c.transport.Notify(ctx, &c.session, &Outgoing{Method: method, Body: body})
 	c.noteAnswer(false)
 	if c.Requests != nil {
 		c.Requests.EndRequest(ctx, method, time.Since(start), err)

@@ -180,7 +180,15 @@ func (t streamableHTTP) Notify(ctx context.Context, s *Session, m *Outgoing) err
 	if err != nil {
 		return err
 	}
+	return t.notified(s, m, resp, start)
+}
+
+// notified reads the answer to the notification m, sent at start, and
+// records the exchange: Notify's second half, as answer is Call's.
+func (t streamableHTTP) notified(s *Session, m *Outgoing, resp *http.Response, start time.Time) error {
+	h := t.h
 	defer resp.Body.Close()
+	var err error
 	mediaType := mediaTypeOf(resp.Header.Get("Content-Type"))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		err = statusError(resp, mediaType, s)
