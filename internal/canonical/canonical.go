@@ -288,7 +288,7 @@ type encoder struct {
 	aux     []byte       // per-tool schema/definition encodings
 	keys    []byte       // decoded keys that contained escapes
 	spans   []memberSpan // member spans of the objects being encoded, as a stack
-	slab    *[]byte      // out, scratch and aux's room, from slabs (presize)
+	slab    *encoderBufs // out, scratch and aux's room and the spans, from slabs (presize)
 }
 
 func (e *encoder) errorf(format string, args ...any) error {
@@ -317,23 +317,40 @@ func (e *encoder) presize(items []json.RawMessage) {
 		return
 	}
 	n = min(n+n/8+16, maxPresize)
-	e.slab = slabs.Get().(*[]byte)
-	if cap(*e.slab) < 4*n {
-		*e.slab = make([]byte, 4*n)
+	e.slab = slabs.Get().(*encoderBufs)
+	if cap(e.slab.bytes) < 4*n {
+		e.slab.bytes = make([]byte, 4*n)
 	}
-	slab := (*e.slab)[:4*n]
+	slab := e.slab.bytes[:4*n]
 	e.out, e.scratch, e.aux = slab[:0:n], slab[n:n:2*n], slab[2*n:2*n:4*n]
-	e.spans = make([]memberSpan, 0, 32)
+	if e.slab.spans == nil {
+		e.slab.spans = make([]memberSpan, 0, 32)
+	}
+	e.spans = e.slab.spans[:0]
 }
 
-// slabs keeps presize's slabs between digests: what a digest returns is
-// copied out of them (names, hashes), so a slab is free once it ends.
-var slabs = sync.Pool{New: func() any { return new([]byte) }}
+// encoderBufs are presize's buffers: the slab and the member spans.
+type encoderBufs struct {
+	bytes []byte
+	spans []memberSpan
+}
 
-// release gives the slab back; e's buffers are not used after it.
+// slabs keeps presize's buffers between digests: what a digest returns is
+// copied out of them (names, hashes), so they are free once it ends.
+var slabs = sync.Pool{New: func() any { return new(encoderBufs) }}
+
+// maxPooledSpans bounds the member spans kept for the next digest: a
+// schema with more members at once is rare, and its spans are dropped.
+const maxPooledSpans = 1024
+
+// release gives the buffers back; e's buffers are not used after it.
 func (e *encoder) release() {
 	if e.slab != nil {
 		e.out, e.scratch, e.aux = nil, nil, nil
+		if cap(e.spans) <= maxPooledSpans {
+			e.slab.spans = e.spans[:0]
+		}
+		e.spans = nil
 		slabs.Put(e.slab)
 		e.slab = nil
 	}
