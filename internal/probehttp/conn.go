@@ -274,6 +274,7 @@ func (b *base) connect(ctx context.Context, scheme, host, addr string, trace *ht
 	}
 	done := make(chan connected, 1)
 	go func() {
+		growStack()
 		nc, err := b.dialer.DialContext(ctx, "tcp", addr)
 		if err == nil && scheme == "https" {
 			nc, err = b.handshake(ctx, nc, host, trace)
@@ -296,6 +297,26 @@ func (c *conn) write(req *http.Request) error {
 	writers.Put(w)
 	return err
 }
+
+// growStack grows a new goroutine's stack to 8 KiB while it holds one
+// frame: a dial needs about that much (the dialer, the resolver, TLS
+// more), and a stack that grows deep in the dial copies and adjusts every
+// frame on it, once or twice per probe.
+//
+//go:noinline
+func growStack() {
+	var b [dialStack]byte
+	touch(b[:])
+}
+
+// touch writes b's last byte, so that growStack's array is kept.
+//
+//go:noinline
+func touch(b []byte) { b[len(b)-1] = 1 }
+
+// dialStack is what growStack asks for: with the runtime's guard, the
+// stack becomes 8 KiB.
+const dialStack = 6 << 10
 
 // handshake runs TLS over nc for host, offering HTTP/1.1 alone, and
 // closes nc if it fails. Its own function: a tls.ConnectionState is large,
