@@ -175,10 +175,11 @@ func (h *probeLogHandler) Handle(ctx context.Context, rec slog.Record) error {
 	return nil
 }
 
-// HandleAttrs keeps a record, masked by scrub, in the probe's log and passes it on
-// to the exporter's log if that logs at the handler's level. The record is
-// built in its place in the log: a slog.Record is some 300 bytes, and
-// this runs at the bottom of a probe's stack (see logAttrs).
+// HandleAttrs keeps a record, masked by scrub, in the probe's log and
+// passes it on to the exporter's log if that logs at the handler's level.
+// The record is kept as its parts (probeLogEntry); a slog.Record, some 300
+// bytes, is made only to pass it on or to show it: this runs at the bottom
+// of a probe's stack (see logAttrs).
 func (h *probeLogHandler) HandleAttrs(ctx context.Context, t time.Time, level slog.Level, msg string, pc uintptr, attrs []slog.Attr) {
 	if h.scrub != nil {
 		msg, attrs = h.scrub.Replace(msg), scrubAttrs(attrs, h.scrub)
