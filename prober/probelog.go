@@ -288,11 +288,7 @@ func logAttrs(ctx context.Context, l *slog.Logger, source bool, level slog.Level
 	if source {
 		pc = callerPC()
 	}
-	if ah, ok := h.(credentials.AttrsHandler); ok {
-		ah.HandleAttrs(ctx, time.Now(), level, msg, pc, attrs)
-		return
-	}
-	logRecord(ctx, h, level, msg, pc, attrs)
+	credentials.HandleAttrs(ctx, h, time.Now(), level, msg, pc, attrs)
 }
 
 // callerPC is the call site of logAttrs's caller.
@@ -302,13 +298,6 @@ func callerPC() uintptr {
 	var pcs [1]uintptr
 	runtime.Callers(3, pcs[:]) // callerPC, logAttrs, its caller
 	return pcs[0]
-}
-
-// logRecord is logAttrs through a handler that is not a probe's.
-func logRecord(ctx context.Context, h slog.Handler, level slog.Level, msg string, pc uintptr, attrs []slog.Attr) {
-	r := slog.NewRecord(time.Now(), level, msg, pc)
-	r.AddAttrs(attrs...)
-	_ = h.Handle(ctx, r)
 }
 
 // showsSource reports whether l's records reach a log that shows their

@@ -649,14 +649,21 @@ func (h *redactingHandler) HandleAttrs(ctx context.Context, t time.Time, level s
 	if h.secrets.Known() {
 		msg, attrs = h.redact(msg, attrs)
 	}
-	if ah, ok := h.next.(AttrsHandler); ok {
+	HandleAttrs(ctx, h.next, t, level, msg, pc, attrs)
+}
+
+// HandleAttrs passes a record's parts to h: as they are to an
+// AttrsHandler, as a slog.Record to any other handler.
+func HandleAttrs(ctx context.Context, h slog.Handler, t time.Time, level slog.Level, msg string, pc uintptr, attrs []slog.Attr) {
+	if ah, ok := h.(AttrsHandler); ok {
 		ah.HandleAttrs(ctx, t, level, msg, pc, attrs)
 		return
 	}
-	handleRecord(ctx, h.next, t, level, msg, pc, attrs)
+	handleRecord(ctx, h, t, level, msg, pc, attrs)
 }
 
-// handleRecord passes a record made of the parts to h.
+// handleRecord passes a record made of the parts to h. Its own function,
+// so that the record is not in HandleAttrs's frame.
 func handleRecord(ctx context.Context, h slog.Handler, t time.Time, level slog.Level, msg string, pc uintptr, attrs []slog.Attr) {
 	rec := slog.NewRecord(t, level, msg, pc)
 	rec.AddAttrs(attrs...)

@@ -44,6 +44,33 @@ import (
 // happen at once; only a bug reaches it.
 const waitLong = 10 * time.Second
 
+// bodyRead is a read of an answer's body in progress (startRead).
+type bodyRead chan error
+
+// startRead reads from body on a goroutine of its own.
+func startRead(body io.Reader) bodyRead {
+	r := make(bodyRead, 1)
+	go func() {
+		_, err := body.Read(make([]byte, 100))
+		r <- err
+	}()
+	return r
+}
+
+// wantError waits for the read to end, within waitLong, and fails t unless
+// it ended with an error other than io.EOF; what names what was read.
+func (r bodyRead) wantError(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case err := <-r:
+		if err == nil || err == io.EOF {
+			t.Errorf("reading %s: %v, want an error", what, err)
+		}
+	case <-time.After(waitLong):
+		t.Fatalf("reading %s did not end", what)
+	}
+}
+
 // rawServer is a loopback server that speaks HTTP by hand, so that it can
 // misbehave on the wire. serve gets each accepted connection with its
 // index (0 for the first); ended receives the index when serve returned
@@ -402,21 +429,10 @@ func TestCloseIdleConnectionsClosesEveryConnection(t *testing.T) {
 	}
 
 	// The body is being read when the probe ends.
-	readErr := make(chan error, 1)
-	go func() {
-		_, err := stream.Body.Read(make([]byte, 100))
-		readErr <- err
-	}()
+	read := startRead(stream.Body)
 	tr.CloseIdleConnections()
 	srv.waitEnded(t, 0, 1)
-	select {
-	case err := <-readErr:
-		if err == nil || err == io.EOF {
-			t.Errorf("reading the body of a closed connection: %v, want an error", err)
-		}
-	case <-time.After(waitLong):
-		t.Fatal("the body's read did not end when its connection was closed")
-	}
+	read.wantError(t, "the body of a closed connection")
 	_ = stream.Body.Close()
 
 	_, err = tr.RoundTrip(request(t, context.Background(), http.MethodGet, srv.url("/ok"), nil, &trc))
@@ -537,20 +553,9 @@ func TestCancelMidBodyStopsTheRead(t *testing.T) {
 	if _, err := io.ReadFull(resp.Body, buf); err != nil {
 		t.Fatal(err)
 	}
-	readErr := make(chan error, 1)
-	go func() {
-		_, err := resp.Body.Read(make([]byte, 100))
-		readErr <- err
-	}()
+	read := startRead(resp.Body)
 	time.AfterFunc(20*time.Millisecond, cancel)
-	select {
-	case err := <-readErr:
-		if err == nil || err == io.EOF {
-			t.Errorf("read after the cancel: %v, want an error", err)
-		}
-	case <-time.After(waitLong):
-		t.Fatal("the body's read did not stop when its context was cancelled")
-	}
+	read.wantError(t, "the body after its context was cancelled")
 	_ = resp.Body.Close()
 	srv.waitEnded(t, 0)
 	tr.conns.mu.Lock()
@@ -965,25 +970,14 @@ func TestCloseIdleConnectionsClosesBusyConnectionsOfNetHTTP(t *testing.T) {
 			if _, err := io.ReadFull(resp.Body, make([]byte, 5)); err != nil {
 				t.Fatal(err)
 			}
-			readErr := make(chan error, 1)
-			go func() {
-				_, err := resp.Body.Read(make([]byte, 10))
-				readErr <- err
-			}()
+			read := startRead(resp.Body)
 			tr.CloseIdleConnections()
 			select {
 			case <-tc.closed:
 			case <-time.After(waitLong):
 				t.Error("a busy connection stayed open after CloseIdleConnections")
 			}
-			select {
-			case err := <-readErr:
-				if err == nil || err == io.EOF {
-					t.Errorf("reading the body of a closed connection: %v, want an error", err)
-				}
-			case <-time.After(waitLong):
-				t.Error("the body's read did not end")
-			}
+			read.wantError(t, "the body of a closed connection")
 		})
 	}
 }
