@@ -544,7 +544,7 @@ func startBlackbox(s *subject, dir, bin, serverURL string, o options, warm loadS
 
 // measureSlowRuns runs the slow-server check o.slowRuns times. One run's
 // peak depends on when the collector runs against the burst of answers
-// (on this machine, identical code spread over 72-85 MiB), so the verdict
+// (on this machine, identical code spread over 72-88 MiB), so the verdict
 // reads the median run, and every run is reported.
 func measureSlowRuns(dir, bin, cfg string, o options, env []string) (*slowCheck, error) {
 	c := &slowCheck{Limit: targetSlowRSS, Env: strings.Join(env, ",")}
