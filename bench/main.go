@@ -132,6 +132,13 @@ type roundFigures struct {
 	CPU    time.Duration `json:"cpu_ns"`
 }
 
+func (f roundFigures) cpuPerProbe() time.Duration {
+	if f.Probes == 0 {
+		return 0
+	}
+	return f.CPU / time.Duration(f.Probes)
+}
+
 func (r row) cpuPerProbe() time.Duration {
 	if r.Load.Probes == 0 {
 		return 0
@@ -158,18 +165,23 @@ type ratio struct {
 }
 
 // cpuRatio is a's CPU per probe over b's, over the whole run and round by
-// round.
+// round; with a target above 0, judged against it, else noted as having
+// none.
 func cpuRatio(name string, a, b row, target float64) ratio {
 	q := ratio{Name: name, Value: float64(a.cpuPerProbe()) / float64(b.cpuPerProbe()), Target: target}
-	q.Pass = q.Value <= target
+	if target > 0 {
+		q.Pass = q.Value <= target
+	} else {
+		q.Note = "no target"
+	}
 	if len(a.Rounds) == len(b.Rounds) {
 		for i, ra := range a.Rounds {
-			rb := b.Rounds[i]
-			if ra.Probes == 0 || rb.Probes == 0 || rb.CPU == 0 {
+			pa, pb := ra.cpuPerProbe(), b.Rounds[i].cpuPerProbe()
+			if pa == 0 || pb == 0 {
 				q.PerRound = nil
 				break
 			}
-			q.PerRound = append(q.PerRound, (float64(ra.CPU)/float64(ra.Probes))/(float64(rb.CPU)/float64(rb.Probes)))
+			q.PerRound = append(q.PerRound, float64(pa)/float64(pb))
 		}
 	}
 	return q
@@ -366,9 +378,7 @@ func run(o options) error {
 		rep.Ratios = append(rep.Ratios, cpuRatio("A/C CPU per probe (A: 4 exchanges, C: 1)", ra, rc, targetAOverC))
 	}
 	if rb.Skipped == "" && rc.Skipped == "" && rc.Load.Probes > 0 {
-		q := cpuRatio("C/B CPU per probe (for reference)", rc, rb, 0)
-		q.Target, q.Pass, q.Note = 0, false, "no target"
-		rep.Ratios = append(rep.Ratios, q)
+		rep.Ratios = append(rep.Ratios, cpuRatio("C/B CPU per probe (for reference)", rc, rb, 0))
 	}
 
 	// 1,000 probes in flight against a server that answers after 2 s.
@@ -547,13 +557,9 @@ func startBlackbox(s *subject, dir, bin, serverURL string, o options, warm loadS
 // (on this machine, identical code spread over 72-88 MiB), so the verdict
 // reads the median run, and every run is reported.
 func measureSlowRuns(dir, bin, cfg string, o options, env []string) (*slowCheck, error) {
-	c := &slowCheck{Limit: targetSlowRSS, Env: strings.Join(env, ",")}
+	c := &slowCheck{Probes: o.slowProbes, Delay: o.slowDelay, Limit: targetSlowRSS, Env: strings.Join(env, ",")}
 	for i := range o.slowRuns {
-		with := ""
-		if c.Env != "" {
-			with = ", " + c.Env
-		}
-		progress(fmt.Sprintf("slow server: %d probes in flight%s, run %d of %d", o.slowProbes, with, i+1, o.slowRuns))
+		progress(fmt.Sprintf("slow server: %d probes in flight%s, run %d of %d", o.slowProbes, c.with(), i+1, o.slowRuns))
 		s, err := measureSlow(dir, bin, cfg, o, env)
 		if err != nil {
 			return nil, err
@@ -588,7 +594,6 @@ func measureSlow(dir, bin, cfg string, o options, env []string) (*slowResult, er
 		return nil, err
 	}
 	s := runSlowCheck(exp, base, slow.url, o.slowProbes)
-	s.Delay = o.slowDelay
 	return &s, nil
 }
 
@@ -787,12 +792,8 @@ func printReport(w io.Writer, rep *report) {
 		if c == nil || len(c.Runs) == 0 {
 			continue
 		}
-		with := ""
-		if c.Env != "" {
-			with = ", " + c.Env
-		}
 		fmt.Fprintf(tw, "%d probes in flight, answers after %s%s: peak RSS, median of %d\t%s\t≤ %s\t%s\n",
-			c.Runs[0].Probes, c.Runs[0].Delay, with, len(c.Runs), mib(c.MedianRSS), mib(c.Limit), verdict(c.Pass))
+			c.Probes, c.Delay, c.with(), len(c.Runs), mib(c.MedianRSS), mib(c.Limit), verdict(c.Pass))
 	}
 	tw.Flush()
 	for _, q := range rep.Ratios {
@@ -804,12 +805,8 @@ func printReport(w io.Writer, rep *report) {
 		if c == nil || len(c.Runs) == 0 {
 			continue
 		}
-		with := ""
-		if c.Env != "" {
-			with = " (" + c.Env + ")"
-		}
 		fmt.Fprintf(w, "  slow server%s, run by run: %s; %d of %d at most %s, highest %s\n",
-			with, c.runRSS(), c.Within, len(c.Runs), mib(c.Limit), mib(c.MaxRSS))
+			c.with(), c.runRSS(), c.Within, len(c.Runs), mib(c.Limit), mib(c.MaxRSS))
 		for i, s := range c.Runs {
 			fmt.Fprintf(w, "    run %d: %d failed, most in flight seen %d, all done in %.1f s", i+1, s.Failed, s.MaxInFlight, s.Elapsed.Seconds())
 			if g := s.AtPeak; g != nil {

@@ -65,11 +65,12 @@ type slowResult struct {
 	AtPeak  map[string]float64 `json:"at_peak,omitempty"`
 	PeakRSS int64              `json:"peak_rss_bytes"`
 	Elapsed time.Duration      `json:"elapsed_ns"`
-	Delay   time.Duration      `json:"server_delay_ns"`
 }
 
 // slowCheck is the many-in-flight check run several times (-slow-runs).
 type slowCheck struct {
+	Probes    int           `json:"probes"`
+	Delay     time.Duration `json:"server_delay_ns"`
 	Runs      []*slowResult `json:"runs"`
 	Env       string        `json:"exporter_env,omitempty"`
 	Limit     int64         `json:"limit_bytes"`
@@ -101,6 +102,14 @@ func (c *slowCheck) summarize() {
 		c.MedianRSS = (peaks[len(peaks)/2-1] + peaks[len(peaks)/2]) / 2
 	}
 	c.Pass = failed == 0 && peaks[0] > 0 && c.MedianRSS <= c.Limit
+}
+
+// with names the check's exporter environment, if any, after a comma.
+func (c *slowCheck) with() string {
+	if c.Env == "" {
+		return ""
+	}
+	return ", " + c.Env
 }
 
 // runRSS is every run's peak, in order.

@@ -16,12 +16,13 @@ package prober
 import (
 	"bytes"
 	"context"
-	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
 	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mcp-exporter/mcp_exporter/internal/credentials"
 )
 
 // probeLog keeps every log record of one probe, at every level, for
@@ -165,21 +166,16 @@ func newProbeLogHandler(log *probeLog, next slog.Handler, level slog.Level) *pro
 func (h *probeLogHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h *probeLogHandler) Handle(ctx context.Context, rec slog.Record) error {
-	var buf [5]slog.Attr // slog.Record's own inline count
-	attrs := buf[:0]
-	rec.Attrs(func(a slog.Attr) bool {
-		attrs = append(attrs, a)
-		return true
-	})
-	h.HandleAttrs(ctx, rec.Time, rec.Level, rec.Message, rec.PC, attrs)
+	credentials.HandleRecord(ctx, h, rec)
 	return nil
 }
 
 // HandleAttrs keeps a record, masked by scrub, in the probe's log and
 // passes it on to the exporter's log if that logs at the handler's level.
-// The record is kept as its parts (probeLogEntry); a slog.Record, some 300
-// bytes, is made only to pass it on or to show it: this runs at the bottom
-// of a probe's stack (see logAttrs).
+// The record is kept and passed on as its parts (probeLogEntry,
+// credentials.HandleAttrs); a slog.Record, some 300 bytes, is made only to
+// show it or for a next handler that takes no parts: this runs at the
+// bottom of a probe's stack (see logAttrs).
 func (h *probeLogHandler) HandleAttrs(ctx context.Context, t time.Time, level slog.Level, msg string, pc uintptr, attrs []slog.Attr) {
 	if h.scrub != nil {
 		msg, attrs = h.scrub.Replace(msg), scrubAttrs(attrs, h.scrub)
@@ -204,9 +200,7 @@ func (h *probeLogHandler) HandleAttrs(ctx context.Context, t time.Time, level sl
 
 // forward passes e, at the handler's level, to the exporter's log.
 func (h *probeLogHandler) forward(ctx context.Context, e *probeLogEntry) {
-	fwd := e.record()
-	fwd.Level = h.level
-	_ = h.next.Handle(ctx, fwd)
+	credentials.HandleAttrs(ctx, h.next, e.time, h.level, e.msg, e.pc, e.attrs)
 }
 
 func (h *probeLogHandler) with(s probeLogScope, next slog.Handler) slog.Handler {

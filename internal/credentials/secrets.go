@@ -626,13 +626,19 @@ func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
 		// Nothing to mask (yet): masking would copy the record unchanged.
 		return h.next.Handle(ctx, rec)
 	}
-	attrs := make([]slog.Attr, 0, rec.NumAttrs())
+	HandleRecord(ctx, h, rec)
+	return nil
+}
+
+// HandleRecord passes rec to h as its parts: Handle for an AttrsHandler.
+func HandleRecord(ctx context.Context, h AttrsHandler, rec slog.Record) {
+	var buf [5]slog.Attr // slog.Record's own inline count
+	attrs := buf[:0]
 	rec.Attrs(func(a slog.Attr) bool {
 		attrs = append(attrs, a)
 		return true
 	})
 	h.HandleAttrs(ctx, rec.Time, rec.Level, rec.Message, rec.PC, attrs)
-	return nil
 }
 
 // AttrsHandler is a slog.Handler that also takes a record as its parts. A
